@@ -1,0 +1,29 @@
+import { v7 as uuidv7 } from "uuid";
+import type { EventToAppend } from "../../services/platform/eventstore/port.ts";
+
+/** A well-formed event to append in tests; override any field. */
+export function testEvent(
+  type = "Tested",
+  data: unknown = {},
+  overrides: Partial<EventToAppend> = {},
+): EventToAppend {
+  return {
+    eventId: uuidv7(),
+    type,
+    schemaVersion: 1,
+    occurredAt: "2026-11-27T00:00:00.000Z",
+    correlationId: "corr-test",
+    causationId: "cause-test",
+    tenantId: "tenant-test",
+    actor: "test",
+    data,
+    ...overrides,
+  };
+}
+
+let counter = 0;
+/** A stream id no other test in this run uses, so suites can share one log (EventStoreDB's $all). */
+export function uniqueStream(kind = "test"): string {
+  counter++;
+  return `${kind}-${Date.now().toString(36)}${counter.toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
