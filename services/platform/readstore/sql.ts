@@ -1,0 +1,55 @@
+import type { TableSpec } from "./port.ts";
+
+// Shared by the SQLite and PostgreSQL read stores so both lay out generations identically.
+
+const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
+
+export function assertIdentifier(kind: string, name: string): void {
+  if (!IDENTIFIER.test(name))
+    throw new Error(`${kind} name ${JSON.stringify(name)} must match ${IDENTIFIER}`);
+}
+
+export function physicalTable(logical: string, generation: number): string {
+  assertIdentifier("table", logical);
+  return `${logical}__g${generation}`;
+}
+
+/** Resolves `{{table}}` tokens to the physical tables of one generation. */
+export function resolveTables(sql: string, generation: number): string {
+  return sql.replace(/\{\{([a-z][a-z0-9_]*)\}\}/g, (_, logical: string) =>
+    physicalTable(logical, generation),
+  );
+}
+
+export function createTableSql(logical: string, generation: number, spec: TableSpec): string[] {
+  const table = physicalTable(logical, generation);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (${spec.columns})`,
+    ...(spec.indexes ?? []).map(
+      (columns, i) => `CREATE INDEX IF NOT EXISTS ${table}_i${i} ON ${table} (${columns})`,
+    ),
+  ];
+}
+
+export function promoteSql(
+  tables: Record<string, TableSpec>,
+  generation: number,
+  previousGeneration: number | undefined,
+): string[] {
+  return Object.keys(tables).flatMap((logical) => [
+    `DROP VIEW IF EXISTS ${logical}`,
+    `CREATE VIEW ${logical} AS SELECT * FROM ${physicalTable(logical, generation)}`,
+    ...(previousGeneration !== undefined && previousGeneration !== generation
+      ? [`DROP TABLE IF EXISTS ${physicalTable(logical, previousGeneration)}`]
+      : []),
+  ]);
+}
+
+export const META_TABLES = [
+  `CREATE TABLE IF NOT EXISTS projection_state (
+     name TEXT PRIMARY KEY, generation BIGINT NOT NULL, version BIGINT NOT NULL,
+     status TEXT NOT NULL, error TEXT)`,
+  `CREATE TABLE IF NOT EXISTS projection_checkpoints (
+     name TEXT NOT NULL, generation BIGINT NOT NULL, position TEXT NOT NULL,
+     PRIMARY KEY (name, generation))`,
+];

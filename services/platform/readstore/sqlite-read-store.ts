@@ -1,0 +1,162 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type {
+  ProjectionState,
+  ProjectionStatus,
+  ReadStore,
+  Row,
+  SqlValue,
+  Statement,
+  TableSpec,
+} from "./port.ts";
+import { assertIdentifier, createTableSql, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
+
+/**
+ * Read models in SQLite, by default in the same file as the event log (DESIGN.md). Every transaction here
+ * runs synchronously inside one call, so it never interleaves with the event store's writes on the same
+ * thread. `synchronous = NORMAL` is enough: a read model is rebuilt from the durable log, and a checkpoint
+ * lost with its changes on power loss is simply projected again.
+ * Integer columns come back as bigint (declare them BIGINT) so money is exact on both read stores.
+ */
+export class SqliteReadStore implements ReadStore {
+  readonly dialect = "sqlite";
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(options: { path: string }) {
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    this.#db = new DatabaseSync(options.path);
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    for (const ddl of META_TABLES) this.#db.exec(ddl);
+  }
+
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      statement.setReadBigInts(true);
+      if (this.#statements.size > 500) this.#statements.clear();
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #transaction(work: () => void): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      work();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  async projectionState(name: string): Promise<ProjectionState | undefined> {
+    return (await this.projectionStates()).find((s) => s.name === name);
+  }
+
+  async projectionStates(): Promise<ProjectionState[]> {
+    const rows = this.#prepare(
+      `SELECT s.name, s.generation, s.version, s.status, s.error, c.position
+         FROM projection_state s LEFT JOIN projection_checkpoints c
+           ON c.name = s.name AND c.generation = s.generation ORDER BY s.name`,
+    ).all() as Row[];
+    return rows.map(toState);
+  }
+
+  async prepareGeneration(
+    name: string,
+    generation: number,
+    version: number,
+    tables: Record<string, TableSpec>,
+  ): Promise<void> {
+    assertIdentifier("projection", name);
+    this.#transaction(() => {
+      for (const [logical, spec] of Object.entries(tables)) {
+        for (const ddl of createTableSql(logical, generation, spec)) this.#db.exec(ddl);
+      }
+      this.#prepare(
+        "INSERT INTO projection_checkpoints (name, generation, position) VALUES (?, ?, '0') ON CONFLICT DO NOTHING",
+      ).run(name, generation);
+      this.#prepare(
+        `INSERT INTO projection_state (name, generation, version, status, error) VALUES (?, ?, ?, 'running', NULL)
+         ON CONFLICT (name) DO NOTHING`,
+      ).run(name, generation, version);
+    });
+  }
+
+  async generationPosition(name: string, generation: number): Promise<string> {
+    const row = this.#prepare(
+      "SELECT position FROM projection_checkpoints WHERE name = ? AND generation = ?",
+    ).get(name, generation) as { position: string } | undefined;
+    return row?.position ?? "0";
+  }
+
+  async apply(
+    name: string,
+    generation: number,
+    statements: readonly Statement[],
+    position: string,
+  ): Promise<void> {
+    this.#transaction(() => {
+      for (const s of statements)
+        this.#prepare(resolveTables(s.sql, generation)).run(...(s.params as SqlValue[]));
+      this.#prepare("UPDATE projection_checkpoints SET position = ? WHERE name = ? AND generation = ?").run(
+        position,
+        name,
+        generation,
+      );
+    });
+  }
+
+  async promote(
+    name: string,
+    generation: number,
+    version: number,
+    tables: Record<string, TableSpec>,
+  ): Promise<void> {
+    const previous = await this.projectionState(name);
+    this.#transaction(() => {
+      for (const ddl of promoteSql(tables, generation, previous?.generation)) this.#db.exec(ddl);
+      this.#prepare(
+        `INSERT INTO projection_state (name, generation, version, status, error) VALUES (?, ?, ?, 'running', NULL)
+         ON CONFLICT (name) DO UPDATE SET generation = excluded.generation, version = excluded.version,
+           status = 'running', error = NULL`,
+      ).run(name, generation, version);
+      this.#prepare("DELETE FROM projection_checkpoints WHERE name = ? AND generation <> ?").run(
+        name,
+        generation,
+      );
+    });
+    this.#statements.clear();
+  }
+
+  async setStatus(name: string, status: ProjectionStatus, error: string | null): Promise<void> {
+    this.#prepare("UPDATE projection_state SET status = ?, error = ? WHERE name = ?").run(
+      status,
+      error,
+      name,
+    );
+  }
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return this.#prepare(sql).all(...(params as SqlValue[])) as Row[];
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+export function toState(row: Row): ProjectionState {
+  return {
+    name: String(row.name),
+    generation: Number(row.generation),
+    version: Number(row.version),
+    position: row.position === null || row.position === undefined ? "0" : String(row.position),
+    status: row.status as ProjectionStatus,
+    error: row.error === null ? null : String(row.error),
+  };
+}
