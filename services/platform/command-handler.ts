@@ -1,0 +1,101 @@
+import { v7 as uuidv7 } from "uuid";
+import type { EventEnvelope } from "../../contracts/envelope.ts";
+import type { EventCodec } from "../../contracts/event-codec.ts";
+import { type CommandMeta, type Decider, fold } from "../ledger/decider.ts";
+import { type EventStore, WrongExpectedRevision } from "./eventstore/port.ts";
+
+export interface CommandHandlerOptions {
+  /** Attempts on a revision conflict before giving up; each reloads the stream and decides again. */
+  readonly maxAttempts?: number;
+  /** First backoff; doubles per attempt, with full jitter so racing writers spread out. */
+  readonly backoffMs?: number;
+  readonly newEventId?: () => string;
+  readonly upcast?: (event: EventEnvelope) => EventEnvelope;
+}
+
+export interface Handled<Event, State> {
+  readonly state: State;
+  /** The events this command appended; empty when the decider found nothing to do (an idempotent retry). */
+  readonly events: readonly Event[];
+  /** Log position of the last event appended, to wait for projections (read-your-writes). */
+  readonly position: string | undefined;
+  readonly revision: number | undefined;
+}
+
+/** The stream's revision conflicted on every attempt: the caller may retry later. */
+export class ConcurrencyExhausted extends Error {
+  override name = "ConcurrencyExhausted";
+}
+
+/**
+ * Load → decide → append with the expected revision, retrying on conflict a bounded number of times.
+ * A Rejection thrown by the decider propagates untouched and nothing is appended.
+ */
+export function commandHandler<Command, Event extends { type: string }, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  codec: EventCodec<Event>,
+  options: CommandHandlerOptions = {},
+) {
+  const maxAttempts = options.maxAttempts ?? 8;
+  const backoffMs = options.backoffMs ?? 2;
+  const newEventId = options.newEventId ?? uuidv7;
+  const upcast = options.upcast ?? ((e: EventEnvelope) => e);
+
+  const load = async (streamId: string) => {
+    const events: Event[] = [];
+    for (let from = 0; ; from += PAGE) {
+      const page = await store.readStream(streamId, { fromRevision: from, maxCount: PAGE });
+      for (const envelope of page) events.push(codec.decode(upcast(envelope)));
+      if (page.length < PAGE) break;
+    }
+    // Revisions are consecutive from 0, so the last one is the count of events less one.
+    return { events, revision: events.length === 0 ? undefined : events.length - 1 };
+  };
+
+  return {
+    load: async (streamId: string): Promise<{ state: State; revision: number | undefined }> => {
+      const { events, revision } = await load(streamId);
+      return { state: fold(decider, events), revision };
+    },
+
+    async handle(streamId: string, command: Command, meta: CommandMeta): Promise<Handled<Event, State>> {
+      for (let attempt = 1; ; attempt++) {
+        const { events: history, revision } = await load(streamId);
+        const state = fold(decider, history);
+        const decided = decider.decide(command, state, meta);
+        if (decided.length === 0) return { state, events: [], position: undefined, revision };
+        try {
+          const result = await store.append(
+            streamId,
+            decided.map((event) => ({
+              ...codec.encode(event),
+              eventId: newEventId(),
+              occurredAt: meta.now,
+              correlationId: meta.correlationId,
+              causationId: meta.causationId,
+              tenantId: meta.tenantId,
+              actor: meta.actor,
+            })),
+            { expectedRevision: revision ?? "no_stream" },
+          );
+          return {
+            state: decided.reduce(decider.evolve, state),
+            events: decided,
+            position: result.position,
+            revision: result.nextExpectedRevision,
+          };
+        } catch (error) {
+          if (!(error instanceof WrongExpectedRevision)) throw error;
+          if (attempt >= maxAttempts) {
+            throw new ConcurrencyExhausted(`${streamId}: still conflicting after ${attempt} attempts`);
+          }
+          await sleep(Math.random() * backoffMs * 2 ** attempt);
+        }
+      }
+    },
+  };
+}
+
+const PAGE = 1000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
