@@ -13,7 +13,7 @@ describe("decider kit", () => {
       wallet
         .given([])
         .when({ type: "Deposit", amountMinor: 5n })
-        .then([{ type: "Deposited", data: { amountMinor: 5n, at } }]);
+        .yields([{ type: "Deposited", data: { amountMinor: 5n, at } }]);
     });
     it("a withdrawal is rejected as not covered", () => {
       wallet.given([]).when({ type: "Withdraw", amountMinor: 1n }).rejects("balance_must_cover_amount");
@@ -34,7 +34,7 @@ describe("decider kit", () => {
       wallet
         .given(funded)
         .when({ type: "Withdraw", amountMinor: 1n }, { now: "2030-01-01T00:00:00.000Z" })
-        .then([{ type: "Withdrawn", data: { amountMinor: 1n, at: "2030-01-01T00:00:00.000Z" } }]);
+        .yields([{ type: "Withdrawn", data: { amountMinor: 1n, at: "2030-01-01T00:00:00.000Z" } }]);
     });
   });
 

@@ -11,7 +11,7 @@ export const testMeta: CommandMeta = {
 
 /**
  * Given/when/then for deciders:
- *   spec(decider).given([past events]).when(command).then([expected events])
+ *   spec(decider).given([past events]).when(command).yields([expected events]) (not `then`: that would make it a thenable)
  *   spec(decider).given([...]).when(command).rejects("rule_name")
  */
 export function spec<C, E, S>(decider: Decider<C, E, S>) {
@@ -21,7 +21,7 @@ export function spec<C, E, S>(decider: Decider<C, E, S>) {
         when(command: C, meta: Partial<CommandMeta> = {}) {
           const run = () => decider.decide(command, fold(decider, history), { ...testMeta, ...meta });
           return {
-            then(expected: readonly E[]): void {
+            yields(expected: readonly E[]): void {
               expect(run()).toEqual(expected);
             },
             rejects(rule: string): void {
