@@ -1,0 +1,124 @@
+import { z } from "zod";
+import { JsonNumberText, type Money, type MoneyParseOptions, moneySchema } from "../money.ts";
+import { jsonInt } from "./json-int.ts";
+
+// Field building blocks shared by the Checkout API contracts (seed 001). Every rejection carries a
+// snake_case reason (`required`, `expected_string`, `must_not_be_empty`, ...) so describeFirstIssue can
+// render `items[0].price: amount_has_too_many_decimals` for the 1002 error.
+//
+// Unknown fields: requests use z.object (strip). The seed is permissive and merchants ported from other
+// Kredivo markets send extra keys; ignoring them keeps those integrations working and keeps unvetted data out
+// of the event log. Responses and push bodies that *we* emit use z.strictObject so a test catches any field
+// the seed does not show.
+
+/** The Checkout API is the VND product. */
+export const CHECKOUT_CURRENCY = "VND" as const;
+
+type RawIssue = { readonly input?: unknown };
+
+export function typeError(expected: string): (iss: RawIssue) => string {
+  return (iss) => (iss.input === undefined ? "required" : `expected_${expected}`);
+}
+
+/** A required string that must not be empty. Not trimmed: the seed's own data has trailing spaces. */
+export function requiredString(): z.ZodString {
+  return z.string({ error: typeError("string") }).min(1, { error: "must_not_be_empty" });
+}
+
+/** Any string, including "" (used for free-text fields in responses). */
+export function anyString(): z.ZodString {
+  return z.string({ error: typeError("string") });
+}
+
+/** Optional in the seed: absent and `null` both mean "not sent"; the output is `T | undefined`. */
+export function optional<T extends z.ZodType>(schema: T) {
+  return schema.nullish().transform((v): z.output<T> | undefined => v ?? undefined);
+}
+
+export function optionalString() {
+  return optional(z.string({ error: typeError("string") }));
+}
+
+/**
+ * An http(s) URL we will call or redirect to (push_url, back_to_store_url, cancel_url). Surrounding
+ * whitespace is trimmed: the seed's own offline example sends `" https://api-staging-vn.kredivo.com"`.
+ */
+export function httpUrl() {
+  return z
+    .string({ error: typeError("string") })
+    .trim()
+    .min(1, { error: "must_not_be_empty" })
+    .pipe(z.url({ protocol: /^https?$/, error: "must_be_an_http_url" }));
+}
+
+/**
+ * A VND amount in a request (the seed types it Double or Integer): JSON number, JsonNumberText or decimal
+ * string, parsed exactly by contracts/money.ts into bigint minor units. VND has no minor digits, so
+ * `1000.5` is `amount_has_too_many_decimals` while `1000.0` is fine.
+ */
+export function vndAmount(opts?: MoneyParseOptions): z.ZodType<Money, number | string | JsonNumberText> {
+  return z
+    .union([z.number(), z.string(), z.instanceof(JsonNumberText)], {
+      error: (iss) => (iss.input === undefined ? "required" : "amount_must_be_a_number"),
+    })
+    .pipe(
+      // moneySchema takes `unknown`; narrowing its input to what the union lets through is sound.
+      moneySchema(CHECKOUT_CURRENCY, opts) as unknown as z.ZodType<Money, number | string | JsonNumberText>,
+    );
+}
+
+/** A VND amount that must be greater than zero (checkout amount, loan calculator amount). */
+export function positiveVndAmount() {
+  return vndAmount().refine((m) => m.amountMinor > 0n, { error: "amount_must_be_positive" });
+}
+
+// ----------------------------------------------------------------------------------------------- tenure
+
+/** Payment terms in months the seed names: "(1, 3, 6, 12)". 1 is the 30-day pay-later term. */
+export const TENURES = [1, 3, 6, 12] as const;
+export type Tenure = (typeof TENURES)[number];
+
+export function isTenure(n: number): n is Tenure {
+  return (TENURES as readonly number[]).includes(n);
+}
+
+/** tenure in a request: a JSON integer among TENURES. */
+export function tenureField() {
+  return jsonInt().refine(isTenure, { error: "must_be_one_of:1|3|6|12" });
+}
+
+/** tenure in a response or push body we emit. */
+export const tenureOut = z.union(
+  TENURES.map((t) => z.literal(t)) as [z.ZodLiteral<Tenure>, ...z.ZodLiteral<Tenure>[]],
+);
+
+// ------------------------------------------------------------------------------------- response values
+
+/**
+ * Amounts in responses and push bodies are strings in Java `Double.toString` style: "1000000.0"
+ * (renderCheckoutAmount). VND is integral, so the fraction is always ".0".
+ */
+export const checkoutAmountText = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)\.0$/, { error: "expected_checkout_amount_text" });
+
+/**
+ * Fields the seed types Double and shows as a bare JSON number with a fraction (`"checkout_amount":
+ * 4000000.0`). We emit them as JsonNumberText (renderCheckoutAmountAsNumber) so the wire text keeps the
+ * ".0"; a plain non-negative integer `number` is accepted too.
+ */
+export const checkoutAmountNumber = z.union([
+  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  z.instanceof(JsonNumberText).refine((n) => /^(0|[1-9][0-9]*)\.0$/.test(n.source), {
+    error: "expected_checkout_amount_number",
+  }),
+]);
+
+/** Integer money in loan-calculator responses (`"monthly_installment": 1000000`). */
+export const integerVnd = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** UNIX time in whole seconds (`"transaction_time": 1501846094`). */
+export const epochSeconds = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** `"status": 1` of every positive response. */
+export const STATUS_SUCCESS = 1 as const;
