@@ -1,0 +1,28 @@
+import Fastify from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import { requestContext, requestId } from "./plugins/request-context.ts";
+import type { Readiness } from "./readiness.ts";
+import { healthRoutes } from "./routes/health.ts";
+
+export interface AppOptions {
+  readonly logger: Logger;
+  readonly readiness: Readiness;
+}
+
+/** The HTTP app, separate from the listening server so tests drive it through inject(). */
+export async function buildApp(options: AppOptions) {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    genReqId: (request) => requestId(request.headers["request-id"]),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(requestContext);
+  await app.register(healthRoutes, { readiness: options.readiness });
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,649 @@
+import { createHash } from "node:crypto";
+import pg from "pg";
+import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import { AppendSignal, catchUpSubscription } from "./catch-up-subscription.ts";
+import {
+  type AppendOptions,
+  type AppendResult,
+  DuplicateEventId,
+  type EventStore,
+  EventStoreClosed,
+  EventStoreError,
+  EventStoreUnavailable,
+  type EventToAppend,
+  InvalidEventStoreArgument,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type SubscribeOptions,
+  type Subscription,
+  WrongExpectedRevision,
+} from "./port.ts";
+import { assertSchemaName, NOTIFY_CHANNEL, quoted, schemaDdl } from "./postgres-schema.ts";
+import {
+  MAX_PAGE,
+  validateAppend,
+  validatePosition,
+  validateReadAll,
+  validateReadStream,
+} from "./validate.ts";
+
+export interface PostgresEventStoreOptions {
+  /** e.g. postgres://user@host:5432/db */
+  readonly connectionString: string;
+  /** Every table lives in this schema, created at open if missing. */
+  readonly schema: string;
+  readonly now?: () => Date;
+  /** Upper bound of appends gathered into one transaction. */
+  readonly maxBatch?: number;
+  readonly poolSize?: number;
+  readonly connectionTimeoutMillis?: number;
+  readonly applicationName?: string;
+}
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly dataJson: readonly string[];
+  readonly options: AppendOptions;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface StoredEvent {
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: string;
+}
+
+/** What the batch's transaction knows about the streams and event ids it touches, kept current as it writes. */
+interface BatchState {
+  readonly lastRevision: Map<string, number>;
+  readonly storedEvents: Map<string, StoredEvent>;
+}
+
+type Plan = { readonly retried: AppendResult } | { readonly lastRevision: number };
+
+interface EventRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  revision: string;
+  type: string;
+  schema_version: number;
+  occurred_at: string;
+  recorded_at: string;
+  correlation_id: string;
+  causation_id: string;
+  tenant_id: string;
+  actor: string;
+  data: string;
+}
+
+// Casts keep positions and data as text whatever type parsers the process has installed globally:
+// positions must never pass through a JS number, and data must parse from the exact stored text.
+const COLUMNS =
+  "position::text AS position, event_id::text AS event_id, stream_id, revision::text AS revision, type, schema_version, occurred_at, recorded_at, correlation_id, causation_id, tenant_id, actor, data::text AS data";
+
+const INT8_MAX = 9_223_372_036_854_775_807n;
+
+/**
+ * Each successful append's savepoint gets a subtransaction id, and a backend caches only 64 of them; past that
+ * every other session's snapshot overflows to pg_subtrans lookups while the batch is open. Keeping a batch at
+ * 64 appends still pays one commit for 64 appends.
+ */
+const DEFAULT_MAX_BATCH = 64;
+
+/**
+ * The event store on PostgreSQL.
+ *
+ * Position visibility (why a reader never skips an event): positions come from a sequence, and a sequence
+ * hands out numbers at insert time, not at commit time, so two writers could commit 11 before 10 and a
+ * reader that saw 11 would never come back for 10. This adapter makes positions follow commit order by
+ * having one writer at a time: inside a process a single group-commit loop owns all writes, and across
+ * processes every append transaction first takes `pg_advisory_xact_lock` on a key derived from the schema.
+ * The lock is released only after the commit is visible (PostgreSQL ends the transaction in the proc array
+ * before releasing its locks), so the next holder's positions are all greater than, and commit after,
+ * everything the previous holder wrote. A reader's snapshot therefore contains a prefix of the log, plus
+ * gaps from rolled-back savepoints that will never be filled. Storing `pg_current_xact_id()` per row and
+ * filtering readAll by the snapshot's xmin would allow parallel writers, but group commit already gives one
+ * writer the throughput, and the lock keeps reads a plain index range scan with no lag behind long
+ * transactions elsewhere in the database.
+ *
+ * Group commit: appends queued while the previous batch was in flight (or during one event-loop turn) are
+ * written in one transaction. The batch takes the lock, reads in one query the last revision of every stream
+ * and every stored row of every event id it will touch, then decides each append in order against that
+ * state, which is exact because no other writer can run while the lock is held. Each append's writes run in
+ * their own SAVEPOINT, so a database error in one rolls back that append alone; a conflict is found before
+ * writing and fails only its own append.
+ *
+ * Commit and wake-ups: the transaction calls `pg_notify`, so subscribers of every process (each store keeps
+ * one LISTENing client) wake after the commit; local subscribers are also woken directly.
+ *
+ * Failures: any database error rejects with EventStoreUnavailable naming the database. A transaction that
+ * fails is rolled back by the server (or never committed), so nothing is half-written. If the connection
+ * drops while COMMIT is in flight the outcome is unknown; the caller retries, and idempotent append returns
+ * the stored result if the first attempt did commit.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly #pool: pg.Pool;
+  readonly #schema: string;
+  readonly #connectionString: string;
+  readonly #applicationName: string;
+  readonly #connectionTimeoutMillis: number;
+  readonly #target: string;
+  readonly #lockKey: string;
+  readonly #now: () => Date;
+  readonly #maxBatch: number;
+  readonly #signal = new AppendSignal();
+  readonly #subscriptions = new Set<Subscription>();
+  readonly #sql: ReturnType<typeof statements>;
+  #queue: PendingAppend[] = [];
+  #flushScheduled = false;
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  #listener: pg.Client | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #reconnectDelay = 100;
+
+  /** Creates the schema if missing and starts listening for appends from other processes. */
+  static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    assertSchemaName(options.schema);
+    const store = new PostgresEventStore(options);
+    try {
+      await store.#migrate();
+      await store.#listen();
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw store.#unavailable(error);
+    }
+    return store;
+  }
+
+  private constructor(options: PostgresEventStoreOptions) {
+    this.#schema = options.schema;
+    this.#connectionString = options.connectionString;
+    this.#applicationName = options.applicationName ?? "ledger-event-store";
+    this.#connectionTimeoutMillis = options.connectionTimeoutMillis ?? 5000;
+    this.#now = options.now ?? (() => new Date());
+    this.#maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: this.#connectionTimeoutMillis,
+      application_name: this.#applicationName,
+      keepAlive: true,
+    });
+    // An idle client whose connection dies emits here; the pool already discards it, and an unhandled
+    // 'error' event would crash the process.
+    this.#pool.on("error", () => {});
+    // Never includes the password: the message ends up in logs.
+    const probe = new pg.Client({ connectionString: options.connectionString });
+    this.#target = `PostgreSQL database "${probe.database}" at ${probe.host}:${probe.port} (schema ${this.#schema})`;
+    // Same key in every process that opens this schema, so they all serialise on it.
+    const digest = createHash("sha256").update(`ledger-event-store:${this.#schema}`).digest();
+    this.#lockKey = digest.readBigInt64BE(0).toString();
+    this.#sql = statements(this.#schema, this.#lockKey);
+  }
+
+  append(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new EventStoreClosed());
+    try {
+      const { dataJson } = validateAppend(streamId, events, options);
+      assertStorableText(events);
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ streamId, events, dataJson, options, resolve, reject });
+        this.#scheduleFlush();
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#startFlushing();
+    });
+  }
+
+  /** One flush loop at a time: it is the process's single writer. */
+  #startFlushing(): void {
+    if (this.#flushing) return;
+    this.#flushing = (async () => {
+      while (this.#queue.length > 0) await this.#flush(this.#queue.splice(0, this.#maxBatch));
+    })().finally(() => {
+      this.#flushing = undefined;
+      // An append may have queued between the loop's last check and this callback.
+      if (this.#queue.length > 0) this.#scheduleFlush();
+    });
+  }
+
+  /** Never throws: every pending append is settled. */
+  async #flush(batch: PendingAppend[]): Promise<void> {
+    const recordedAt = this.#now().toISOString();
+    const outcomes: (() => void)[] = [];
+    let client: pg.PoolClient | undefined;
+    let wrote = false;
+    try {
+      client = await this.#pool.connect();
+      await client.query(this.#sql.beginAndLock);
+      const state = await this.#batchState(client, batch);
+      // "none": no savepoint yet; "clean": the current one holds no writes and can be reused;
+      // "dirty": the current one holds a successful append, which must be released before the next.
+      let savepoint: "none" | "clean" | "dirty" = "none";
+      for (const pending of batch) {
+        let plan: Plan;
+        try {
+          plan = planAppend(pending, state);
+        } catch (error) {
+          outcomes.push(() => pending.reject(error));
+          continue;
+        }
+        if ("retried" in plan) {
+          const { retried } = plan;
+          outcomes.push(() => pending.resolve(retried));
+          continue;
+        }
+        if (savepoint === "none") await client.query("SAVEPOINT append");
+        if (savepoint === "dirty") await client.query("RELEASE SAVEPOINT append; SAVEPOINT append");
+        savepoint = "clean";
+        try {
+          const result = await this.#write(client, pending, plan.lastRevision, recordedAt, state);
+          savepoint = "dirty";
+          wrote = true;
+          outcomes.push(() => pending.resolve(result));
+        } catch (error) {
+          await client.query("ROLLBACK TO SAVEPOINT append");
+          const reason = this.#unavailable(error);
+          outcomes.push(() => pending.reject(reason));
+        }
+      }
+      await client.query(wrote ? this.#sql.notifyAndCommit : "COMMIT");
+      client.release();
+    } catch (error) {
+      if (client) {
+        await client.query("ROLLBACK").catch(() => {});
+        // Its connection may be broken or mid-transaction: never hand it to the next caller.
+        client.release(true);
+      }
+      const reason = this.#unavailable(error);
+      for (const pending of batch) pending.reject(reason);
+      return;
+    }
+    for (const settle of outcomes) settle();
+    if (wrote) this.#signal.notify();
+  }
+
+  async #batchState(client: pg.PoolClient, batch: readonly PendingAppend[]): Promise<BatchState> {
+    const streams = [...new Set(batch.map((p) => p.streamId))];
+    const eventIds = batch.flatMap((p) => p.events.map((e) => e.eventId));
+    const { rows } = await client.query<{
+      stream_id: string;
+      event_id: string | null;
+      revision: string;
+      position: string | null;
+    }>(this.#sql.batchState, [streams, eventIds]);
+    const state: BatchState = { lastRevision: new Map(), storedEvents: new Map() };
+    for (const row of rows) {
+      if (row.event_id === null) state.lastRevision.set(row.stream_id, Number(row.revision));
+      else {
+        state.storedEvents.set(row.event_id, {
+          streamId: row.stream_id,
+          revision: Number(row.revision),
+          position: row.position as string,
+        });
+      }
+    }
+    return state;
+  }
+
+  async #write(
+    client: pg.PoolClient,
+    pending: PendingAppend,
+    lastRevision: number,
+    recordedAt: string,
+    state: BatchState,
+  ): Promise<AppendResult> {
+    const { streamId, events, dataJson } = pending;
+    const nextRevision = lastRevision + events.length;
+    const { rows } = await client.query<{ event_id: string; revision: string; position: string }>(
+      this.#sql.insert,
+      [
+        streamId,
+        nextRevision,
+        lastRevision,
+        recordedAt,
+        events.map((e) => e.eventId),
+        events.map((e) => e.type),
+        events.map((e) => e.schemaVersion),
+        events.map((e) => e.occurredAt),
+        events.map((e) => e.correlationId),
+        events.map((e) => e.causationId),
+        events.map((e) => e.tenantId),
+        events.map((e) => e.actor),
+        dataJson,
+      ],
+    );
+    const written = rows
+      .map((r) => ({ eventId: r.event_id, revision: Number(r.revision), position: BigInt(r.position) }))
+      .sort((a, b) => a.revision - b.revision);
+    for (let i = 1; i < written.length; i++) {
+      // The insert relies on rows reaching the sequence in revision order; refuse rather than store a
+      // stream whose log order disagrees with its revisions.
+      if (written[i]!.position <= written[i - 1]!.position) {
+        throw new EventStoreError(`stream ${streamId}: positions were not assigned in revision order`);
+      }
+    }
+    const last = written.at(-1);
+    if (written.length !== events.length || !last || last.revision !== nextRevision) {
+      throw new EventStoreError(
+        `stream ${streamId}: insert returned ${written.length} of ${events.length} rows`,
+      );
+    }
+    state.lastRevision.set(streamId, nextRevision);
+    for (const w of written) {
+      state.storedEvents.set(w.eventId, { streamId, revision: w.revision, position: w.position.toString() });
+    }
+    return { nextExpectedRevision: nextRevision, position: last.position.toString() };
+  }
+
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]> {
+    this.#assertOpen();
+    validateReadStream(streamId, options);
+    const maxCount = options?.maxCount ?? MAX_PAGE;
+    const rows =
+      options?.direction === "backwards"
+        ? await this.#query<EventRow>(this.#sql.streamBackwards, [
+            streamId,
+            options.fromRevision ?? Number.MAX_SAFE_INTEGER,
+            maxCount,
+          ])
+        : await this.#query<EventRow>(this.#sql.streamForwards, [
+            streamId,
+            options?.fromRevision ?? 0,
+            maxCount,
+          ]);
+    return rows.map(toEnvelope);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<EventEnvelope[]> {
+    this.#assertOpen();
+    validateReadAll(options);
+    return this.#readAllUnchecked(options.after, options.maxCount ?? MAX_PAGE);
+  }
+
+  async #readAllUnchecked(after: string, maxCount: number): Promise<EventEnvelope[]> {
+    // A valid position beyond bigint would be an out-of-range error in SQL; nothing can come after it.
+    if (BigInt(after) >= INT8_MAX) return [];
+    return (await this.#query<EventRow>(this.#sql.all, [after, maxCount])).map(toEnvelope);
+  }
+
+  async headPosition(): Promise<string> {
+    this.#assertOpen();
+    const [row] = await this.#query<{ head: string }>(this.#sql.head, []);
+    return row?.head ?? "0";
+  }
+
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    this.#assertOpen();
+    validatePosition(options.after);
+    const subscription = catchUpSubscription(
+      async (after, maxCount) => {
+        this.#assertOpen();
+        return this.#readAllUnchecked(after, maxCount);
+      },
+      this.#signal,
+      options,
+    );
+    this.#subscriptions.add(subscription);
+    return {
+      get lastPosition() {
+        return subscription.lastPosition;
+      },
+      stop: async () => {
+        await subscription.stop();
+        this.#subscriptions.delete(subscription);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#reconnectTimer);
+    await Promise.all([...this.#subscriptions].map((s) => s.stop()));
+    while (this.#flushing || this.#queue.length > 0) {
+      this.#startFlushing();
+      await this.#flushing;
+    }
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await Promise.all([listener?.end().catch(() => {}), this.#pool.end().catch(() => {})]);
+  }
+
+  async #migrate(): Promise<void> {
+    // Concurrent CREATE ... IF NOT EXISTS of the same object can still fail on a catalog unique index, so
+    // processes opening a new schema at once take turns on the append lock. A multi-statement simple query
+    // is one implicit transaction: the lock is held to its end, and a failure leaves no open transaction.
+    await this.#pool.query(`${this.#sql.lock}; ${schemaDdl(this.#schema)}`);
+  }
+
+  async #listen(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      connectionTimeoutMillis: this.#connectionTimeoutMillis,
+      application_name: `${this.#applicationName}:listener`,
+      keepAlive: true,
+    });
+    client.on("notification", (message) => {
+      if (message.channel === NOTIFY_CHANNEL && message.payload === this.#schema) this.#signal.notify();
+    });
+    client.on("error", () => this.#listenerLost(client));
+    client.on("end", () => this.#listenerLost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.#listener = client;
+  }
+
+  #listenerLost(client: pg.Client): void {
+    if (this.#listener !== client) return;
+    this.#listener = undefined;
+    client.end().catch(() => {});
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#reconnectTimer) return;
+    const delay = this.#reconnectDelay;
+    this.#reconnectDelay = Math.min(delay * 2, 5000);
+    this.#reconnectTimer = setTimeout(async () => {
+      this.#reconnectTimer = undefined;
+      try {
+        await this.#listen();
+        this.#reconnectDelay = 100;
+        // Other processes may have appended while nobody was listening.
+        this.#signal.notify();
+      } catch {
+        this.#scheduleReconnect();
+      }
+    }, delay);
+    this.#reconnectTimer.unref();
+  }
+
+  async #query<Row extends pg.QueryResultRow>(
+    config: { name: string; text: string },
+    values: unknown[],
+  ): Promise<Row[]> {
+    try {
+      return (await this.#pool.query<Row>({ ...config, values })).rows;
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  #unavailable(error: unknown): Error {
+    if (error instanceof EventStoreError) return error;
+    return new EventStoreUnavailable(`${this.#target} is unavailable: ${describe(error)}`, { cause: error });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new EventStoreClosed();
+  }
+}
+
+function statements(schema: string, lockKey: string) {
+  const s = quoted(schema);
+  // Named statements are prepared once per connection; the schema in the name keeps two stores that share
+  // a process (and pg's per-connection statement cache) from colliding.
+  const named = (name: string, text: string) => ({ name: `es_${schema}_${name}`, text });
+  const lock = `SELECT pg_advisory_xact_lock(${lockKey})`;
+  return {
+    lock,
+    beginAndLock: `BEGIN; ${lock}`,
+    notifyAndCommit: `SELECT pg_notify('${NOTIFY_CHANNEL}', '${schema}'); COMMIT`,
+    batchState: named(
+      "batch_state",
+      `SELECT stream_id, NULL::text AS event_id, last_revision::text AS revision, NULL::text AS position
+         FROM ${s}.streams WHERE stream_id = ANY($1::text[])
+       UNION ALL
+       SELECT stream_id, event_id::text, revision::text, position::text
+         FROM ${s}.events WHERE event_id = ANY($2::uuid[])`,
+    ),
+    // Rows reach the sequence default in unnest order, so positions follow revisions (checked on return).
+    insert: named(
+      "insert",
+      `WITH stream AS (
+         INSERT INTO ${s}.streams AS st (stream_id, last_revision) VALUES ($1, $2)
+         ON CONFLICT (stream_id) DO UPDATE SET last_revision = EXCLUDED.last_revision
+         RETURNING st.stream_id
+       )
+       INSERT INTO ${s}.events (event_id, stream_id, revision, type, schema_version, occurred_at, recorded_at,
+                                correlation_id, causation_id, tenant_id, actor, data)
+       SELECT e.event_id, stream.stream_id, $3::bigint + e.ord, e.type, e.schema_version, e.occurred_at, $4,
+              e.correlation_id, e.causation_id, e.tenant_id, e.actor, e.data
+         FROM stream,
+              unnest($5::uuid[], $6::text[], $7::integer[], $8::text[], $9::text[], $10::text[], $11::text[],
+                     $12::text[], $13::json[])
+                WITH ORDINALITY AS e(event_id, type, schema_version, occurred_at, correlation_id, causation_id,
+                                     tenant_id, actor, data, ord)
+       RETURNING event_id::text AS event_id, revision::text AS revision, position::text AS position`,
+    ),
+    streamForwards: named(
+      "stream_forwards",
+      `SELECT ${COLUMNS} FROM ${s}.events
+        WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+    ),
+    streamBackwards: named(
+      "stream_backwards",
+      `SELECT ${COLUMNS} FROM ${s}.events
+        WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
+    ),
+    all: named(
+      "all",
+      `SELECT ${COLUMNS} FROM ${s}.events WHERE position > $1::bigint ORDER BY position LIMIT $2`,
+    ),
+    head: named("head", `SELECT COALESCE(MAX(position), 0)::text AS head FROM ${s}.events`),
+  };
+}
+
+/** Decides one append against the batch's state; the same rules as the SQLite adapter. */
+function planAppend(pending: PendingAppend, state: BatchState): Plan {
+  const { streamId, events, options } = pending;
+  const retried = alreadyAppended(streamId, events, state.storedEvents);
+  if (retried) return { retried };
+  const last = state.lastRevision.get(streamId);
+  const actual = last === undefined ? "no_stream" : last;
+  const expected = options.expectedRevision;
+  const ok =
+    expected === "any" ||
+    (expected === "no_stream" && actual === "no_stream") ||
+    (expected === "stream_exists" && actual !== "no_stream") ||
+    expected === actual;
+  if (!ok) throw new WrongExpectedRevision(streamId, expected, actual);
+  return { lastRevision: last ?? -1 };
+}
+
+/** A retry of an append already stored returns the original result; any other reuse of an id is refused. */
+function alreadyAppended(
+  streamId: string,
+  events: readonly EventToAppend[],
+  storedEvents: ReadonlyMap<string, StoredEvent>,
+): AppendResult | undefined {
+  let previous: StoredEvent | undefined;
+  let stored = 0;
+  events.forEach((event, i) => {
+    const row = storedEvents.get(event.eventId);
+    if (!row) return;
+    const consecutive =
+      row.streamId === streamId &&
+      (previous === undefined ? true : row.revision === previous.revision + 1) &&
+      stored === i;
+    if (!consecutive) throw new DuplicateEventId(event.eventId, `${row.streamId}@${row.revision}`);
+    stored++;
+    previous = row;
+  });
+  if (stored === 0) return undefined;
+  if (stored !== events.length || !previous) {
+    throw new DuplicateEventId(events[stored]?.eventId ?? "", "only part of this append is stored");
+  }
+  return { nextExpectedRevision: previous.revision, position: previous.position };
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 and the client would silently replace a lone surrogate with U+FFFD;
+ * refusing both up front keeps "reads back exactly what was appended" true. (`data` is safe: it is JSON
+ * text, where both are escaped.)
+ */
+function assertStorableText(events: readonly EventToAppend[]): void {
+  events.forEach((event, i) => {
+    for (const field of ["correlationId", "causationId", "tenantId", "actor"] as const) {
+      const value = event[field];
+      if (value.includes("\u0000") || !value.isWellFormed()) {
+        throw new InvalidEventStoreArgument(
+          "event_invalid",
+          `${i}.${field}: contains U+0000 or a lone surrogate, which PostgreSQL text cannot store`,
+        );
+      }
+    }
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return error.errors.map(describe).join("; ");
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return error.message || (typeof code === "string" ? code : error.name);
+  }
+  return String(error);
+}
+
+function toEnvelope(row: EventRow): EventEnvelope {
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    streamId: row.stream_id,
+    revision: Number(row.revision),
+    position: row.position,
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+    tenantId: row.tenant_id,
+    actor: row.actor,
+    data: JSON.parse(row.data),
+  };
+}
