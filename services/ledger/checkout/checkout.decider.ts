@@ -1,0 +1,260 @@
+import type { Tenure } from "../creditline/creditline.events.ts";
+import { type CommandMeta, type Decider, invariant, Rejection, unhandled } from "../decider.ts";
+import type { CheckoutEvent, InitiatedData } from "./checkout.events.ts";
+
+/** Seed 001: tenures of 3, 6 and 12 months need at least 700,000 VND. */
+export const MIN_INSTALLMENT_AMOUNT_MINOR = 700_000n;
+/** Wrong PINs and OTPs together; one more than this locks the checkout (Denied). */
+export const MAX_FAILED_AUTH_ATTEMPTS = 5;
+
+export type CheckoutCommand =
+  | { readonly type: "Initiate"; readonly data: InitiatedData }
+  | { readonly type: "SignIn"; readonly userId: string | undefined; readonly sessionHash: string }
+  | { readonly type: "VerifyOtp"; readonly sessionHash: string; readonly otpValid: boolean }
+  | {
+      readonly type: "Approve";
+      readonly sessionHash: string;
+      readonly tenure: Tenure;
+      /** The credit line's answer to the hold, asked first (DESIGN.md: credit line, then transaction). */
+      readonly hold: { readonly placed: true } | { readonly placed: false; readonly reason: string };
+      readonly confirmTimeoutSeconds: number;
+    }
+  | { readonly type: "Abort" }
+  | { readonly type: "Settle" }
+  | { readonly type: "Fail"; readonly reason: "merchant_reported_failure" | "confirmation_timeout" }
+  | { readonly type: "Expire" };
+
+export type CheckoutPhase =
+  | "none"
+  | "initiated"
+  | "signed_in"
+  | "otp_verified"
+  | "pending"
+  | "settled"
+  | "denied"
+  | "aborted"
+  | "failed"
+  | "expired";
+
+export interface CheckoutState {
+  readonly phase: CheckoutPhase;
+  readonly initiated: InitiatedData | undefined;
+  readonly userId: string | undefined;
+  readonly sessionHash: string | undefined;
+  readonly failedAuthAttempts: number;
+  readonly tenure: Tenure | undefined;
+  readonly confirmBy: string | undefined;
+}
+
+export const initialCheckout: CheckoutState = {
+  phase: "none",
+  initiated: undefined,
+  userId: undefined,
+  sessionHash: undefined,
+  failedAuthAttempts: 0,
+  tenure: undefined,
+  confirmBy: undefined,
+};
+
+const AWAITING_BUYER: readonly CheckoutPhase[] = ["initiated", "signed_in", "otp_verified"];
+
+/** Rules, in precedence order: amount_must_be_positive, amount_must_equal_items_total, amount_must_meet_tenure_minimum. */
+export function initiateRules(data: Pick<InitiatedData, "amountMinor" | "items" | "tenure">): void {
+  if (data.amountMinor <= 0n) throw new Rejection("amount_must_be_positive");
+  const total = data.items.reduce((sum, item) => sum + item.priceMinor * BigInt(item.quantity), 0n);
+  if (total !== data.amountMinor) {
+    throw new Rejection("amount_must_equal_items_total", {
+      itemsTotalMinor: total,
+      amountMinor: data.amountMinor,
+    });
+  }
+  assertTenureMinimum(data.amountMinor, data.tenure);
+}
+
+function assertTenureMinimum(amountMinor: bigint, tenure: Tenure): void {
+  if (tenure !== 1 && amountMinor < MIN_INSTALLMENT_AMOUNT_MINOR) {
+    throw new Rejection("amount_must_meet_tenure_minimum", {
+      minimumMinor: MIN_INSTALLMENT_AMOUNT_MINOR,
+      tenure,
+    });
+  }
+}
+
+function initiate(data: InitiatedData, state: CheckoutState): CheckoutEvent[] {
+  if (state.initiated) {
+    if (state.initiated.requestFingerprint === data.requestFingerprint) return [];
+    throw new Rejection("order_id_must_be_unique", { orderId: data.orderId });
+  }
+  initiateRules(data);
+  return [{ type: "Initiated", data }];
+}
+
+/** A wrong credential is recorded (it counts toward the lock), not rejected. */
+function failedAttempt(state: CheckoutState, type: "BuyerSignInFailed" | "OtpFailed"): CheckoutEvent[] {
+  const failedAttempts = state.failedAuthAttempts + 1;
+  const events: CheckoutEvent[] = [{ type, data: { failedAttempts } }];
+  if (failedAttempts >= MAX_FAILED_AUTH_ATTEMPTS) {
+    events.push({ type: "Denied", data: { reason: "too_many_failed_attempts", userId: state.userId } });
+  }
+  return events;
+}
+
+function assertAwaitingBuyer(state: CheckoutState): void {
+  if (state.phase === "none") throw new Rejection("transaction_must_exist");
+  if (!AWAITING_BUYER.includes(state.phase))
+    throw new Rejection("checkout_must_await_buyer", { phase: state.phase });
+}
+
+function signIn(
+  command: Extract<CheckoutCommand, { type: "SignIn" }>,
+  state: CheckoutState,
+): CheckoutEvent[] {
+  assertAwaitingBuyer(state);
+  if (command.userId === undefined) return failedAttempt(state, "BuyerSignInFailed");
+  return [{ type: "BuyerSignedIn", data: { userId: command.userId, sessionHash: command.sessionHash } }];
+}
+
+function assertSession(state: CheckoutState, sessionHash: string, phase: CheckoutPhase): void {
+  assertAwaitingBuyer(state);
+  if (state.sessionHash === undefined || state.sessionHash !== sessionHash)
+    throw new Rejection("session_must_be_signed_in");
+  if (state.phase !== phase) throw new Rejection("checkout_step_out_of_order", { phase: state.phase });
+}
+
+function verifyOtp(
+  command: Extract<CheckoutCommand, { type: "VerifyOtp" }>,
+  state: CheckoutState,
+): CheckoutEvent[] {
+  assertSession(state, command.sessionHash, "signed_in");
+  if (!command.otpValid) return failedAttempt(state, "OtpFailed");
+  return [{ type: "OtpVerified", data: { userId: state.userId! } }];
+}
+
+function approve(
+  command: Extract<CheckoutCommand, { type: "Approve" }>,
+  state: CheckoutState,
+  meta: CommandMeta,
+): CheckoutEvent[] {
+  assertSession(state, command.sessionHash, "otp_verified");
+  const initiated = state.initiated!;
+  assertTenureMinimum(initiated.amountMinor, command.tenure);
+  if (!command.hold.placed)
+    return [{ type: "Denied", data: { reason: command.hold.reason, userId: state.userId } }];
+  const confirmBy = new Date(Date.parse(meta.now) + command.confirmTimeoutSeconds * 1000).toISOString();
+  return [
+    {
+      type: "Pending",
+      data: {
+        userId: state.userId!,
+        tenure: command.tenure,
+        amountMinor: initiated.amountMinor,
+        approvedAt: meta.now,
+        confirmBy,
+      },
+    },
+  ];
+}
+
+function abort(state: CheckoutState): CheckoutEvent[] {
+  if (state.phase === "aborted") return [];
+  assertAwaitingBuyer(state);
+  return [{ type: "Aborted", data: { by: "user" } }];
+}
+
+/** The merchant's confirmation. Repeating it is idempotent; after a failure it is refused. */
+function settle(state: CheckoutState, meta: CommandMeta): CheckoutEvent[] {
+  if (state.phase === "settled") return [];
+  assertPending(state);
+  return [{ type: "Settled", data: { settledAt: meta.now } }];
+}
+
+function assertPending(state: CheckoutState): void {
+  if (state.phase === "none") throw new Rejection("transaction_must_exist");
+  if (state.phase === "failed") throw new Rejection("transaction_already_failed");
+  if (state.phase === "settled") throw new Rejection("transaction_already_settled");
+  if (state.phase !== "pending") throw new Rejection("transaction_must_be_pending", { phase: state.phase });
+}
+
+function fail(
+  command: Extract<CheckoutCommand, { type: "Fail" }>,
+  state: CheckoutState,
+  meta: CommandMeta,
+): CheckoutEvent[] {
+  if (command.reason === "confirmation_timeout") {
+    // The timer may fire late or twice; only a pending transaction past its deadline fails.
+    if (state.phase !== "pending") return [];
+    if (Date.parse(meta.now) < Date.parse(state.confirmBy!))
+      throw new Rejection("confirmation_window_must_have_passed");
+  } else {
+    if (state.phase === "failed") return [];
+    assertPending(state);
+  }
+  return [{ type: "Failed", data: { reason: command.reason } }];
+}
+
+function expire(state: CheckoutState, meta: CommandMeta): CheckoutEvent[] {
+  if (!AWAITING_BUYER.includes(state.phase)) return [];
+  if (Date.parse(meta.now) < Date.parse(state.initiated!.expiresAt)) return [];
+  return [{ type: "Expired", data: { expiredAt: meta.now } }];
+}
+
+function evolve(state: CheckoutState, event: CheckoutEvent): CheckoutState {
+  switch (event.type) {
+    case "Initiated":
+      invariant(state.phase === "none", "a checkout is initiated once");
+      return { ...state, phase: "initiated", initiated: event.data, tenure: event.data.tenure };
+    case "BuyerSignInFailed":
+    case "OtpFailed":
+      return { ...state, failedAuthAttempts: event.data.failedAttempts };
+    case "BuyerSignedIn":
+      return { ...state, phase: "signed_in", userId: event.data.userId, sessionHash: event.data.sessionHash };
+    case "OtpVerified":
+      return { ...state, phase: "otp_verified" };
+    case "Pending":
+      invariant(state.phase === "otp_verified", "only a verified buyer's checkout becomes pending");
+      return { ...state, phase: "pending", tenure: event.data.tenure, confirmBy: event.data.confirmBy };
+    case "Denied":
+      return { ...state, phase: "denied" };
+    case "Aborted":
+      return { ...state, phase: "aborted" };
+    case "Settled":
+      invariant(state.phase === "pending", "only a pending checkout settles");
+      return { ...state, phase: "settled" };
+    case "Failed":
+      invariant(state.phase === "pending", "only a pending checkout fails");
+      return { ...state, phase: "failed" };
+    case "Expired":
+      return { ...state, phase: "expired" };
+    default:
+      return unhandled(event);
+  }
+}
+
+export const checkoutDecider: Decider<CheckoutCommand, CheckoutEvent, CheckoutState> = {
+  initialState: initialCheckout,
+  decide(command, state, meta) {
+    switch (command.type) {
+      case "Initiate":
+        return initiate(command.data, state);
+      case "SignIn":
+        return signIn(command, state);
+      case "VerifyOtp":
+        return verifyOtp(command, state);
+      case "Approve":
+        return approve(command, state, meta);
+      case "Abort":
+        return abort(state);
+      case "Settle":
+        return settle(state, meta);
+      case "Fail":
+        return fail(command, state, meta);
+      case "Expire":
+        return expire(state, meta);
+      default:
+        return unhandled(command);
+    }
+  },
+  evolve,
+};
+
+export const checkoutStream = (transactionId: string) => `checkout-${transactionId}`;

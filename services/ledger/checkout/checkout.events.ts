@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
+
+const tenure = z.union([z.literal(1), z.literal(3), z.literal(6), z.literal(12)]);
+
+export const checkoutItem = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Signed: a deduction (discount, downpayment, mixpayment) is stored negative, so items sum to the amount. */
+  priceMinor: minorUnits,
+  quantity: z.number().int(),
+  type: z.string().optional(),
+  url: z.string().optional(),
+  imageUrl: z.string().optional(),
+  parentType: z.string().optional(),
+  parentId: z.string().optional(),
+});
+export type CheckoutItem = z.output<typeof checkoutItem>;
+
+/** The lifecycle spine of one Checkout API transaction, `checkout-<transactionId>` (DESIGN.md "Events"). */
+export const checkoutEvents = {
+  Initiated: {
+    schemaVersion: 1,
+    data: z.object({
+      transactionId: z.string(),
+      merchantId: z.string(),
+      orderId: z.string(),
+      currency: z.literal("VND"),
+      amountMinor: minorUnits,
+      tenure,
+      items: z.array(checkoutItem),
+      /** The merchant's own descriptions (sellers, buyers, addresses, device metadata), kept as sent. */
+      details: z.record(z.string(), z.unknown()),
+      pushUrl: z.string(),
+      backToStoreUrl: z.string(),
+      cancelUrl: z.string().optional(),
+      /** Hash of the init request, so the same order_id re-sent is recognised as a retry. */
+      requestFingerprint: z.string(),
+      expiresAt: z.string(),
+    }),
+  },
+  BuyerSignInFailed: { schemaVersion: 1, data: z.object({ failedAttempts: z.number().int() }) },
+  BuyerSignedIn: { schemaVersion: 1, data: z.object({ userId: z.string(), sessionHash: z.string() }) },
+  OtpFailed: { schemaVersion: 1, data: z.object({ failedAttempts: z.number().int() }) },
+  OtpVerified: { schemaVersion: 1, data: z.object({ userId: z.string() }) },
+  Pending: {
+    schemaVersion: 1,
+    data: z.object({
+      userId: z.string(),
+      tenure,
+      amountMinor: minorUnits,
+      approvedAt: z.string(),
+      confirmBy: z.string(),
+    }),
+  },
+  Denied: { schemaVersion: 1, data: z.object({ reason: z.string(), userId: z.string().optional() }) },
+  Aborted: { schemaVersion: 1, data: z.object({ by: z.literal("user") }) },
+  Settled: { schemaVersion: 1, data: z.object({ settledAt: z.string() }) },
+  Failed: {
+    schemaVersion: 1,
+    data: z.object({ reason: z.enum(["merchant_reported_failure", "confirmation_timeout"]) }),
+  },
+  Expired: { schemaVersion: 1, data: z.object({ expiredAt: z.string() }) },
+};
+
+export type CheckoutEvent = DomainEvents<typeof checkoutEvents>;
+export type InitiatedData = Extract<CheckoutEvent, { type: "Initiated" }>["data"];
+export const checkoutCodec = eventCodec(checkoutEvents);
