@@ -11,7 +11,63 @@ const configSchema = z.object({
   READY_MAX_LAG: z.coerce.number().int().min(0).default(10_000),
   /** How long a graceful shutdown waits for in-flight requests before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Base of the hosted checkout_url; defaults to the address the service listens on. */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** A pending checkout the merchant does not confirm within this many seconds fails (seed: 30). */
+  CONFIRM_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
+  /** A checkout the buyer does not approve within this many seconds expires. */
+  CHECKOUT_EXPIRY_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** How often the durable timers (confirmation timeout, expiry) are checked against the read model. */
+  TIMER_SWEEP_MS: z.coerce.number().int().min(10).default(1000),
+  /** The sandbox merchant's server_key (seeded at start). */
+  SANDBOX_SERVER_KEY: z.string().min(16).default("sandbox-server-key-9f2c4e1a7b3d"),
+  /** Monthly interest per tenure in basis points, e.g. `1:0,3:295,6:295,12:295`. */
+  INTEREST_RATES_BPS: z
+    .string()
+    .default("1:0,3:295,6:295,12:295")
+    .transform((text, ctx) => parseRates(text, ctx)),
+  /** `/v1` API keys with roles: `key1:operator|finance,key2:finance`. Empty: `/v1` refuses everyone. */
+  API_KEYS: z
+    .string()
+    .default("")
+    .transform((text, ctx) => parseApiKeys(text, ctx)),
 });
+
+function parseRates(text: string, ctx: z.RefinementCtx): Record<1 | 3 | 6 | 12, number> {
+  const rates: Record<number, number> = {};
+  for (const pair of text.split(",")) {
+    const match = /^(1|3|6|12):(\d{1,5})$/.exec(pair.trim());
+    if (!match) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected tenure:bps pairs like 1:0,3:295, got ${JSON.stringify(pair)}`,
+      });
+      return z.NEVER;
+    }
+    rates[Number(match[1])] = Number(match[2]);
+  }
+  const [r1, r3, r6, r12] = [rates[1], rates[3], rates[6], rates[12]];
+  if (r1 === undefined || r3 === undefined || r6 === undefined || r12 === undefined) {
+    ctx.addIssue({ code: "custom", message: "every tenure 1, 3, 6 and 12 needs a rate" });
+    return z.NEVER;
+  }
+  return { 1: r1, 3: r3, 6: r6, 12: r12 };
+}
+
+function parseApiKeys(text: string, ctx: z.RefinementCtx): { key: string; roles: string[] }[] {
+  if (text.trim() === "") return [];
+  return text.split(",").map((entry) => {
+    const match = /^([A-Za-z0-9._-]{16,}):([a-z]+(\|[a-z]+)*)$/.exec(entry.trim());
+    if (!match) {
+      ctx.addIssue({
+        code: "custom",
+        message: "expected key:role|role entries; keys are at least 16 characters",
+      });
+      return { key: "", roles: [] };
+    }
+    return { key: match[1]!, roles: match[2]!.split("|") };
+  });
+}
 
 export type Config = z.infer<typeof configSchema> & { readonly eventStorePath: string };
 

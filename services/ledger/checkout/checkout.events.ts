@@ -36,6 +36,7 @@ export const checkoutEvents = {
       cancelUrl: z.string().optional(),
       /** Hash of the init request, so the same order_id re-sent is recognised as a retry. */
       requestFingerprint: z.string(),
+      initiatedAt: z.string(),
       expiresAt: z.string(),
     }),
   },

@@ -1,0 +1,76 @@
+import type { CheckoutService } from "./checkout-service.ts";
+import { hashSecret, sha256Hex } from "./credentials.ts";
+
+/** The seed's sandbox test account ("Environment Setup"): username 900000000, password 447462, OTP 4567. */
+export const SANDBOX_BUYER = {
+  userId: "sandbox-buyer",
+  phone: "900000000",
+  pin: "447462",
+  otp: "4567",
+} as const;
+export const SANDBOX_MERCHANT_ID = "sandbox-merchant";
+/** 100,000,000 VND on every tenure: comfortably above the seed's sample orders (6,505,000). */
+export const SANDBOX_LIMIT_MINOR = 100_000_000n;
+
+/**
+ * Seeds the sandbox merchant and buyer as events on their own streams. Every start re-sends the same
+ * registrations, which the deciders treat as no-ops; a changed SANDBOX_SERVER_KEY rotates the key.
+ * Returns the log position to wait for so lookups see the seed.
+ */
+export async function seedSandbox(service: CheckoutService, serverKey: string): Promise<string | undefined> {
+  const meta = {
+    now: new Date().toISOString(),
+    actor: "system:sandbox-seed",
+    tenantId: "kredivo",
+    correlationId: "sandbox-seed",
+    causationId: "sandbox-seed",
+  };
+  const positions: (string | undefined)[] = [];
+  const merchantStream = `merchant-${SANDBOX_MERCHANT_ID}`;
+  const { state: merchant } = await service.merchants.load(merchantStream);
+  const serverKeyHash = sha256Hex(serverKey);
+  positions.push(
+    (
+      await service.merchants.handle(
+        merchantStream,
+        merchant.profile
+          ? { type: "RotateServerKey", serverKeyHash }
+          : {
+              type: "Register",
+              profile: {
+                merchantId: SANDBOX_MERCHANT_ID,
+                name: "Sandbox Merchant",
+                serverKeyHash,
+                feeRateBps: 150,
+                status: "active",
+              },
+            },
+        meta,
+      )
+    ).position,
+  );
+  const buyerStream = `buyer-${SANDBOX_BUYER.userId}`;
+  const { state: buyer } = await service.buyers.load(buyerStream);
+  if (!buyer.profile) {
+    const profile = {
+      userId: SANDBOX_BUYER.userId,
+      phone: SANDBOX_BUYER.phone,
+      pinHash: hashSecret(SANDBOX_BUYER.pin),
+      otpHash: hashSecret(SANDBOX_BUYER.otp),
+    };
+    positions.push((await service.buyers.handle(buyerStream, { type: "Register", profile }, meta)).position);
+  }
+  const lineStream = `creditline-${SANDBOX_BUYER.userId}`;
+  const { state: line } = await service.creditLines.load(lineStream);
+  if (!line.open) {
+    const limit = {
+      type: "SetLimit" as const,
+      userId: SANDBOX_BUYER.userId,
+      totalMinor: SANDBOX_LIMIT_MINOR,
+      perTenureMinor: ([1, 3, 6, 12] as const).map((tenure) => ({ tenure, limitMinor: SANDBOX_LIMIT_MINOR })),
+      reason: "sandbox account",
+    };
+    positions.push((await service.creditLines.handle(lineStream, limit, meta)).position);
+  }
+  return positions.filter((p) => p !== undefined).at(-1);
+}

@@ -1,0 +1,65 @@
+import type { EventEnvelope } from "../../contracts/envelope.ts";
+import type { EventStore, Subscription } from "./eventstore/port.ts";
+import type { ReadStore } from "./readstore/port.ts";
+
+export interface ReactorOptions {
+  /** Also the name its checkpoint and status go by (visible in /readyz next to the projections). */
+  readonly name: string;
+  readonly store: EventStore;
+  readonly readStore: ReadStore;
+  readonly logger: {
+    error(object: object, message: string): void;
+    warn(object: object, message: string): void;
+  };
+  /** Must be idempotent: delivery is at least once (a crash between the effect and the checkpoint repeats it). */
+  readonly handle: (event: EventEnvelope) => Promise<void>;
+  readonly attempts?: number;
+}
+
+/**
+ * A process manager: reacts to events with commands on other streams (settled → capture the hold). Its
+ * checkpoint lives in the read store but it is not a projection: it is never rebuilt, because replaying
+ * reactions from position 0 would repeat them. Transient failures are retried with backoff; an event that
+ * keeps failing stops the reactor with status `failed`, like a projection.
+ */
+export async function startReactor(options: ReactorOptions): Promise<{ stop(): Promise<void> }> {
+  const { name, store, readStore } = options;
+  if (!(await readStore.projectionState(name))) {
+    await readStore.prepareGeneration(name, 1, 1, {});
+    await readStore.promote(name, 1, 1, {});
+  } else {
+    await readStore.setStatus(name, "running", null);
+  }
+  const attempts = options.attempts ?? 5;
+  let subscription: Subscription | undefined;
+  subscription = store.subscribeToAll({
+    after: await readStore.generationPosition(name, 1),
+    onEvent: async (event) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await options.handle(event);
+          break;
+        } catch (error) {
+          if (attempt >= attempts) throw error;
+          options.logger.warn(
+            { reactor: name, err: error, position: event.position, attempt },
+            "reaction failed, retrying",
+          );
+          await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        }
+      }
+      await readStore.apply(name, 1, [], event.position);
+    },
+    onError: (error) => {
+      const message = `reaction stopped: ${String(error)}`;
+      options.logger.error({ reactor: name, err: error }, message);
+      void readStore.setStatus(name, "failed", message);
+    },
+  });
+  return {
+    async stop() {
+      await subscription?.stop();
+      subscription = undefined;
+    },
+  };
+}
