@@ -368,6 +368,8 @@ function asCheckoutFailure(error: unknown): unknown {
     transaction_already_failed:
       "the transaction has already failed (not confirmed in time or reported failed); start a new checkout",
     transaction_already_settled: "the transaction is already settled",
+    confirmation_window_must_be_open:
+      "the confirmation came after the confirmation deadline; the transaction fails and the buyer's credit is released",
     transaction_must_be_pending:
       "the transaction is not waiting for confirmation; confirm only after a pending push",
   };

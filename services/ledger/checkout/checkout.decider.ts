@@ -4,7 +4,7 @@ import type { CheckoutEvent, InitiatedData } from "./checkout.events.ts";
 
 /** Seed 001: tenures of 3, 6 and 12 months need at least 700,000 VND. */
 export const MIN_INSTALLMENT_AMOUNT_MINOR = 700_000n;
-/** Wrong PINs and OTPs together; one more than this locks the checkout (Denied). */
+/** Wrong PINs and OTPs together; this many lock the checkout (Denied). */
 export const MAX_FAILED_AUTH_ATTEMPTS = 5;
 
 export type CheckoutCommand =
@@ -161,10 +161,16 @@ function abort(state: CheckoutState): CheckoutEvent[] {
   return [{ type: "Aborted", data: { by: "user" } }];
 }
 
-/** The merchant's confirmation. Repeating it is idempotent; after a failure it is refused. */
+/**
+ * The merchant's confirmation. Repeating it is idempotent; after a failure it is refused, and so is a
+ * confirmation after the deadline even if the timer has not fired yet (seed: not confirmed within 30 s
+ * means failed), so the outcome never depends on which of the two arrives first.
+ */
 function settle(state: CheckoutState, meta: CommandMeta): CheckoutEvent[] {
   if (state.phase === "settled") return [];
   assertPending(state);
+  if (Date.parse(meta.now) >= Date.parse(state.confirmBy!))
+    throw new Rejection("confirmation_window_must_be_open");
   return [{ type: "Settled", data: { settledAt: meta.now } }];
 }
 

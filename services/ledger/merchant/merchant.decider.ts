@@ -9,7 +9,12 @@ export interface MerchantState {
   readonly profile: MerchantProfile | undefined;
 }
 
-const sameProfile = (a: MerchantProfile, b: MerchantProfile) => JSON.stringify(a) === JSON.stringify(b);
+/** Registration is identity and terms; the key is managed by rotation, so it is not compared. */
+const sameRegistration = (a: MerchantProfile, b: MerchantProfile) =>
+  a.merchantId === b.merchantId &&
+  a.name === b.name &&
+  a.feeRateBps === b.feeRateBps &&
+  a.status === b.status;
 
 export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantState> = {
   initialState: { profile: undefined },
@@ -18,7 +23,7 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
       case "Register":
         // Seeding at every start re-sends the same registration: that is a no-op, a different one is refused.
         if (state.profile) {
-          if (sameProfile(state.profile, command.profile)) return [];
+          if (sameRegistration(state.profile, command.profile)) return [];
           throw new Rejection("merchant_must_not_be_registered_twice");
         }
         return [{ type: "MerchantRegistered", data: command.profile }];
