@@ -1,0 +1,192 @@
+import pg from "pg";
+import type {
+  ProjectionState,
+  ProjectionStatus,
+  ReadStore,
+  Row,
+  SqlValue,
+  Statement,
+  TableSpec,
+} from "./port.ts";
+import { assertIdentifier, createTableSql, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
+import { toState } from "./sqlite-read-store.ts";
+
+export interface PostgresReadStoreOptions {
+  readonly connectionString: string;
+  /** Every table, view and checkpoint lives in this schema (created if missing): one per test run. */
+  readonly schema: string;
+  readonly poolSize?: number;
+}
+
+// BIGINT columns come back as bigint, as they do from the SQLite read store, so money stays exact.
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20) return (text: string) => BigInt(text);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** `?` placeholders of the portable SQL become PostgreSQL's `$1…`; `?` never appears inside our literals. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/**
+ * Read models in PostgreSQL: the same projections, the same statements, the same generations and views as
+ * SQLite. Each apply is one transaction (changes + checkpoint); migrations are the CREATE … IF NOT EXISTS
+ * of the meta tables and of each projection generation, applied at start, and the projection `version`
+ * is the schema version of its tables (a new version is built as a new generation and swapped in).
+ */
+export class PostgresReadStore implements ReadStore {
+  readonly dialect = "postgres";
+  readonly #pool: pg.Pool;
+  readonly #schema: string;
+  #ready: Promise<void> | undefined;
+
+  constructor(options: PostgresReadStoreOptions) {
+    assertIdentifier("schema", options.schema);
+    this.#schema = options.schema;
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 4,
+      types,
+      options: `-c search_path=${options.schema}`,
+    });
+  }
+
+  #migrate(): Promise<void> {
+    this.#ready ??= (async () => {
+      await this.#pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`);
+      for (const ddl of META_TABLES) await this.#pool.query(ddl);
+    })();
+    return this.#ready;
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.#migrate();
+    const client = await this.#pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async projectionState(name: string): Promise<ProjectionState | undefined> {
+    return (await this.projectionStates()).find((s) => s.name === name);
+  }
+
+  async projectionStates(): Promise<ProjectionState[]> {
+    const rows = await this.query(
+      `SELECT s.name, s.generation, s.version, s.status, s.error, c.position
+         FROM projection_state s LEFT JOIN projection_checkpoints c
+           ON c.name = s.name AND c.generation = s.generation ORDER BY s.name`,
+    );
+    return rows.map(toState);
+  }
+
+  async prepareGeneration(
+    name: string,
+    generation: number,
+    version: number,
+    tables: Record<string, TableSpec>,
+  ): Promise<void> {
+    assertIdentifier("projection", name);
+    await this.#transaction(async (client) => {
+      // Concurrent starters would race on CREATE TABLE IF NOT EXISTS; serialise them per projection.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${this.#schema}.${name}`]);
+      for (const [logical, spec] of Object.entries(tables)) {
+        for (const ddl of createTableSql(logical, generation, spec)) await client.query(ddl);
+      }
+      await client.query(
+        "INSERT INTO projection_checkpoints (name, generation, position) VALUES ($1, $2, '0') ON CONFLICT DO NOTHING",
+        [name, generation],
+      );
+      await client.query(
+        `INSERT INTO projection_state (name, generation, version, status, error) VALUES ($1, $2, $3, 'running', NULL)
+         ON CONFLICT (name) DO NOTHING`,
+        [name, generation, version],
+      );
+    });
+  }
+
+  async generationPosition(name: string, generation: number): Promise<string> {
+    const [row] = await this.query(
+      "SELECT position FROM projection_checkpoints WHERE name = ? AND generation = ?",
+      [name, generation],
+    );
+    return row ? String(row.position) : "0";
+  }
+
+  async apply(
+    name: string,
+    generation: number,
+    statements: readonly Statement[],
+    position: string,
+  ): Promise<void> {
+    await this.#transaction(async (client) => {
+      for (const s of statements)
+        await client.query(numbered(resolveTables(s.sql, generation)), params(s.params));
+      await client.query(
+        "UPDATE projection_checkpoints SET position = $1 WHERE name = $2 AND generation = $3",
+        [position, name, generation],
+      );
+    });
+  }
+
+  async promote(
+    name: string,
+    generation: number,
+    version: number,
+    tables: Record<string, TableSpec>,
+  ): Promise<void> {
+    const previous = await this.projectionState(name);
+    await this.#transaction(async (client) => {
+      for (const ddl of promoteSql(tables, generation, previous?.generation)) await client.query(ddl);
+      await client.query(
+        `INSERT INTO projection_state (name, generation, version, status, error) VALUES ($1, $2, $3, 'running', NULL)
+         ON CONFLICT (name) DO UPDATE SET generation = excluded.generation, version = excluded.version,
+           status = 'running', error = NULL`,
+        [name, generation, version],
+      );
+      await client.query("DELETE FROM projection_checkpoints WHERE name = $1 AND generation <> $2", [
+        name,
+        generation,
+      ]);
+    });
+  }
+
+  async setStatus(name: string, status: ProjectionStatus, error: string | null): Promise<void> {
+    await this.query("UPDATE projection_state SET status = ?, error = ? WHERE name = ?", [
+      status,
+      error,
+      name,
+    ]);
+  }
+
+  async query(sql: string, values: readonly SqlValue[] = []): Promise<Row[]> {
+    await this.#migrate();
+    return (await this.#pool.query(numbered(sql), params(values))).rows;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  /** For tests: drop everything this store created. */
+  async dropSchema(): Promise<void> {
+    await this.#pool.query(`DROP SCHEMA IF EXISTS ${this.#schema} CASCADE`);
+  }
+}
+
+/** pg sends bigint as text, which PostgreSQL casts exactly; numbers and strings pass through. */
+function params(values: readonly SqlValue[]): (string | number | null)[] {
+  return values.map((v) => (typeof v === "bigint" ? v.toString() : v));
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initEcomRequestSchema, initExample } from "../../contracts/checkout/init.ts";
+import { checkoutService } from "../../services/gateway/checkout/checkout-service.ts";
+import { SANDBOX_BUYER, seedSandbox } from "../../services/gateway/checkout/sandbox.ts";
+import { DEFAULT_INTEREST_RATES } from "../../services/ledger/loan/loan-terms.ts";
+import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
+import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
+import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
+import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
+import { projections } from "../../services/projector/projections/index.ts";
+import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
+
+const silent = { info: () => {}, error: () => {} };
+const caller = { actor: "test", correlationId: "parity", causationId: "parity" };
+const SERVER_KEY = "parity-server-key-0123456789";
+
+// The same projection code on both read stores gives the same read models (DESIGN.md "Read models").
+describe("projections on SQLite and PostgreSQL", () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let sqlite: SqliteReadStore;
+  let postgres: PostgresReadStore;
+  const schema = uniqueSchema("parity");
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ledger-parity-"));
+    store = new SqliteEventStore({ path: join(dir, "ledger.db") });
+    sqlite = new SqliteReadStore({ path: join(dir, "ledger.db") });
+    const runner = new ProjectionRunner({ store, readStore: sqlite, projections, logger: silent });
+    await runner.start();
+    const service = checkoutService({
+      store,
+      readStore: sqlite,
+      waitForProjections: (p) => runner.waitFor(p, 5000),
+      now: () => new Date(),
+      publicBaseUrl: "http://127.0.0.1",
+      confirmTimeoutSeconds: 30,
+      checkoutExpirySeconds: 3600,
+      interestRates: DEFAULT_INTEREST_RATES,
+    });
+    const seeded = await seedSandbox(service, SERVER_KEY);
+    await runner.waitFor(seeded!, 5000);
+    for (const orderId of ["P-1", "P-2", "P-3"]) {
+      const request = initEcomRequestSchema.parse({
+        ...initExample,
+        server_key: SERVER_KEY,
+        order_id: orderId,
+      });
+      const { transactionId } = await service.init(request, caller);
+      if (orderId === "P-3") continue;
+      const { session } = await service.signIn(transactionId, SANDBOX_BUYER.phone, SANDBOX_BUYER.pin, caller);
+      await service.verifyOtp(transactionId, session!, SANDBOX_BUYER.otp, caller);
+      await service.approve(transactionId, session!, orderId === "P-1" ? 1 : 3, caller);
+    }
+    await runner.waitFor(await store.headPosition(), 5000);
+    await runner.stop();
+
+    postgres = new PostgresReadStore({ connectionString: DATABASE_URL, schema });
+    const pgRunner = new ProjectionRunner({ store, readStore: postgres, projections, logger: silent });
+    await pgRunner.start();
+    expect(await pgRunner.waitFor(await store.headPosition(), 10_000)).toBe(true);
+    await pgRunner.stop();
+  });
+
+  afterAll(async () => {
+    await postgres?.dropSchema();
+    await postgres?.close();
+    await store?.close();
+    await sqlite?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ["checkout_transactions", "SELECT * FROM checkout_transactions ORDER BY transaction_id"],
+    ["credit_lines", "SELECT * FROM credit_lines ORDER BY user_id"],
+    ["credit_line_tenures", "SELECT * FROM credit_line_tenures ORDER BY user_id, tenure"],
+    ["merchants", "SELECT * FROM merchants ORDER BY merchant_id"],
+    ["buyers", "SELECT user_id, phone FROM buyers ORDER BY user_id"],
+  ])("%s is identical", async (_table, query) => {
+    const fromSqlite = await sqlite.query(query);
+    expect(fromSqlite.length).toBeGreaterThan(0);
+    expect(await postgres.query(query)).toEqual(fromSqlite);
+  });
+
+  it("the buyer's holds show in the credit line view", async () => {
+    const [line] = await postgres.query("SELECT held_minor, used_minor FROM credit_lines WHERE user_id = ?", [
+      SANDBOX_BUYER.userId,
+    ]);
+    expect(line).toEqual({ held_minor: 2n * 6_505_000n, used_minor: 0n });
+  });
+});
