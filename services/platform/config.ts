@@ -3,6 +3,37 @@ import { z } from "zod";
 
 /** Every variable the service reads, validated once at start (README "Configuration"). */
 const configSchema = z.object({
+  /** Where the event log lives: the embedded SQLite file, PostgreSQL, or EventStoreDB. */
+  EVENT_STORE: z.enum(["sqlite", "postgres", "esdb"]).default("sqlite"),
+  /** Where read models live: the embedded SQLite file or PostgreSQL. */
+  READ_STORE: z.enum(["sqlite", "postgres"]).default("sqlite"),
+  /** PostgreSQL for EVENT_STORE=postgres and/or READ_STORE=postgres. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** PostgreSQL schema holding the ledger's tables. */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/)
+    .default("ledger"),
+  /** EventStoreDB connection string for EVENT_STORE=esdb, e.g. esdb://eventstore:2113?tls=false. */
+  ESDB_URL: z.string().startsWith("esdb").optional(),
+  /** Comma-separated Kafka bootstrap brokers; set to run the publisher. */
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((text) =>
+      text
+        ? text
+            .split(",")
+            .map((b) => b.trim())
+            .filter(Boolean)
+        : [],
+    ),
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
+  KAFKA_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(7 * 24 * 3600 * 1000),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATA_DIR: z.string().min(1).default("./data"),
@@ -71,16 +102,34 @@ function parseApiKeys(text: string, ctx: z.RefinementCtx): { key: string; roles:
 
 export type Config = z.infer<typeof configSchema> & { readonly eventStorePath: string };
 
+/** Every variable the service reads (the compose file must set each one for the roles that need it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(configSchema.shape);
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
 /** Parses the environment; a bad variable is reported by name in one line. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.superRefine(requireConnections).safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   return { ...parsed.data, eventStorePath: resolve(parsed.data.DATA_DIR, "ledger.db") };
+}
+
+/** A store chosen by configuration needs its connection string. */
+function requireConnections(config: z.infer<typeof configSchema>, ctx: z.RefinementCtx): void {
+  const needsPostgres = config.EVENT_STORE === "postgres" || config.READ_STORE === "postgres";
+  if (needsPostgres && !config.DATABASE_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["DATABASE_URL"],
+      message: "required when EVENT_STORE or READ_STORE is postgres",
+    });
+  }
+  if (config.EVENT_STORE === "esdb" && !config.ESDB_URL) {
+    ctx.addIssue({ code: "custom", path: ["ESDB_URL"], message: "required when EVENT_STORE is esdb" });
+  }
 }

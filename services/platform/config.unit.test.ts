@@ -6,6 +6,19 @@ describe("configuration", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ PORT: 3000, HOST: "127.0.0.1", DATA_DIR: "./data", LOG_LEVEL: "info" });
     expect(config.eventStorePath).toMatch(/data\/ledger\.db$/);
+    expect(config).toMatchObject({ EVENT_STORE: "sqlite", READ_STORE: "sqlite", KAFKA_BROKERS: [] });
+  });
+
+  it("reads the production shape", () => {
+    const config = loadConfig({
+      EVENT_STORE: "postgres",
+      READ_STORE: "postgres",
+      DATABASE_URL: "postgres://ledger@db:5432/ledger",
+      KAFKA_BROKERS: "kafka-1:9092, kafka-2:9092",
+      API_KEYS: "operator-key-0123456789:operator|finance",
+    });
+    expect(config.KAFKA_BROKERS).toEqual(["kafka-1:9092", "kafka-2:9092"]);
+    expect(config.API_KEYS).toEqual([{ key: "operator-key-0123456789", roles: ["operator", "finance"] }]);
   });
 
   it.each([
@@ -13,6 +26,12 @@ describe("configuration", () => {
     ["PORT", { PORT: "70000" }],
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
     ["READY_MAX_LAG", { READY_MAX_LAG: "-1" }],
+    ["EVENT_STORE", { EVENT_STORE: "mysql" }],
+    ["DATABASE_URL", { EVENT_STORE: "postgres" }],
+    ["DATABASE_URL", { READ_STORE: "postgres", DATABASE_URL: "mysql://x" }],
+    ["ESDB_URL", { EVENT_STORE: "esdb" }],
+    ["INTEREST_RATES_BPS", { INTEREST_RATES_BPS: "1:0,3:x" }],
+    ["API_KEYS", { API_KEYS: "short:operator" }],
   ])("names the bad variable %s", (name, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${name}: `));
