@@ -41,21 +41,22 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-interface EventRow {
-  position: number | bigint;
-  event_id: string;
-  stream_id: string;
-  revision: number | bigint;
-  type: string;
-  schema_version: number | bigint;
-  occurred_at: string;
-  recorded_at: string;
-  correlation_id: string;
-  causation_id: string;
-  tenant_id: string;
-  actor: string;
-  data: string;
-}
+/** A row of COLUMNS, read as an array (setReturnArrays): building arrays is about twice as fast as objects. */
+type EventRow = [
+  position: number | bigint,
+  eventId: string,
+  streamId: string,
+  revision: number | bigint,
+  type: string,
+  schemaVersion: number | bigint,
+  occurredAt: string,
+  recordedAt: string,
+  correlationId: string,
+  causationId: string,
+  tenantId: string,
+  actor: string,
+  data: string,
+];
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -105,6 +106,9 @@ export class SqliteEventStore implements EventStore {
     byEventId: StatementSync;
     lastRevision: StatementSync;
     insert: StatementSync;
+    savepoint: StatementSync;
+    release: StatementSync;
+    rollbackTo: StatementSync;
     streamForwards: StatementSync;
     streamBackwards: StatementSync;
     all: StatementSync;
@@ -121,9 +125,13 @@ export class SqliteEventStore implements EventStore {
     this.#sql = {
       byEventId: this.#db.prepare("SELECT stream_id, revision, position FROM events WHERE event_id = ?"),
       lastRevision: this.#db.prepare("SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?"),
+      // The position is the rowid, read from run()'s lastInsertRowid: RETURNING more than doubled an insert's cost.
       insert: this.#db.prepare(
-        `INSERT INTO events (${COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING position`,
+        `INSERT INTO events (${COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      savepoint: this.#db.prepare("SAVEPOINT append"),
+      release: this.#db.prepare("RELEASE append"),
+      rollbackTo: this.#db.prepare("ROLLBACK TO append"),
       streamForwards: this.#db.prepare(
         `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
@@ -133,6 +141,11 @@ export class SqliteEventStore implements EventStore {
       all: this.#db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       head: this.#db.prepare("SELECT COALESCE(MAX(position), 0) AS head FROM events"),
     };
+    // Exact positions even past 2^53, as RETURNING gave them.
+    this.#sql.insert.setReadBigInts(true);
+    for (const rows of [this.#sql.streamForwards, this.#sql.streamBackwards, this.#sql.all]) {
+      rows.setReturnArrays(true);
+    }
   }
 
   append(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
@@ -164,13 +177,14 @@ export class SqliteEventStore implements EventStore {
     try {
       this.#db.exec("BEGIN IMMEDIATE");
       for (const pending of batch) {
-        this.#db.exec("SAVEPOINT append");
+        this.#sql.savepoint.run();
         try {
           const result = this.#appendOne(pending, recordedAt);
-          this.#db.exec("RELEASE append");
+          this.#sql.release.run();
           outcomes.push(() => pending.resolve(result));
         } catch (error) {
-          this.#db.exec("ROLLBACK TO append; RELEASE append");
+          this.#sql.rollbackTo.run();
+          this.#sql.release.run();
           outcomes.push(() => pending.reject(error));
         }
       }
@@ -203,7 +217,7 @@ export class SqliteEventStore implements EventStore {
     let position = 0n;
     events.forEach((event, i) => {
       revision++;
-      const row = this.#sql.insert.get(
+      const { lastInsertRowid } = this.#sql.insert.run(
         event.eventId,
         streamId,
         revision,
@@ -216,8 +230,8 @@ export class SqliteEventStore implements EventStore {
         event.tenantId,
         event.actor,
         dataJson[i] as string,
-      ) as { position: number | bigint };
-      position = BigInt(row.position);
+      );
+      position = BigInt(lastInsertRowid);
     });
     return { nextExpectedRevision: revision, position: position.toString() };
   }
@@ -302,18 +316,18 @@ export class SqliteEventStore implements EventStore {
 
 function toEnvelope(row: EventRow): EventEnvelope {
   return {
-    eventId: row.event_id,
-    type: row.type,
-    schemaVersion: Number(row.schema_version),
-    streamId: row.stream_id,
-    revision: Number(row.revision),
-    position: String(row.position),
-    occurredAt: row.occurred_at,
-    recordedAt: row.recorded_at,
-    correlationId: row.correlation_id,
-    causationId: row.causation_id,
-    tenantId: row.tenant_id,
-    actor: row.actor,
-    data: JSON.parse(row.data),
+    eventId: row[1],
+    type: row[4],
+    schemaVersion: Number(row[5]),
+    streamId: row[2],
+    revision: Number(row[3]),
+    position: String(row[0]),
+    occurredAt: row[6],
+    recordedAt: row[7],
+    correlationId: row[8],
+    causationId: row[9],
+    tenantId: row[10],
+    actor: row[11],
+    data: JSON.parse(row[12]),
   };
 }
