@@ -81,8 +81,9 @@ interface EventRow {
 
 // Casts keep positions and data as text whatever type parsers the process has installed globally:
 // positions must never pass through a JS number, and data must parse from the exact stored text.
+// The aliases shadow the columns in ORDER BY, so queries qualify the columns (`e.`) to sort numerically.
 const COLUMNS =
-  "position::text AS position, event_id::text AS event_id, stream_id, revision::text AS revision, type, schema_version, occurred_at, recorded_at, correlation_id, causation_id, tenant_id, actor, data::text AS data";
+  "e.position::text AS position, e.event_id::text AS event_id, e.stream_id, e.revision::text AS revision, e.type, e.schema_version, e.occurred_at, e.recorded_at, e.correlation_id, e.causation_id, e.tenant_id, e.actor, e.data::text AS data";
 
 const INT8_MAX = 9_223_372_036_854_775_807n;
 
@@ -112,9 +113,10 @@ const DEFAULT_MAX_BATCH = 64;
  * Group commit: appends queued while the previous batch was in flight (or during one event-loop turn) are
  * written in one transaction. The batch takes the lock, reads in one query the last revision of every stream
  * and every stored row of every event id it will touch, then decides each append in order against that
- * state, which is exact because no other writer can run while the lock is held. Each append's writes run in
- * their own SAVEPOINT, so a database error in one rolls back that append alone; a conflict is found before
- * writing and fails only its own append.
+ * state, which is exact because no other writer can run while the lock is held. A conflict is found before
+ * writing and fails only its own append. Each append's writes run in their own SAVEPOINT and are pipelined
+ * (sent without waiting for the previous result); if the database fails one, the transaction is rolled back
+ * to that append's savepoint, it alone is rejected, and the appends after it are decided again without it.
  *
  * Commit and wake-ups: the transaction calls `pg_notify`, so subscribers of every process (each store keeps
  * one LISTENing client) wake after the commit; local subscribers are also woken directly.
@@ -172,10 +174,16 @@ export class PostgresEventStore implements EventStore {
       connectionTimeoutMillis: this.#connectionTimeoutMillis,
       application_name: this.#applicationName,
       keepAlive: true,
+      // Lets a batch send all its writes before reading the first result; reads are one query per
+      // checkout and unaffected.
+      pipeline: true,
     });
     // An idle client whose connection dies emits here; the pool already discards it, and an unhandled
     // 'error' event would crash the process.
     this.#pool.on("error", () => {});
+    // A checked-out client whose connection drops also emits 'error'; the query in flight already rejects
+    // with it, so the event itself carries nothing to act on.
+    this.#pool.on("connect", (client) => client.on("error", () => {}));
     // Never includes the password: the message ends up in logs.
     const probe = new pg.Client({ connectionString: options.connectionString });
     this.#target = `PostgreSQL database "${probe.database}" at ${probe.host}:${probe.port} (schema ${this.#schema})`;
@@ -228,36 +236,63 @@ export class PostgresEventStore implements EventStore {
     let wrote = false;
     try {
       client = await this.#pool.connect();
-      await client.query(this.#sql.beginAndLock);
-      const state = await this.#batchState(client, batch);
+      const [, state] = await Promise.all([
+        client.query(this.#sql.beginAndLock),
+        this.#batchState(client, batch),
+      ]);
       // "none": no savepoint yet; "clean": the current one holds no writes and can be reused;
       // "dirty": the current one holds a successful append, which must be released before the next.
       let savepoint: "none" | "clean" | "dirty" = "none";
-      for (const pending of batch) {
-        let plan: Plan;
-        try {
-          plan = planAppend(pending, state);
-        } catch (error) {
-          outcomes.push(() => pending.reject(error));
-          continue;
-        }
-        if ("retried" in plan) {
-          const { retried } = plan;
-          outcomes.push(() => pending.resolve(retried));
-          continue;
-        }
-        if (savepoint === "none") await client.query("SAVEPOINT append");
-        if (savepoint === "dirty") await client.query("RELEASE SAVEPOINT append; SAVEPOINT append");
-        savepoint = "clean";
-        try {
-          const result = await this.#write(client, pending, plan.lastRevision, recordedAt, state);
+      let remaining: readonly PendingAppend[] = batch;
+      while (remaining.length > 0) {
+        const round = planRound(remaining, state);
+        // Every write of the round is sent without waiting for the previous one (the client pipelines), so
+        // a batch costs a few round trips instead of two per append.
+        const sent = round.steps.map((step) => {
+          if (!("lastRevision" in step)) return undefined;
+          const opened =
+            savepoint === "clean"
+              ? undefined
+              : client!.query(
+                  savepoint === "none" ? "SAVEPOINT append" : "RELEASE SAVEPOINT append; SAVEPOINT append",
+                );
           savepoint = "dirty";
+          const inserted = client!.query<InsertedRow>(
+            this.#sql.insert,
+            insertValues(step.pending, step.lastRevision, recordedAt),
+          );
+          return { opened, inserted };
+        });
+        // Results are taken in order below; until then a rejection must not count as unhandled.
+        for (const s of sent) {
+          s?.opened?.catch(() => {});
+          s?.inserted.catch(() => {});
+        }
+        remaining = round.deferred;
+        for (const [i, step] of round.steps.entries()) {
+          if (!("lastRevision" in step)) {
+            outcomes.push(step.settle);
+            continue;
+          }
+          const { opened, inserted } = sent[i]!;
+          // Fails only if the connection or transaction is already broken: nothing of this batch can stand.
+          await opened;
+          let rows: InsertedRow[];
+          try {
+            rows = (await inserted).rows;
+          } catch (error) {
+            // Every statement sent after the failed one failed too (the transaction is aborted up to the
+            // savepoint); roll back to just before this append and plan the rest again from what stands.
+            await client.query("ROLLBACK TO SAVEPOINT append");
+            savepoint = "clean";
+            const reason = this.#unavailable(error);
+            outcomes.push(() => step.pending.reject(reason));
+            remaining = [...round.steps.slice(i + 1).map((s) => s.pending), ...round.deferred];
+            break;
+          }
+          const result = applyWrite(step.pending, step.lastRevision, rows, state);
           wrote = true;
-          outcomes.push(() => pending.resolve(result));
-        } catch (error) {
-          await client.query("ROLLBACK TO SAVEPOINT append");
-          const reason = this.#unavailable(error);
-          outcomes.push(() => pending.reject(reason));
+          outcomes.push(() => step.pending.resolve(result));
         }
       }
       await client.query(wrote ? this.#sql.notifyAndCommit : "COMMIT");
@@ -297,56 +332,6 @@ export class PostgresEventStore implements EventStore {
       }
     }
     return state;
-  }
-
-  async #write(
-    client: pg.PoolClient,
-    pending: PendingAppend,
-    lastRevision: number,
-    recordedAt: string,
-    state: BatchState,
-  ): Promise<AppendResult> {
-    const { streamId, events, dataJson } = pending;
-    const nextRevision = lastRevision + events.length;
-    const { rows } = await client.query<{ event_id: string; revision: string; position: string }>(
-      this.#sql.insert,
-      [
-        streamId,
-        nextRevision,
-        lastRevision,
-        recordedAt,
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => e.schemaVersion),
-        events.map((e) => e.occurredAt),
-        events.map((e) => e.correlationId),
-        events.map((e) => e.causationId),
-        events.map((e) => e.tenantId),
-        events.map((e) => e.actor),
-        dataJson,
-      ],
-    );
-    const written = rows
-      .map((r) => ({ eventId: r.event_id, revision: Number(r.revision), position: BigInt(r.position) }))
-      .sort((a, b) => a.revision - b.revision);
-    for (let i = 1; i < written.length; i++) {
-      // The insert relies on rows reaching the sequence in revision order; refuse rather than store a
-      // stream whose log order disagrees with its revisions.
-      if (written[i]!.position <= written[i - 1]!.position) {
-        throw new EventStoreError(`stream ${streamId}: positions were not assigned in revision order`);
-      }
-    }
-    const last = written.at(-1);
-    if (written.length !== events.length || !last || last.revision !== nextRevision) {
-      throw new EventStoreError(
-        `stream ${streamId}: insert returned ${written.length} of ${events.length} rows`,
-      );
-    }
-    state.lastRevision.set(streamId, nextRevision);
-    for (const w of written) {
-      state.storedEvents.set(w.eventId, { streamId, revision: w.revision, position: w.position.toString() });
-    }
-    return { nextExpectedRevision: nextRevision, position: last.position.toString() };
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]> {
@@ -494,7 +479,7 @@ export class PostgresEventStore implements EventStore {
 
   #unavailable(error: unknown): Error {
     if (error instanceof EventStoreError) return error;
-    return new EventStoreUnavailable(`${this.#target} is unavailable: ${describe(error)}`, { cause: error });
+    return new EventStoreUnavailable(`${this.#target} is unavailable: ${errorText(error)}`, { cause: error });
   }
 
   #assertOpen(): void {
@@ -504,9 +489,9 @@ export class PostgresEventStore implements EventStore {
 
 function statements(schema: string, lockKey: string) {
   const s = quoted(schema);
-  // Named statements are prepared once per connection; the schema in the name keeps two stores that share
-  // a process (and pg's per-connection statement cache) from colliding.
-  const named = (name: string, text: string) => ({ name: `es_${schema}_${name}`, text });
+  // Named statements are parsed and planned once per connection. Each store has its own pool, so a name
+  // never meets another schema's text on the same connection.
+  const named = (name: string, text: string) => ({ name: `event_store_${name}`, text });
   const lock = `SELECT pg_advisory_xact_lock(${lockKey})`;
   return {
     lock,
@@ -541,20 +526,64 @@ function statements(schema: string, lockKey: string) {
     ),
     streamForwards: named(
       "stream_forwards",
-      `SELECT ${COLUMNS} FROM ${s}.events
-        WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+      `SELECT ${COLUMNS} FROM ${s}.events AS e
+        WHERE e.stream_id = $1 AND e.revision >= $2 ORDER BY e.revision LIMIT $3`,
     ),
     streamBackwards: named(
       "stream_backwards",
-      `SELECT ${COLUMNS} FROM ${s}.events
-        WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
+      `SELECT ${COLUMNS} FROM ${s}.events AS e
+        WHERE e.stream_id = $1 AND e.revision <= $2 ORDER BY e.revision DESC LIMIT $3`,
     ),
     all: named(
       "all",
-      `SELECT ${COLUMNS} FROM ${s}.events WHERE position > $1::bigint ORDER BY position LIMIT $2`,
+      `SELECT ${COLUMNS} FROM ${s}.events AS e WHERE e.position > $1::bigint ORDER BY e.position LIMIT $2`,
     ),
     head: named("head", `SELECT COALESCE(MAX(position), 0)::text AS head FROM ${s}.events`),
   };
+}
+
+type Step =
+  | { readonly pending: PendingAppend; readonly settle: () => void }
+  | { readonly pending: PendingAppend; readonly lastRevision: number };
+
+interface InsertedRow {
+  event_id: string;
+  revision: string;
+  position: string;
+}
+
+/**
+ * Decides, in order, as many appends as can be decided before any of this round's writes return: each
+ * against the batch's state as the writes planned before it will leave it. An append that reuses an event
+ * id written earlier in the round needs that write's position, so it and those after it wait for the next
+ * round.
+ */
+function planRound(
+  appends: readonly PendingAppend[],
+  state: BatchState,
+): { steps: Step[]; deferred: readonly PendingAppend[] } {
+  const lastRevision = new Map(state.lastRevision);
+  const writing = new Set<string>();
+  const steps: Step[] = [];
+  for (const [i, pending] of appends.entries()) {
+    if (pending.events.some((e) => writing.has(e.eventId))) return { steps, deferred: appends.slice(i) };
+    let plan: Plan;
+    try {
+      plan = planAppend(pending, { lastRevision, storedEvents: state.storedEvents });
+    } catch (error) {
+      steps.push({ pending, settle: () => pending.reject(error) });
+      continue;
+    }
+    if ("retried" in plan) {
+      const { retried } = plan;
+      steps.push({ pending, settle: () => pending.resolve(retried) });
+      continue;
+    }
+    steps.push({ pending, lastRevision: plan.lastRevision });
+    lastRevision.set(pending.streamId, plan.lastRevision + pending.events.length);
+    for (const e of pending.events) writing.add(e.eventId);
+  }
+  return { steps, deferred: [] };
 }
 
 /** Decides one append against the batch's state; the same rules as the SQLite adapter. */
@@ -572,6 +601,60 @@ function planAppend(pending: PendingAppend, state: BatchState): Plan {
     expected === actual;
   if (!ok) throw new WrongExpectedRevision(streamId, expected, actual);
   return { lastRevision: last ?? -1 };
+}
+
+function insertValues(pending: PendingAppend, lastRevision: number, recordedAt: string): unknown[] {
+  const { streamId, events, dataJson } = pending;
+  return [
+    streamId,
+    lastRevision + events.length,
+    lastRevision,
+    recordedAt,
+    events.map((e) => e.eventId),
+    events.map((e) => e.type),
+    events.map((e) => e.schemaVersion),
+    events.map((e) => e.occurredAt),
+    events.map((e) => e.correlationId),
+    events.map((e) => e.causationId),
+    events.map((e) => e.tenantId),
+    events.map((e) => e.actor),
+    dataJson,
+  ];
+}
+
+/**
+ * Checks what the insert returned and records it in the batch's state. A mismatch throws and fails the whole
+ * transaction: the statements pipelined behind this one have already run, so it cannot be undone alone.
+ */
+function applyWrite(
+  pending: PendingAppend,
+  lastRevision: number,
+  rows: readonly InsertedRow[],
+  state: BatchState,
+): AppendResult {
+  const { streamId, events } = pending;
+  const nextRevision = lastRevision + events.length;
+  const written = rows
+    .map((r) => ({ eventId: r.event_id, revision: Number(r.revision), position: BigInt(r.position) }))
+    .sort((a, b) => a.revision - b.revision);
+  for (let i = 1; i < written.length; i++) {
+    // The insert relies on rows reaching the sequence in revision order; refuse rather than store a
+    // stream whose log order disagrees with its revisions.
+    if (written[i]!.position <= written[i - 1]!.position) {
+      throw new EventStoreError(`stream ${streamId}: positions were not assigned in revision order`);
+    }
+  }
+  const last = written.at(-1);
+  if (written.length !== events.length || !last || last.revision !== nextRevision) {
+    throw new EventStoreError(
+      `stream ${streamId}: insert returned ${written.length} of ${events.length} rows`,
+    );
+  }
+  state.lastRevision.set(streamId, nextRevision);
+  for (const w of written) {
+    state.storedEvents.set(w.eventId, { streamId, revision: w.revision, position: w.position.toString() });
+  }
+  return { nextExpectedRevision: nextRevision, position: last.position.toString() };
 }
 
 /** A retry of an append already stored returns the original result; any other reuse of an id is refused. */
@@ -619,9 +702,9 @@ function assertStorableText(events: readonly EventToAppend[]): void {
   });
 }
 
-function describe(error: unknown): string {
+function errorText(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) {
-    return error.errors.map(describe).join("; ");
+    return error.errors.map(errorText).join("; ");
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
