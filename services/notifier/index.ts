@@ -1,0 +1,94 @@
+import type { EventStore } from "../platform/eventstore/port.ts";
+import type { ReadStore } from "../platform/readstore/port.ts";
+import { type NotifierLogger, Outbox } from "./outbox.ts";
+import { DEFAULT_TIMEOUT_MS, type RetrySchedule, resolveSchedule } from "./schedule.ts";
+import { NotifierStore, replayDelivery } from "./store.ts";
+import { DeliveryWorker } from "./worker.ts";
+
+export type { NotifierLogger } from "./outbox.ts";
+export { type NotifierRoutesOptions, notifierRoutes } from "./routes.ts";
+export { DEFAULT_SCHEDULE, DEFAULT_TIMEOUT_MS, type RetrySchedule } from "./schedule.ts";
+export { webhookSignature } from "./send.ts";
+export { NOTIFIER, NOTIFIER_TABLES } from "./tables.ts";
+
+export interface NotifierOptions {
+  readonly store: EventStore;
+  readonly readStore: ReadStore;
+  readonly logger: NotifierLogger;
+  readonly now?: () => Date;
+  /** Overrides of DEFAULT_SCHEDULE (first retry ≤ 10 s, doubling, capped at 1 h, given up after 3 days). */
+  readonly schedule?: Partial<RetrySchedule>;
+  /** Per-attempt timeout, connection to last byte of the reply. */
+  readonly timeoutMs?: number;
+  /** Sends in flight at most. */
+  readonly concurrency?: number;
+}
+
+export type ReplayResult = "replayed" | "not_found" | "not_dead";
+
+export interface Notifier {
+  /** Stops following the log and interrupts sends in flight; what is undelivered goes out after a restart. */
+  stop(): Promise<void>;
+  /** Look for due deliveries now. */
+  wake(): void;
+  /** Resolves once the log head (as of the call) is recorded and nothing is due or in flight. For tests. */
+  idle(): Promise<void>;
+  /** A dead letter back to pending with its attempts reset (its past attempts stay on record). */
+  replay(deliveryId: string): Promise<ReplayResult>;
+}
+
+/**
+ * Merchant push notifications, driven by the log (DESIGN.md "Notifications"): the outbox records a
+ * delivery per pushed checkout event, the worker sends and retries them.
+ */
+export async function startNotifier(options: NotifierOptions): Promise<Notifier> {
+  const now = options.now ?? (() => new Date());
+  const concurrency = options.concurrency ?? 8;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error("concurrency must be ≥ 1");
+  const deliveries = await NotifierStore.open(options.readStore);
+  const worker = new DeliveryWorker({
+    store: options.store,
+    deliveries,
+    logger: options.logger,
+    now,
+    schedule: resolveSchedule(options.schedule),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    concurrency,
+  });
+  const outbox = new Outbox({
+    store: options.store,
+    deliveries,
+    logger: options.logger,
+    now,
+    onRecorded: () => worker.wake(),
+  });
+  outbox.start();
+  worker.wake();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= Promise.all([outbox.stop(), worker.stop()]).then(() => {});
+      return stopping;
+    },
+    wake: () => worker.wake(),
+    async idle() {
+      await outbox.reached(await options.store.headPosition());
+      for (;;) {
+        const changed = worker.changed();
+        if (await worker.isIdle()) return;
+        worker.wake();
+        await changed;
+      }
+    },
+    async replay(deliveryId) {
+      const delivery = await deliveries.delivery(deliveryId);
+      if (!delivery) return "not_found";
+      if (delivery.status !== "dead") return "not_dead";
+      // Guarded on status = 'dead' in SQL too, so a racing replay of the same id is a no-op.
+      await deliveries.write([replayDelivery(deliveryId, now())]);
+      worker.wake();
+      return "replayed";
+    },
+  };
+}

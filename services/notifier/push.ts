@@ -1,0 +1,119 @@
+import type { PushTrxStatus, TransactionPush } from "../../contracts/checkout/push.ts";
+import { transactionPushSchema } from "../../contracts/checkout/push.ts";
+import type { EventEnvelope } from "../../contracts/envelope.ts";
+import type { EventCodec } from "../../contracts/event-codec.ts";
+import { money, renderCheckoutAmount } from "../../contracts/money.ts";
+import { signatureKey } from "../gateway/checkout/credentials.ts";
+import { checkoutDecider } from "../ledger/checkout/checkout.decider.ts";
+import { type CheckoutEvent, checkoutCodec } from "../ledger/checkout/checkout.events.ts";
+import { fold } from "../ledger/decider.ts";
+import { merchantDecider, merchantStream } from "../ledger/merchant/merchant.decider.ts";
+import { merchantCodec } from "../ledger/merchant/merchant.events.ts";
+import type { EventStore } from "../platform/eventstore/port.ts";
+
+/** The checkout events a merchant must hear about, and the push's trx_status for each. */
+export const PUSHED_EVENTS: Readonly<Record<string, PushTrxStatus>> = {
+  Pending: "pending",
+  Failed: "failed",
+  Denied: "denied",
+};
+
+export interface BuiltPush {
+  readonly url: string;
+  readonly push: TransactionPush;
+  /** The exact bytes sent, the same on every retry. */
+  readonly body: string;
+  /** Key of the Standard Webhooks signature: the merchant's serverKeyHash as it is now. */
+  readonly webhookKey: string;
+}
+
+/**
+ * Builds the push for one delivery from the log alone, as of its event: the checkout folded up to the
+ * triggering event and the merchant folded up to that event's position. Later events (a settlement, a
+ * server key rotation) therefore never change the body, so every retry sends the same bytes and the same
+ * `signature_key`. Only the webhook-signature uses the merchant's current key: it authenticates this
+ * attempt, and a receiver verifies it with the secret it holds today.
+ */
+export async function buildPush(
+  store: EventStore,
+  delivery: { deliveryId: string; streamId: string; eventPosition: string },
+): Promise<BuiltPush> {
+  const history = await readStream(store, delivery.streamId, checkoutCodec);
+  const index = history.findIndex((e) => e.envelope.eventId === delivery.deliveryId);
+  if (index === -1) throw new Error(`event ${delivery.deliveryId} is not in ${delivery.streamId}`);
+  const trigger = history[index]!.event;
+  const state = fold(
+    checkoutDecider,
+    history.slice(0, index + 1).map((e) => e.event),
+  );
+  const initiated = state.initiated;
+  if (!initiated) throw new Error(`${delivery.streamId} has no Initiated event`);
+
+  const merchantHistory = await readStream(store, merchantStream(initiated.merchantId), merchantCodec);
+  const asOf = BigInt(delivery.eventPosition);
+  const merchantThen = fold(
+    merchantDecider,
+    merchantHistory.filter((e) => BigInt(e.envelope.position) <= asOf).map((e) => e.event),
+  ).profile;
+  const merchantNow = fold(
+    merchantDecider,
+    merchantHistory.map((e) => e.event),
+  ).profile;
+  if (!merchantThen || !merchantNow) throw new Error(`merchant ${initiated.merchantId} is not registered`);
+
+  const tenure = state.tenure ?? initiated.tenure;
+  const amount = money(initiated.amountMinor, "VND");
+  // No checkout-page discount exists yet, so the whole amount is disbursed.
+  const discount = money(0n, "VND");
+  const trxStatus = PUSHED_EVENTS[trigger.type];
+  if (trxStatus === undefined) throw new Error(`${trigger.type} is not a pushed event`);
+  const push = transactionPushSchema.parse({
+    amount: renderCheckoutAmount(amount),
+    discount_amount: renderCheckoutAmount(discount),
+    disbursed_amount: renderCheckoutAmount(money(amount.amountMinor - discount.amountMinor, "VND")),
+    tenure,
+    trx_status: trxStatus,
+    order_id: initiated.orderId,
+    transaction_time: Math.floor(Date.parse(initiated.initiatedAt) / 1000),
+    transaction_id: initiated.transactionId,
+    signature_key: signatureKey(merchantThen.serverKeyHash, {
+      transactionId: initiated.transactionId,
+      orderId: initiated.orderId,
+      amountMinor: initiated.amountMinor,
+      tenure,
+    }),
+    message: pushMessage(trigger),
+  });
+  return { url: initiated.pushUrl, push, body: JSON.stringify(push), webhookKey: merchantNow.serverKeyHash };
+}
+
+/** The seed's wording for pending; failures and denials say why in plain words. */
+function pushMessage(event: CheckoutEvent): string {
+  switch (event.type) {
+    case "Pending":
+      return "pending merchant’s confirmation";
+    case "Failed":
+      return event.data.reason === "confirmation_timeout"
+        ? "transaction failed: the merchant did not confirm in time"
+        : "transaction failed: the merchant reported a failure";
+    case "Denied":
+      return `transaction denied: ${event.data.reason.replaceAll("_", " ")}`;
+    default:
+      return "";
+  }
+}
+
+const PAGE = 1000;
+
+async function readStream<E extends { type: string }>(
+  store: EventStore,
+  streamId: string,
+  codec: EventCodec<E>,
+): Promise<{ envelope: EventEnvelope; event: E }[]> {
+  const events: { envelope: EventEnvelope; event: E }[] = [];
+  for (let from = 0; ; from += PAGE) {
+    const page = await store.readStream(streamId, { fromRevision: from, maxCount: PAGE });
+    for (const envelope of page) events.push({ envelope, event: codec.decode(envelope) });
+    if (page.length < PAGE) return events;
+  }
+}

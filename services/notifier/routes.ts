@@ -1,0 +1,174 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { PUSH_TRX_STATUSES } from "../../contracts/checkout/push.ts";
+import { type ApiKey, apiKeys } from "../gateway/plugins/api-keys.ts";
+import { problemSchema, sendProblem } from "../gateway/plugins/problem-details.ts";
+import type { ReadStore } from "../platform/readstore/port.ts";
+import type { Notifier } from "./index.ts";
+import {
+  type Attempt,
+  DELIVERY_STATUSES,
+  type Delivery,
+  findAttempts,
+  findDeadLetters,
+  findDelivery,
+} from "./store.ts";
+
+export interface NotifierRoutesOptions {
+  readonly readStore: ReadStore;
+  readonly notifier: Pick<Notifier, "replay">;
+  readonly apiKeys: readonly ApiKey[];
+}
+
+const deliverySchema = z.object({
+  deliveryId: z.string(),
+  streamId: z.string(),
+  transactionId: z.string(),
+  eventType: z.string(),
+  eventPosition: z.string(),
+  trxStatus: z.enum(PUSH_TRX_STATUSES),
+  status: z.enum(DELIVERY_STATUSES),
+  attemptCount: z.number().int(),
+  replays: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  deadAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+});
+
+const attemptSchema = z.object({
+  round: z.number().int(),
+  attempt: z.number().int(),
+  startedAt: z.string(),
+  durationMs: z.number().int(),
+  url: z.string().nullable(),
+  httpStatus: z.number().int().nullable(),
+  error: z.string().nullable(),
+  outcome: z.enum(["delivered", "failed"]),
+});
+
+const deliveryParams = z.object({ deliveryId: z.string().min(1).max(200) });
+const authProblems = { 401: problemSchema, 403: problemSchema } as const;
+
+/**
+ * Operator API over the notifier, mounted under /v1: the dead-letter list, replay, and one delivery with
+ * its attempts. Every route needs an API key with the `operator` role; errors are problem details.
+ */
+export async function notifierRoutes(app: FastifyInstance, options: NotifierRoutesOptions): Promise<void> {
+  await app.register(apiKeys, { apiKeys: options.apiKeys });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const [issue] = error.validation;
+      const param = issue?.instancePath.replace(/^\//, "").replaceAll("/", ".") || undefined;
+      return sendProblem(request, reply, 400, {
+        code: "invalid_parameter",
+        detail: `${param ?? "request"}: ${issue?.message ?? "invalid"}`,
+        ...(param === undefined ? {} : { param }),
+      });
+    }
+    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, "notifier route failed");
+    return sendProblem(request, reply, status, {
+      code: status === 500 ? "internal_error" : (error.code ?? "bad_request").toLowerCase(),
+      detail: status === 500 ? "the request could not be completed" : error.message,
+    });
+  });
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  const operator = app.requireRole("operator");
+  const { readStore } = options;
+
+  typed.get(
+    "/notifications/dead-letters",
+    {
+      preHandler: operator,
+      schema: {
+        tags: ["notifications"],
+        summary: "Dead letters: pushes given up after their last attempt, most recent first",
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        response: { 200: z.object({ data: z.array(deliverySchema) }), ...authProblems },
+      },
+    },
+    async (request) => ({ data: (await findDeadLetters(readStore, request.query.limit)).map(toApi) }),
+  );
+
+  typed.post(
+    "/notifications/dead-letters/:deliveryId/replay",
+    {
+      preHandler: operator,
+      schema: {
+        tags: ["notifications"],
+        summary: "Send a dead letter again: back to pending, due now, with a fresh round of attempts",
+        params: deliveryParams,
+        response: { 202: deliverySchema, 404: problemSchema, 409: problemSchema, ...authProblems },
+      },
+    },
+    async (request, reply) => {
+      const { deliveryId } = request.params;
+      const result = await options.notifier.replay(deliveryId);
+      if (result === "not_found") return notFound(request, reply, deliveryId);
+      const delivery = await findDelivery(readStore, deliveryId);
+      if (result === "not_dead" || !delivery) {
+        return sendProblem(request, reply, 409, {
+          code: "delivery_not_dead",
+          detail: `delivery ${deliveryId} is ${delivery?.status ?? "gone"}; only a dead letter can be replayed`,
+          param: "deliveryId",
+        });
+      }
+      return reply.code(202).send(toApi(delivery));
+    },
+  );
+
+  typed.get(
+    "/notifications/:deliveryId",
+    {
+      preHandler: operator,
+      schema: {
+        tags: ["notifications"],
+        summary: "One delivery (id = the event id) with every attempt made",
+        params: deliveryParams,
+        response: {
+          200: deliverySchema.extend({ attempts: z.array(attemptSchema) }),
+          404: problemSchema,
+          ...authProblems,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { deliveryId } = request.params;
+      const delivery = await findDelivery(readStore, deliveryId);
+      if (!delivery) return notFound(request, reply, deliveryId);
+      const attempts: Attempt[] = await findAttempts(readStore, deliveryId);
+      return { ...toApi(delivery), attempts };
+    },
+  );
+}
+
+function notFound(request: FastifyRequest, reply: FastifyReply, deliveryId: string) {
+  return sendProblem(request, reply, 404, {
+    code: "delivery_not_found",
+    detail: `no delivery ${deliveryId}`,
+    param: "deliveryId",
+  });
+}
+
+function toApi(d: Delivery): z.output<typeof deliverySchema> {
+  return {
+    deliveryId: d.deliveryId,
+    streamId: d.streamId,
+    transactionId: d.transactionId,
+    eventType: d.eventType,
+    eventPosition: d.eventPosition,
+    trxStatus: d.trxStatus,
+    status: d.status,
+    attemptCount: d.attempts,
+    replays: d.replays,
+    nextAttemptAt: d.nextAttemptAt === null ? null : new Date(d.nextAttemptAt).toISOString(),
+    createdAt: d.createdAt,
+    deliveredAt: d.deliveredAt,
+    deadAt: d.deadAt,
+    lastError: d.lastError,
+  };
+}

@@ -1,0 +1,147 @@
+import { createHash, randomUUID } from "node:crypto";
+import { checkoutDecider, checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
+import { checkoutCodec, type InitiatedData } from "../../services/ledger/checkout/checkout.events.ts";
+import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
+import type { CommandMeta } from "../../services/ledger/decider.ts";
+import { merchantDecider, merchantStream } from "../../services/ledger/merchant/merchant.decider.ts";
+import { merchantCodec } from "../../services/ledger/merchant/merchant.events.ts";
+import { commandHandler } from "../../services/platform/command-handler.ts";
+import type { EventStore } from "../../services/platform/eventstore/port.ts";
+
+// Real checkout histories for tests that follow the log (notifier, projections): every event is decided by
+// the real deciders through the command handler, never hand-written.
+
+export const INITIATED_AT = "2026-11-27T10:00:00.000Z";
+
+const meta = (now: string, tenantId: string): CommandMeta => ({
+  now,
+  actor: "test",
+  tenantId,
+  correlationId: "corr-test",
+  causationId: "cause-test",
+});
+
+export interface TestMerchant {
+  readonly merchantId: string;
+  readonly serverKey: string;
+  readonly serverKeyHash: string;
+}
+
+export async function registerMerchant(store: EventStore, merchantId = `m${randomUUID().slice(0, 8)}`) {
+  const serverKey = `sk-${randomUUID()}`;
+  const serverKeyHash = createHash("sha256").update(serverKey).digest("hex");
+  await commandHandler(store, merchantDecider, merchantCodec).handle(
+    merchantStream(merchantId),
+    {
+      type: "Register",
+      profile: {
+        merchantId,
+        name: `Merchant ${merchantId}`,
+        serverKeyHash,
+        feeRateBps: 150,
+        status: "active",
+      },
+    },
+    meta(INITIATED_AT, merchantId),
+  );
+  return { merchantId, serverKey, serverKeyHash } satisfies TestMerchant;
+}
+
+export interface TestCheckout {
+  readonly transactionId: string;
+  readonly streamId: string;
+  readonly orderId: string;
+  readonly amountMinor: bigint;
+  readonly tenure: Tenure;
+  readonly initiatedAt: string;
+}
+
+/** Initiate → SignIn → VerifyOtp: the buyer is verified and the checkout awaits approval. */
+export async function verifiedCheckout(
+  store: EventStore,
+  merchant: TestMerchant,
+  options: { pushUrl: string; amountMinor?: bigint; tenure?: Tenure; orderId?: string },
+) {
+  const transactionId = randomUUID();
+  const orderId = options.orderId ?? `ORD-${transactionId.slice(0, 8)}`;
+  const amountMinor = options.amountMinor ?? 1_500_000n;
+  const tenure = options.tenure ?? 3;
+  const data: InitiatedData = {
+    transactionId,
+    merchantId: merchant.merchantId,
+    orderId,
+    currency: "VND",
+    amountMinor,
+    tenure,
+    items: [{ id: "SKU-1", name: "Phone", priceMinor: amountMinor, quantity: 1, type: "electronics" }],
+    details: {},
+    pushUrl: options.pushUrl,
+    backToStoreUrl: "https://merchant.example/back",
+    requestFingerprint: `fp-${transactionId}`,
+    initiatedAt: INITIATED_AT,
+    expiresAt: "2026-11-28T10:00:00.000Z",
+  };
+  const checkouts = commandHandler(store, checkoutDecider, checkoutCodec);
+  const streamId = checkoutStream(transactionId);
+  const at = meta(INITIATED_AT, merchant.merchantId);
+  await checkouts.handle(streamId, { type: "Initiate", data }, at);
+  await checkouts.handle(streamId, { type: "SignIn", userId: "user-1", sessionHash: "session-1" }, at);
+  await checkouts.handle(streamId, { type: "VerifyOtp", sessionHash: "session-1", otpValid: true }, at);
+  const checkout: TestCheckout = {
+    transactionId,
+    streamId,
+    orderId,
+    amountMinor,
+    tenure,
+    initiatedAt: INITIATED_AT,
+  };
+  return { checkout, checkouts, at };
+}
+
+/** A checkout approved with the credit hold placed: its last event is Pending. */
+export async function pendingCheckout(
+  store: EventStore,
+  merchant: TestMerchant,
+  options: { pushUrl: string; amountMinor?: bigint; tenure?: Tenure; orderId?: string },
+) {
+  const { checkout, checkouts, at } = await verifiedCheckout(store, merchant, options);
+  await checkouts.handle(
+    checkout.streamId,
+    {
+      type: "Approve",
+      sessionHash: "session-1",
+      tenure: checkout.tenure,
+      hold: { placed: true },
+      confirmTimeoutSeconds: 30,
+    },
+    at,
+  );
+  return { ...checkout, eventId: await lastEventId(store, checkout.streamId) };
+}
+
+/** A checkout whose credit hold was refused: its last event is Denied. */
+export async function deniedCheckout(
+  store: EventStore,
+  merchant: TestMerchant,
+  options: { pushUrl: string; amountMinor?: bigint; tenure?: Tenure },
+) {
+  const { checkout, checkouts, at } = await verifiedCheckout(store, merchant, options);
+  await checkouts.handle(
+    checkout.streamId,
+    {
+      type: "Approve",
+      sessionHash: "session-1",
+      tenure: checkout.tenure,
+      hold: { placed: false, reason: "insufficient_limit" },
+      confirmTimeoutSeconds: 30,
+    },
+    at,
+  );
+  return { ...checkout, eventId: await lastEventId(store, checkout.streamId) };
+}
+
+async function lastEventId(store: EventStore, streamId: string): Promise<string> {
+  const [last] = await store.readStream(streamId, { direction: "backwards", maxCount: 1 });
+  if (!last) throw new Error(`${streamId} is empty`);
+  return last.eventId;
+}
