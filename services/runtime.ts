@@ -52,7 +52,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
   const timers = startTimerSweep(checkout, config.TIMER_SWEEP_MS, logger);
 
-  const app = await buildApp({ logger, readiness: readiness(store, readStore, config.READY_MAX_LAG) });
+  const app = await buildApp({
+    logger,
+    readiness: readiness(store, readStore, config.READY_MAX_LAG),
+    checkout,
+  });
   const url = await app.listen({ port: config.PORT, host: config.HOST });
   publicBaseUrl ||= url;
   logger.info({ url, dataDir: config.DATA_DIR, sandboxServerKey: config.SANDBOX_SERVER_KEY }, "listening");

@@ -1,6 +1,9 @@
 import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { CHECKOUT_MOUNT } from "../../contracts/checkout/routes.ts";
+import type { CheckoutService } from "./checkout/checkout-service.ts";
+import { hostedPageRoutes } from "./checkout/hosted-page/index.ts";
 import { requestContext, requestId } from "./plugins/request-context.ts";
 import type { Readiness } from "./readiness.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -8,6 +11,8 @@ import { healthRoutes } from "./routes/health.ts";
 export interface AppOptions {
   readonly logger: Logger;
   readonly readiness: Readiness;
+  /** The Checkout API's use cases; when given, the API is served under /kredivo. */
+  readonly checkout?: CheckoutService;
 }
 
 /** The HTTP app, separate from the listening server so tests drive it through inject(). */
@@ -22,6 +27,8 @@ export async function buildApp(options: AppOptions) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(requestContext);
   await app.register(healthRoutes, { readiness: options.readiness });
+  if (options.checkout)
+    await app.register(hostedPageRoutes, { prefix: CHECKOUT_MOUNT, checkout: options.checkout });
   return app;
 }
 

@@ -1,0 +1,1 @@
+export { type HostedPageOptions, hostedPageRoutes } from "./routes.ts";
