@@ -30,7 +30,9 @@ describe("the service process", () => {
     const ready = await fetch(`${service.url}/readyz`, { headers: { "Request-Id": "req-123" } });
     expect(ready.status).toBe(200);
     expect(ready.headers.get("request-id")).toBe("req-123");
-    expect(await ready.json()).toMatchObject({ ready: true, store: { open: true, head: "0" } });
+    const report = await ready.json();
+    expect(report).toMatchObject({ ready: true, store: { open: true } });
+    expect(report.projections.map((p: { status: string }) => p.status)).not.toContain("failed");
 
     service.child.kill("SIGTERM");
     expect(await service.exited).toBe(0);
@@ -38,8 +40,9 @@ describe("the service process", () => {
 
     // The file was closed cleanly: another process can open and write it.
     const store = new SqliteEventStore({ path: join(dir, "ledger.db") });
-    await store.append("probe-1", [testEvent()], { expectedRevision: "no_stream" });
-    expect(await store.headPosition()).toBe("1");
+    const head = BigInt(await store.headPosition());
+    const appended = await store.append("probe-1", [testEvent()], { expectedRevision: "no_stream" });
+    expect(BigInt(appended.position)).toBe(head + 1n);
     await store.close();
   });
 
