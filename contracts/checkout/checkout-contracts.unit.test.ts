@@ -173,8 +173,13 @@ describe("missing required fields are rejected, naming the field", () => {
     "push_url",
     "back_to_store_url",
   ];
-  it.each(initRequired)("init 2-click without %s", (field) => {
+  it.each([...initRequired, "shipping_addresses"])("init 2-click without %s", (field) => {
     expect(firstIssue(initRequestSchema, without(initExample, field))).toBe(`${field}: required`);
+  });
+
+  it.each([null, [], "100 Nguyen Tu Luc"])("init 2-click with shipping_addresses %j", (value) => {
+    const issue = firstIssue(initRequestSchema, { ...initExample, shipping_addresses: value });
+    expect(issue).toMatch(/^shipping_addresses: (expected_array|must_not_be_empty)$/);
   });
 
   it.each([...initRequired.filter((f) => f !== "source"), "dealer_code"])(
@@ -186,14 +191,7 @@ describe("missing required fields are rejected, naming the field", () => {
 
   it("accepts init without the optional fields", () => {
     let body: Record<string, unknown> = initExample;
-    for (const f of [
-      "sellers",
-      "shipping_addresses",
-      "cancel_url",
-      "ip_address",
-      "user_agent",
-      "device_id",
-    ]) {
+    for (const f of ["sellers", "cancel_url", "ip_address", "user_agent", "device_id"]) {
       body = without(body, f);
     }
     expect(initRequestSchema.safeParse(body).success).toBe(true);

@@ -169,14 +169,13 @@ function nonEmptyArray<T extends z.ZodType>(item: T) {
 
 /**
  * shipping_addresses: the table types it Object, the examples send an array of one. Both are accepted and
- * the output is always an array. It is optional: the seed requires it only "for goods (excluding
- * ticket/voucher)" and nothing in the request tells goods from tickets.
+ * the output is always an array. Required for source "ecom": the seed's table marks it "Required." (its
+ * "for goods (excluding ticket/voucher)" cannot be applied, since nothing in the request tells goods from
+ * tickets, so a merchant selling vouchers sends the buyer's address).
  */
-const shippingAddresses = optional(
-  z.preprocess(
-    (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? [v] : v),
-    nonEmptyArray(initAddressSchema),
-  ),
+const shippingAddresses = z.preprocess(
+  (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? [v] : v),
+  nonEmptyArray(initAddressSchema),
 );
 
 // ------------------------------------------------------------------------------------------------ requests

@@ -3,7 +3,10 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Logger } from "pino";
 import { CHECKOUT_MOUNT } from "../../contracts/checkout/routes.ts";
 import type { CheckoutService } from "./checkout/checkout-service.ts";
+import { checkoutErrorContract } from "./checkout/error-contract.ts";
 import { hostedPageRoutes } from "./checkout/hosted-page/index.ts";
+import { checkoutRoutes } from "./checkout/routes.ts";
+import { openApiDocs } from "./plugins/openapi.ts";
 import { requestContext, requestId } from "./plugins/request-context.ts";
 import type { Readiness } from "./readiness.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -25,8 +28,19 @@ export async function buildApp(options: AppOptions) {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  await app.register(openApiDocs); // before any route, so the document sees them all
   await app.register(requestContext);
   await app.register(healthRoutes, { readiness: options.readiness });
+  const { checkout } = options;
+  if (checkout) {
+    await app.register(
+      async (kredivo) => {
+        await kredivo.register(checkoutErrorContract); // body parser, validation and errors for /kredivo
+        await kredivo.register(checkoutRoutes, { checkout });
+      },
+      { prefix: CHECKOUT_MOUNT },
+    );
+  }
   if (options.checkout)
     await app.register(hostedPageRoutes, { prefix: CHECKOUT_MOUNT, checkout: options.checkout });
   return app;
