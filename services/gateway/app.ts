@@ -2,6 +2,8 @@ import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { CHECKOUT_MOUNT } from "../../contracts/checkout/routes.ts";
+import { type Notifier, notifierRoutes } from "../notifier/index.ts";
+import type { ReadStore } from "../platform/readstore/port.ts";
 import type { CheckoutService } from "./checkout/checkout-service.ts";
 import { checkoutErrorContract } from "./checkout/error-contract.ts";
 import { hostedPageRoutes } from "./checkout/hosted-page/index.ts";
@@ -14,8 +16,11 @@ import { healthRoutes } from "./routes/health.ts";
 export interface AppOptions {
   readonly logger: Logger;
   readonly readiness: Readiness;
-  /** The Checkout API's use cases; when given, the API is served under /kredivo. */
+  /** The Checkout API's use cases; when given, the API and its hosted page are served under /kredivo. */
   readonly checkout?: CheckoutService;
+  /** The notifier's operator API (dead letters, replay) under /v1, for the process that runs the notifier. */
+  readonly notifications?: { readonly notifier: Notifier; readonly readStore: ReadStore };
+  readonly apiKeys?: readonly { key: string; roles: string[] }[];
 }
 
 /** The HTTP app, separate from the listening server so tests drive it through inject(). */
@@ -31,7 +36,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(openApiDocs); // before any route, so the document sees them all
   await app.register(requestContext);
   await app.register(healthRoutes, { readiness: options.readiness });
-  const { checkout } = options;
+  const { checkout, notifications } = options;
   if (checkout) {
     await app.register(
       async (kredivo) => {
@@ -40,9 +45,11 @@ export async function buildApp(options: AppOptions) {
       },
       { prefix: CHECKOUT_MOUNT },
     );
+    await app.register(hostedPageRoutes, { prefix: CHECKOUT_MOUNT, checkout });
   }
-  if (options.checkout)
-    await app.register(hostedPageRoutes, { prefix: CHECKOUT_MOUNT, checkout: options.checkout });
+  if (notifications) {
+    await app.register(notifierRoutes, { prefix: "/v1", ...notifications, apiKeys: options.apiKeys ?? [] });
+  }
   return app;
 }
 

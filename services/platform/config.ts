@@ -57,6 +57,17 @@ const configSchema = z.object({
     .string()
     .default("1:0,3:295,6:295,12:295")
     .transform((text, ctx) => parseRates(text, ctx)),
+  /** Push notifications: cap of the first retry's delay (doubling after), of any delay, attempts, give-up span. */
+  NOTIFY_FIRST_RETRY_MS: z.coerce.number().int().min(1).default(10_000),
+  NOTIFY_MAX_RETRY_MS: z.coerce.number().int().min(1).default(3_600_000),
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(200),
+  NOTIFY_GIVE_UP_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(3 * 24 * 3_600_000),
+  /** Per-attempt timeout of a push, connection to last byte. */
+  NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   /** `/v1` API keys with roles: `key1:operator|finance,key2:finance`. Empty: `/v1` refuses everyone. */
   API_KEYS: z
     .string()

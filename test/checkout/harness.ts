@@ -3,29 +3,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { initExample } from "../../contracts/checkout/init.ts";
-import { type App, buildApp } from "../../services/gateway/app.ts";
-import { type CheckoutService, checkoutService } from "../../services/gateway/checkout/checkout-service.ts";
-import { creditLineReactions } from "../../services/gateway/checkout/credit-line-reactor.ts";
-import { SANDBOX_BUYER, seedSandbox } from "../../services/gateway/checkout/sandbox.ts";
-import { startTimerSweep } from "../../services/gateway/checkout/timer-sweep.ts";
-import { readiness } from "../../services/gateway/readiness.ts";
+import type { App } from "../../services/gateway/app.ts";
+import type { CheckoutService } from "../../services/gateway/checkout/checkout-service.ts";
+import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
 import { type Config, loadConfig } from "../../services/platform/config.ts";
-import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
-import { startReactor } from "../../services/platform/reactor.ts";
-import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
-import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
-import { projections } from "../../services/projector/projections/index.ts";
+import type { EventStore } from "../../services/platform/eventstore/port.ts";
+import { composeService } from "../../services/runtime.ts";
 
-// The embedded runtime's pieces, composed as services/runtime.ts does, but kept in reach: the app is
-// driven with inject(), the store answers the log head, and the service drives the hosted-page steps
-// (sign in, OTP, approve) that the Checkout API itself does not expose.
+// The embedded runtime, composed by services/runtime.ts but not listening: the app is driven with
+// inject(), the store answers the log head, and the service drives the hosted-page steps (sign in, OTP,
+// approve) that the Checkout API itself does not expose.
 
 export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 export const PUBLIC_BASE_URL = "http://127.0.0.1:3000";
 
 export interface CheckoutHarness {
   readonly app: App;
-  readonly store: SqliteEventStore;
+  readonly store: EventStore;
   readonly checkout: CheckoutService;
   readonly config: Config;
   /** JSON log lines written by the app's logger. */
@@ -45,51 +39,25 @@ export interface CheckoutHarness {
   close(): Promise<void>;
 }
 
-export function testConfig(dataDir: string): Config {
+export function testConfig(dataDir: string, overrides: Record<string, string> = {}): Config {
   return loadConfig({
     DATA_DIR: dataDir,
     PORT: "0",
     LOG_LEVEL: "silent",
     CONFIRM_TIMEOUT_SECONDS: "1",
     TIMER_SWEEP_MS: "50",
+    ...overrides,
   });
 }
 
 export async function startCheckoutHarness(): Promise<CheckoutHarness> {
   const dir = mkdtempSync(join(tmpdir(), "ledger-checkout-"));
-  const config = testConfig(dir);
+  const config = testConfig(dir, { PUBLIC_BASE_URL });
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line)) });
-  const quiet = pino({ level: "silent" });
-  const store = new SqliteEventStore({ path: config.eventStorePath });
-  const readStore = new SqliteReadStore({ path: config.eventStorePath });
-  const runner = new ProjectionRunner({ store, readStore, projections, logger: quiet });
-  await runner.start();
-  const checkout = checkoutService({
-    store,
-    readStore,
-    waitForProjections: (position) => runner.waitFor(position, 2000),
-    now: () => new Date(),
-    publicBaseUrl: PUBLIC_BASE_URL,
-    confirmTimeoutSeconds: config.CONFIRM_TIMEOUT_SECONDS,
-    checkoutExpirySeconds: config.CHECKOUT_EXPIRY_SECONDS,
-    interestRates: config.INTEREST_RATES_BPS,
-  });
-  const seeded = await seedSandbox(checkout, config.SANDBOX_SERVER_KEY);
-  if (seeded) await runner.waitFor(seeded, 2000);
-  const reactor = await startReactor({
-    name: "credit_line_reactor",
-    store,
-    readStore,
-    logger: quiet,
-    handle: creditLineReactions(checkout),
-  });
-  const timers = startTimerSweep(checkout, config.TIMER_SWEEP_MS, quiet);
-  const app = await buildApp({
-    logger,
-    readiness: readiness(store, readStore, config.READY_MAX_LAG),
-    checkout,
-  });
+  const service = await composeService(config, logger);
+  const { app, store } = service;
+  const checkout = service.checkout!;
   await app.ready();
 
   return {
@@ -119,12 +87,7 @@ export async function startCheckoutHarness(): Promise<CheckoutHarness> {
       return { statusCode: res.statusCode, body: res.body, json: () => res.json(), headers: res.headers };
     },
     async close() {
-      await app.close();
-      await timers.stop();
-      await reactor.stop();
-      await runner.stop();
-      await store.close();
-      await readStore.close();
+      await service.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,49 @@
+import type { Config } from "./config.ts";
+import type { EventStore } from "./eventstore/port.ts";
+import { PostgresEventStore } from "./eventstore/postgres-event-store.ts";
+import { SqliteEventStore } from "./eventstore/sqlite-event-store.ts";
+import type { ReadStore } from "./readstore/port.ts";
+import { PostgresReadStore } from "./readstore/postgres-read-store.ts";
+import { SqliteReadStore } from "./readstore/sqlite-read-store.ts";
+
+/** The event store chosen by EVENT_STORE; the embedded SQLite file is the default. */
+export async function openEventStore(config: Config): Promise<EventStore> {
+  switch (config.EVENT_STORE) {
+    case "sqlite":
+      return new SqliteEventStore({ path: config.eventStorePath });
+    case "postgres":
+      return PostgresEventStore.open({
+        connectionString: config.DATABASE_URL!,
+        schema: config.DATABASE_SCHEMA,
+      });
+    case "esdb": {
+      const { EsdbEventStore } = await import("./eventstore/esdb-event-store.ts");
+      return EsdbEventStore.open({ connectionString: config.ESDB_URL! });
+    }
+  }
+}
+
+/** The read store chosen by READ_STORE; by default the same SQLite file as the log. */
+export function openReadStore(config: Config): ReadStore {
+  switch (config.READ_STORE) {
+    case "sqlite":
+      return new SqliteReadStore({ path: config.eventStorePath });
+    case "postgres":
+      return new PostgresReadStore({
+        connectionString: config.DATABASE_URL!,
+        schema: config.DATABASE_SCHEMA,
+      });
+  }
+}
+
+/** Which store a role could not reach, for the one-line start-up message. */
+export function storeLabel(config: Config, kind: "event" | "read"): string {
+  const engine = kind === "event" ? config.EVENT_STORE : config.READ_STORE;
+  if (engine === "sqlite") return `SQLite at ${config.eventStorePath}`;
+  if (engine === "esdb") return `EventStoreDB at ${redact(config.ESDB_URL ?? "")}`;
+  return `PostgreSQL at ${redact(config.DATABASE_URL ?? "")}`;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, "//$1:***@");
+}
