@@ -1,8 +1,27 @@
+import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./platform/config.ts";
 import { createLogger } from "./platform/logger.ts";
-import { startService } from "./runtime.ts";
+import { ROLES, type Role, startService } from "./runtime.ts";
 
 // The listening process. Exit codes: 0 after a graceful shutdown, 1 on a fault, 2 on bad configuration.
+function fail(message: string): never {
+  process.stderr.write(`invalid configuration: ${message}\n`);
+  process.exit(2);
+}
+
+function parseRole(argv: string[]): Role {
+  let values: { role?: string | undefined };
+  try {
+    values = parseArgs({ args: argv, options: { role: { type: "string" } }, strict: true }).values;
+  } catch (error) {
+    fail(`arguments: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const role = ROLES.find((r) => r === (values.role ?? "all"));
+  if (!role) fail(`--role: expected one of ${ROLES.join(", ")}, got ${JSON.stringify(values.role)}`);
+  return role;
+}
+
+const role = parseRole(process.argv.slice(2));
 let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig(process.env);
@@ -11,9 +30,11 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
+if (role === "publisher" && config.KAFKA_BROKERS.length === 0)
+  fail("KAFKA_BROKERS: required for --role publisher");
 
 const logger = createLogger(config.LOG_LEVEL);
-const service = await startService(config, logger).catch((error: unknown) => {
+const service = await startService(config, logger, role).catch((error: unknown) => {
   logger.fatal({ err: error }, "could not start");
   process.exit(1);
 });

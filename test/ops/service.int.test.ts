@@ -30,9 +30,9 @@ describe("the service process", () => {
     const ready = await fetch(`${service.url}/readyz`, { headers: { "Request-Id": "req-123" } });
     expect(ready.status).toBe(200);
     expect(ready.headers.get("request-id")).toBe("req-123");
-    const report = await ready.json();
+    const report = (await ready.json()) as { projections: { status: string }[] };
     expect(report).toMatchObject({ ready: true, store: { open: true } });
-    expect(report.projections.map((p: { status: string }) => p.status)).not.toContain("failed");
+    expect(report.projections.map((p) => p.status)).not.toContain("failed");
 
     service.child.kill("SIGTERM");
     expect(await service.exited).toBe(0);
@@ -44,6 +44,20 @@ describe("the service process", () => {
     const appended = await store.append("probe-1", [testEvent()], { expectedRevision: "no_stream" });
     expect(BigInt(appended.position)).toBe(head + 1n);
     await store.close();
+  });
+
+  it.each([
+    [["--role", "cashier"], "--role: expected one of all, gateway, projector, publisher, notifier"],
+    [["--role", "publisher"], "KAFKA_BROKERS: required for --role publisher"],
+    [["--colour"], "arguments: "],
+  ])("refuses %j in one line with exit code 2", (args, message) => {
+    const result = spawnSync(process.execPath, ["services/main.ts", ...args], {
+      env: process.env,
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain(message);
   });
 
   it("refuses bad configuration in one line naming the variable, with exit code 2", () => {
