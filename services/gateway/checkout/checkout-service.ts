@@ -283,7 +283,11 @@ export function checkoutService(options: CheckoutServiceOptions) {
       }
       const command =
         body.status === "settled"
-          ? { type: "Settle" as const }
+          ? {
+              type: "Settle" as const,
+              merchantFeeBps: merchant.profile!.feeRateBps,
+              interestRates: options.interestRates,
+            }
           : { type: "Fail" as const, reason: "merchant_reported_failure" as const };
       try {
         const handled = await checkoutCommand(

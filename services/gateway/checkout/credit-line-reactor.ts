@@ -9,7 +9,8 @@ import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 
 /**
- * The credit line follows the transaction: Settled captures the hold, Failed releases it. Expired,
+ * The credit line follows the transaction: Settled captures the hold into a loan, Cancelled takes part of
+ * the loan back, Failed releases the hold. Expired,
  * Aborted and Denied release a hold if one was placed (an approval that crashed between the hold and the
  * transaction's Pending leaves one), so no hold outlives its checkout.
  */
@@ -19,10 +20,7 @@ export function creditLineReactions(store: EventStore) {
   return async (envelope: EventEnvelope): Promise<void> => {
     if (streamKind(envelope.streamId) !== "checkout") return;
     const event = checkoutCodec.decode(envelope);
-    if (!["Settled", "Failed", "Expired", "Aborted", "Denied"].includes(event.type)) return;
     const transactionId = envelope.streamId.slice("checkout-".length);
-    const { state } = await checkouts.load(checkoutStream(transactionId));
-    if (!state.userId) return;
     const meta = {
       now: envelope.occurredAt,
       actor: "reactor:credit-line",
@@ -30,16 +28,58 @@ export function creditLineReactions(store: EventStore) {
       correlationId: envelope.correlationId,
       causationId: envelope.eventId,
     };
-    const command =
-      event.type === "Settled"
-        ? { type: "CaptureHold" as const, transactionId }
-        : { type: "ReleaseHold" as const, transactionId, reason: event.type.toLowerCase() };
-    try {
-      await creditLines.handle(creditLineStream(state.userId), command, meta);
-    } catch (error) {
-      const noHold =
-        error instanceof Rejection && error.rule === "hold_must_exist" && event.type !== "Settled";
-      if (!noHold) throw error;
+    switch (event.type) {
+      case "Settled": {
+        const { userId, merchantId, settledAt, interestMinor, processingFeeMinor } = event.data;
+        await creditLines.handle(
+          creditLineStream(userId),
+          {
+            type: "CaptureHold",
+            transactionId,
+            loan: { merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
+          },
+          meta,
+        );
+        return;
+      }
+      case "Cancelled": {
+        const { userId, cancellationId, amountMinor, interestMinor, processingFeeMinor } = event.data;
+        await creditLines.handle(
+          creditLineStream(userId),
+          {
+            type: "CancelLoan",
+            transactionId,
+            cancellationId,
+            principalMinor: amountMinor,
+            interestMinor,
+            feeMinor: processingFeeMinor,
+          },
+          meta,
+        );
+        return;
+      }
+      case "Failed":
+      case "Expired":
+      case "Aborted":
+      case "Denied": {
+        const { state } = await checkouts.load(checkoutStream(transactionId));
+        if (!state.userId) return;
+        try {
+          await creditLines.handle(
+            creditLineStream(state.userId),
+            { type: "ReleaseHold", transactionId, reason: event.type.toLowerCase() },
+            meta,
+          );
+        } catch (error) {
+          // Only a pending checkout ever held credit; for the others there may be nothing to release.
+          const noHold =
+            error instanceof Rejection && error.rule === "hold_must_exist" && event.type !== "Failed";
+          if (!noHold) throw error;
+        }
+        return;
+      }
+      default:
+        return;
     }
   };
 }

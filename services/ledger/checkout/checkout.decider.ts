@@ -1,11 +1,14 @@
 import type { Tenure } from "../creditline/creditline.events.ts";
 import { type CommandMeta, type Decider, invariant, Rejection, unhandled } from "../decider.ts";
+import { applyBps, type InterestRates, loanTerms } from "../loan/loan-terms.ts";
 import type { CheckoutEvent, InitiatedData } from "./checkout.events.ts";
 
 /** Seed 001: tenures of 3, 6 and 12 months need at least 700,000 VND. */
 export const MIN_INSTALLMENT_AMOUNT_MINOR = 700_000n;
 /** Wrong PINs and OTPs together; this many lock the checkout (Denied). */
 export const MAX_FAILED_AUTH_ATTEMPTS = 5;
+/** Seed: "You can't cancel the transactions that was created more than 20 days". */
+export const CANCELLATION_WINDOW_DAYS = 20;
 
 export type CheckoutCommand =
   | { readonly type: "Initiate"; readonly data: InitiatedData }
@@ -20,7 +23,16 @@ export type CheckoutCommand =
       readonly confirmTimeoutSeconds: number;
     }
   | { readonly type: "Abort" }
-  | { readonly type: "Settle" }
+  | { readonly type: "Settle"; readonly merchantFeeBps: number; readonly interestRates: InterestRates }
+  | {
+      readonly type: "Cancel";
+      readonly cancellationId: string;
+      /** Absent: cancel everything not yet cancelled. */
+      readonly amountMinor: bigint | undefined;
+      readonly reason: string;
+      readonly cancelledBy: string;
+    }
+  | { readonly type: "MarkPaid"; readonly payoutId: string; readonly bankReference: string }
   | { readonly type: "Fail"; readonly reason: "merchant_reported_failure" | "confirmation_timeout" }
   | { readonly type: "Expire" };
 
@@ -31,6 +43,7 @@ export type CheckoutPhase =
   | "otp_verified"
   | "pending"
   | "settled"
+  | "cancelled"
   | "denied"
   | "aborted"
   | "failed"
@@ -44,7 +57,27 @@ export interface CheckoutState {
   readonly failedAuthAttempts: number;
   readonly tenure: Tenure | undefined;
   readonly confirmBy: string | undefined;
+  readonly settlement: SettledData | undefined;
+  /** Sums of every cancellation so far: amount and the shares of fee, interest and processing fee. */
+  readonly cancelled: Reversal;
+  readonly paidBy: string | undefined;
 }
+
+type SettledData = Extract<CheckoutEvent, { type: "Settled" }>["data"];
+
+export interface Reversal {
+  readonly amountMinor: bigint;
+  readonly merchantFeeMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly processingFeeMinor: bigint;
+}
+
+const NOTHING_CANCELLED: Reversal = {
+  amountMinor: 0n,
+  merchantFeeMinor: 0n,
+  interestMinor: 0n,
+  processingFeeMinor: 0n,
+};
 
 export const initialCheckout: CheckoutState = {
   phase: "none",
@@ -54,6 +87,9 @@ export const initialCheckout: CheckoutState = {
   failedAuthAttempts: 0,
   tenure: undefined,
   confirmBy: undefined,
+  settlement: undefined,
+  cancelled: NOTHING_CANCELLED,
+  paidBy: undefined,
 };
 
 const AWAITING_BUYER: readonly CheckoutPhase[] = ["initiated", "signed_in", "otp_verified"];
@@ -166,12 +202,110 @@ function abort(state: CheckoutState): CheckoutEvent[] {
  * confirmation after the deadline even if the timer has not fired yet (seed: not confirmed within 30 s
  * means failed), so the outcome never depends on which of the two arrives first.
  */
-function settle(state: CheckoutState, meta: CommandMeta): CheckoutEvent[] {
+function settle(
+  command: Extract<CheckoutCommand, { type: "Settle" }>,
+  state: CheckoutState,
+  meta: CommandMeta,
+): CheckoutEvent[] {
   if (state.phase === "settled") return [];
   assertPending(state);
   if (Date.parse(meta.now) >= Date.parse(state.confirmBy!))
     throw new Rejection("confirmation_window_must_be_open");
-  return [{ type: "Settled", data: { settledAt: meta.now } }];
+  const { amountMinor, merchantId } = state.initiated!;
+  const tenure = state.tenure!;
+  const terms = loanTerms(amountMinor, tenure, command.interestRates);
+  return [
+    {
+      type: "Settled",
+      data: {
+        settledAt: meta.now,
+        merchantId,
+        userId: state.userId!,
+        tenure,
+        amountMinor,
+        merchantFeeMinor: applyBps(amountMinor, command.merchantFeeBps),
+        interestMinor: terms.interestMinor,
+        processingFeeMinor: terms.processingFeeMinor,
+      },
+    },
+  ];
+}
+
+/** `part` of `whole` as a share of `total`, rounded half up; the last cancellation takes the exact rest. */
+function share(total: bigint, part: bigint, whole: bigint, already: bigint, last: boolean): bigint {
+  if (last) return total - already;
+  const portion = (total * part * 2n + whole) / (whole * 2n);
+  return portion < total - already ? portion : total - already;
+}
+
+/**
+ * Rules, in precedence order (seed codes in brackets): transaction_must_exist [2018],
+ * cancel_amount_must_be_positive [2011], transaction_already_cancelled [2016], transaction_must_be_settled
+ * [2015], cancellation_window_must_be_open [2017], cancel_amount_must_not_exceed_remaining [2013].
+ */
+function cancel(
+  command: Extract<CheckoutCommand, { type: "Cancel" }>,
+  state: CheckoutState,
+  meta: CommandMeta,
+): CheckoutEvent[] {
+  if (state.phase === "none") throw new Rejection("transaction_must_exist");
+  if (command.amountMinor !== undefined && command.amountMinor <= 0n) {
+    throw new Rejection("cancel_amount_must_be_positive");
+  }
+  if (state.phase === "cancelled") throw new Rejection("transaction_already_cancelled");
+  if (state.phase !== "settled" || !state.settlement) {
+    throw new Rejection("transaction_must_be_settled", { phase: state.phase });
+  }
+  const settled = state.settlement;
+  const windowEnds = Date.parse(settled.settledAt) + CANCELLATION_WINDOW_DAYS * 24 * 3_600_000;
+  if (Date.parse(meta.now) > windowEnds) throw new Rejection("cancellation_window_must_be_open");
+  const remaining = settled.amountMinor - state.cancelled.amountMinor;
+  const amount = command.amountMinor ?? remaining;
+  if (amount > remaining) {
+    throw new Rejection("cancel_amount_must_not_exceed_remaining", {
+      remainingMinor: remaining,
+      amountMinor: amount,
+    });
+  }
+  const last = amount === remaining;
+  const part = (total: bigint, already: bigint) => share(total, amount, settled.amountMinor, already, last);
+  return [
+    {
+      type: "Cancelled",
+      data: {
+        cancellationId: command.cancellationId,
+        cancelledAt: meta.now,
+        merchantId: settled.merchantId,
+        userId: settled.userId,
+        amountMinor: amount,
+        remainingMinor: remaining - amount,
+        reason: command.reason,
+        cancelledBy: command.cancelledBy,
+        afterPayout: state.paidBy !== undefined,
+        merchantFeeMinor: part(settled.merchantFeeMinor, state.cancelled.merchantFeeMinor),
+        interestMinor: part(settled.interestMinor, state.cancelled.interestMinor),
+        processingFeeMinor: part(settled.processingFeeMinor, state.cancelled.processingFeeMinor),
+      },
+    },
+  ];
+}
+
+/** Recorded once per payout; a transaction is paid at most once. */
+function markPaid(
+  command: Extract<CheckoutCommand, { type: "MarkPaid" }>,
+  state: CheckoutState,
+  meta: CommandMeta,
+): CheckoutEvent[] {
+  if (state.paidBy === command.payoutId) return [];
+  if (state.paidBy !== undefined) throw new Rejection("transaction_already_paid", { payoutId: state.paidBy });
+  if (state.phase !== "settled" && state.phase !== "cancelled")
+    throw new Rejection("transaction_must_be_settled");
+  return [
+    {
+      type: "Paid",
+      data: { payoutId: command.payoutId, paidAt: meta.now, bankReference: command.bankReference },
+    },
+  ];
 }
 
 function assertPending(state: CheckoutState): void {
@@ -225,7 +359,24 @@ function evolve(state: CheckoutState, event: CheckoutEvent): CheckoutState {
       return { ...state, phase: "aborted" };
     case "Settled":
       invariant(state.phase === "pending", "only a pending checkout settles");
-      return { ...state, phase: "settled" };
+      return { ...state, phase: "settled", settlement: event.data };
+    case "Cancelled": {
+      invariant(state.phase === "settled", "only a settled checkout is cancelled");
+      const cancelled: Reversal = {
+        amountMinor: state.cancelled.amountMinor + event.data.amountMinor,
+        merchantFeeMinor: state.cancelled.merchantFeeMinor + event.data.merchantFeeMinor,
+        interestMinor: state.cancelled.interestMinor + event.data.interestMinor,
+        processingFeeMinor: state.cancelled.processingFeeMinor + event.data.processingFeeMinor,
+      };
+      invariant(
+        cancelled.amountMinor <= state.settlement!.amountMinor,
+        "cancellations never exceed the amount",
+      );
+      return { ...state, cancelled, phase: event.data.remainingMinor === 0n ? "cancelled" : "settled" };
+    }
+    case "Paid":
+      invariant(state.paidBy === undefined, "a transaction is paid out once");
+      return { ...state, paidBy: event.data.payoutId };
     case "Failed":
       invariant(state.phase === "pending", "only a pending checkout fails");
       return { ...state, phase: "failed" };
@@ -251,7 +402,11 @@ export const checkoutDecider: Decider<CheckoutCommand, CheckoutEvent, CheckoutSt
       case "Abort":
         return abort(state);
       case "Settle":
-        return settle(state, meta);
+        return settle(command, state, meta);
+      case "Cancel":
+        return cancel(command, state, meta);
+      case "MarkPaid":
+        return markPaid(command, state, meta);
       case "Fail":
         return fail(command, state, meta);
       case "Expire":

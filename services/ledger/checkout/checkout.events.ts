@@ -56,7 +56,47 @@ export const checkoutEvents = {
   },
   Denied: { schemaVersion: 1, data: z.object({ reason: z.string(), userId: z.string().optional() }) },
   Aborted: { schemaVersion: 1, data: z.object({ by: z.literal("user") }) },
-  Settled: { schemaVersion: 1, data: z.object({ settledAt: z.string() }) },
+  /** Carries every amount its journal entry needs, so postings are a pure function of this one event. */
+  Settled: {
+    schemaVersion: 1,
+    data: z.object({
+      settledAt: z.string(),
+      merchantId: z.string(),
+      userId: z.string(),
+      tenure,
+      amountMinor: minorUnits,
+      /** The merchant discount rate applied to the amount. */
+      merchantFeeMinor: minorUnits,
+      interestMinor: minorUnits,
+      processingFeeMinor: minorUnits,
+    }),
+  },
+  /** Full or partial; several partial cancellations may add up to the amount and no more. */
+  Cancelled: {
+    schemaVersion: 1,
+    data: z.object({
+      cancellationId: z.string(),
+      cancelledAt: z.string(),
+      merchantId: z.string(),
+      userId: z.string(),
+      amountMinor: minorUnits,
+      /** What is left uncancelled after this one; 0 means fully cancelled. */
+      remainingMinor: minorUnits,
+      reason: z.string(),
+      cancelledBy: z.string(),
+      /** After the merchant was paid the reversal is owed by the merchant (receivable), before it is netted. */
+      afterPayout: z.boolean(),
+      /** The shares of the settlement's fee, interest and processing fee this cancellation takes back. */
+      merchantFeeMinor: minorUnits,
+      interestMinor: minorUnits,
+      processingFeeMinor: minorUnits,
+    }),
+  },
+  /** The merchant was paid out for this transaction (the payout itself is on the merchant's stream). */
+  Paid: {
+    schemaVersion: 1,
+    data: z.object({ payoutId: z.string(), paidAt: z.string(), bankReference: z.string() }),
+  },
   Failed: {
     schemaVersion: 1,
     data: z.object({ reason: z.enum(["merchant_reported_failure", "confirmation_timeout"]) }),

@@ -15,10 +15,50 @@ export type CreditLineCommand =
       readonly amountMinor: bigint;
       readonly tenure: Tenure;
     }
-  | { readonly type: "CaptureHold"; readonly transactionId: string }
+  | {
+      readonly type: "CaptureHold";
+      readonly transactionId: string;
+      /** The settlement's terms: the captured hold becomes this loan. */
+      readonly loan: Omit<LoanOpenedData, "installments" | "transactionId" | "principalMinor" | "tenure">;
+    }
+  | {
+      readonly type: "Repay";
+      readonly repaymentId: string;
+      readonly amountMinor: bigint;
+      readonly bankReference: string;
+      readonly receivedAt: string;
+    }
+  | {
+      readonly type: "CancelLoan";
+      readonly transactionId: string;
+      readonly cancellationId: string;
+      readonly principalMinor: bigint;
+      readonly interestMinor: bigint;
+      readonly feeMinor: bigint;
+    }
   | { readonly type: "ReleaseHold"; readonly transactionId: string; readonly reason: string };
 
 export type HoldState = "held" | "captured" | "released";
+
+type LoanOpenedData = Extract<CreditLineEvent, { type: "LoanOpened" }>["data"];
+
+/** What is still owed on one installment. */
+export interface Installment {
+  readonly number: number;
+  readonly dueDate: string;
+  readonly principalMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly feeMinor: bigint;
+}
+
+export interface Loan {
+  readonly transactionId: string;
+  readonly openedAt: string;
+  readonly installments: readonly Installment[];
+}
+
+/** Installments are due every 30 days from settlement. */
+export const INSTALLMENT_DAYS = 30;
 
 export interface Hold {
   readonly amountMinor: bigint;
@@ -33,6 +73,12 @@ export interface CreditLineState {
   readonly heldMinor: bigint;
   readonly usedMinor: bigint;
   readonly holds: ReadonlyMap<string, Hold>;
+  /** Open loans in the order they were opened: repayments apply oldest first. */
+  readonly loans: ReadonlyMap<string, Loan>;
+  readonly repaymentIds: ReadonlySet<string>;
+  readonly cancellationIds: ReadonlySet<string>;
+  /** Repaid amounts that a later cancellation took back: owed to the buyer. */
+  readonly refundDueMinor: bigint;
 }
 
 export const initialCreditLine: CreditLineState = {
@@ -42,7 +88,57 @@ export const initialCreditLine: CreditLineState = {
   heldMinor: 0n,
   usedMinor: 0n,
   holds: new Map(),
+  loans: new Map(),
+  repaymentIds: new Set(),
+  cancellationIds: new Set(),
+  refundDueMinor: 0n,
 };
+
+const owed = (i: Installment) => i.principalMinor + i.interestMinor + i.feeMinor;
+
+export function outstandingMinor(state: CreditLineState): bigint {
+  let sum = 0n;
+  for (const loan of state.loans.values()) for (const i of loan.installments) sum += owed(i);
+  return sum;
+}
+
+function outstandingPrincipal(state: CreditLineState): bigint {
+  let sum = 0n;
+  for (const loan of state.loans.values()) for (const i of loan.installments) sum += i.principalMinor;
+  return sum;
+}
+
+/** Any installment past its due date and not fully repaid: new checkouts are denied (seed: overdue debt). */
+export function hasOverdueDebt(state: CreditLineState, now: string): boolean {
+  const at = Date.parse(now);
+  for (const loan of state.loans.values()) {
+    for (const i of loan.installments) if (owed(i) > 0n && Date.parse(i.dueDate) < at) return true;
+  }
+  return false;
+}
+
+/** Even split of an amount over the tenure; the last installment takes the remainder. */
+function split(total: bigint, count: number, index: number): bigint {
+  const each = total / BigInt(count);
+  return index === count - 1 ? total - each * BigInt(count - 1) : each;
+}
+
+/** The loan schedule: principal and interest spread evenly, the processing fee due with the first installment. */
+export function schedule(terms: {
+  tenure: Tenure;
+  openedAt: string;
+  principalMinor: bigint;
+  interestMinor: bigint;
+  processingFeeMinor: bigint;
+}): LoanOpenedData["installments"] {
+  return Array.from({ length: terms.tenure }, (_, i) => ({
+    number: i + 1,
+    dueDate: new Date(Date.parse(terms.openedAt) + (i + 1) * INSTALLMENT_DAYS * 24 * 3_600_000).toISOString(),
+    principalMinor: split(terms.principalMinor, terms.tenure, i),
+    interestMinor: split(terms.interestMinor, terms.tenure, i),
+    feeMinor: i === 0 ? terms.processingFeeMinor : 0n,
+  }));
+}
 
 /** Held and used on one tenure, which its own cap bounds. */
 function outstandingOn(state: CreditLineState, tenure: Tenure): bigint {
@@ -90,18 +186,20 @@ function setLimit(
 
 /**
  * Rules, in precedence order: amount_must_be_positive, credit_line_must_be_open, hold_must_not_be_closed,
- * tenure_must_be_offered, credit_limit_must_cover_amount. A hold already placed for the transaction is
+ * buyer_must_not_have_overdue_debt, tenure_must_be_offered, credit_limit_must_cover_amount. A hold already placed for the transaction is
  * a retry: nothing new happens.
  */
 function placeHold(
   command: Extract<CreditLineCommand, { type: "PlaceHold" }>,
   state: CreditLineState,
+  now: string,
 ): CreditLineEvent[] {
   if (command.amountMinor <= 0n) throw new Rejection("amount_must_be_positive");
   if (!state.open) throw new Rejection("credit_line_must_be_open");
   const existing = state.holds.get(command.transactionId);
   if (existing?.state === "held") return [];
   if (existing) throw new Rejection("hold_must_not_be_closed", { state: existing.state });
+  if (hasOverdueDebt(state, now)) throw new Rejection("buyer_must_not_have_overdue_debt");
   if (!state.perTenureMinor.has(command.tenure)) throw new Rejection("tenure_must_be_offered");
   if (availableFor(state, command.tenure) < command.amountMinor) {
     throw new Rejection("credit_limit_must_cover_amount", {
@@ -135,6 +233,122 @@ function closeHold(
   return target === "captured"
     ? [{ type: "CreditHoldCaptured", data }]
     : [{ type: "CreditHoldReleased", data: { ...data, reason } }];
+}
+
+/** Capturing a hold opens the loan the settlement defines, with its schedule. */
+function capture(
+  command: Extract<CreditLineCommand, { type: "CaptureHold" }>,
+  state: CreditLineState,
+): CreditLineEvent[] {
+  const captured = closeHold(command.transactionId, state, "captured", "settled");
+  if (captured.length === 0) return [];
+  const hold = state.holds.get(command.transactionId)!;
+  const terms = { ...command.loan, tenure: hold.tenure, principalMinor: hold.amountMinor };
+  return [
+    ...captured,
+    {
+      type: "LoanOpened",
+      data: { ...terms, transactionId: command.transactionId, installments: schedule(terms) },
+    },
+  ];
+}
+
+/**
+ * Rules, in precedence order: repayment_amount_must_be_positive, repayment_must_not_exceed_outstanding.
+ * Applied oldest installment first, and within one: processing fee, interest, then principal.
+ * A repayment id already applied is a retry: nothing new happens.
+ */
+function repay(
+  command: Extract<CreditLineCommand, { type: "Repay" }>,
+  state: CreditLineState,
+): CreditLineEvent[] {
+  if (state.repaymentIds.has(command.repaymentId)) return [];
+  if (command.amountMinor <= 0n) throw new Rejection("repayment_amount_must_be_positive");
+  const outstanding = outstandingMinor(state);
+  if (command.amountMinor > outstanding) {
+    throw new Rejection("repayment_must_not_exceed_outstanding", { outstandingMinor: outstanding });
+  }
+  let left = command.amountMinor;
+  const take = (owedMinor: bigint) => {
+    const taken = left < owedMinor ? left : owedMinor;
+    left -= taken;
+    return taken;
+  };
+  const allocations = [];
+  for (const loan of state.loans.values()) {
+    for (const i of loan.installments) {
+      if (left === 0n) break;
+      if (owed(i) === 0n) continue;
+      const feeMinor = take(i.feeMinor);
+      const interestMinor = take(i.interestMinor);
+      const principalMinor = take(i.principalMinor);
+      allocations.push({
+        transactionId: loan.transactionId,
+        installment: i.number,
+        principalMinor,
+        interestMinor,
+        feeMinor,
+      });
+    }
+  }
+  const { repaymentId, amountMinor, bankReference, receivedAt } = command;
+  return [
+    { type: "RepaymentApplied", data: { repaymentId, amountMinor, bankReference, receivedAt, allocations } },
+  ];
+}
+
+/** A merchant's cancellation takes back the loan's latest installments first; repaid parts become a refund due. */
+function cancelLoan(
+  command: Extract<CreditLineCommand, { type: "CancelLoan" }>,
+  state: CreditLineState,
+): CreditLineEvent[] {
+  if (state.cancellationIds.has(command.cancellationId)) return [];
+  const loan = state.loans.get(command.transactionId);
+  if (!loan) throw new Rejection("loan_must_exist");
+  const { transactionId, cancellationId, principalMinor, interestMinor, feeMinor } = command;
+  const reduced = reduceFromLatest(loan, { principalMinor, interestMinor, feeMinor });
+  const refundDueMinor = principalMinor + interestMinor + feeMinor - reduced.total;
+  return [
+    {
+      type: "LoanCancelled",
+      data: { transactionId, cancellationId, principalMinor, interestMinor, feeMinor, refundDueMinor },
+    },
+  ];
+}
+
+/** Takes amounts off a loan's installments from the last one back; returns the new installments and what it took. */
+function reduceFromLatest(
+  loan: Loan,
+  amounts: { principalMinor: bigint; interestMinor: bigint; feeMinor: bigint },
+): { installments: Installment[]; principalMinor: bigint; total: bigint } {
+  let { principalMinor, interestMinor, feeMinor } = amounts;
+  const installments = [...loan.installments];
+  let tookPrincipal = 0n;
+  let total = 0n;
+  for (let n = installments.length - 1; n >= 0; n--) {
+    const i = installments[n]!;
+    const p = i.principalMinor < principalMinor ? i.principalMinor : principalMinor;
+    const r = i.interestMinor < interestMinor ? i.interestMinor : interestMinor;
+    const f = i.feeMinor < feeMinor ? i.feeMinor : feeMinor;
+    principalMinor -= p;
+    interestMinor -= r;
+    feeMinor -= f;
+    tookPrincipal += p;
+    total += p + r + f;
+    installments[n] = {
+      ...i,
+      principalMinor: i.principalMinor - p,
+      interestMinor: i.interestMinor - r,
+      feeMinor: i.feeMinor - f,
+    };
+  }
+  return { installments, principalMinor: tookPrincipal, total };
+}
+
+function withLoan(state: CreditLineState, loan: Loan): ReadonlyMap<string, Loan> {
+  const loans = new Map(state.loans);
+  loans.set(loan.transactionId, loan);
+  return loans;
 }
 
 function withHold(state: CreditLineState, transactionId: string, hold: Hold): ReadonlyMap<string, Hold> {
@@ -175,6 +389,62 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
           }),
         };
       }
+      case "LoanOpened":
+        invariant(!state.loans.has(event.data.transactionId), "a transaction opens one loan");
+        return {
+          ...state,
+          loans: withLoan(state, {
+            transactionId: event.data.transactionId,
+            openedAt: event.data.openedAt,
+            installments: event.data.installments,
+          }),
+        };
+      case "RepaymentApplied": {
+        let next: CreditLineState = {
+          ...state,
+          repaymentIds: new Set([...state.repaymentIds, event.data.repaymentId]),
+        };
+        for (const a of event.data.allocations) {
+          const loan = next.loans.get(a.transactionId);
+          invariant(loan !== undefined, "a repayment applies to an open loan");
+          const installments = loan.installments.map((i) => {
+            if (i.number !== a.installment) return i;
+            const paid = {
+              principalMinor: i.principalMinor - a.principalMinor,
+              interestMinor: i.interestMinor - a.interestMinor,
+              feeMinor: i.feeMinor - a.feeMinor,
+            };
+            invariant(
+              paid.principalMinor >= 0n && paid.interestMinor >= 0n && paid.feeMinor >= 0n,
+              "never repaid beyond what is owed",
+            );
+            return { ...i, ...paid };
+          });
+          next = {
+            ...next,
+            usedMinor: next.usedMinor - a.principalMinor,
+            loans: withLoan(next, { ...loan, installments }),
+          };
+        }
+        return next;
+      }
+      case "LoanCancelled": {
+        const loan = state.loans.get(event.data.transactionId);
+        invariant(loan !== undefined, "a cancellation applies to an open loan");
+        const reduced = reduceFromLatest(loan, event.data);
+        invariant(
+          reduced.total + event.data.refundDueMinor ===
+            event.data.principalMinor + event.data.interestMinor + event.data.feeMinor,
+          "a cancellation is reduced or refunded, never lost",
+        );
+        return {
+          ...state,
+          usedMinor: state.usedMinor - reduced.principalMinor,
+          loans: withLoan(state, { ...loan, installments: reduced.installments }),
+          cancellationIds: new Set([...state.cancellationIds, event.data.cancellationId]),
+          refundDueMinor: state.refundDueMinor + event.data.refundDueMinor,
+        };
+      }
       default:
         return unhandled(event);
     }
@@ -191,9 +461,13 @@ export const creditLineDecider: Decider<CreditLineCommand, CreditLineEvent, Cred
       case "SetLimit":
         return setLimit(command, state, meta.actor);
       case "PlaceHold":
-        return placeHold(command, state);
+        return placeHold(command, state, meta.now);
       case "CaptureHold":
-        return closeHold(command.transactionId, state, "captured", "settled");
+        return capture(command, state);
+      case "Repay":
+        return repay(command, state);
+      case "CancelLoan":
+        return cancelLoan(command, state);
       case "ReleaseHold":
         return closeHold(command.transactionId, state, "released", command.reason);
       default:

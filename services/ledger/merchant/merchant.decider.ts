@@ -1,12 +1,45 @@
 import { type Decider, invariant, Rejection, unhandled } from "../decider.ts";
 import type { MerchantEvent, MerchantProfile } from "./merchant.events.ts";
 
+type PayoutData = Extract<MerchantEvent, { type: "PayoutMade" }>["data"];
+
 export type MerchantCommand =
   | { readonly type: "Register"; readonly profile: MerchantProfile }
+  /** Amounts and covered transactions come from the journal at one log position; the decider refuses overlap. */
+  | { readonly type: "Payout"; readonly payout: Omit<PayoutData, "paidAt"> }
   | { readonly type: "RotateServerKey"; readonly serverKeyHash: string };
 
 export interface MerchantState {
   readonly profile: MerchantProfile | undefined;
+  /** Transactions already paid out, by payout: a transaction is paid at most once. */
+  readonly paidTransactions: ReadonlyMap<string, string>;
+  readonly payoutIds: ReadonlySet<string>;
+}
+
+/**
+ * Rules, in precedence order: merchant_must_exist, payout_amount_must_be_positive,
+ * payout_must_match_its_parts (amount = payable − receivable), transaction_already_paid.
+ * A payout id already recorded is a retry: nothing new happens.
+ */
+function payout(
+  command: Extract<MerchantCommand, { type: "Payout" }>,
+  state: MerchantState,
+  now: string,
+): MerchantEvent[] {
+  const p = command.payout;
+  if (!state.profile) throw new Rejection("merchant_must_exist");
+  if (state.payoutIds.has(p.payoutId)) return [];
+  if (p.amountMinor <= 0n) throw new Rejection("payout_amount_must_be_positive");
+  if (p.amountMinor !== p.payableMinor - p.receivableMinor || p.receivableMinor < 0n) {
+    throw new Rejection("payout_must_match_its_parts");
+  }
+  const paid = p.transactionIds.find((id) => state.paidTransactions.has(id));
+  if (paid)
+    throw new Rejection("transaction_already_paid", {
+      transactionId: paid,
+      payoutId: state.paidTransactions.get(paid),
+    });
+  return [{ type: "PayoutMade", data: { ...p, paidAt: now } }];
 }
 
 /** Registration is identity and terms; the key is managed by rotation, so it is not compared. */
@@ -17,8 +50,8 @@ const sameRegistration = (a: MerchantProfile, b: MerchantProfile) =>
   a.status === b.status;
 
 export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantState> = {
-  initialState: { profile: undefined },
-  decide(command, state) {
+  initialState: { profile: undefined, paidTransactions: new Map(), payoutIds: new Set() },
+  decide(command, state, meta) {
     switch (command.type) {
       case "Register":
         // Seeding at every start re-sends the same registration: that is a no-op, a different one is refused.
@@ -27,6 +60,8 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
           throw new Rejection("merchant_must_not_be_registered_twice");
         }
         return [{ type: "MerchantRegistered", data: command.profile }];
+      case "Payout":
+        return payout(command, state, meta.now);
       case "RotateServerKey":
         if (!state.profile) throw new Rejection("merchant_must_exist");
         if (state.profile.serverKeyHash === command.serverKeyHash) return [];
@@ -39,10 +74,18 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
     switch (event.type) {
       case "MerchantRegistered":
         invariant(state.profile === undefined, "a merchant is registered once");
-        return { profile: event.data };
+        return { ...state, profile: event.data };
       case "ServerKeyRotated":
         invariant(state.profile !== undefined, "only a registered merchant rotates its key");
-        return { profile: { ...state.profile, serverKeyHash: event.data.serverKeyHash } };
+        return { ...state, profile: { ...state.profile, serverKeyHash: event.data.serverKeyHash } };
+      case "PayoutMade": {
+        const paidTransactions = new Map(state.paidTransactions);
+        for (const id of event.data.transactionIds) {
+          invariant(!paidTransactions.has(id), "a transaction is paid out once");
+          paidTransactions.set(id, event.data.payoutId);
+        }
+        return { ...state, paidTransactions, payoutIds: new Set([...state.payoutIds, event.data.payoutId]) };
+      }
       default:
         return unhandled(event);
     }

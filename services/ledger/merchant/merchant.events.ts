@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type DomainEvents, eventCodec } from "../../../contracts/event-codec.ts";
+import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
 
 /** `merchant-<id>`: a Checkout API merchant's configuration (DESIGN.md). */
 export const merchantEvents = {
@@ -13,6 +13,25 @@ export const merchantEvents = {
       /** Merchant discount rate in basis points of the checkout amount. */
       feeRateBps: z.number().int().min(0).max(10_000),
       status: z.enum(["active", "suspended"]),
+    }),
+  },
+  /** One payout per merchant and currency: the settled, unpaid balance, net of what the merchant owes us. */
+  PayoutMade: {
+    schemaVersion: 1,
+    data: z.object({
+      payoutId: z.string(),
+      paidAt: z.string(),
+      currency: z.literal("VND"),
+      /** merchant-payable cleared by this payout. */
+      payableMinor: minorUnits,
+      /** merchant-receivable (cancellations after earlier payouts) netted off. */
+      receivableMinor: minorUnits,
+      /** Cash sent: payable − receivable, always > 0. */
+      amountMinor: minorUnits,
+      bankAccount: z.string(),
+      /** The bank's reference of the transfer (UTR). */
+      bankReference: z.string(),
+      transactionIds: z.array(z.string()),
     }),
   },
   ServerKeyRotated: { schemaVersion: 1, data: z.object({ serverKeyHash: z.string() }) },

@@ -23,17 +23,22 @@ export const directoryProjection: Projection = {
     switch (streamKind(envelope.streamId)) {
       case "merchant": {
         const event = merchantCodec.decode(envelope);
-        if (event.type === "ServerKeyRotated") {
-          const id = envelope.streamId.slice("merchant-".length);
-          return [
-            sql`UPDATE {{merchants}} SET server_key_hash = ${event.data.serverKeyHash} WHERE merchant_id = ${id}`,
-          ];
+        const id = envelope.streamId.slice("merchant-".length);
+        switch (event.type) {
+          case "MerchantRegistered": {
+            const m = event.data;
+            return [
+              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status)
+                  VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status})`,
+            ];
+          }
+          case "ServerKeyRotated":
+            return [
+              sql`UPDATE {{merchants}} SET server_key_hash = ${event.data.serverKeyHash} WHERE merchant_id = ${id}`,
+            ];
+          default:
+            return [];
         }
-        const m = event.data;
-        return [
-          sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status)
-              VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status})`,
-        ];
       }
       case "buyer": {
         const b = buyerCodec.decode(envelope).data;
