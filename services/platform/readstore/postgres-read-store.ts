@@ -8,7 +8,7 @@ import type {
   Statement,
   TableSpec,
 } from "./port.ts";
-import { assertIdentifier, createTableSql, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
+import { assertIdentifier, createTableSql, META_SQL, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
 import { toState } from "./sqlite-read-store.ts";
 
 export interface PostgresReadStoreOptions {
@@ -84,11 +84,7 @@ export class PostgresReadStore implements ReadStore {
   }
 
   async projectionStates(): Promise<ProjectionState[]> {
-    const rows = await this.query(
-      `SELECT s.name, s.generation, s.version, s.status, s.error, c.position
-         FROM projection_state s LEFT JOIN projection_checkpoints c
-           ON c.name = s.name AND c.generation = s.generation ORDER BY s.name`,
-    );
+    const rows = await this.query(META_SQL.states);
     return rows.map(toState);
   }
 
@@ -105,23 +101,13 @@ export class PostgresReadStore implements ReadStore {
       for (const [logical, spec] of Object.entries(tables)) {
         for (const ddl of createTableSql(logical, generation, spec)) await client.query(ddl);
       }
-      await client.query(
-        "INSERT INTO projection_checkpoints (name, generation, position) VALUES ($1, $2, '0') ON CONFLICT DO NOTHING",
-        [name, generation],
-      );
-      await client.query(
-        `INSERT INTO projection_state (name, generation, version, status, error) VALUES ($1, $2, $3, 'running', NULL)
-         ON CONFLICT (name) DO NOTHING`,
-        [name, generation, version],
-      );
+      await client.query(numbered(META_SQL.insertCheckpoint), [name, generation]);
+      await client.query(numbered(META_SQL.insertState), [name, generation, version]);
     });
   }
 
   async generationPosition(name: string, generation: number): Promise<string> {
-    const [row] = await this.query(
-      "SELECT position FROM projection_checkpoints WHERE name = ? AND generation = ?",
-      [name, generation],
-    );
+    const [row] = await this.query(META_SQL.checkpoint, [name, generation]);
     return row ? String(row.position) : "0";
   }
 
@@ -134,10 +120,7 @@ export class PostgresReadStore implements ReadStore {
     await this.#transaction(async (client) => {
       for (const s of statements)
         await client.query(numbered(resolveTables(s.sql, generation)), params(s.params));
-      await client.query(
-        "UPDATE projection_checkpoints SET position = $1 WHERE name = $2 AND generation = $3",
-        [position, name, generation],
-      );
+      await client.query(numbered(META_SQL.moveCheckpoint), [position, name, generation]);
     });
   }
 
@@ -150,25 +133,13 @@ export class PostgresReadStore implements ReadStore {
     const previous = await this.projectionState(name);
     await this.#transaction(async (client) => {
       for (const ddl of promoteSql(tables, generation, previous?.generation)) await client.query(ddl);
-      await client.query(
-        `INSERT INTO projection_state (name, generation, version, status, error) VALUES ($1, $2, $3, 'running', NULL)
-         ON CONFLICT (name) DO UPDATE SET generation = excluded.generation, version = excluded.version,
-           status = 'running', error = NULL`,
-        [name, generation, version],
-      );
-      await client.query("DELETE FROM projection_checkpoints WHERE name = $1 AND generation <> $2", [
-        name,
-        generation,
-      ]);
+      await client.query(numbered(META_SQL.promoteState), [name, generation, version]);
+      await client.query(numbered(META_SQL.dropOtherCheckpoints), [name, generation]);
     });
   }
 
   async setStatus(name: string, status: ProjectionStatus, error: string | null): Promise<void> {
-    await this.query("UPDATE projection_state SET status = ?, error = ? WHERE name = ?", [
-      status,
-      error,
-      name,
-    ]);
+    await this.query(META_SQL.setStatus, [status, error, name]);
   }
 
   async query(sql: string, values: readonly SqlValue[] = []): Promise<Row[]> {

@@ -53,3 +53,21 @@ export const META_TABLES = [
      name TEXT NOT NULL, generation BIGINT NOT NULL, position TEXT NOT NULL,
      PRIMARY KEY (name, generation))`,
 ];
+
+/** The bookkeeping statements both read stores run, in the portable `?` form. */
+export const META_SQL = {
+  states: `SELECT s.name, s.generation, s.version, s.status, s.error, c.position
+             FROM projection_state s LEFT JOIN projection_checkpoints c
+               ON c.name = s.name AND c.generation = s.generation ORDER BY s.name`,
+  insertCheckpoint:
+    "INSERT INTO projection_checkpoints (name, generation, position) VALUES (?, ?, '0') ON CONFLICT DO NOTHING",
+  insertState: `INSERT INTO projection_state (name, generation, version, status, error) VALUES (?, ?, ?, 'running', NULL)
+                  ON CONFLICT (name) DO NOTHING`,
+  checkpoint: "SELECT position FROM projection_checkpoints WHERE name = ? AND generation = ?",
+  moveCheckpoint: "UPDATE projection_checkpoints SET position = ? WHERE name = ? AND generation = ?",
+  promoteState: `INSERT INTO projection_state (name, generation, version, status, error) VALUES (?, ?, ?, 'running', NULL)
+                   ON CONFLICT (name) DO UPDATE SET generation = excluded.generation, version = excluded.version,
+                     status = 'running', error = NULL`,
+  dropOtherCheckpoints: "DELETE FROM projection_checkpoints WHERE name = ? AND generation <> ?",
+  setStatus: "UPDATE projection_state SET status = ?, error = ? WHERE name = ?",
+} as const;

@@ -10,7 +10,7 @@ import type {
   Statement,
   TableSpec,
 } from "./port.ts";
-import { assertIdentifier, createTableSql, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
+import { assertIdentifier, createTableSql, META_SQL, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
 
 /**
  * Read models in SQLite, by default in the same file as the event log (DESIGN.md). Every transaction here
@@ -58,11 +58,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async projectionStates(): Promise<ProjectionState[]> {
-    const rows = this.#prepare(
-      `SELECT s.name, s.generation, s.version, s.status, s.error, c.position
-         FROM projection_state s LEFT JOIN projection_checkpoints c
-           ON c.name = s.name AND c.generation = s.generation ORDER BY s.name`,
-    ).all() as Row[];
+    const rows = this.#prepare(META_SQL.states).all() as Row[];
     return rows.map(toState);
   }
 
@@ -77,20 +73,13 @@ export class SqliteReadStore implements ReadStore {
       for (const [logical, spec] of Object.entries(tables)) {
         for (const ddl of createTableSql(logical, generation, spec)) this.#db.exec(ddl);
       }
-      this.#prepare(
-        "INSERT INTO projection_checkpoints (name, generation, position) VALUES (?, ?, '0') ON CONFLICT DO NOTHING",
-      ).run(name, generation);
-      this.#prepare(
-        `INSERT INTO projection_state (name, generation, version, status, error) VALUES (?, ?, ?, 'running', NULL)
-         ON CONFLICT (name) DO NOTHING`,
-      ).run(name, generation, version);
+      this.#prepare(META_SQL.insertCheckpoint).run(name, generation);
+      this.#prepare(META_SQL.insertState).run(name, generation, version);
     });
   }
 
   async generationPosition(name: string, generation: number): Promise<string> {
-    const row = this.#prepare(
-      "SELECT position FROM projection_checkpoints WHERE name = ? AND generation = ?",
-    ).get(name, generation) as { position: string } | undefined;
+    const row = this.#prepare(META_SQL.checkpoint).get(name, generation) as { position: string } | undefined;
     return row?.position ?? "0";
   }
 
@@ -103,11 +92,7 @@ export class SqliteReadStore implements ReadStore {
     this.#transaction(() => {
       for (const s of statements)
         this.#prepare(resolveTables(s.sql, generation)).run(...(s.params as SqlValue[]));
-      this.#prepare("UPDATE projection_checkpoints SET position = ? WHERE name = ? AND generation = ?").run(
-        position,
-        name,
-        generation,
-      );
+      this.#prepare(META_SQL.moveCheckpoint).run(position, name, generation);
     });
   }
 
@@ -120,25 +105,14 @@ export class SqliteReadStore implements ReadStore {
     const previous = await this.projectionState(name);
     this.#transaction(() => {
       for (const ddl of promoteSql(tables, generation, previous?.generation)) this.#db.exec(ddl);
-      this.#prepare(
-        `INSERT INTO projection_state (name, generation, version, status, error) VALUES (?, ?, ?, 'running', NULL)
-         ON CONFLICT (name) DO UPDATE SET generation = excluded.generation, version = excluded.version,
-           status = 'running', error = NULL`,
-      ).run(name, generation, version);
-      this.#prepare("DELETE FROM projection_checkpoints WHERE name = ? AND generation <> ?").run(
-        name,
-        generation,
-      );
+      this.#prepare(META_SQL.promoteState).run(name, generation, version);
+      this.#prepare(META_SQL.dropOtherCheckpoints).run(name, generation);
     });
     this.#statements.clear();
   }
 
   async setStatus(name: string, status: ProjectionStatus, error: string | null): Promise<void> {
-    this.#prepare("UPDATE projection_state SET status = ?, error = ? WHERE name = ?").run(
-      status,
-      error,
-      name,
-    );
+    this.#prepare(META_SQL.setStatus).run(status, error, name);
   }
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
