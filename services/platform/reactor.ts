@@ -1,4 +1,5 @@
 import type { EventEnvelope } from "../../contracts/envelope.ts";
+import type { CommandMeta } from "../ledger/decider.ts";
 import type { EventStore, Subscription } from "./eventstore/port.ts";
 import type { ReadStore } from "./readstore/port.ts";
 
@@ -61,5 +62,16 @@ export async function startReactor(options: ReactorOptions): Promise<{ stop(): P
       await subscription?.stop();
       subscription = undefined;
     },
+  };
+}
+
+/** A reaction's command metadata: caused by the event, in its correlation, at the event's business time. */
+export function reactionMeta(envelope: EventEnvelope, actor: string, tenantId = "kredivo"): CommandMeta {
+  return {
+    now: envelope.occurredAt,
+    actor,
+    tenantId,
+    correlationId: envelope.correlationId,
+    causationId: envelope.eventId,
   };
 }

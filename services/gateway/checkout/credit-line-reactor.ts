@@ -7,6 +7,7 @@ import { creditLineCodec } from "../../ledger/creditline/creditline.events.ts";
 import { Rejection } from "../../ledger/decider.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
+import { reactionMeta } from "../../platform/reactor.ts";
 
 /**
  * The credit line follows the transaction: Settled captures the hold into a loan, Cancelled takes part of
@@ -21,13 +22,7 @@ export function creditLineReactions(store: EventStore) {
     if (streamKind(envelope.streamId) !== "checkout") return;
     const event = checkoutCodec.decode(envelope);
     const transactionId = envelope.streamId.slice("checkout-".length);
-    const meta = {
-      now: envelope.occurredAt,
-      actor: "reactor:credit-line",
-      tenantId: "kredivo",
-      correlationId: envelope.correlationId,
-      causationId: envelope.eventId,
-    };
+    const meta = reactionMeta(envelope, "reactor:credit-line");
     switch (event.type) {
       case "Settled": {
         const { userId, merchantId, settledAt, interestMinor, processingFeeMinor } = event.data;
