@@ -15,6 +15,7 @@ import { type RunningService, startService } from "../../services/runtime.ts";
 
 // The 2-click checkout end to end in a real browser: the merchant starts a checkout over HTTP, the buyer
 // signs in, enters the OTP, picks tenure 3 and approves in headless Chromium, and lands back at the store.
+// Then the merchant's side: the pending push at push_url, the confirmation with its signature_key, settlement.
 // Chromium is Debian's (/usr/bin/chromium), driven by playwright-core; no browser is ever downloaded.
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -29,6 +30,14 @@ if (!hasChromium) {
 }
 
 const statusResponse = z.object({ trx_status: z.string() });
+const pushBody = z.object({
+  trx_status: z.string(),
+  transaction_id: z.string(),
+  order_id: z.string(),
+  amount: z.string(),
+  tenure: z.number(),
+  signature_key: z.string(),
+});
 
 /** The merchant's side: a real HTTP server on 127.0.0.1 taking pushes and serving the landing pages. */
 async function startMerchant() {
@@ -206,7 +215,74 @@ describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
     await context.close();
   });
 
-  it.todo(
-    "merchant receives the pending push at push_url, confirms with POST /kredivo/checkout/update and its signature_key, and /kredivo/transaction/status says settlement (needs the notifier wired into startService)",
-  );
+  it("merchant receives the pending push at push_url, confirms with POST /kredivo/checkout/update and its signature_key, and /kredivo/transaction/status says settlement", async () => {
+    const orderId = `E2E-${randomUUID()}`;
+    const init = initSuccessResponseSchema.parse(
+      await post("/checkout/init", {
+        ...structuredClone(initExample),
+        server_key: SANDBOX_SERVER_KEY,
+        order_id: orderId,
+        push_url: `${merchant.url}/push`,
+        back_to_store_url: `${merchant.url}/back`,
+        cancel_url: `${merchant.url}/cancel`,
+      }),
+    );
+
+    // The buyer approves in the browser, tenure 1 (the order's own).
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-US" });
+    const page = await context.newPage();
+    await page.goto(init.checkout_url);
+    await page.fill("#phone", SANDBOX_BUYER.phone);
+    await page.fill("#pin", SANDBOX_BUYER.pin);
+    await Promise.all([
+      page.waitForURL(/\/kredivo\/signIn\?tk=/),
+      page.click("#sign-in button[type=submit]"),
+    ]);
+    await page.fill("#otp-code", SANDBOX_BUYER.otp);
+    await Promise.all([page.waitForURL(/\/kredivo\/signIn\?tk=/), page.click("#otp button[type=submit]")]);
+    expect(await page.isChecked("#tenure-1")).toBe(true);
+    await Promise.all([page.waitForURL(`${merchant.url}/back`), page.click("#approve button[type=submit]")]);
+
+    // The push reaches the merchant's push_url: pending, with the signature_key to confirm with.
+    const deadline = Date.now() + 15_000;
+    let push: z.infer<typeof pushBody> | undefined;
+    let headers: IncomingMessage["headers"] | undefined;
+    while (push === undefined) {
+      if (Date.now() > deadline)
+        throw new Error(`no push for ${init.transaction_id} at ${merchant.url}/push`);
+      const received = merchant.pushes.find((p) => p.body.includes(init.transaction_id));
+      if (received) {
+        push = pushBody.parse(JSON.parse(received.body));
+        headers = received.headers;
+      } else await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(push).toMatchObject({
+      trx_status: "pending",
+      transaction_id: init.transaction_id,
+      order_id: orderId,
+      amount: "6505000.0",
+      tenure: 1,
+    });
+    expect(headers?.["webhook-id"]).toMatch(/^[0-9a-f-]{36}$/);
+
+    // The merchant confirms with it, and the status says settlement.
+    const updated = await post("/checkout/update", {
+      signature_key: push.signature_key,
+      transaction_id: init.transaction_id,
+      status: "settled",
+    });
+    expect(updated).toMatchObject({ status: "settlement", message: "Success", order_id: orderId });
+    const status = statusResponse.parse(
+      await post("/transaction/status", {
+        server_key: SANDBOX_SERVER_KEY,
+        transaction_id: init.transaction_id,
+      }),
+    );
+    expect(status.trx_status).toBe("settlement");
+
+    // The buyer's page says so too.
+    await page.goto(init.checkout_url);
+    expect(await page.textContent("h1")).toBe("Purchase complete");
+    await context.close();
+  });
 });

@@ -34,3 +34,9 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   });
   return { child, url, logs, exited };
 }
+
+/** kill -9: no shutdown hook, no flush, no drain. Resolves once the process is gone. */
+export async function killHard(service: ServiceProcess): Promise<void> {
+  if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill("SIGKILL");
+  await service.exited;
+}

@@ -1,0 +1,450 @@
+import { createHash, createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import pino from "pino";
+import { z } from "zod";
+import { initExample } from "../../contracts/checkout/init.ts";
+import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { webhookSignature } from "../../services/notifier/index.ts";
+import { loadConfig } from "../../services/platform/config.ts";
+import { type ComposedService, composeService } from "../../services/runtime.ts";
+import type { Received, Receiver } from "../notifier/harness.ts";
+
+// The 2-click lifecycle over real HTTP: the service listening on 127.0.0.1 (composed in this process or
+// started as its own process), the buyer's hosted page driven by fetch with a cookie jar, the merchant's
+// push receiver a real HTTP server (test/notifier/harness.ts Receiver), the merchant's calls plain JSON
+// POSTs and the operator's calls Bearer-authenticated /v1 requests.
+
+export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
+export const OPERATOR_KEY = "lifecycle-operator-key-0001";
+/** The sandbox buyer's limit on every tenure (services/gateway/checkout/sandbox.ts). */
+export const SANDBOX_LIMIT = 100_000_000;
+/** The seed's sample order (contracts/checkout/init.ts initExample). */
+export const SEED_AMOUNT = 6_505_000;
+
+/** Retries in milliseconds, three attempts, one-second timeout, a sweep every 50 ms. */
+export const FAST_ENV: Readonly<Record<string, string>> = {
+  TIMER_SWEEP_MS: "50",
+  NOTIFY_FIRST_RETRY_MS: "50",
+  NOTIFY_MAX_RETRY_MS: "200",
+  NOTIFY_MAX_ATTEMPTS: "3",
+  NOTIFY_TIMEOUT_MS: "1000",
+  API_KEYS: `${OPERATOR_KEY}:operator`,
+};
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns something other than undefined. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+  everyMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// ------------------------------------------------------------------------------------ the merchant's side
+
+export const pushSchema = z.object({
+  amount: z.string(),
+  discount_amount: z.string(),
+  disbursed_amount: z.string(),
+  tenure: z.number(),
+  trx_status: z.enum(["pending", "failed", "denied"]),
+  order_id: z.string(),
+  transaction_time: z.number(),
+  transaction_id: z.string(),
+  signature_key: z.string(),
+  message: z.string(),
+});
+export type Push = z.infer<typeof pushSchema> & { readonly webhookId: string; readonly raw: Received };
+
+export function parsePush(received: Received): Push {
+  return {
+    ...pushSchema.parse(JSON.parse(received.body)),
+    webhookId: String(received.headers["webhook-id"]),
+    raw: received,
+  };
+}
+
+/** Waits for the receiver to have taken a push of `transactionId` with `trxStatus`. */
+export function waitForPush(
+  receiver: Receiver,
+  transactionId: string,
+  trxStatus: Push["trx_status"],
+  timeoutMs = 15_000,
+): Promise<Push> {
+  return eventually(
+    `a ${trxStatus} push of ${transactionId}`,
+    () =>
+      receiver.received
+        .map(parsePush)
+        .find((p) => p.transaction_id === transactionId && p.trx_status === trxStatus),
+    timeoutMs,
+  );
+}
+
+/** Every push of one transaction the receiver has taken so far. */
+export function pushesOf(receiver: Receiver, transactionId: string): Push[] {
+  return receiver.received.map(parsePush).filter((p) => p.transaction_id === transactionId);
+}
+
+/**
+ * What a merchant checks with nothing but its server_key: the seed's signature_key (base64 HMAC-SHA256,
+ * key hex(SHA-256(server_key)), over "<transaction_id>|<order_id>|<amount in VND>|<tenure>") and the
+ * Standard Webhooks signature over "<webhook-id>.<webhook-timestamp>.<body>" with the same key.
+ */
+export function merchantVerifies(push: Push, serverKey = SANDBOX_SERVER_KEY): boolean {
+  const key = createHash("sha256").update(serverKey).digest("hex");
+  const amount = push.amount.replace(/\.0$/, "");
+  const expected = createHmac("sha256", key)
+    .update(`${push.transaction_id}|${push.order_id}|${amount}|${push.tenure}`)
+    .digest("base64");
+  const timestamp = Number(push.raw.headers["webhook-timestamp"]);
+  const signature = webhookSignature(key, push.webhookId, timestamp, push.raw.body);
+  return expected === push.signature_key && push.raw.headers["webhook-signature"] === signature;
+}
+
+/** The seed's 2-click request for the sandbox merchant, pushing to `pushUrl`. */
+export function initRequest(
+  orderId: string,
+  pushUrl: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    ...structuredClone(initExample as Record<string, unknown>),
+    server_key: SANDBOX_SERVER_KEY,
+    order_id: orderId,
+    push_url: pushUrl,
+    back_to_store_url: "http://127.0.0.1:9/back-to-store",
+    cancel_url: "http://127.0.0.1:9/cancelled",
+    ...overrides,
+  };
+}
+
+/** One item worth `amount` VND: an order the sandbox buyer's 100,000,000 VND limit may not cover. */
+export function singleItemOrder(amount: number): Record<string, unknown> {
+  return {
+    amount,
+    items: [
+      {
+        id: "MOTO-1",
+        name: "Motorbike",
+        price: amount,
+        type: "Vehicle",
+        url: "http://merchant.example/motorbike",
+        quantity: 1,
+      },
+    ],
+  };
+}
+
+/** The Checkout API and the operator API of one running service, over HTTP. */
+export class ServiceClient {
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  async kredivo(path: string, body: unknown): Promise<Record<string, unknown>> {
+    const res = await fetch(`${this.url}/kredivo${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200) throw new Error(`POST /kredivo${path}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  async init(body: Record<string, unknown>): Promise<{ transactionId: string; checkoutUrl: string }> {
+    const json = await this.kredivo("/checkout/init", body);
+    if (json.status !== 1) throw new Error(`checkout/init refused: ${JSON.stringify(json)}`);
+    return { transactionId: String(json.transaction_id), checkoutUrl: String(json.checkout_url) };
+  }
+
+  update(transactionId: string, signatureKey: string, status: "settled" | "failed" = "settled") {
+    return this.kredivo("/checkout/update", {
+      signature_key: signatureKey,
+      transaction_id: transactionId,
+      status,
+    });
+  }
+
+  async trxStatus(transactionId: string): Promise<unknown> {
+    const json = await this.kredivo("/transaction/status", {
+      server_key: SANDBOX_SERVER_KEY,
+      transaction_id: transactionId,
+    });
+    return json.trx_status;
+  }
+
+  /** An operator call under /v1 (Bearer API key with the `operator` role). */
+  async operator(
+    method: "GET" | "POST",
+    path: string,
+    /** null: no Authorization header at all. */
+    key: string | null = OPERATOR_KEY,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await fetch(`${this.url}/v1${path}`, {
+      method,
+      headers: key === null ? {} : { authorization: `Bearer ${key}` },
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  }
+
+  async delivery(deliveryId: string): Promise<Delivery> {
+    const { status, json } = await this.operator("GET", `/notifications/${deliveryId}`);
+    if (status !== 200)
+      throw new Error(`GET /v1/notifications/${deliveryId}: ${status} ${JSON.stringify(json)}`);
+    return deliverySchema.parse(json);
+  }
+
+  /**
+   * Resolves once /readyz shows every projection, the notifier's outbox and the credit-line reactor at the
+   * log head twice in a row 100 ms apart (the reactor appends on its own, so one look is not enough).
+   */
+  async caughtUp(timeoutMs = 15_000): Promise<void> {
+    let streak = 0;
+    await eventually(
+      "every consumer of the log at its head",
+      async () => {
+        const res = await fetch(`${this.url}/readyz`);
+        const report = (await res.json()) as { store: { head: string }; projections: { lag: string }[] };
+        streak = report.projections.every((p) => p.lag === "0") ? streak + 1 : 0;
+        return streak >= 2 ? true : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
+  /** Polls the operator API until the delivery is in `status`. */
+  untilDelivery(deliveryId: string, status: Delivery["status"], timeoutMs = 15_000): Promise<Delivery> {
+    return eventually(
+      `delivery ${deliveryId} to be ${status}`,
+      async () => {
+        const { status: http, json } = await this.operator("GET", `/notifications/${deliveryId}`);
+        if (http === 404) return undefined; // not recorded by the outbox yet
+        const delivery = deliverySchema.parse(json);
+        return delivery.status === status ? delivery : undefined;
+      },
+      timeoutMs,
+    );
+  }
+}
+
+const attemptSchema = z.object({
+  round: z.number(),
+  attempt: z.number(),
+  httpStatus: z.number().nullable(),
+  error: z.string().nullable(),
+  outcome: z.enum(["delivered", "failed"]),
+});
+export const deliverySchema = z.object({
+  deliveryId: z.string(),
+  transactionId: z.string(),
+  eventType: z.string(),
+  trxStatus: z.string(),
+  status: z.enum(["pending", "delivered", "dead"]),
+  attemptCount: z.number(),
+  replays: z.number(),
+  lastError: z.string().nullable(),
+  attempts: z.array(attemptSchema),
+});
+export type Delivery = z.infer<typeof deliverySchema>;
+
+// ------------------------------------------------------------------------------------- the buyer's side
+
+/**
+ * A browser over real HTTP: keeps the cookies the hosted page sets (Max-Age=0 deletes), sends them back,
+ * fills forms from the last page's hidden fields, and does not follow redirects (the test does).
+ */
+export class HttpBrowser {
+  readonly #jar = new Map<string, string>();
+  #last = "";
+  #lastUrl = "";
+
+  async get(url: string): Promise<{ status: number; body: string }> {
+    return this.#request("GET", url);
+  }
+
+  /** Posts the form `formId` of the last page with its hidden fields plus `fields`. */
+  async submit(
+    formId: string,
+    fields: Record<string, string> = {},
+  ): Promise<{ status: number; body: string; location: string | null }> {
+    const form = new RegExp(`<form method="post" action="([^"]+)"[^>]*id="${formId}"[^>]*>`).exec(this.#last);
+    if (!form?.[1]) throw new Error(`no form ${formId} on the last page:\n${this.#last.slice(0, 2000)}`);
+    const hidden: Record<string, string> = {};
+    for (const m of this.#last.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+      hidden[m[1]!] = decodeEntities(m[2]!);
+    }
+    const action = new URL(decodeEntities(form[1]), this.#lastUrl).toString();
+    return this.#request("POST", action, { ...hidden, ...fields });
+  }
+
+  async #request(method: "GET" | "POST", url: string, form?: Record<string, string>) {
+    const headers: Record<string, string> = { "accept-language": "en" };
+    if (this.#jar.size > 0) headers.cookie = [...this.#jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    const res = await fetch(url, {
+      method,
+      redirect: "manual",
+      headers,
+      ...(form ? { body: new URLSearchParams(form) } : {}),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      if (/;\s*Max-Age=0(;|$)/i.test(line)) this.#jar.delete(pair.slice(0, eq));
+      else this.#jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    const body = await res.text();
+    if (res.headers.get("content-type")?.startsWith("text/html")) {
+      this.#last = body;
+      this.#lastUrl = url;
+    }
+    return { status: res.status, body, location: res.headers.get("location") };
+  }
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&#96;", "`")
+    .replaceAll("&amp;", "&");
+}
+
+/**
+ * The sandbox buyer on the hosted page at `checkoutUrl`: sign in, OTP, approve with `tenure`. Answers the
+ * approve post: a 303 to back_to_store_url when approved, the outcome page (e.g. denied) otherwise.
+ */
+export async function approveInBrowser(
+  checkoutUrl: string,
+  tenure: 1 | 3 | 6 | 12 = 1,
+): Promise<{ status: number; body: string; location: string | null }> {
+  const browser = new HttpBrowser();
+  const expectRedirect = (step: string, res: { status: number; body: string }) => {
+    if (res.status !== 303) throw new Error(`${step}: HTTP ${res.status}\n${res.body.slice(0, 1500)}`);
+  };
+  await browser.get(checkoutUrl);
+  expectRedirect(
+    "sign in",
+    await browser.submit("sign-in", { phone: SANDBOX_BUYER.phone, pin: SANDBOX_BUYER.pin }),
+  );
+  await browser.get(checkoutUrl);
+  expectRedirect("otp", await browser.submit("otp", { otp: SANDBOX_BUYER.otp }));
+  const summary = await browser.get(checkoutUrl);
+  if (!summary.body.includes('id="approve"')) throw new Error(`no summary page:\n${summary.body}`);
+  return browser.submit("approve", { tenure: String(tenure) });
+}
+
+// --------------------------------------------------------------------------------- the service, in-process
+
+export interface LiveService {
+  readonly url: string;
+  readonly dir: string;
+  readonly service: ComposedService;
+  readonly client: ServiceClient;
+  readonly logs: Record<string, unknown>[];
+  /** The buyer's credit line as the `credit_lines` read model has it. */
+  creditLine(userId?: string): Promise<{ total: number; held: number; used: number }>;
+  /** Event types of one stream, in order. */
+  streamTypes(streamId: string): Promise<string[]>;
+  /** The log head once nothing has been appended for 300 ms (the reactor and the sweep append on their own). */
+  quietHead(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The whole runtime (every role) composed on a fresh DATA_DIR and listening on 127.0.0.1. */
+export async function startLiveService(env: Record<string, string> = {}): Promise<LiveService> {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-lifecycle-"));
+  const config = loadConfig({ DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1", ...FAST_ENV, ...env });
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const service = await composeService(config, logger);
+  const url = await service.app.listen({ port: 0, host: "127.0.0.1" });
+  service.setPublicBaseUrl(url);
+  const { store, readStore } = service;
+  return {
+    url,
+    dir,
+    service,
+    client: new ServiceClient(url),
+    logs,
+    async creditLine(userId = SANDBOX_BUYER.userId) {
+      const [row] = await readStore.query(
+        "SELECT total_minor, held_minor, used_minor FROM credit_lines WHERE user_id = ?",
+        [userId],
+      );
+      if (!row) throw new Error(`no credit line for ${userId}`);
+      return { total: Number(row.total_minor), held: Number(row.held_minor), used: Number(row.used_minor) };
+    },
+    async streamTypes(streamId) {
+      return (await store.readStream(streamId)).map((e) => e.type);
+    },
+    async quietHead() {
+      let last = await store.headPosition();
+      for (let quietFor = 0; quietFor < 300; ) {
+        await sleep(50);
+        const now = await store.headPosition();
+        quietFor = now === last ? quietFor + 50 : 0;
+        last = now;
+      }
+      return last;
+    },
+    async close() {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ----------------------------------------------------------------------- a service process's file, from outside
+
+/**
+ * Reads a service's SQLite file while (or after) another process writes it: a short-lived read-only
+ * connection per question, so this test never holds a lock the service needs.
+ */
+export function readLedgerFile<T>(dir: string, read: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(join(dir, "ledger.db"), { readOnly: true });
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+export function fileStream(
+  dir: string,
+  streamId: string,
+): { eventId: string; type: string; data: unknown }[] {
+  return readLedgerFile(dir, (db) =>
+    db
+      .prepare("SELECT event_id, type, data FROM events WHERE stream_id = ? ORDER BY revision")
+      .all(streamId)
+      .map((r) => ({ eventId: String(r.event_id), type: String(r.type), data: JSON.parse(String(r.data)) })),
+  );
+}
+
+export function fileCreditLine(dir: string, userId = SANDBOX_BUYER.userId) {
+  return readLedgerFile(dir, (db) => {
+    const row = db
+      .prepare("SELECT total_minor, held_minor, used_minor FROM credit_lines WHERE user_id = ?")
+      .get(userId);
+    if (!row) throw new Error(`no credit line for ${userId}`);
+    return { total: Number(row.total_minor), held: Number(row.held_minor), used: Number(row.used_minor) };
+  });
+}
