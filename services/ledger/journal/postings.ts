@@ -1,0 +1,303 @@
+import { type EventEnvelope, streamKind } from "../../../contracts/envelope.ts";
+import type { Currency } from "../../../contracts/money.ts";
+import { checkoutCodec } from "../checkout/checkout.events.ts";
+import { creditLineCodec } from "../creditline/creditline.events.ts";
+import { InvariantViolation } from "../decider.ts";
+import { merchantCodec } from "../merchant/merchant.events.ts";
+
+/**
+ * The double-entry journal (DESIGN.md "Money"): a pure function from one stored event to the journal
+ * entries it implies, so replaying the log reproduces the journal exactly. No I/O, no clock.
+ *
+ * Chart of accounts (DESIGN.md's, extended):
+ *
+ * | account                         | side   | holds                                                           |
+ * | ------------------------------- | ------ | --------------------------------------------------------------- |
+ * | `customer-receivable:<user>`    | debit  | principal the buyer owes (the checkout amount, less repayments) |
+ * | `interest-receivable:<user>`    | debit  | interest the buyer owes                                         |
+ * | `fee-receivable:<user>`         | debit  | processing fee the buyer owes                                   |
+ * | `merchant-payable:<merchant>`   | credit | settled amounts net of the merchant fee, not yet paid out       |
+ * | `merchant-receivable:<merchant>`| debit  | cancellations after payout, owed by the merchant until netted   |
+ * | `cash:<bank account>`           | debit  | our bank account: repayments in, payouts out                    |
+ * | `fee-income`                    | credit | merchant discount fees and buyers' processing fees              |
+ * | `interest-income`               | credit | buyers' interest                                                |
+ * | `refund-payable:<user>`         | credit | repaid amounts a later cancellation made us owe the buyer back  |
+ *
+ * Every entry balances per currency ({@link assertBalanced}); a zero amount is omitted, never posted.
+ */
+
+export type Side = "debit" | "credit";
+
+export interface Posting {
+  readonly account: string;
+  readonly side: Side;
+  readonly amountMinor: bigint;
+  readonly currency: Currency;
+}
+
+export interface JournalEntry {
+  /** `<eventId>:<n>`, n from 1: the same event always yields the same ids. */
+  readonly entryId: string;
+  readonly eventId: string;
+  /** The event type that made the entry. */
+  readonly kind: string;
+  /** Business time from the event (settledAt, cancelledAt, paidAt, receivedAt). */
+  readonly effectiveAt: string;
+  readonly transactionId: string | undefined;
+  readonly merchantId: string | undefined;
+  readonly userId: string | undefined;
+  readonly postings: readonly Posting[];
+}
+
+export const accounts = {
+  customerReceivable: (userId: string) => `customer-receivable:${userId}`,
+  interestReceivable: (userId: string) => `interest-receivable:${userId}`,
+  feeReceivable: (userId: string) => `fee-receivable:${userId}`,
+  merchantPayable: (merchantId: string) => `merchant-payable:${merchantId}`,
+  merchantReceivable: (merchantId: string) => `merchant-receivable:${merchantId}`,
+  cash: (bankAccount: string) => `cash:${bankAccount}`,
+  refundPayable: (userId: string) => `refund-payable:${userId}`,
+  feeIncome: "fee-income",
+  interestIncome: "interest-income",
+} as const;
+
+/**
+ * Our bank account that buyers' repayments arrive in: RepaymentApplied carries the bank's reference but
+ * not the account, and there is one collection account. Payouts name their account in PayoutMade.
+ */
+export const COLLECTION_BANK_ACCOUNT = "operating";
+
+/** The Checkout API and the credit lines are VND only (their event schemas fix the currency). */
+const CHECKOUT_CURRENCY: Currency = "VND";
+
+const debit = (account: string, amountMinor: bigint, currency: Currency): Posting => ({
+  account,
+  side: "debit",
+  amountMinor,
+  currency,
+});
+const credit = (account: string, amountMinor: bigint, currency: Currency): Posting => ({
+  account,
+  side: "credit",
+  amountMinor,
+  currency,
+});
+
+interface Draft {
+  readonly effectiveAt: string;
+  readonly transactionId?: string;
+  readonly merchantId?: string;
+  readonly userId?: string;
+  readonly postings: readonly Posting[];
+}
+
+function entries(envelope: EventEnvelope, drafts: readonly Draft[]): JournalEntry[] {
+  return drafts.map((draft, i) => ({
+    entryId: `${envelope.eventId}:${i + 1}`,
+    eventId: envelope.eventId,
+    kind: envelope.type,
+    effectiveAt: draft.effectiveAt,
+    transactionId: draft.transactionId,
+    merchantId: draft.merchantId,
+    userId: draft.userId,
+    // Zero amounts are left out; a negative one is kept so that assertBalanced refuses the entry.
+    postings: draft.postings.filter((p) => p.amountMinor !== 0n),
+  }));
+}
+
+const idAfter = (streamId: string, kind: string) => streamId.slice(kind.length + 1);
+
+/** The journal entries one event implies; most events imply none. */
+export function postingsFor(envelope: EventEnvelope): JournalEntry[] {
+  switch (streamKind(envelope.streamId)) {
+    case "checkout":
+      return envelope.type === "Settled" || envelope.type === "Cancelled" ? checkoutEntries(envelope) : [];
+    case "creditline":
+      return envelope.type === "RepaymentApplied" || envelope.type === "LoanCancelled"
+        ? creditLineEntries(envelope)
+        : [];
+    case "merchant":
+      return envelope.type === "PayoutMade" ? merchantEntries(envelope) : [];
+    default:
+      return [];
+  }
+}
+
+function checkoutEntries(envelope: EventEnvelope): JournalEntry[] {
+  const event = checkoutCodec.decode(envelope);
+  const transactionId = idAfter(envelope.streamId, "checkout");
+  const c = CHECKOUT_CURRENCY;
+  switch (event.type) {
+    case "Settled": {
+      // The buyer now owes the amount, the interest and the processing fee; we owe the merchant the amount
+      // less its discount fee; both fees and the interest are earned at settlement.
+      const d = event.data;
+      return entries(envelope, [
+        {
+          effectiveAt: d.settledAt,
+          transactionId,
+          merchantId: d.merchantId,
+          userId: d.userId,
+          postings: [
+            debit(accounts.customerReceivable(d.userId), d.amountMinor, c),
+            debit(accounts.interestReceivable(d.userId), d.interestMinor, c),
+            debit(accounts.feeReceivable(d.userId), d.processingFeeMinor, c),
+            credit(accounts.merchantPayable(d.merchantId), d.amountMinor - d.merchantFeeMinor, c),
+            credit(accounts.feeIncome, d.merchantFeeMinor + d.processingFeeMinor, c),
+            credit(accounts.interestIncome, d.interestMinor, c),
+          ],
+        },
+      ]);
+    }
+    case "Cancelled": {
+      // The settlement reversed by the cancelled shares. Before payout the merchant's payable shrinks; after
+      // it the merchant owes us the net amount back (merchant-receivable), which the next payout nets off.
+      const d = event.data;
+      const merchantSide = d.afterPayout
+        ? accounts.merchantReceivable(d.merchantId)
+        : accounts.merchantPayable(d.merchantId);
+      return entries(envelope, [
+        {
+          effectiveAt: d.cancelledAt,
+          transactionId,
+          merchantId: d.merchantId,
+          userId: d.userId,
+          postings: [
+            debit(merchantSide, d.amountMinor - d.merchantFeeMinor, c),
+            debit(accounts.feeIncome, d.merchantFeeMinor + d.processingFeeMinor, c),
+            debit(accounts.interestIncome, d.interestMinor, c),
+            credit(accounts.customerReceivable(d.userId), d.amountMinor, c),
+            credit(accounts.interestReceivable(d.userId), d.interestMinor, c),
+            credit(accounts.feeReceivable(d.userId), d.processingFeeMinor, c),
+          ],
+        },
+      ]);
+    }
+    default:
+      return [];
+  }
+}
+
+function creditLineEntries(envelope: EventEnvelope): JournalEntry[] {
+  const event = creditLineCodec.decode(envelope);
+  const userId = idAfter(envelope.streamId, "creditline");
+  const c = CHECKOUT_CURRENCY;
+  switch (event.type) {
+    case "RepaymentApplied": {
+      // Cash in; the receivables go down by what the allocation (oldest installment first) applied to each.
+      const d = event.data;
+      let principal = 0n;
+      let interest = 0n;
+      let fee = 0n;
+      for (const a of d.allocations) {
+        principal += a.principalMinor;
+        interest += a.interestMinor;
+        fee += a.feeMinor;
+      }
+      const transactions = [...new Set(d.allocations.map((a) => a.transactionId))];
+      return entries(envelope, [
+        {
+          effectiveAt: d.receivedAt,
+          transactionId: transactions.length === 1 ? transactions[0] : undefined,
+          userId,
+          postings: [
+            debit(accounts.cash(COLLECTION_BANK_ACCOUNT), d.amountMinor, c),
+            credit(accounts.feeReceivable(userId), fee, c),
+            credit(accounts.interestReceivable(userId), interest, c),
+            credit(accounts.customerReceivable(userId), principal, c),
+          ],
+        },
+      ]);
+    }
+    case "LoanCancelled": {
+      /*
+       * The checkout's Cancelled already credited the receivables by the full cancelled shares, as if the
+       * buyer still owed all of them. The credit line then took those shares off the loan's unpaid
+       * installments (latest first); what it could not take (refundDueMinor) the buyer had already repaid.
+       * That part was credited twice (once by the repayment, once by Cancelled), so it is debited back here
+       * and becomes a debt of ours to the buyer.
+       *
+       * Worked example, tenure 1 with no interest: amount 1,000,000, processing fee 10,000.
+       *   Settled            DR customer-receivable 1,000,000   DR fee-receivable 10,000
+       *   Repayment 600,000  CR fee-receivable 10,000 (fee first)   CR customer-receivable 590,000
+       *                      → customer-receivable 410,000, fee-receivable 0: the buyer owes 410,000.
+       *   Cancel 500,000     shares: principal 500,000, fee 5,000
+       *                      CR customer-receivable 500,000 → −90,000   CR fee-receivable 5,000 → −5,000
+       *   LoanCancelled      the loan's unpaid part was 410,000 principal and no fee, so the credit line
+       *                      took 410,000 and refundDue = 500,000 + 5,000 − 410,000 = 95,000
+       *                      DR customer-receivable 95,000 → 5,000   CR refund-payable 95,000
+       *   The buyer's receivables now total 5,000 − 5,000 = 0 (the loan's installments are all zero), and we
+       *   owe the buyer 95,000. That is exactly right in total: 600,000 repaid = 505,000 kept for the
+       *   uncancelled half (500,000 + 5,000 fee) + 95,000 refund.
+       *
+       * The split between the three receivables is not exact when the refunded part includes repaid fee or
+       * interest (here 5,000 of fee): LoanCancelled carries the refund as one total, not per component, so
+       * the whole correction is posted to customer-receivable, which then never goes negative, while
+       * fee-receivable (or interest-receivable) can show the refunded fee (interest) as a credit balance.
+       * The buyer's total receivable is always exactly what the loan's installments still say is owed.
+       * (A LoanCancelled that carried the refund per component would let each be debited exactly.)
+       */
+      const d = event.data;
+      return entries(
+        envelope,
+        d.refundDueMinor > 0n
+          ? [
+              {
+                effectiveAt: envelope.occurredAt,
+                transactionId: d.transactionId,
+                userId,
+                postings: [
+                  debit(accounts.customerReceivable(userId), d.refundDueMinor, c),
+                  credit(accounts.refundPayable(userId), d.refundDueMinor, c),
+                ],
+              },
+            ]
+          : [],
+      );
+    }
+    default:
+      return [];
+  }
+}
+
+function merchantEntries(envelope: EventEnvelope): JournalEntry[] {
+  const event = merchantCodec.decode(envelope);
+  if (event.type !== "PayoutMade") return [];
+  // The payout clears the merchant's payable, nets off what it owed us, and the difference leaves our bank.
+  const d = event.data;
+  const merchantId = idAfter(envelope.streamId, "merchant");
+  return entries(envelope, [
+    {
+      effectiveAt: d.paidAt,
+      merchantId,
+      postings: [
+        debit(accounts.merchantPayable(merchantId), d.payableMinor, d.currency),
+        credit(accounts.merchantReceivable(merchantId), d.receivableMinor, d.currency),
+        credit(accounts.cash(d.bankAccount), d.amountMinor, d.currency),
+      ],
+    },
+  ]);
+}
+
+/** Throws InvariantViolation unless every amount is positive and debits equal credits in each currency. */
+export function assertBalanced(entry: JournalEntry): void {
+  if (entry.postings.length === 0) {
+    throw new InvariantViolation(`journal entry ${entry.entryId} (${entry.kind}) has no postings`);
+  }
+  const net = new Map<string, bigint>();
+  for (const p of entry.postings) {
+    if (p.amountMinor <= 0n) {
+      throw new InvariantViolation(
+        `journal entry ${entry.entryId} (${entry.kind}): ${p.side} of ${p.amountMinor} ${p.currency} to ${p.account} is not positive`,
+      );
+    }
+    net.set(p.currency, (net.get(p.currency) ?? 0n) + (p.side === "debit" ? p.amountMinor : -p.amountMinor));
+  }
+  for (const [currency, difference] of net) {
+    if (difference !== 0n) {
+      throw new InvariantViolation(
+        `journal entry ${entry.entryId} (${entry.kind}) does not balance in ${currency}: debits − credits = ${difference}`,
+      );
+    }
+  }
+}
