@@ -61,6 +61,7 @@ export interface CheckoutState {
   /** Sums of every cancellation so far: amount and the shares of fee, interest and processing fee. */
   readonly cancelled: Reversal;
   readonly paidBy: string | undefined;
+  readonly cancellationIds: ReadonlySet<string>;
 }
 
 type SettledData = Extract<CheckoutEvent, { type: "Settled" }>["data"];
@@ -90,6 +91,7 @@ export const initialCheckout: CheckoutState = {
   settlement: undefined,
   cancelled: NOTHING_CANCELLED,
   paidBy: undefined,
+  cancellationIds: new Set(),
 };
 
 const AWAITING_BUYER: readonly CheckoutPhase[] = ["initiated", "signed_in", "otp_verified"];
@@ -252,6 +254,8 @@ function cancel(
   if (command.amountMinor !== undefined && command.amountMinor <= 0n) {
     throw new Rejection("cancel_amount_must_be_positive");
   }
+  // The same cancellation re-sent (a retry) changes nothing; it could not have passed the rules below twice.
+  if (state.cancellationIds.has(command.cancellationId)) return [];
   if (state.phase === "cancelled") throw new Rejection("transaction_already_cancelled");
   if (state.phase !== "settled" || !state.settlement) {
     throw new Rejection("transaction_must_be_settled", { phase: state.phase });
@@ -296,6 +300,7 @@ function markPaid(
   state: CheckoutState,
   meta: CommandMeta,
 ): CheckoutEvent[] {
+  if (state.phase === "none") throw new Rejection("transaction_must_exist");
   if (state.paidBy === command.payoutId) return [];
   if (state.paidBy !== undefined) throw new Rejection("transaction_already_paid", { payoutId: state.paidBy });
   if (state.phase !== "settled" && state.phase !== "cancelled")
@@ -372,7 +377,12 @@ function evolve(state: CheckoutState, event: CheckoutEvent): CheckoutState {
         cancelled.amountMinor <= state.settlement!.amountMinor,
         "cancellations never exceed the amount",
       );
-      return { ...state, cancelled, phase: event.data.remainingMinor === 0n ? "cancelled" : "settled" };
+      return {
+        ...state,
+        cancelled,
+        cancellationIds: new Set([...state.cancellationIds, event.data.cancellationId]),
+        phase: event.data.remainingMinor === 0n ? "cancelled" : "settled",
+      };
     }
     case "Paid":
       invariant(state.paidBy === undefined, "a transaction is paid out once");

@@ -780,7 +780,7 @@ describe("checkout decider", () => {
     // the same command re-decided (a retry after a lost acknowledgement) cancels the amount a second time.
     // The gateway mints a new id per HTTP request on purpose (the seed has no key to dedupe a retried
     // partial); this is about the same command, same id, arriving twice.
-    it.fails("the same cancellation re-sent is a retry: nothing new happens", () => {
+    it("the same cancellation re-sent is a retry: nothing new happens", () => {
       checkout
         .given(partlyCancelled)
         .when(cancel(333_333n, "cancel-1"), { now: at(1) })
@@ -857,19 +857,24 @@ describe("checkout decider", () => {
     const rows: { code: number; rule: string; given: CheckoutEvent[]; command: CheckoutCommand }[] = [
       { code: 2018, rule: "transaction_must_exist", given: [], command: cancel(0n) },
       { code: 2011, rule: "cancel_amount_must_be_positive", given: fullyCancelled, command: cancel(-1n) },
-      { code: 2016, rule: "transaction_already_cancelled", given: fullyCancelled, command: cancel(1n) },
+      {
+        code: 2016,
+        rule: "transaction_already_cancelled",
+        given: fullyCancelled,
+        command: cancel(1n, "cancel-new"),
+      },
       { code: 2015, rule: "transaction_must_be_settled", given: pending, command: cancel(7_000_000n) },
       {
         code: 2017,
         rule: "cancellation_window_must_be_open",
         given: partlyCancelled,
-        command: cancel(666_668n),
+        command: cancel(666_668n, "cancel-late"),
       },
       {
         code: 2013,
         rule: "cancel_amount_must_not_exceed_remaining",
         given: partlyCancelled,
-        command: cancel(666_668n),
+        command: cancel(666_668n, "cancel-over"),
       },
     ];
     for (const row of rows) {

@@ -53,8 +53,17 @@ export interface Installment {
 
 export interface Loan {
   readonly transactionId: string;
+  readonly tenure: Tenure;
   readonly openedAt: string;
   readonly installments: readonly Installment[];
+  /** What cancellations may still take back: the loan's amounts less what was cancelled already. */
+  readonly uncancelled: LoanAmounts;
+}
+
+export interface LoanAmounts {
+  readonly principalMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly feeMinor: bigint;
 }
 
 /** Installments are due every 30 days from settlement. */
@@ -140,11 +149,14 @@ export function schedule(terms: {
   }));
 }
 
-/** Held and used on one tenure, which its own cap bounds. */
+/** Held and still owed (principal) on one tenure, which its own cap bounds. */
 function outstandingOn(state: CreditLineState, tenure: Tenure): bigint {
   let sum = 0n;
   for (const hold of state.holds.values())
-    if (hold.tenure === tenure && hold.state !== "released") sum += hold.amountMinor;
+    if (hold.tenure === tenure && hold.state === "held") sum += hold.amountMinor;
+  for (const loan of state.loans.values()) {
+    if (loan.tenure === tenure) for (const i of loan.installments) sum += i.principalMinor;
+  }
   return sum;
 }
 
@@ -274,22 +286,27 @@ function repay(
     left -= taken;
     return taken;
   };
+  // Oldest installment first across all loans (by due date, then by loan age), so the debt that is due is
+  // always the debt that is paid.
+  const dueOrder = [...state.loans.values()]
+    .flatMap((loan, age) => loan.installments.map((i) => ({ loan, i, age })))
+    .filter(({ i }) => owed(i) > 0n)
+    .sort(
+      (a, b) => Date.parse(a.i.dueDate) - Date.parse(b.i.dueDate) || a.age - b.age || a.i.number - b.i.number,
+    );
   const allocations = [];
-  for (const loan of state.loans.values()) {
-    for (const i of loan.installments) {
-      if (left === 0n) break;
-      if (owed(i) === 0n) continue;
-      const feeMinor = take(i.feeMinor);
-      const interestMinor = take(i.interestMinor);
-      const principalMinor = take(i.principalMinor);
-      allocations.push({
-        transactionId: loan.transactionId,
-        installment: i.number,
-        principalMinor,
-        interestMinor,
-        feeMinor,
-      });
-    }
+  for (const { loan, i } of dueOrder) {
+    if (left === 0n) break;
+    const feeMinor = take(i.feeMinor);
+    const interestMinor = take(i.interestMinor);
+    const principalMinor = take(i.principalMinor);
+    allocations.push({
+      transactionId: loan.transactionId,
+      installment: i.number,
+      principalMinor,
+      interestMinor,
+      feeMinor,
+    });
   }
   const { repaymentId, amountMinor, bankReference, receivedAt } = command;
   return [
@@ -305,6 +322,14 @@ function cancelLoan(
   if (state.cancellationIds.has(command.cancellationId)) return [];
   const loan = state.loans.get(command.transactionId);
   if (!loan) throw new Rejection("loan_must_exist");
+  const { uncancelled } = loan;
+  if (
+    command.principalMinor > uncancelled.principalMinor ||
+    command.interestMinor > uncancelled.interestMinor ||
+    command.feeMinor > uncancelled.feeMinor
+  ) {
+    throw new Rejection("loan_cancellation_must_not_exceed_loan", { uncancelled });
+  }
   const { transactionId, cancellationId, principalMinor, interestMinor, feeMinor } = command;
   const reduced = reduceFromLatest(loan, { principalMinor, interestMinor, feeMinor });
   const refundDueMinor = principalMinor + interestMinor + feeMinor - reduced.total;
@@ -379,10 +404,10 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
         const hold = state.holds.get(event.data.transactionId);
         invariant(hold?.state === "held", "a hold is captured or released exactly once");
         const captured = event.type === "CreditHoldCaptured";
+        // A captured hold becomes used credit through the LoanOpened that always follows it.
         return {
           ...state,
           heldMinor: state.heldMinor - hold.amountMinor,
-          usedMinor: captured ? state.usedMinor + hold.amountMinor : state.usedMinor,
           holds: withHold(state, event.data.transactionId, {
             ...hold,
             state: captured ? "captured" : "released",
@@ -391,12 +416,23 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
       }
       case "LoanOpened":
         invariant(!state.loans.has(event.data.transactionId), "a transaction opens one loan");
+        invariant(
+          state.holds.get(event.data.transactionId)?.state === "captured",
+          "a loan opens from a captured hold",
+        );
         return {
           ...state,
+          usedMinor: state.usedMinor + event.data.principalMinor,
           loans: withLoan(state, {
             transactionId: event.data.transactionId,
+            tenure: event.data.tenure,
             openedAt: event.data.openedAt,
             installments: event.data.installments,
+            uncancelled: {
+              principalMinor: event.data.principalMinor,
+              interestMinor: event.data.interestMinor,
+              feeMinor: event.data.processingFeeMinor,
+            },
           }),
         };
       case "RepaymentApplied": {
@@ -440,7 +476,15 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
         return {
           ...state,
           usedMinor: state.usedMinor - reduced.principalMinor,
-          loans: withLoan(state, { ...loan, installments: reduced.installments }),
+          loans: withLoan(state, {
+            ...loan,
+            installments: reduced.installments,
+            uncancelled: {
+              principalMinor: loan.uncancelled.principalMinor - event.data.principalMinor,
+              interestMinor: loan.uncancelled.interestMinor - event.data.interestMinor,
+              feeMinor: loan.uncancelled.feeMinor - event.data.feeMinor,
+            },
+          }),
           cancellationIds: new Set([...state.cancellationIds, event.data.cancellationId]),
           refundDueMinor: state.refundDueMinor + event.data.refundDueMinor,
         };
@@ -451,6 +495,15 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
   })();
   invariant(next.heldMinor >= 0n && next.usedMinor >= 0n, "held and used are never negative");
   invariant(next.heldMinor + next.usedMinor <= next.totalMinor, "held + used never exceed the limit");
+  invariant(next.usedMinor === outstandingPrincipal(next), "used credit is exactly the principal still owed");
+  invariant(
+    [...next.loans.values()].every(
+      (loan) =>
+        loan.uncancelled.principalMinor >= 0n &&
+        loan.installments.every((i) => i.principalMinor >= 0n && i.interestMinor >= 0n && i.feeMinor >= 0n),
+    ),
+    "a loan never owes or cancels a negative amount",
+  );
   return next;
 }
 

@@ -1,9 +1,9 @@
 import { type EventEnvelope, streamKind } from "../../../contracts/envelope.ts";
 import type { Currency } from "../../../contracts/money.ts";
-import { checkoutCodec } from "../checkout/checkout.events.ts";
-import { creditLineCodec } from "../creditline/creditline.events.ts";
+import { type CheckoutEvent, checkoutCodec } from "../checkout/checkout.events.ts";
+import { type CreditLineEvent, creditLineCodec } from "../creditline/creditline.events.ts";
 import { InvariantViolation } from "../decider.ts";
-import { merchantCodec } from "../merchant/merchant.events.ts";
+import { type MerchantEvent, merchantCodec } from "../merchant/merchant.events.ts";
 
 /**
  * The double-entry journal (DESIGN.md "Money"): a pure function from one stored event to the journal
@@ -107,24 +107,51 @@ function entries(envelope: EventEnvelope, drafts: readonly Draft[]): JournalEntr
 
 const idAfter = (streamId: string, kind: string) => streamId.slice(kind.length + 1);
 
-/** The journal entries one event implies; most events imply none. */
-export function postingsFor(envelope: EventEnvelope): JournalEntry[] {
+/** A decoded event of a kind the journal posts. */
+export type JournalEvent =
+  | { readonly stream: "checkout"; readonly event: CheckoutEvent }
+  | { readonly stream: "creditline"; readonly event: CreditLineEvent }
+  | { readonly stream: "merchant"; readonly event: MerchantEvent };
+
+/** Decodes an event the journal posts; every other event is recognised by type and not decoded. */
+export function decodeJournalEvent(envelope: EventEnvelope): JournalEvent | undefined {
   switch (streamKind(envelope.streamId)) {
     case "checkout":
-      return envelope.type === "Settled" || envelope.type === "Cancelled" ? checkoutEntries(envelope) : [];
+      return envelope.type === "Settled" || envelope.type === "Cancelled"
+        ? { stream: "checkout", event: checkoutCodec.decode(envelope) }
+        : undefined;
     case "creditline":
       return envelope.type === "RepaymentApplied" || envelope.type === "LoanCancelled"
-        ? creditLineEntries(envelope)
-        : [];
+        ? { stream: "creditline", event: creditLineCodec.decode(envelope) }
+        : undefined;
     case "merchant":
-      return envelope.type === "PayoutMade" ? merchantEntries(envelope) : [];
+      return envelope.type === "PayoutMade"
+        ? { stream: "merchant", event: merchantCodec.decode(envelope) }
+        : undefined;
     default:
-      return [];
+      return undefined;
   }
 }
 
-function checkoutEntries(envelope: EventEnvelope): JournalEntry[] {
-  const event = checkoutCodec.decode(envelope);
+/** The journal entries one event implies; most events imply none. */
+export function postingsFor(envelope: EventEnvelope): JournalEntry[] {
+  const decoded = decodeJournalEvent(envelope);
+  return decoded ? postingsForEvent(envelope, decoded) : [];
+}
+
+/** postingsFor with the event already decoded (the journal projection decodes once for all its tables). */
+export function postingsForEvent(envelope: EventEnvelope, decoded: JournalEvent): JournalEntry[] {
+  switch (decoded.stream) {
+    case "checkout":
+      return checkoutEntries(envelope, decoded.event);
+    case "creditline":
+      return creditLineEntries(envelope, decoded.event);
+    case "merchant":
+      return merchantEntries(envelope, decoded.event);
+  }
+}
+
+function checkoutEntries(envelope: EventEnvelope, event: CheckoutEvent): JournalEntry[] {
   const transactionId = idAfter(envelope.streamId, "checkout");
   const c = CHECKOUT_CURRENCY;
   switch (event.type) {
@@ -178,8 +205,7 @@ function checkoutEntries(envelope: EventEnvelope): JournalEntry[] {
   }
 }
 
-function creditLineEntries(envelope: EventEnvelope): JournalEntry[] {
-  const event = creditLineCodec.decode(envelope);
+function creditLineEntries(envelope: EventEnvelope, event: CreditLineEvent): JournalEntry[] {
   const userId = idAfter(envelope.streamId, "creditline");
   const c = CHECKOUT_CURRENCY;
   switch (event.type) {
@@ -260,8 +286,7 @@ function creditLineEntries(envelope: EventEnvelope): JournalEntry[] {
   }
 }
 
-function merchantEntries(envelope: EventEnvelope): JournalEntry[] {
-  const event = merchantCodec.decode(envelope);
+function merchantEntries(envelope: EventEnvelope, event: MerchantEvent): JournalEntry[] {
   if (event.type !== "PayoutMade") return [];
   // The payout clears the merchant's payable, nets off what it owed us, and the difference leaves our bank.
   const d = event.data;

@@ -18,7 +18,8 @@ export interface MerchantState {
 
 /**
  * Rules, in precedence order: merchant_must_exist, payout_amount_must_be_positive,
- * payout_must_match_its_parts (amount = payable − receivable), transaction_already_paid.
+ * payout_must_match_its_parts (amount = payable − receivable), payout_must_cover_transactions (at least one,
+ * each once), transaction_already_paid.
  * A payout id already recorded is a retry: nothing new happens.
  */
 function payout(
@@ -32,6 +33,9 @@ function payout(
   if (p.amountMinor <= 0n) throw new Rejection("payout_amount_must_be_positive");
   if (p.amountMinor !== p.payableMinor - p.receivableMinor || p.receivableMinor < 0n) {
     throw new Rejection("payout_must_match_its_parts");
+  }
+  if (p.transactionIds.length === 0 || new Set(p.transactionIds).size !== p.transactionIds.length) {
+    throw new Rejection("payout_must_cover_transactions");
   }
   const paid = p.transactionIds.find((id) => state.paidTransactions.has(id));
   if (paid)
