@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { checkoutInitSection } from "./checkout-init.bench.ts";
 import { sqliteAppendSection, sqliteCeilingSection, sqliteReadAllSection } from "./eventstore.bench.ts";
 import {
   type BenchContext,
@@ -99,6 +100,7 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "sqlite ceiling", run: sqliteCeilingSection },
   { name: "sqlite read-all", run: sqliteReadAllSection },
   { name: "postgres appends", run: postgresAppendSection },
+  { name: "checkout init over HTTP", run: checkoutInitSection },
 ];
 
 /** The machine may be shared: the load average says how much of it this run had. */
