@@ -66,11 +66,19 @@ export async function startService(
   return { url, close: () => service.close() };
 }
 
+/** Test seams of composeService; production passes none. */
+export interface ComposeOverrides {
+  /** The clock of the use cases (business time of commands); default the system clock. */
+  readonly now?: () => Date;
+}
+
 export async function composeService(
   config: Config,
   logger: Logger,
   role: Role = "all",
+  overrides: ComposeOverrides = {},
 ): Promise<ComposedService> {
+  const now = overrides.now ?? (() => new Date());
   const runs = (r: Role) => role === "all" || role === r;
   const store = await connect(logger, storeLabel(config, "event"), () => openEventStore(config));
   const readStore = await connect(logger, storeLabel(config, "read"), async () => {
@@ -95,7 +103,7 @@ export async function composeService(
         waitForProjections: runner
           ? (position) => runner.waitFor(position, READ_YOUR_WRITES_MS)
           : waitForReadModels(readStore, READ_YOUR_WRITES_MS),
-        now: () => new Date(),
+        now,
         get publicBaseUrl() {
           return publicBaseUrl;
         },

@@ -5,10 +5,12 @@ import { checkoutErrorBodySchema } from "./errors.ts";
 // POST /transaction/cancel: full or partial cancellation of a settled transaction.
 //
 // amount (seed: Integer, Optional): absent or equal to the transaction amount = full cancellation, less =
-// partial. A negative amount is refused here with the seed's own code 2011 "Field amount is negative."
-// (pinned through params.checkoutCode, which checkoutErrorFromZod honours); 0 is refused as 1002
-// (the seed says "a 0 ... we will return an error" without a code). "Bigger than the transaction amount"
-// needs the transaction, so the domain answers it with 2013.
+// partial. A negative amount or 0 is refused here with the seed's code 2011 "Field amount is negative."
+// (pinned through params.checkoutCode, which checkoutErrorFromZod honours). The seed says "a 0 or a negative
+// number, we will return an error" and lists 2011 as the cancel code for a bad amount; issue 6 pins zero to
+// 2011 too, which is also the code of the domain's rule cancel_amount_must_be_positive. The detail tells
+// the two apart (amount_is_negative / amount_must_be_positive). "Bigger than the transaction amount" needs
+// the transaction, so the domain answers it with 2013.
 
 export const cancelRequestSchema = z.object(
   {
@@ -21,7 +23,11 @@ export const cancelRequestSchema = z.object(
         if (m.amountMinor < 0n) {
           ctx.addIssue({ code: "custom", message: "amount_is_negative", params: { checkoutCode: 2011 } });
         } else if (m.amountMinor === 0n) {
-          ctx.addIssue({ code: "custom", message: "amount_must_be_positive" });
+          ctx.addIssue({
+            code: "custom",
+            message: "amount_must_be_positive",
+            params: { checkoutCode: 2011 },
+          });
         }
       }),
     ),

@@ -390,7 +390,7 @@ describe("error catalogue", () => {
     expect(checkoutErrorBodySchema.safeParse(detailed).success).toBe(true);
   });
 
-  it("maps a schema failure to 1002, and cancel's negative amount to 2011", () => {
+  it("maps a schema failure to 1002, and cancel's negative or zero amount to 2011", () => {
     const bad = initRequestSchema.safeParse(without(initExample, "buyers"));
     expect(bad.success || checkoutErrorFromZod(bad.error).body).toEqual({
       status: 1002,
@@ -404,7 +404,11 @@ describe("error catalogue", () => {
       error: { message: "amount: amount_is_negative" },
     });
     const zero = cancelRequestSchema.safeParse({ ...cancelRequestExample, amount: 0 });
-    expect(zero.success || checkoutErrorFromZod(zero.error).body.status).toBe(1002);
+    expect(zero.success || checkoutErrorFromZod(zero.error).body).toEqual({
+      status: 2011,
+      message: "Field amount is negative.",
+      error: { message: "amount: amount_must_be_positive" },
+    });
   });
 
   it("tokenization push replies use 9100/9200/9999", () => {

@@ -6,8 +6,14 @@ import { anyString, checkoutAmountText, epochSeconds, tenureOut } from "./common
 //  2. Tokenization push (to the tokenize callback_url; seed "Push Notif"): strict, we emit it.
 //  The merchant replies are parsed permissively (loose): we only look at `status`.
 
-/** Push trx_status words: pending (call checkout/update now), failed, denied. */
-export const PUSH_TRX_STATUSES = ["pending", "failed", "denied"] as const;
+/**
+ * Push trx_status words: pending (call checkout/update now), failed, denied, cancel. The seed's push list
+ * (pending, failed, denied) describes the checkout flow only and predates cancellations; a cancellation is
+ * pushed with the word the status API uses for it, "cancel" (seed transaction/status: "cancel: Transaction
+ * has been cancelled by merchant"). Every Cancelled event is pushed, partial ones included: the message
+ * says how much was cancelled and how much is left, so a partial push does not mean the status turned.
+ */
+export const PUSH_TRX_STATUSES = ["pending", "failed", "denied", "cancel"] as const;
 export type PushTrxStatus = (typeof PUSH_TRX_STATUSES)[number];
 
 /**

@@ -16,6 +16,7 @@ export const PUSHED_EVENTS: Readonly<Record<string, PushTrxStatus>> = {
   Pending: "pending",
   Failed: "failed",
   Denied: "denied",
+  Cancelled: "cancel",
 };
 
 export interface BuiltPush {
@@ -87,7 +88,7 @@ export async function buildPush(
   return { url: initiated.pushUrl, push, body: JSON.stringify(push), webhookKey: merchantNow.serverKeyHash };
 }
 
-/** The seed's wording for pending; failures and denials say why in plain words. */
+/** The seed's wording for pending; failures, denials and cancellations say why in plain words. */
 function pushMessage(event: CheckoutEvent): string {
   switch (event.type) {
     case "Pending":
@@ -98,6 +99,13 @@ function pushMessage(event: CheckoutEvent): string {
         : "transaction failed: the merchant reported a failure";
     case "Denied":
       return `transaction denied: ${event.data.reason.replaceAll("_", " ")}`;
+    case "Cancelled": {
+      const { amountMinor, remainingMinor, reason } = event.data;
+      const cancelled = renderCheckoutAmount(money(amountMinor, "VND"));
+      return remainingMinor === 0n
+        ? `transaction cancelled: ${cancelled} cancelled, nothing left (${reason})`
+        : `transaction partially cancelled: ${cancelled} cancelled, ${renderCheckoutAmount(money(remainingMinor, "VND"))} left (${reason})`;
+    }
     default:
       return "";
   }

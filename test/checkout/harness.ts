@@ -8,6 +8,7 @@ import type { CheckoutService } from "../../services/gateway/checkout/checkout-s
 import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
 import { type Config, loadConfig } from "../../services/platform/config.ts";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
+import type { ReadStore } from "../../services/platform/readstore/port.ts";
 import { composeService } from "../../services/runtime.ts";
 
 // The embedded runtime, composed by services/runtime.ts but not listening: the app is driven with
@@ -20,6 +21,8 @@ export const PUBLIC_BASE_URL = "http://127.0.0.1:3000";
 export interface CheckoutHarness {
   readonly app: App;
   readonly store: EventStore;
+  /** The read models (same SQLite file). */
+  readonly readStore: ReadStore;
   readonly checkout: CheckoutService;
   readonly config: Config;
   /** JSON log lines written by the app's logger. */
@@ -50,19 +53,27 @@ export function testConfig(dataDir: string, overrides: Record<string, string> = 
   });
 }
 
-export async function startCheckoutHarness(): Promise<CheckoutHarness> {
+export interface CheckoutHarnessOptions {
+  /** The use cases' clock (composeService's test seam), e.g. to move business time forward. */
+  readonly now?: () => Date;
+  /** Extra environment for the config (API_KEYS, NOTIFY_* …). */
+  readonly env?: Record<string, string>;
+}
+
+export async function startCheckoutHarness(options: CheckoutHarnessOptions = {}): Promise<CheckoutHarness> {
   const dir = mkdtempSync(join(tmpdir(), "ledger-checkout-"));
-  const config = testConfig(dir, { PUBLIC_BASE_URL });
+  const config = testConfig(dir, { PUBLIC_BASE_URL, ...options.env });
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line)) });
-  const service = await composeService(config, logger);
-  const { app, store } = service;
+  const service = await composeService(config, logger, "all", { now: options.now });
+  const { app, store, readStore } = service;
   const checkout = service.checkout!;
   await app.ready();
 
   return {
     app,
     store,
+    readStore,
     checkout,
     config,
     logs,

@@ -1,9 +1,15 @@
-import { v5 as uuidv5 } from "uuid";
+import { v5 as uuidv5, v7 as uuidv7 } from "uuid";
+import type { CalculatorRequest } from "../../../contracts/checkout/calculator.ts";
+import type { CancelRequest } from "../../../contracts/checkout/cancel.ts";
 import type { InitEcomRequest } from "../../../contracts/checkout/init.ts";
 import { isDeductionItemId } from "../../../contracts/checkout/init.ts";
 import { buyerDecider } from "../../ledger/buyer/buyer.decider.ts";
 import { buyerCodec } from "../../ledger/buyer/buyer.events.ts";
-import { checkoutDecider, checkoutStream } from "../../ledger/checkout/checkout.decider.ts";
+import {
+  checkoutDecider,
+  checkoutStream,
+  MIN_INSTALLMENT_AMOUNT_MINOR,
+} from "../../ledger/checkout/checkout.decider.ts";
 import {
   type CheckoutItem,
   checkoutCodec,
@@ -22,6 +28,7 @@ import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
+import { cancelFailure } from "./cancellation.ts";
 import { CheckoutFailure } from "./checkout-failure.ts";
 import { newSessionToken, sameSignature, sha256Hex, signatureKey, verifySecret } from "./credentials.ts";
 
@@ -48,6 +55,16 @@ export interface Caller {
 // boundary for order ids, and two racing inits of one order cannot create two transactions.
 const TRANSACTION_NAMESPACE = "6f1c3a52-5d0e-4d8e-9a3b-2f7f0c1d9e41";
 const TENURES: readonly Tenure[] = [1, 3, 6, 12];
+
+/**
+ * A credit line's refusal of the hold, as the Denied reason the merchant's push says in words. The seed's
+ * denied status reads "due to insufficient limit, user has overdue debt, etc.": an overdue buyer is denied
+ * with "user_has_overdue_debt" (push message "transaction denied: user has overdue debt"); other rules
+ * keep their name.
+ */
+const DENIAL_REASONS: Readonly<Record<string, string>> = {
+  buyer_must_not_have_overdue_debt: "user_has_overdue_debt",
+};
 
 export type CheckoutService = ReturnType<typeof checkoutService>;
 
@@ -232,7 +249,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
         );
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
-        hold = { placed: false, reason: error.rule };
+        hold = { placed: false, reason: DENIAL_REASONS[error.rule] ?? error.rule };
       }
       try {
         const handled = await checkoutCommand(
@@ -302,6 +319,59 @@ export function checkoutService(options: CheckoutServiceOptions) {
       }
     },
 
+    /**
+     * transaction/cancel: full when amount is absent (everything not yet cancelled), partial otherwise.
+     * The transaction must be this merchant's and carry the order_id sent, else 2018; the decider's
+     * rejections answer with the seed's codes (cancellation.ts). Each accepted request is a new
+     * cancellation (the seed gives no key to dedupe a retried partial; the remaining amount bounds them).
+     */
+    async cancel(request: CancelRequest, caller: Caller) {
+      const { merchantId } = await merchantByKey(request.server_key);
+      const transactionId = request.transaction_id;
+      const { state } = await checkouts.load(checkoutStream(transactionId));
+      const initiated = state.initiated;
+      if (!initiated || initiated.merchantId !== merchantId || initiated.orderId !== request.order_id) {
+        throw new CheckoutFailure(
+          2018,
+          `transaction_id ${transactionId} with order_id ${request.order_id} is no transaction of this merchant`,
+        );
+      }
+      try {
+        const handled = await checkoutCommand(
+          transactionId,
+          {
+            type: "Cancel",
+            cancellationId: uuidv7(),
+            amountMinor: request.amount?.amountMinor,
+            reason: request.reason,
+            cancelledBy: request.cancelled_by,
+          },
+          { ...caller, actor: `merchant:${merchantId}` },
+          merchantId,
+        );
+        return { state: handled.state, initiated };
+      } catch (error) {
+        if (error instanceof Rejection) throw cancelFailure(error, transactionId);
+        throw error;
+      }
+    },
+
+    /**
+     * loan/calculator: the terms of `amount` over `tenure` by loanTerms, the one calculation the hosted page
+     * and the settlement use. Tenures 3, 6 and 12 need at least 700,000 VND (as on checkout/init): 1002.
+     */
+    async loanCalculator(request: CalculatorRequest): Promise<LoanTerms> {
+      await merchantByKey(request.server_key);
+      const amountMinor = request.amount.amountMinor;
+      if (request.tenure !== 1 && amountMinor < MIN_INSTALLMENT_AMOUNT_MINOR) {
+        throw new CheckoutFailure(
+          1002,
+          `amount: tenures of 3, 6 and 12 months need an amount of at least ${MIN_INSTALLMENT_AMOUNT_MINOR}`,
+        );
+      }
+      return loanTerms(amountMinor, request.tenure, options.interestRates);
+    },
+
     /** The transaction as the status view sees it, for the merchant that owns it. */
     async status(serverKey: string, transactionId: string) {
       const { merchantId } = await merchantByKey(serverKey);
@@ -342,6 +412,8 @@ export function checkoutService(options: CheckoutServiceOptions) {
     buyers,
     creditLines,
     checkouts,
+    /** Read-your-writes as this service waits for it, for the other gateway use cases (repayments). */
+    waitForProjections: options.waitForProjections,
   };
 }
 

@@ -19,7 +19,8 @@ import { CheckoutFailure } from "./checkout-failure.ts";
 //   body over the 1 MiB limit                              1002   200   body: too_large:max_1048576_bytes
 //   body not an object, a field missing or invalid         1002   200   <field>: <reason> (checkoutErrorFromZod)
 //   CheckoutFailure(1002, detail) from the use cases       1002   200   detail
-//   CheckoutFailure(other code) (2012 unknown server_key)  code   200   (none: the seed's message says it)
+//   CheckoutFailure(other code) (2012 unknown server_key)  code   200   (none: the seed's message says it;
+//                                                                      a template such as 2013 gets its params)
 //   a domain Rejection the use case did not translate      1002   200   <rule>: …
 //   any other 4xx fastify raises for the request           1002   200   request: <fastify's message>
 //   anything else (a fault of ours)                        9999   500   request_id: <Request-Id>
@@ -46,7 +47,7 @@ export function checkoutReplyFor(error: unknown, requestId: string): CheckoutErr
   if (error instanceof CheckoutRequestInvalid) return refused(checkoutErrorFromZod(error.zodError));
   if (error instanceof CheckoutFailure) {
     // 1002's message is generic, so it carries the why; the other codes' seed messages say it themselves.
-    return refused(checkoutError(error.code, error.code === 1002 ? error.detail : undefined));
+    return refused(checkoutError(error.code, error.code === 1002 ? error.detail : undefined, error.params));
   }
   if (error instanceof Rejection) {
     return refused(checkoutError(1002, `${error.rule}: request not allowed in the transaction's state`));

@@ -1,6 +1,21 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import {
+  type CalculatorBreakdown,
+  calculatorRequestExample,
+  calculatorRequestSchema,
+  calculatorResponseExample,
+  calculatorSuccessResponseSchema,
+} from "../../../contracts/checkout/calculator.ts";
+import {
+  CANCEL_RECEIVED_MESSAGE,
+  cancelErrorResponseExample,
+  cancelRequestExample,
+  cancelRequestSchema,
+  cancelResponseExample,
+  cancelSuccessResponseSchema,
+} from "../../../contracts/checkout/cancel.ts";
 import { STATUS_SUCCESS, tenureOut } from "../../../contracts/checkout/common.ts";
 import { checkoutErrorBodySchema } from "../../../contracts/checkout/errors.ts";
 import {
@@ -29,6 +44,7 @@ import {
 } from "../../../contracts/checkout/update.ts";
 import { money, renderCheckoutAmount, renderCheckoutAmountAsNumber } from "../../../contracts/money.ts";
 import type { CheckoutPhase } from "../../ledger/checkout/checkout.decider.ts";
+import { type LoanTerms, PROCESSING_FEE_BPS } from "../../ledger/loan/loan-terms.ts";
 import { CheckoutFailure } from "./checkout-failure.ts";
 import type { Caller, CheckoutService } from "./checkout-service.ts";
 
@@ -160,6 +176,61 @@ function statusItem(item: z.output<typeof viewItem>): StatusItem {
   };
 }
 
+// --------------------------------------------------------------------------------------- loan/calculator
+
+const MAX_JSON_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An integer VND amount as the JSON integer the calculator answers with (exact up to 2^53 − 1). */
+function jsonInteger(minor: bigint): number {
+  if (minor > MAX_JSON_INTEGER) throw new CheckoutFailure(1002, "amount: too_large");
+  return Number(minor);
+}
+
+/**
+ * A rate in basis points as the seed's percent text: the percent in Java `Double.toString` style, as the
+ * seed's "1.0%" (100 bps → "1.0%", 295 → "2.95%", 300 → "3.0%"), except a zero rate, which the seed
+ * writes "0%".
+ */
+export function percentText(bps: number): string {
+  if (bps === 0) return "0%";
+  const whole = Math.trunc(bps / 100);
+  const fraction = String(bps % 100)
+    .padStart(2, "0")
+    .replace(/0+$/, "");
+  return `${whole}.${fraction || "0"}%`;
+}
+
+/**
+ * One tenure's breakdown from loanTerms (services/ledger/loan/loan-terms.ts), integers in VND:
+ * interest = amount × monthly rate × tenure and processing fee = 1 % of the amount, each rounded half up
+ * to the dong; total = amount + interest; payback = total + processing fee; monthly instalment = total ÷
+ * tenure rounded up (the last instalment absorbs the excess). interest_rate is the monthly rate.
+ */
+export function calculatorBreakdown(terms: LoanTerms): CalculatorBreakdown {
+  return {
+    interest_rate: percentText(terms.interestRateBps),
+    interest_amount: jsonInteger(terms.interestMinor),
+    monthly_installment: jsonInteger(terms.monthlyInstallmentMinor),
+    processing_fee: jsonInteger(terms.processingFeeMinor),
+    processing_fee_rate: percentText(PROCESSING_FEE_BPS),
+    initial_amount: jsonInteger(terms.amountMinor),
+    total_amount: jsonInteger(terms.totalMinor),
+    payback_amount: jsonInteger(terms.paybackMinor),
+  };
+}
+
+/**
+ * The body in the seed's key order, `{"status":1,"message":"Success","<tenure>":{…}}`: a JS object lists an
+ * integer-like key such as "1" before every other key, so JSON.stringify alone would put the breakdown first.
+ */
+function seedOrderedJson(payload: unknown): string {
+  if (payload === null || typeof payload !== "object") return JSON.stringify(payload);
+  const entries = Object.entries(payload);
+  const head = entries.filter(([key]) => key === "status" || key === "message");
+  const rest = entries.filter(([key]) => key !== "status" && key !== "message");
+  return `{${[...head, ...rest].map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(",")}}`;
+}
+
 // ------------------------------------------------------------------------------------------------ routes
 
 function callerOf(request: FastifyRequest): Caller {
@@ -170,7 +241,7 @@ function epochSeconds(iso: string): number {
   return Math.floor(Date.parse(iso) / 1000);
 }
 
-/** The three 2-click routes; register under CHECKOUT_MOUNT after checkoutErrorContract. */
+/** The 2-click routes, cancel and the loan calculator; register under CHECKOUT_MOUNT after checkoutErrorContract. */
 export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRoutesOptions): Promise<void> {
   const { checkout } = options;
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -280,6 +351,71 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
         items: row.items.map(statusItem),
         trx_status: row.trx_status,
       };
+    },
+  );
+
+  typed.post(
+    CHECKOUT_ROUTES.cancel,
+    {
+      schema: {
+        tags: [TAG],
+        operationId: "transactionCancel",
+        summary: "Cancel Transaction",
+        description:
+          "Cancels a settled transaction: all of what is left when amount is absent or equal to it, part of " +
+          "it when less; several partial cancellations may add up to the transaction amount and no more. " +
+          "trx_status turns cancel once fully cancelled, and the merchant gets a push (trx_status cancel) for " +
+          "every cancellation. Codes, first match wins: 1002 malformed body; 2011 amount zero or negative; " +
+          "2012 unknown server_key; 2018 transaction_id unknown, another merchant's, or order_id not its " +
+          "own; 2016 already fully cancelled; 2015 not settled; 2017 settled more than 20 days ago; 2013 " +
+          "amount above what is left to cancel.",
+        body: cancelRequestSchema.meta({
+          "x-examples": { seed: { summary: "The seed's cancellation", value: cancelRequestExample } },
+        }),
+        response: {
+          200: outcome(cancelSuccessResponseSchema).meta({
+            examples: [cancelResponseExample, cancelErrorResponseExample],
+          }),
+          500: serverFault,
+        },
+      },
+    },
+    async (request) => {
+      await checkout.cancel(request.body, callerOf(request));
+      return { status: STATUS_SUCCESS, message: CANCEL_RECEIVED_MESSAGE };
+    },
+  );
+
+  typed.post(
+    CHECKOUT_ROUTES.calculator,
+    {
+      schema: {
+        tags: [TAG],
+        operationId: "loanCalculator",
+        summary: "Kredivo Loan Calculator",
+        description:
+          "The breakdown of the tenure asked, under the tenure as key. Integers in VND: interest = amount × " +
+          "monthly rate (INTEREST_RATES_BPS) × tenure and processing fee = 1 % of the amount, each rounded " +
+          "half up; total = amount + interest; payback = total + processing fee; monthly instalment = total " +
+          "÷ tenure rounded up. The same calculation prices the hosted page and the settlement. Unknown " +
+          "server_key: 2012; tenures 3, 6 and 12 under 700,000 VND: 1002.",
+        body: calculatorRequestSchema.meta({
+          "x-examples": { seed: { summary: "The seed's request", value: calculatorRequestExample } },
+        }),
+        response: {
+          200: outcome(calculatorSuccessResponseSchema).meta({ examples: [calculatorResponseExample] }),
+          500: serverFault,
+        },
+      },
+    },
+    async (request, reply) => {
+      const terms = await checkout.loanCalculator(request.body);
+      const body = calculatorSuccessResponseSchema.parse({
+        status: STATUS_SUCCESS,
+        message: "Success",
+        [String(terms.tenure)]: calculatorBreakdown(terms),
+      });
+      return reply.type("application/json; charset=utf-8").serializer(seedOrderedJson).send(body);
     },
   );
 }

@@ -17,17 +17,21 @@ const TRX_STATUS = {
 /**
  * One row per Checkout API transaction: the status view (`/transaction/status`) and, indexed by merchant,
  * the merchant's transaction list. `phase` is the decider's finer state; the timer sweeps read
- * `confirm_by` (pending) and `expires_at` (awaiting the buyer).
+ * `confirm_by` (pending) and `expires_at` (awaiting the buyer). `cancelled_minor` sums the cancellations:
+ * trx_status stays `settlement` while part of the amount is left and turns `cancel` (phase `cancelled`)
+ * once nothing is; `payout_id` / `paid_at` record the merchant payout (Paid).
+ * v2: cancellations and payouts.
  */
 export const checkoutTransactionsProjection: Projection = {
   name: "checkout_transactions",
-  version: 1,
+  version: 2,
   tables: {
     checkout_transactions: {
       columns: `transaction_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, order_id TEXT NOT NULL,
         amount_minor BIGINT NOT NULL, tenure BIGINT NOT NULL, trx_status TEXT NOT NULL, phase TEXT NOT NULL,
         items TEXT NOT NULL, user_id TEXT, initiated_at TEXT NOT NULL, transaction_time BIGINT NOT NULL,
-        updated_at TEXT NOT NULL, confirm_by TEXT, expires_at TEXT NOT NULL, last_position TEXT NOT NULL`,
+        updated_at TEXT NOT NULL, confirm_by TEXT, expires_at TEXT NOT NULL, last_position TEXT NOT NULL,
+        cancelled_minor BIGINT NOT NULL, payout_id TEXT, paid_at TEXT`,
       indexes: ["merchant_id, initiated_at", "phase, confirm_by", "phase, expires_at"],
     },
   },
@@ -56,9 +60,9 @@ export const checkoutTransactionsProjection: Projection = {
         return [
           sql`INSERT INTO {{checkout_transactions}} (transaction_id, merchant_id, order_id, amount_minor, tenure,
                 trx_status, phase, items, user_id, initiated_at, transaction_time, updated_at, confirm_by, expires_at,
-                last_position)
+                last_position, cancelled_minor, payout_id, paid_at)
               VALUES (${id}, ${d.merchantId}, ${d.orderId}, ${d.amountMinor}, ${d.tenure}, 'pending', 'initiated',
-                ${items}, NULL, ${at}, ${epoch}, ${at}, NULL, ${d.expiresAt}, ${position})`,
+                ${items}, NULL, ${at}, ${epoch}, ${at}, NULL, ${d.expiresAt}, ${position}, 0, NULL, NULL)`,
         ];
       }
       case "BuyerSignInFailed":
@@ -87,6 +91,19 @@ export const checkoutTransactionsProjection: Projection = {
         return update("expired");
       case "Aborted":
         return update("aborted");
+      case "Cancelled": {
+        const full = event.data.remainingMinor === 0n;
+        return [
+          sql`UPDATE {{checkout_transactions}} SET cancelled_minor = cancelled_minor + ${event.data.amountMinor},
+                phase = ${full ? "cancelled" : "settled"}, trx_status = ${full ? "cancel" : "settlement"},
+                updated_at = ${at}, last_position = ${position} WHERE transaction_id = ${id}`,
+        ];
+      }
+      case "Paid":
+        return [
+          sql`UPDATE {{checkout_transactions}} SET payout_id = ${event.data.payoutId}, paid_at = ${event.data.paidAt},
+                updated_at = ${at}, last_position = ${position} WHERE transaction_id = ${id}`,
+        ];
       default:
         return [];
     }

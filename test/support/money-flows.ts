@@ -1,0 +1,215 @@
+import { expect } from "vitest";
+import { hashSecret, sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
+import { type CheckoutHarness, SANDBOX_SERVER_KEY, sampleInit } from "../checkout/harness.ts";
+
+// Flows the money tests share, driven through the composed runtime: checkouts settled through HTTP
+// (init → hosted-page approval through the service → checkout/update), buyers and merchants registered as
+// events, and a business clock the tests move forward.
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns something other than undefined. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** The use cases' clock: the system clock moved by `offsetMs`, which a test sets and resets. */
+export class BusinessClock {
+  offsetMs = 0;
+  readonly now = (): Date => new Date(Date.now() + this.offsetMs);
+  /** Runs `work` with business time `ms` ahead, then puts the clock back. */
+  async ahead<T>(ms: number, work: () => Promise<T>): Promise<T> {
+    const before = this.offsetMs;
+    this.offsetMs = before + ms;
+    try {
+      return await work();
+    } finally {
+      this.offsetMs = before;
+    }
+  }
+}
+
+export const DAY_MS = 24 * 3_600_000;
+
+export interface Buyer {
+  readonly userId: string;
+  readonly phone: string;
+  readonly pin: string;
+  readonly otp: string;
+}
+
+const caller = { actor: "test", correlationId: "money-test", causationId: "money-test" };
+const meta = () => ({
+  now: new Date().toISOString(),
+  actor: "test",
+  tenantId: "kredivo",
+  correlationId: "money-test",
+  causationId: "money-test",
+});
+
+let orders = 0;
+export const nextOrder = (prefix: string) => `${prefix}-${Date.now()}-${++orders}`;
+
+/** checkout/init overrides for one item worth `amount` VND. */
+export function singleItem(amount: number): Record<string, unknown> {
+  return {
+    amount,
+    items: [
+      { id: "ITEM-1", name: "Item", price: amount, type: "Goods", url: "http://m.example/i", quantity: 1 },
+    ],
+  };
+}
+
+export interface Settled {
+  readonly transactionId: string;
+  readonly orderId: string;
+  readonly amount: number;
+}
+
+/** checkout/init through HTTP; answers the transaction id. */
+export async function initThroughHttp(
+  h: CheckoutHarness,
+  options: { amount: number; tenure?: Tenure; pushUrl?: string; orderId?: string },
+): Promise<{ transactionId: string; orderId: string }> {
+  const orderId = options.orderId ?? nextOrder("ORD");
+  const res = await h.post(
+    "/checkout/init",
+    sampleInit(orderId, {
+      ...singleItem(options.amount),
+      tenure: options.tenure ?? 1,
+      ...(options.pushUrl === undefined ? {} : { push_url: options.pushUrl }),
+    }),
+  );
+  const json = res.json() as { status: number; transaction_id?: string };
+  expect(json.status, res.body).toBe(1);
+  return { transactionId: String(json.transaction_id), orderId };
+}
+
+/** The hosted page's steps for `buyer`: sign in, OTP, approve. Answers the phase the approval ended in. */
+export async function approveAs(
+  h: CheckoutHarness,
+  transactionId: string,
+  buyer: Buyer = SANDBOX_BUYER,
+  tenure: Tenure = 1,
+): Promise<string> {
+  const signedIn = await h.checkout.signIn(transactionId, buyer.phone, buyer.pin, caller);
+  if (!signedIn.session) throw new Error(`sign-in of ${buyer.phone} failed`);
+  await h.checkout.verifyOtp(transactionId, signedIn.session, buyer.otp, caller);
+  const approved = await h.checkout.approve(transactionId, signedIn.session, tenure, caller);
+  return approved.state.phase;
+}
+
+/** checkout/update "settled" with the push's signature_key, through HTTP. */
+export async function confirmThroughHttp(
+  h: CheckoutHarness,
+  t: { transactionId: string; orderId: string; amount: number; tenure?: Tenure },
+): Promise<void> {
+  const signature = signatureKey(sha256Hex(SANDBOX_SERVER_KEY), {
+    transactionId: t.transactionId,
+    orderId: t.orderId,
+    amountMinor: BigInt(t.amount),
+    tenure: t.tenure ?? 1,
+  });
+  const res = await h.post("/checkout/update", {
+    signature_key: signature,
+    transaction_id: t.transactionId,
+    status: "settled",
+  });
+  expect((res.json() as { status: unknown }).status, res.body).toBe("settlement");
+}
+
+/** A checkout of `amount` VND settled end to end (the sandbox buyer unless another is given). */
+export async function settleThroughHttp(
+  h: CheckoutHarness,
+  options: { amount: number; tenure?: Tenure; pushUrl?: string; buyer?: Buyer },
+): Promise<Settled> {
+  const { transactionId, orderId } = await initThroughHttp(h, options);
+  const phase = await approveAs(h, transactionId, options.buyer, options.tenure);
+  expect(phase).toBe("pending");
+  await confirmThroughHttp(h, { transactionId, orderId, amount: options.amount, tenure: options.tenure });
+  return { transactionId, orderId, amount: options.amount };
+}
+
+let buyers = 0;
+
+/** A new buyer with a credit line of `limit` VND (per tenure: `perTenure`, default the limit on every tenure). */
+export async function registerBuyer(
+  h: CheckoutHarness,
+  limit: bigint,
+  perTenure: Partial<Record<Tenure, bigint>> = { 1: limit, 3: limit, 6: limit, 12: limit },
+): Promise<Buyer> {
+  const n = ++buyers;
+  const buyer: Buyer = {
+    userId: `buyer-${process.pid}-${Date.now()}-${n}`,
+    phone: `8${String(process.pid).padStart(6, "0")}${String(n).padStart(4, "0")}`.slice(0, 12),
+    pin: "123456",
+    otp: "4321",
+  };
+  const profile = {
+    userId: buyer.userId,
+    phone: buyer.phone,
+    pinHash: hashSecret(buyer.pin),
+    otpHash: hashSecret(buyer.otp),
+  };
+  const registered = await h.checkout.buyers.handle(
+    `buyer-${buyer.userId}`,
+    { type: "Register", profile },
+    meta(),
+  );
+  const limited = await h.checkout.creditLines.handle(
+    `creditline-${buyer.userId}`,
+    {
+      type: "SetLimit",
+      userId: buyer.userId,
+      totalMinor: limit,
+      perTenureMinor: Object.entries(perTenure).map(([tenure, limitMinor]) => ({
+        tenure: tenureOf(Number(tenure)),
+        limitMinor,
+      })),
+      reason: "test buyer",
+    },
+    meta(),
+  );
+  const position = limited.position ?? registered.position;
+  if (position) await h.checkout.waitForProjections(position);
+  return buyer;
+}
+
+function tenureOf(n: number): Tenure {
+  if (n === 1 || n === 3 || n === 6 || n === 12) return n;
+  throw new Error(`not a tenure: ${n}`);
+}
+
+/** Registers another active merchant with `serverKey` and waits until the directory knows it. */
+export async function registerMerchant(h: CheckoutHarness, merchantId: string, serverKey: string) {
+  await h.checkout.merchants.handle(
+    `merchant-${merchantId}`,
+    {
+      type: "Register",
+      profile: {
+        merchantId,
+        name: merchantId,
+        serverKeyHash: sha256Hex(serverKey),
+        feeRateBps: 150,
+        status: "active",
+      },
+    },
+    meta(),
+  );
+  await eventually(`merchant ${merchantId} in the directory`, async () => {
+    const res = await h.post("/transaction/status", { server_key: serverKey, transaction_id: "none" });
+    return (res.json() as { status: number }).status !== 2012 ? true : undefined;
+  });
+}
