@@ -4,6 +4,9 @@ import { type CheckoutService, checkoutService } from "./gateway/checkout/checko
 import { creditLineReactions } from "./gateway/checkout/credit-line-reactor.ts";
 import { seedSandbox } from "./gateway/checkout/sandbox.ts";
 import { startTimerSweep } from "./gateway/checkout/timer-sweep.ts";
+import { financeApiOptions } from "./gateway/finance/index.ts";
+import { waitForJournal } from "./gateway/finance/queries.ts";
+import { payoutPaidReactions } from "./gateway/payouts/paid-reactor.ts";
 import { readiness } from "./gateway/readiness.ts";
 import { type Notifier, startNotifier } from "./notifier/index.ts";
 import type { Config } from "./platform/config.ts";
@@ -41,6 +44,8 @@ export interface RunningService {
 
 /** Read-your-writes bound: a command's reply waits at most this long for the read models. */
 const READ_YOUR_WRITES_MS = 2000;
+/** How long a payout run or an as-of query waits for the journal to reach the position it needs. */
+const FINANCE_WAIT_MS = 10_000;
 
 /**
  * Composes one role, or all of them (the embedded default: one process over one SQLite file).
@@ -131,6 +136,17 @@ export async function composeService(
     });
     stops.push(() => reactor.stop());
   }
+  if (runner) {
+    // PayoutMade → the covered checkouts are marked Paid.
+    const paid = await startReactor({
+      name: "payout_paid_reactor",
+      store,
+      readStore,
+      logger,
+      handle: payoutPaidReactions(store),
+    });
+    stops.push(() => paid.stop());
+  }
 
   const notifier = runs("notifier")
     ? await startNotifier({
@@ -165,6 +181,14 @@ export async function composeService(
     readiness: readiness(store, readStore, config.READY_MAX_LAG),
     checkout,
     notifications: notifier ? { notifier, readStore } : undefined,
+    finance: runs("gateway")
+      ? financeApiOptions({
+          store,
+          readStore,
+          waitForJournal: waitForJournal(readStore, FINANCE_WAIT_MS),
+          now,
+        })
+      : undefined,
     apiKeys: config.API_KEYS,
   });
   let closing: Promise<void> | undefined;

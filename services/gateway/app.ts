@@ -8,6 +8,7 @@ import type { CheckoutService } from "./checkout/checkout-service.ts";
 import { checkoutErrorContract } from "./checkout/error-contract.ts";
 import { hostedPageRoutes } from "./checkout/hosted-page/index.ts";
 import { checkoutRoutes } from "./checkout/routes.ts";
+import { type FinanceApiOptions, financeApi } from "./finance/index.ts";
 import { openApiDocs } from "./plugins/openapi.ts";
 import { requestContext, requestId } from "./plugins/request-context.ts";
 import type { Readiness } from "./readiness.ts";
@@ -21,6 +22,8 @@ export interface AppOptions {
   /** The notifier's operator API (dead letters, replay) under /v1, for the process that runs the notifier. */
   readonly notifications?: { readonly notifier: Notifier; readonly readStore: ReadStore };
   readonly apiKeys?: readonly { key: string; roles: string[] }[];
+  /** The payout run (operator) and the finance read API (finance) under /v1. */
+  readonly finance?: FinanceApiOptions;
 }
 
 /** The HTTP app, separate from the listening server so tests drive it through inject(). */
@@ -49,6 +52,9 @@ export async function buildApp(options: AppOptions) {
   }
   if (notifications) {
     await app.register(notifierRoutes, { prefix: "/v1", ...notifications, apiKeys: options.apiKeys ?? [] });
+  }
+  if (options.finance) {
+    await app.register(financeApi, { prefix: "/v1", ...options.finance, apiKeys: options.apiKeys ?? [] });
   }
   return app;
 }

@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
+import type { CommandMeta } from "../../services/ledger/decider.ts";
+import { type ComposedService, composeService } from "../../services/runtime.ts";
+import { approveAsSandboxBuyer, SANDBOX_SERVER_KEY, sampleInit, testConfig } from "../checkout/harness.ts";
+
+// The embedded runtime (services/runtime.ts) composed for the finance tests, driven through HTTP with
+// inject(): checkouts are settled through /kredivo exactly as a merchant would, payouts and the finance
+// API through /v1 with API keys.
+
+export const FINANCE_KEY = "finance-key-0123456789";
+export const OPERATOR_KEY = "operator-key-0123456789";
+export const BOTH_KEY = "finance-operator-key-0123456789";
+
+export interface FinanceHarness {
+  readonly service: ComposedService;
+  readonly dir: string;
+  get(url: string, key?: string): Promise<Reply>;
+  post(url: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
+  /** init → hosted-page approval (sandbox buyer) → checkout/update settled; returns the transaction id. */
+  settle(merchant: { serverKey: string; merchantId: string }, tenure?: 1 | 3 | 6 | 12): Promise<string>;
+  /** Registers a merchant (event on its stream) and waits for the directory to know it. */
+  registerMerchant(merchantId: string, serverKey: string, feeRateBps: number): Promise<void>;
+  /** Waits until every projection has reached the log head (reactors included, after a quiet moment). */
+  settled(): Promise<string>;
+  events(streamId: string): Promise<{ type: string; data: unknown }[]>;
+  close(): Promise<void>;
+}
+
+export interface Reply {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly headers: Record<string, unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: test replies are read field by field, like inject()'s json()
+  json(): any;
+}
+
+export const SANDBOX = { merchantId: "sandbox-merchant", serverKey: SANDBOX_SERVER_KEY };
+
+export const meta = (now = new Date()): CommandMeta => ({
+  now: now.toISOString(),
+  actor: "test",
+  tenantId: "kredivo",
+  correlationId: "finance-test",
+  causationId: "finance-test",
+});
+
+let orders = 0;
+
+export async function startFinanceHarness(env: Record<string, string> = {}): Promise<FinanceHarness> {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-finance-"));
+  const config = testConfig(dir, {
+    PUBLIC_BASE_URL: "http://127.0.0.1:3000",
+    API_KEYS: `${FINANCE_KEY}:finance,${OPERATOR_KEY}:operator,${BOTH_KEY}:finance|operator`,
+    // The machine may be busy: give the merchant's confirmation time to arrive.
+    CONFIRM_TIMEOUT_SECONDS: "60",
+    ...env,
+  });
+  const logger = pino({ level: "silent" });
+  const service = await composeService(config, logger);
+  await service.app.ready();
+  const checkout = service.checkout!;
+  const runner = service.runner!;
+
+  const toReply = (res: { statusCode: number; body: string; headers: Record<string, unknown> }): Reply => ({
+    statusCode: res.statusCode,
+    body: res.body,
+    headers: res.headers,
+    json: () => JSON.parse(res.body),
+  });
+
+  const harness: FinanceHarness = {
+    service,
+    dir,
+    async get(url, key = FINANCE_KEY) {
+      return toReply(
+        await service.app.inject({ method: "GET", url, headers: { authorization: `Bearer ${key}` } }),
+      );
+    },
+    async post(url, body, headers = {}) {
+      return toReply(
+        await service.app.inject({
+          method: "POST",
+          url,
+          payload: typeof body === "string" ? body : JSON.stringify(body),
+          headers: { "content-type": "application/json", ...headers },
+        }),
+      );
+    },
+    async settle(merchant, tenure = 1) {
+      const orderId = `FIN-${Date.now()}-${++orders}`;
+      const init = await harness.post(
+        "/kredivo/checkout/init",
+        sampleInit(orderId, { server_key: merchant.serverKey, tenure }),
+      );
+      const transactionId = String(init.json().transaction_id);
+      if (init.statusCode !== 200 || transactionId === "undefined") {
+        throw new Error(`init failed: ${init.body}`);
+      }
+      await approveAsSandboxBuyer(checkout, transactionId, tenure);
+      const signature = signatureKey(sha256Hex(merchant.serverKey), {
+        transactionId,
+        orderId,
+        amountMinor: 6_505_000n,
+        tenure,
+      });
+      const update = await harness.post("/kredivo/checkout/update", {
+        signature_key: signature,
+        transaction_id: transactionId,
+        status: "settled",
+      });
+      if (update.json().status !== "settlement") throw new Error(`settlement failed: ${update.body}`);
+      return transactionId;
+    },
+    async registerMerchant(merchantId, serverKey, feeRateBps) {
+      const handled = await checkout.merchants.handle(
+        `merchant-${merchantId}`,
+        {
+          type: "Register",
+          profile: {
+            merchantId,
+            name: merchantId,
+            serverKeyHash: sha256Hex(serverKey),
+            feeRateBps,
+            status: "active",
+          },
+        },
+        meta(),
+      );
+      if (handled.position) await runner.waitFor(handled.position, 10_000);
+    },
+    async settled() {
+      // Reactors append after the events they react to: wait for a quiet log, then for every projection.
+      let head = await service.store.headPosition();
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const now = await service.store.headPosition();
+        if (now === head) break;
+        head = now;
+      }
+      if (!(await runner.waitFor(head, 10_000))) throw new Error(`projections did not reach ${head}`);
+      return head;
+    },
+    async events(streamId) {
+      return (await service.store.readStream(streamId)).map((e) => ({ type: e.type, data: e.data }));
+    },
+    async close() {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+export { checkoutStream };
