@@ -430,12 +430,17 @@ export function readLedgerFile<T>(dir: string, read: (db: DatabaseSync) => T): T
 export function fileStream(
   dir: string,
   streamId: string,
-): { eventId: string; type: string; data: unknown }[] {
+): { eventId: string; type: string; occurredAt: string; data: unknown }[] {
   return readLedgerFile(dir, (db) =>
     db
-      .prepare("SELECT event_id, type, data FROM events WHERE stream_id = ? ORDER BY revision")
+      .prepare("SELECT event_id, type, occurred_at, data FROM events WHERE stream_id = ? ORDER BY revision")
       .all(streamId)
-      .map((r) => ({ eventId: String(r.event_id), type: String(r.type), data: JSON.parse(String(r.data)) })),
+      .map((r) => ({
+        eventId: String(r.event_id),
+        type: String(r.type),
+        occurredAt: String(r.occurred_at),
+        data: JSON.parse(String(r.data)),
+      })),
   );
 }
 
