@@ -8,6 +8,7 @@ import { financeApiOptions } from "./gateway/finance/index.ts";
 import { waitForJournal } from "./gateway/finance/queries.ts";
 import { payoutPaidReactions } from "./gateway/payouts/paid-reactor.ts";
 import { readiness } from "./gateway/readiness.ts";
+import { repaymentService } from "./gateway/repayments/repayment-service.ts";
 import { type Notifier, startNotifier } from "./notifier/index.ts";
 import type { Config } from "./platform/config.ts";
 import type { EventStore } from "./platform/eventstore/port.ts";
@@ -181,6 +182,12 @@ export async function composeService(
     readiness: readiness(store, readStore, config.READY_MAX_LAG),
     checkout,
     notifications: notifier ? { notifier, readStore } : undefined,
+    repayments: checkout
+      ? {
+          service: repaymentService({ store, now, waitForProjections: checkout.waitForProjections }),
+          readStore,
+        }
+      : undefined,
     finance: runs("gateway")
       ? financeApiOptions({
           store,

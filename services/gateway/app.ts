@@ -12,6 +12,8 @@ import { type FinanceApiOptions, financeApi } from "./finance/index.ts";
 import { openApiDocs } from "./plugins/openapi.ts";
 import { requestContext, requestId } from "./plugins/request-context.ts";
 import type { Readiness } from "./readiness.ts";
+import type { RepaymentService } from "./repayments/repayment-service.ts";
+import { repaymentRoutes } from "./repayments/routes.ts";
 import { healthRoutes } from "./routes/health.ts";
 
 export interface AppOptions {
@@ -22,6 +24,8 @@ export interface AppOptions {
   /** The notifier's operator API (dead letters, replay) under /v1, for the process that runs the notifier. */
   readonly notifications?: { readonly notifier: Notifier; readonly readStore: ReadStore };
   readonly apiKeys?: readonly { key: string; roles: string[] }[];
+  /** Buyers' repayments recorded by operators: POST /v1/repayments (needs readStore for Idempotency-Key). */
+  readonly repayments?: { readonly service: RepaymentService; readonly readStore: ReadStore };
   /** The payout run (operator) and the finance read API (finance) under /v1. */
   readonly finance?: FinanceApiOptions;
 }
@@ -52,6 +56,15 @@ export async function buildApp(options: AppOptions) {
   }
   if (notifications) {
     await app.register(notifierRoutes, { prefix: "/v1", ...notifications, apiKeys: options.apiKeys ?? [] });
+  }
+  if (options.repayments) {
+    const { service, readStore } = options.repayments;
+    await app.register(repaymentRoutes, {
+      prefix: "/v1",
+      repayments: service,
+      readStore,
+      apiKeys: options.apiKeys ?? [],
+    });
   }
   if (options.finance) {
     await app.register(financeApi, { prefix: "/v1", ...options.finance, apiKeys: options.apiKeys ?? [] });
