@@ -23,6 +23,8 @@ export interface ReactorOptions {
  * reactions from position 0 would repeat them. Transient failures are retried with backoff; an event that
  * keeps failing stops the reactor with status `failed`, like a projection.
  */
+const CHECKPOINT_EVERY_MS = 250;
+
 export async function startReactor(options: ReactorOptions): Promise<{ stop(): Promise<void> }> {
   const { name, store, readStore } = options;
   if (!(await readStore.projectionState(name))) {
@@ -33,6 +35,18 @@ export async function startReactor(options: ReactorOptions): Promise<{ stop(): P
   }
   const attempts = options.attempts ?? 5;
   let subscription: Subscription | undefined;
+  // Reactions are idempotent, so the checkpoint need not be written per event: a crash replays at most the
+  // last CHECKPOINT_EVERY_MS of reactions, which then change nothing.
+  let handled: string | undefined;
+  let saving: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const save = () => {
+    timer = undefined;
+    saving = saving.then(async () => {
+      if (handled !== undefined) await readStore.apply(name, 1, [], handled);
+    });
+    return saving;
+  };
   subscription = store.subscribeToAll({
     after: await readStore.generationPosition(name, 1),
     onEvent: async (event) => {
@@ -49,7 +63,8 @@ export async function startReactor(options: ReactorOptions): Promise<{ stop(): P
           await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
         }
       }
-      await readStore.apply(name, 1, [], event.position);
+      handled = event.position;
+      timer ??= setTimeout(() => void save(), CHECKPOINT_EVERY_MS);
     },
     onError: (error) => {
       const message = `reaction stopped: ${String(error)}`;
@@ -61,6 +76,8 @@ export async function startReactor(options: ReactorOptions): Promise<{ stop(): P
     async stop() {
       await subscription?.stop();
       subscription = undefined;
+      clearTimeout(timer);
+      await save();
     },
   };
 }

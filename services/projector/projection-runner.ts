@@ -22,8 +22,13 @@ const PAGE = 1000;
 /** Outcome of applying a run of events: how far it got, and the event that failed if one did. */
 interface Applied {
   readonly position: string | undefined;
+  /** The last batches changed nothing, so their checkpoint was not written yet (see applyEvents). */
+  readonly unsaved: boolean;
   readonly failure?: { readonly event: EventEnvelope; readonly error: unknown };
 }
+
+/** How long a checkpoint that moved only past irrelevant events may stay unwritten. */
+const IDLE_CHECKPOINT_MS = 1000;
 
 /**
  * Runs projections: catch up from each one's checkpoint, then follow the log live. Events are applied in
@@ -114,14 +119,19 @@ export class ProjectionRunner {
     if (prepare)
       await readStore.prepareGeneration(projection.name, generation, projection.version, projection.tables);
     let after = await readStore.generationPosition(projection.name, generation);
+    let unsaved = false;
     for (;;) {
       const page = await store.readAll({ after, maxCount: PAGE });
-      if (page.length === 0) return true;
+      if (page.length === 0) {
+        if (unsaved) await this.saveCheckpoint(projection, generation, after);
+        return true;
+      }
       const applied = await this.applyEvents(projection, generation, page);
       if (applied.failure) {
         await this.#fail(projection, applied.failure.event, applied.failure.error);
         return false;
       }
+      unsaved = applied.unsaved;
       after = page.at(-1)!.position;
     }
   }
@@ -143,29 +153,41 @@ export class ProjectionRunner {
     events: readonly EventEnvelope[],
   ): Promise<Applied> {
     let position: string | undefined;
+    let unsaved = false;
     for (let start = 0; start < events.length; start += this.#batchSize) {
       const batch = events.slice(start, start + this.#batchSize);
       try {
-        await this.#options.readStore.apply(
-          projection.name,
-          generation,
-          batch.flatMap((e) => projection.handle(e)),
-          batch.at(-1)!.position,
-        );
+        const statements = batch.flatMap((e) => projection.handle(e));
+        // A batch this projection ignores changes nothing, so writing its checkpoint can wait: replaying
+        // ignored events after a crash is harmless. Every batch that changes something writes its checkpoint
+        // in the same transaction, so exactly-once holds where it matters.
+        if (statements.length === 0) {
+          position = batch.at(-1)!.position;
+          unsaved = true;
+          continue;
+        }
+        await this.#options.readStore.apply(projection.name, generation, statements, batch.at(-1)!.position);
         position = batch.at(-1)!.position;
+        unsaved = false;
       } catch {
         for (const event of batch) {
           try {
             const statements: readonly Statement[] = projection.handle(event);
             await this.#options.readStore.apply(projection.name, generation, statements, event.position);
             position = event.position;
+            unsaved = false;
           } catch (error) {
-            return { position, failure: { event, error } };
+            return { position, unsaved, failure: { event, error } };
           }
         }
       }
     }
-    return { position };
+    return { position, unsaved };
+  }
+
+  /** Writes a checkpoint that moved past ignored events only. */
+  async saveCheckpoint(projection: Projection, generation: number, position: string): Promise<void> {
+    await this.#options.readStore.apply(projection.name, generation, [], position);
   }
 
   async #fail(projection: Projection, event: EventEnvelope, error: unknown): Promise<void> {
@@ -196,6 +218,8 @@ class LiveProjection {
   #failed = false;
   #subscription: Subscription | undefined;
   #waiters: { target: bigint; resolve: (ok: boolean) => void }[] = [];
+  /** Set while the checkpoint has moved past ignored events only; written within IDLE_CHECKPOINT_MS. */
+  #idleSave: NodeJS.Timeout | undefined;
 
   constructor(
     runner: ProjectionRunner,
@@ -237,12 +261,23 @@ class LiveProjection {
       if (events.length === 0 || this.#failed) return;
       const applied = await this.#runner.applyEvents(this.#projection, this.#generation, events);
       if (applied.position !== undefined) this.#advance(BigInt(applied.position));
+      if (applied.unsaved) this.#idleSave ??= setTimeout(() => void this.#saveIdle(), IDLE_CHECKPOINT_MS);
       if (applied.failure) {
         this.#failed = true;
         void this.#subscription?.stop();
         await this.#runner.failed(this.#projection, applied.failure.event, applied.failure.error);
         for (const w of this.#waiters.splice(0)) w.resolve(false);
       }
+    });
+    return this.#flushing;
+  }
+
+  #saveIdle(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#idleSave === undefined) return;
+      clearTimeout(this.#idleSave);
+      this.#idleSave = undefined;
+      await this.#runner.saveCheckpoint(this.#projection, this.#generation, this.#position.toString());
     });
     return this.#flushing;
   }
@@ -272,6 +307,7 @@ class LiveProjection {
   async stop(): Promise<void> {
     await this.#subscription?.stop();
     await this.#flush();
+    await this.#saveIdle();
     for (const w of this.#waiters.splice(0)) w.resolve(false);
   }
 }

@@ -163,4 +163,21 @@ describe("projection runner on SQLite", () => {
     expect(await readStore.projectionState("stream_counts")).toMatchObject({ generation: 2, version: 2 });
     expect(await counts()).toEqual({ "s-a": 5 });
   });
+  it("moves past events it ignores without a transaction each, and saves that checkpoint at stop", async () => {
+    const counting = countingProjection();
+    const ignoringNoise: Projection = {
+      ...counting,
+      handle: (e) => (e.streamId.startsWith("noise-") ? [] : counting.handle(e)),
+    };
+    await append("s-a", 2);
+    const r = await start(ignoringNoise);
+    expect(await r.waitFor(await store.headPosition(), 5000)).toBe(true);
+    const saved = (await readStore.projectionState("stream_counts"))?.position;
+    await append("noise-1", 5);
+    expect(await r.waitFor(await store.headPosition(), 5000)).toBe(true);
+    expect((await readStore.projectionState("stream_counts"))?.position).toBe(saved);
+    await r.stop();
+    expect((await readStore.projectionState("stream_counts"))?.position).toBe(await store.headPosition());
+    expect(await counts()).toEqual({ "s-a": 2 });
+  });
 });

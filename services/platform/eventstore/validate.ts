@@ -78,12 +78,16 @@ function serialiseData(data: unknown): string {
   return json;
 }
 
+const directionSchema = z.literal(["forwards", "backwards"]).optional();
+const optionalRevisionSchema = revisionSchema.optional();
+const optionalCountSchema = countSchema.optional();
+
 export function validateReadStream(streamId: unknown, options: ReadStreamOptions | undefined): void {
   assertStreamId(streamId);
   const checks: [string, z.ZodType, unknown][] = [
-    ["direction_invalid", z.literal(["forwards", "backwards"]).optional(), options?.direction],
-    ["from_revision_invalid", revisionSchema.optional(), options?.fromRevision],
-    ["max_count_invalid", countSchema.optional(), options?.maxCount],
+    ["direction_invalid", directionSchema, options?.direction],
+    ["from_revision_invalid", optionalRevisionSchema, options?.fromRevision],
+    ["max_count_invalid", optionalCountSchema, options?.maxCount],
   ];
   for (const [rule, schema, value] of checks) {
     const parsed = schema.safeParse(value);
@@ -94,7 +98,7 @@ export function validateReadStream(streamId: unknown, options: ReadStreamOptions
 export function validateReadAll(options: ReadAllOptions | undefined): void {
   const after = positionSchema.safeParse(options?.after);
   if (!after.success) fail("position_invalid", after.error);
-  const max = countSchema.optional().safeParse(options?.maxCount);
+  const max = optionalCountSchema.safeParse(options?.maxCount);
   if (!max.success) fail("max_count_invalid", max.error);
 }
 
