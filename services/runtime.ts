@@ -192,7 +192,10 @@ export async function composeService(
       ? financeApiOptions({
           store,
           readStore,
-          waitForJournal: waitForJournal(readStore, FINANCE_WAIT_MS),
+          // In process the runner knows at once; otherwise the journal's checkpoint is polled.
+          waitForJournal: runner
+            ? (position) => runner.waitFor(position, FINANCE_WAIT_MS)
+            : waitForJournal(readStore, FINANCE_WAIT_MS),
           now,
         })
       : undefined,

@@ -59,17 +59,24 @@ export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<Tr
       );
       break;
     case "position": {
-      const latest = (column: string) => `(SELECT q.${column} FROM journal_postings q
-          WHERE q.account = b.account AND q.currency = b.currency AND q.position_num <= ?
-          ORDER BY q.position_num DESC, q.seq DESC LIMIT 1)`;
+      // One covering-index seek per account: its latest posting at or before the position. Ties at one
+      // position (an account posted twice by one event) go to the larger totals, which are the later ones.
+      // Both totals come back as one "debit:credit" text so that one seek serves both.
       rows = await readStore.query(
-        `SELECT b.account, b.currency, ${latest("running_debit_minor")} AS debit_minor,
-                ${latest("running_credit_minor")} AS credit_minor, ${CHECKPOINT} AS checkpoint
+        `SELECT b.account, b.currency, ${CHECKPOINT} AS checkpoint,
+                (SELECT q.running_debit_minor || ':' || q.running_credit_minor FROM journal_postings q
+                  WHERE q.account = b.account AND q.currency = b.currency AND q.position_num <= ?
+                  ORDER BY q.position_num DESC, q.running_debit_minor DESC, q.running_credit_minor DESC LIMIT 1)
+                  AS totals
            FROM account_balances b ORDER BY b.account, b.currency`,
-        [asOf.position, asOf.position],
+        [asOf.position],
       );
       // An account first posted after the position did not exist yet.
-      rows = rows.filter((r) => r.debit_minor !== null && r.debit_minor !== undefined);
+      rows = rows.flatMap((r) => {
+        if (r.totals === null || r.totals === undefined) return [];
+        const [debit, credit] = String(r.totals).split(":");
+        return [{ ...r, debit_minor: big(debit), credit_minor: big(credit) }];
+      });
       break;
     }
     case "time": {

@@ -48,7 +48,9 @@ const trialBalanceSchema = z.object({
       ),
     position: z.string().optional().describe("asOfPosition, when asked"),
     time: z.string().optional().describe("asOfTime normalised to UTC, when asked"),
-    journalPosition: z.string().describe("the journal's checkpoint the answer was read at"),
+    journalPosition: z
+      .string()
+      .describe("the journal's saved checkpoint when read: it had applied at least this position"),
   }),
   accounts: z.array(accountLineSchema),
   totals: z.array(z.object({ currency: z.string(), debit: amount, credit: amount, balance: amount })),
