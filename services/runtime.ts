@@ -102,13 +102,14 @@ export async function composeService(
   }
 
   let publicBaseUrl = config.PUBLIC_BASE_URL ?? "";
+  const readModels = { readStore, store, projections, timeoutMs: READ_YOUR_WRITES_MS };
   const checkout = runs("gateway")
     ? checkoutService({
         store,
         readStore,
         waitForProjections: runner
           ? (position) => runner.waitFor(position, READ_YOUR_WRITES_MS)
-          : waitForReadModels(readStore, READ_YOUR_WRITES_MS),
+          : waitForReadModels(readModels),
         now,
         get publicBaseUrl() {
           return publicBaseUrl;
@@ -121,9 +122,7 @@ export async function composeService(
   if (checkout) {
     const seeded = await seedSandbox(checkout, config.SANDBOX_SERVER_KEY);
     if (seeded)
-      await (runner
-        ? runner.waitFor(seeded, READ_YOUR_WRITES_MS)
-        : waitForReadModels(readStore, READ_YOUR_WRITES_MS)(seeded));
+      await (runner ? runner.waitFor(seeded, READ_YOUR_WRITES_MS) : waitForReadModels(readModels)(seeded));
     const timers = startTimerSweep(checkout, config.TIMER_SWEEP_MS, logger);
     stops.push(() => timers.stop());
   }
@@ -171,6 +170,7 @@ export async function composeService(
       checkpoint: new ReadStorePublisherCheckpoint(readStore),
       brokers: config.KAFKA_BROKERS,
       logger,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
       partitions: config.KAFKA_TOPIC_PARTITIONS,
       retentionMs: config.KAFKA_RETENTION_MS,
     });

@@ -28,6 +28,11 @@ const configSchema = z.object({
             .filter(Boolean)
         : [],
     ),
+  /** Topics are `<prefix>.<kind>.v1`: `payments` in production; another prefix keeps environments (or test runs) apart on one cluster. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
+    .default("payments"),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
   KAFKA_RETENTION_MS: z.coerce
     .number()

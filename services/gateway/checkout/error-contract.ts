@@ -8,6 +8,8 @@ import {
 } from "../../../contracts/checkout/errors.ts";
 import { parseJsonPreservingNumbers } from "../../../contracts/money.ts";
 import { Rejection } from "../../ledger/decider.ts";
+import { EventStoreUnavailable } from "../../platform/eventstore/port.ts";
+import { ReadStoreUnavailable } from "../../platform/readstore/port.ts";
 import { CheckoutFailure } from "./checkout-failure.ts";
 
 // The Checkout API's error contract (seed 001 "API Error Code"), for every route of the context it is
@@ -23,11 +25,15 @@ import { CheckoutFailure } from "./checkout-failure.ts";
 //                                                                      a template such as 2013 gets its params)
 //   a domain Rejection the use case did not translate      1002   200   <rule>: …
 //   any other 4xx fastify raises for the request           1002   200   request: <fastify's message>
+//   event or read store unreachable (EventStoreUnavailable, 9999   503   request_id: <Request-Id>
+//     ReadStoreUnavailable): nothing was written, retry later
 //   anything else (a fault of ours)                        9999   500   request_id: <Request-Id>
 //
-// HTTP status is the catalogue's (errors.ts): 200 for every coded outcome, 500 for 9999 only. Bad input is
-// refused before any use case runs, so it never appends to the log; 9999 is logged at error level with the
-// request id, refusals at info level.
+// HTTP status is the catalogue's (errors.ts): 200 for every coded outcome, 500 for 9999, except that a
+// store that cannot be reached answers the seed's 9999 ("try again in a few minutes") with 503, so a client
+// or a load balancer sees a temporary condition rather than a crash. Bad input is refused before any use
+// case runs, so it never appends to the log; 9999 is logged at error level with the request id, refusals
+// at info level.
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -54,7 +60,11 @@ export function checkoutReplyFor(error: unknown, requestId: string): CheckoutErr
   }
   const clientError = fastifyClientError(error);
   if (clientError !== undefined) return refused(checkoutError(1002, clientError));
-  return { ...checkoutError(9999, `request_id: ${requestId}`), fault: true };
+  const fault = checkoutError(9999, `request_id: ${requestId}`);
+  if (error instanceof EventStoreUnavailable || error instanceof ReadStoreUnavailable) {
+    return { ...fault, httpStatus: 503, fault: true };
+  }
+  return { ...fault, fault: true };
 }
 
 /** fastify's own refusals of a request (content type, size, framing) as a `field: reason` detail. */

@@ -62,3 +62,12 @@ export interface ReadStore {
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   close(): Promise<void>;
 }
+
+/**
+ * The read store's database could not be reached or dropped the connection mid-operation. Nothing of the
+ * operation was committed (a transaction that lost its connection is rolled back by the server); it may be
+ * retried once the database answers. Errors of the SQL itself are not this.
+ */
+export class ReadStoreUnavailable extends Error {
+  override name = "ReadStoreUnavailable";
+}

@@ -1,12 +1,13 @@
 import pg from "pg";
-import type {
-  ProjectionState,
-  ProjectionStatus,
-  ReadStore,
-  Row,
-  SqlValue,
-  Statement,
-  TableSpec,
+import {
+  type ProjectionState,
+  type ProjectionStatus,
+  type ReadStore,
+  ReadStoreUnavailable,
+  type Row,
+  type SqlValue,
+  type Statement,
+  type TableSpec,
 } from "./port.ts";
 import { assertIdentifier, createTableSql, META_SQL, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
 import { toState } from "./sqlite-read-store.ts";
@@ -42,6 +43,7 @@ export class PostgresReadStore implements ReadStore {
   readonly dialect = "postgres";
   readonly #pool: pg.Pool;
   readonly #schema: string;
+  readonly #target: string;
   #ready: Promise<void> | undefined;
 
   constructor(options: PostgresReadStoreOptions) {
@@ -50,33 +52,60 @@ export class PostgresReadStore implements ReadStore {
     this.#pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 4,
+      // A database that does not answer fails a request after this instead of hanging it.
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
       types,
       options: `-c search_path=${options.schema}`,
     });
+    // A pooled connection that dies while idle (database restart, network cut) emits 'error' on the pool,
+    // and a checked-out one on itself; the pool discards it and the query in flight rejects on its own, but
+    // an unhandled 'error' event would crash the process.
+    this.#pool.on("error", () => {});
+    this.#pool.on("connect", (client) => client.on("error", () => {}));
+    // Never includes the password: the message ends up in logs and replies' causes.
+    const probe = new pg.Client({ connectionString: options.connectionString });
+    this.#target = `PostgreSQL read store at ${probe.host}:${probe.port} (schema ${this.#schema})`;
   }
 
   #migrate(): Promise<void> {
     this.#ready ??= (async () => {
       await this.#pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`);
       for (const ddl of META_TABLES) await this.#pool.query(ddl);
-    })();
+    })().catch((error: unknown) => {
+      // Not reached yet: try again on the next call rather than failing forever.
+      this.#ready = undefined;
+      throw error;
+    });
     return this.#ready;
   }
 
   async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    await this.#migrate();
-    const client = await this.#pool.connect();
     try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
+      await this.#migrate();
+      const client = await this.#pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        broken = isConnectionError(error);
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
+      throw this.#unavailable(error);
     }
+  }
+
+  #unavailable(error: unknown): unknown {
+    if (!isConnectionError(error)) return error;
+    const why = error instanceof Error ? error.message : String(error);
+    return new ReadStoreUnavailable(`${this.#target} is unavailable: ${why}`, { cause: error });
   }
 
   async projectionState(name: string): Promise<ProjectionState | undefined> {
@@ -143,8 +172,12 @@ export class PostgresReadStore implements ReadStore {
   }
 
   async query(sql: string, values: readonly SqlValue[] = []): Promise<Row[]> {
-    await this.#migrate();
-    return (await this.#pool.query(numbered(sql), params(values))).rows;
+    try {
+      await this.#migrate();
+      return (await this.#pool.query(numbered(sql), params(values))).rows;
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
   }
 
   async close(): Promise<void> {
@@ -155,6 +188,24 @@ export class PostgresReadStore implements ReadStore {
   async dropSchema(): Promise<void> {
     await this.#pool.query(`DROP SCHEMA IF EXISTS ${this.#schema} CASCADE`);
   }
+}
+
+/**
+ * The database is not there, not taking connections, or dropped this one: node's socket errors, pg's own
+ * "Connection terminated…" / connect timeout, and SQLSTATE classes 08 (connection exception), 57P01–57P03
+ * (shutdown, cannot connect now) and 53300 (too many connections). An error of the SQL itself has a
+ * SQLSTATE of another class and is not one.
+ */
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE, EHOSTUNREACH…
+    return code.startsWith("08") || ["57P01", "57P02", "57P03", "53300"].includes(code);
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    error.message,
+  );
 }
 
 /** pg sends bigint as text, which PostgreSQL casts exactly; numbers and strings pass through. */

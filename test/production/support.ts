@@ -1,0 +1,520 @@
+// The production shape as separate processes: each role is `services/main.ts --role <role>` on its own
+// port, all on one PostgreSQL schema (event store and read models) and one Kafka topic prefix. Plus what a
+// test needs around them: a TCP proxy in front of PostgreSQL (to cut and restore the database under a
+// running role), a browser over real HTTP for the hosted page, the merchant's side of the Checkout API,
+// and clean-up of the schema and the topics.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { initExample } from "../../contracts/checkout/init.ts";
+import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { KNOWN_KINDS, topicFor } from "../../services/publisher/topics.ts";
+import { DATABASE_URL } from "../support/postgres.ts";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
+/** The seed's sample order (contracts/checkout/init.ts initExample): 6,505,000 VND. */
+export const SEED_AMOUNT_MINOR = 6_505_000n;
+
+export type Role = "gateway" | "projector" | "publisher" | "notifier";
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns something other than undefined. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+  everyMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ role processes
+
+export interface RoleProcess {
+  readonly role: Role;
+  readonly child: ChildProcess;
+  /** Parsed JSON log lines (stdout), `{ stderr }` chunks, `{ raw }` for anything else. */
+  readonly logs: Record<string, unknown>[];
+  /** Resolves with the exit code (null after a signal). */
+  readonly exited: Promise<number | null>;
+  /** Resolves with the listening URL once the role logs "listening". */
+  readonly listening: Promise<string>;
+  /** The listening URL; throws before the role listens. */
+  readonly url: string;
+  readonly alive: boolean;
+}
+
+/**
+ * Spawns one role as its own process (Node 24 from process.execPath, as `npm start` runs it). Does not wait
+ * for it to listen: `await role.listening` does.
+ */
+export function spawnRole(role: Role, env: Record<string, string>): RoleProcess {
+  const child = spawn(process.execPath, ["services/main.ts", "--role", role], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  let url: string | undefined;
+  const listening = new Promise<string>((done, fail) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        entry = { raw: line };
+      }
+      logs.push(entry);
+      if (entry.msg === "listening") {
+        url = String(entry.url);
+        done(url);
+      }
+    });
+    child.stderr!.on("data", (chunk) => logs.push({ stderr: String(chunk) }));
+    void exited.then((code) =>
+      fail(new Error(`${role} exited with ${code} before listening: ${JSON.stringify(logs).slice(0, 4000)}`)),
+    );
+  });
+  listening.catch(() => {}); // observed by whoever awaits it
+  return {
+    role,
+    child,
+    logs,
+    exited,
+    listening,
+    get url() {
+      if (url === undefined) throw new Error(`${role} is not listening`);
+      return url;
+    },
+    get alive() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+  };
+}
+
+/** Spawns a role and waits (bounded) until it listens. */
+export async function startRole(
+  role: Role,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<RoleProcess> {
+  const proc = spawnRole(role, env);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      proc.listening,
+      new Promise((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`${role} did not listen within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    await killHard(proc);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return proc;
+}
+
+/** kill -9: no shutdown hook, no flush, no drain. */
+export async function killHard(proc: RoleProcess): Promise<void> {
+  if (proc.alive) proc.child.kill("SIGKILL");
+  await proc.exited;
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`. Resolves with the exit code. */
+export async function stopRole(proc: RoleProcess, timeoutMs = 15_000): Promise<number | null> {
+  if (!proc.alive) return proc.exited;
+  proc.child.kill("SIGTERM");
+  const timer = setTimeout(() => proc.child.kill("SIGKILL"), timeoutMs);
+  try {
+    return await proc.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The environment every role of one deployment shares: PostgreSQL for both stores, one schema, Kafka. */
+export function productionEnv(options: {
+  schema: string;
+  brokers: readonly string[];
+  topicPrefix: string;
+  databaseUrl?: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    EVENT_STORE: "postgres",
+    READ_STORE: "postgres",
+    DATABASE_URL: options.databaseUrl ?? DATABASE_URL,
+    DATABASE_SCHEMA: options.schema,
+    KAFKA_BROKERS: options.brokers.join(","),
+    KAFKA_TOPIC_PREFIX: options.topicPrefix,
+    KAFKA_TOPIC_PARTITIONS: "3",
+    TIMER_SWEEP_MS: "100",
+    NOTIFY_FIRST_RETRY_MS: "100",
+    NOTIFY_MAX_RETRY_MS: "500",
+    NOTIFY_TIMEOUT_MS: "2000",
+    ...options.extra,
+  };
+}
+
+export interface Readyz {
+  readonly status: number;
+  readonly body: {
+    ready: boolean;
+    store: { open: boolean; head: string | null; error?: string };
+    projections: { name: string; status: string; position: string; lag: string }[];
+  };
+}
+
+export async function readyz(url: string, timeoutMs = 5_000): Promise<Readyz> {
+  const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, body: (await res.json()) as Readyz["body"] };
+}
+
+/**
+ * Resolves with the log head once /readyz answers 200 with every follower of the log it lists (projections,
+ * reactors, the notifier's outbox, the publisher) at that head.
+ */
+export function caughtUp(url: string, timeoutMs = 20_000): Promise<string> {
+  return eventually(
+    "every follower of the log at its head",
+    async () => {
+      const { status, body } = await readyz(url).catch(() => ({ status: 0, body: undefined }));
+      if (status !== 200 || !body) return undefined;
+      const head = body.store.head ?? "0";
+      return body.projections.every((p) => p.status === "running" && p.position === head) ? head : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+/** caughtUp at a head that stays put across two looks 300 ms apart (reactors append on their own). */
+export async function quiet(url: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let head = await caughtUp(url, timeoutMs);
+  for (;;) {
+    await sleep(300);
+    const again = await caughtUp(url, Math.max(1, deadline - Date.now()));
+    if (again === head) return head;
+    head = again;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ TCP proxy
+
+/**
+ * A TCP proxy in front of PostgreSQL, on a fixed port once chosen: `open()` starts accepting (and
+ * forwarding), `cut()` stops accepting and drops every connection at once, as a network partition or a
+ * database restart would; `open()` again restores it on the same port.
+ */
+export class TcpProxy {
+  readonly #target: { host: string; port: number };
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  #port = 0;
+  #blackhole = false;
+
+  constructor(targetUrl: string) {
+    const url = new URL(targetUrl);
+    this.#target = { host: url.hostname, port: Number(url.port || 5432) };
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** The database URL through this proxy. */
+  url(databaseUrl: string): string {
+    const url = new URL(databaseUrl);
+    url.hostname = "127.0.0.1";
+    url.port = String(this.#port);
+    return url.toString();
+  }
+
+  /** Picks a free port and leaves it closed: a database that is not there (yet). */
+  async reserve(): Promise<this> {
+    await this.open();
+    await this.cut();
+    return this;
+  }
+
+  async open(): Promise<this> {
+    this.#blackhole = false;
+    if (this.#server) return this;
+    const server = createServer((client) => {
+      if (this.#blackhole) {
+        // Accepted, never answered: a database behind a dead route or a hung host.
+        this.#sockets.add(client);
+        client.on("close", () => this.#sockets.delete(client));
+        client.on("error", () => {});
+        return;
+      }
+      const upstream = tcpConnect(this.#target);
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on("close", () => this.#sockets.delete(s));
+        s.on("error", () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((done, fail) => {
+      server.once("error", fail);
+      server.listen(this.#port, "127.0.0.1", () => done());
+    });
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("proxy has no TCP address");
+    this.#port = address.port;
+    this.#server = server;
+    return this;
+  }
+
+  /** Connections in flight are reset; new ones are accepted and then never answered, until open(). */
+  async blackhole(): Promise<void> {
+    await this.open();
+    this.#blackhole = true;
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+  }
+
+  /** Connections in flight are reset; new ones are refused until open(). */
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+    if (server) await new Promise<void>((done) => server.close(() => done()));
+  }
+}
+
+// ------------------------------------------------------------------------------------------- PostgreSQL
+
+/** One query on the test database (a short-lived client), outside every role. */
+export async function sql<Row extends pg.QueryResultRow = pg.QueryResultRow>(
+  text: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<Row>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+/** The events of one stream as PostgreSQL holds them, in revision order. */
+export async function storedStream(
+  schema: string,
+  streamId: string,
+): Promise<{ eventId: string; type: string; revision: number; position: string }[]> {
+  const rows = await sql<{ event_id: string; type: string; revision: string; position: string }>(
+    `SELECT event_id::text, type, revision::text, position::text FROM "${schema}".events
+      WHERE stream_id = $1 ORDER BY revision`,
+    [streamId],
+  );
+  return rows.map((r) => ({
+    eventId: r.event_id,
+    type: r.type,
+    revision: Number(r.revision),
+    position: r.position,
+  }));
+}
+
+export async function storedHead(schema: string): Promise<string> {
+  const [row] = await sql<{ head: string }>(
+    `SELECT COALESCE(MAX(position), 0)::text AS head FROM "${schema}".events`,
+  );
+  return row?.head ?? "0";
+}
+
+// ------------------------------------------------------------------------------------------------- Kafka
+
+/** Every topic a publisher with this prefix creates, and the consumer groups' offsets go with the topics. */
+export async function deleteTopics(brokers: readonly string[], prefix: string): Promise<void> {
+  const kafka = new Kafka({
+    clientId: "production-test-cleanup",
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const ours = KNOWN_KINDS.map((k) => topicFor(k, prefix)).filter((t) => existing.has(t));
+    if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 10_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// ------------------------------------------------------------------------------------ the merchant's side
+
+export interface KredivoReply {
+  readonly httpStatus: number;
+  readonly json: Record<string, unknown>;
+  readonly ms: number;
+}
+
+/** POST /kredivo<path> as a merchant's server does; never throws on a status, bounded in time. */
+export async function kredivo(
+  url: string,
+  path: string,
+  body: unknown,
+  timeoutMs = 15_000,
+): Promise<KredivoReply> {
+  const began = Date.now();
+  const res = await fetch(`${url}/kredivo${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  return { httpStatus: res.status, json, ms: Date.now() - began };
+}
+
+/** The seed's 2-click request for the sandbox merchant with a fresh order_id, pushing to `pushUrl`. */
+export function initRequest(orderId: string, pushUrl: string): Record<string, unknown> {
+  return {
+    ...structuredClone(initExample as Record<string, unknown>),
+    server_key: SANDBOX_SERVER_KEY,
+    order_id: orderId,
+    push_url: pushUrl,
+    back_to_store_url: "http://127.0.0.1:9/back-to-store",
+    cancel_url: "http://127.0.0.1:9/cancelled",
+  };
+}
+
+export async function initCheckout(
+  url: string,
+  orderId: string,
+  pushUrl: string,
+): Promise<{ transactionId: string; checkoutUrl: string }> {
+  const { httpStatus, json } = await kredivo(url, "/checkout/init", initRequest(orderId, pushUrl));
+  if (httpStatus !== 200 || json.status !== 1)
+    throw new Error(`checkout/init: ${httpStatus} ${JSON.stringify(json)}`);
+  return { transactionId: String(json.transaction_id), checkoutUrl: String(json.checkout_url) };
+}
+
+/** The signature_key of the seed's sample order (tenure 1), as the push carries it. */
+export function sampleSignature(transactionId: string, orderId: string): string {
+  return signatureKey(sha256Hex(SANDBOX_SERVER_KEY), {
+    transactionId,
+    orderId,
+    amountMinor: SEED_AMOUNT_MINOR,
+    tenure: 1,
+  });
+}
+
+// ------------------------------------------------------------------------------------- the buyer's side
+
+/**
+ * A browser over real HTTP: keeps the cookies the hosted page sets (Max-Age=0 deletes), sends them back,
+ * fills a form from the last page's hidden fields, and does not follow redirects.
+ */
+export class HttpBrowser {
+  readonly #jar = new Map<string, string>();
+  #last = "";
+  #lastUrl = "";
+
+  async get(url: string): Promise<{ status: number; body: string; location: string | null }> {
+    return this.#request("GET", url);
+  }
+
+  /** Posts the form `formId` of the last page with its hidden fields plus `fields`. */
+  async submit(formId: string, fields: Record<string, string> = {}) {
+    const form = new RegExp(`<form method="post" action="([^"]+)"[^>]*id="${formId}"[^>]*>`).exec(this.#last);
+    if (!form?.[1]) throw new Error(`no form ${formId} on the last page:\n${this.#last.slice(0, 2000)}`);
+    const hidden: Record<string, string> = {};
+    for (const m of this.#last.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+      hidden[m[1]!] = decodeEntities(m[2]!);
+    }
+    return this.#request("POST", new URL(decodeEntities(form[1]), this.#lastUrl).toString(), {
+      ...hidden,
+      ...fields,
+    });
+  }
+
+  async #request(method: "GET" | "POST", url: string, form?: Record<string, string>) {
+    const headers: Record<string, string> = { "accept-language": "en" };
+    if (this.#jar.size > 0) headers.cookie = [...this.#jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    const res = await fetch(url, {
+      method,
+      redirect: "manual",
+      headers,
+      signal: AbortSignal.timeout(15_000),
+      ...(form ? { body: new URLSearchParams(form) } : {}),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      if (/;\s*Max-Age=0(;|$)/i.test(line)) this.#jar.delete(pair.slice(0, eq));
+      else this.#jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    const body = await res.text();
+    if (res.headers.get("content-type")?.startsWith("text/html")) {
+      this.#last = body;
+      this.#lastUrl = url;
+    }
+    return { status: res.status, body, location: res.headers.get("location") };
+  }
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&#96;", "`")
+    .replaceAll("&amp;", "&");
+}
+
+/**
+ * The sandbox buyer on the hosted page at `checkoutUrl`, as a browser: GET the sign-in page, post phone and
+ * PIN, post the OTP, approve tenure 1. Resolves with the approve post's answer (a 303 back to the store).
+ */
+export async function approveInBrowser(
+  checkoutUrl: string,
+): Promise<{ status: number; location: string | null }> {
+  const browser = new HttpBrowser();
+  const redirected = (step: string, res: { status: number; body: string }) => {
+    if (res.status !== 303) throw new Error(`${step}: HTTP ${res.status}\n${res.body.slice(0, 1500)}`);
+  };
+  await browser.get(checkoutUrl);
+  redirected(
+    "sign in",
+    await browser.submit("sign-in", { phone: SANDBOX_BUYER.phone, pin: SANDBOX_BUYER.pin }),
+  );
+  await browser.get(checkoutUrl);
+  redirected("otp", await browser.submit("otp", { otp: SANDBOX_BUYER.otp }));
+  const summary = await browser.get(checkoutUrl);
+  if (!summary.body.includes('id="approve"'))
+    throw new Error(`no order summary page:\n${summary.body.slice(0, 1500)}`);
+  const approved = await browser.submit("approve", { tenure: "1" });
+  return { status: approved.status, location: approved.location };
+}
