@@ -7,6 +7,8 @@ import { join } from "node:path";
 import pg from "pg";
 import { checkoutInitSection } from "./checkout-init.bench.ts";
 import { sqliteAppendSection, sqliteCeilingSection, sqliteReadAllSection } from "./eventstore.bench.ts";
+import { journalSection } from "./journal.bench.ts";
+import { kafkaSection, readStoreSection } from "./production.bench.ts";
 import {
   type BenchContext,
   fmtNum,
@@ -14,6 +16,7 @@ import {
   passFail,
   printHeading,
   printTable,
+  printTarget,
   type Section,
   type Target,
 } from "./report.ts";
@@ -67,6 +70,14 @@ async function postgresAppendSection(ctx: BenchContext): Promise<void> {
       ],
     ],
   });
+  const target: Target = {
+    name: `PostgreSQL appends at ${POSTGRES_CONCURRENCY} concurrent appenders`,
+    wanted: "≥ 5,000 events/s",
+    measured: `${fmtNum(postgres.appendsPerSecond)} events/s (${postgres.failed} failed)`,
+    ok: postgres.appendsPerSecond >= 5_000 && postgres.failed === 0,
+  };
+  printTarget(target);
+  ctx.targets.push(target);
 }
 
 /** Why PostgreSQL cannot be used, or undefined when it answers `SELECT 1`. */
@@ -100,7 +111,10 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "sqlite ceiling", run: sqliteCeilingSection },
   { name: "sqlite read-all", run: sqliteReadAllSection },
   { name: "postgres appends", run: postgresAppendSection },
+  { name: "read stores", run: readStoreSection },
+  { name: "kafka", run: kafkaSection },
   { name: "checkout init over HTTP", run: checkoutInitSection },
+  { name: "journal", run: journalSection },
 ];
 
 /** The machine may be shared: the load average says how much of it this run had. */
