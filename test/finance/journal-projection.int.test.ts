@@ -26,7 +26,10 @@ import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 
 const silent = { info: () => {}, error: () => {} };
 let at = Date.parse("2026-11-01T00:00:00.000Z");
-const tick = () => new Date((at += 60_000)).toISOString();
+const tick = () => {
+  at += 60_000;
+  return new Date(at).toISOString();
+};
 
 function encoded<E extends { type: string }>(codec: EventCodec<E>, event: E): EventToAppend {
   return {
