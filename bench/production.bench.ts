@@ -32,7 +32,7 @@ const LAG_P99_TARGET_MS = 100;
  * if this run started it). Skipped, with the reason, when none can be had.
  */
 export async function kafkaSection(ctx: BenchContext): Promise<void> {
-  printHeading("Kafka: publish throughput and end-to-end lag");
+  printHeading("5. Kafka: publish throughput and end-to-end lag");
   let kafka: KafkaBrokers;
   try {
     kafka = await kafkaBrokers();
@@ -96,7 +96,7 @@ const BATCH = 100;
  * (a live projection at a trickle) and 100 per transaction (catching up), SQLite next to PostgreSQL.
  */
 export async function readStoreSection(ctx: BenchContext): Promise<void> {
-  printHeading("Read stores: apply() transactions, SQLite and PostgreSQL");
+  printHeading("4b. Read stores: apply() transactions, SQLite and PostgreSQL");
   const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
   const rows: (string | number)[][] = [];
   const sqlite = new SqliteReadStore({ path: join(ctx.dir, "read-store-bench.db") });
