@@ -13,7 +13,6 @@ import pg from "pg";
 import { initExample } from "../../contracts/checkout/init.ts";
 import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
 import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
-import { KNOWN_KINDS, topicFor } from "../../services/publisher/topics.ts";
 import { DATABASE_URL } from "../support/postgres.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -353,7 +352,10 @@ export async function storedHead(schema: string): Promise<string> {
 
 // ------------------------------------------------------------------------------------------------- Kafka
 
-/** Every topic a publisher with this prefix creates, and the consumer groups' offsets go with the topics. */
+/**
+ * Every topic of this prefix: those the publisher creates at start and those it creates on first sight of a
+ * stream kind (e.g. `buyer`). Consumer groups' offsets go with the topics.
+ */
 export async function deleteTopics(brokers: readonly string[], prefix: string): Promise<void> {
   const kafka = new Kafka({
     clientId: "production-test-cleanup",
@@ -363,8 +365,7 @@ export async function deleteTopics(brokers: readonly string[], prefix: string): 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const ours = KNOWN_KINDS.map((k) => topicFor(k, prefix)).filter((t) => existing.has(t));
+    const ours = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
     if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 10_000 });
   } finally {
     await admin.disconnect();
