@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { PUSH_TRX_STATUSES } from "../../contracts/checkout/push.ts";
 import { type ApiKey, apiKeys } from "../gateway/plugins/api-keys.ts";
-import { problemSchema, sendProblem } from "../gateway/plugins/problem-details.ts";
+import { problemSchema, sendProblem, useProblemErrors } from "../gateway/plugins/problem-details.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import type { Notifier } from "./index.ts";
 import {
@@ -58,23 +58,7 @@ const authProblems = { 401: problemSchema, 403: problemSchema } as const;
  */
 export async function notifierRoutes(app: FastifyInstance, options: NotifierRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const [issue] = error.validation;
-      const param = issue?.instancePath.replace(/^\//, "").replaceAll("/", ".") || undefined;
-      return sendProblem(request, reply, 400, {
-        code: "invalid_parameter",
-        detail: `${param ?? "request"}: ${issue?.message ?? "invalid"}`,
-        ...(param === undefined ? {} : { param }),
-      });
-    }
-    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, "notifier route failed");
-    return sendProblem(request, reply, status, {
-      code: status === 500 ? "internal_error" : (error.code ?? "bad_request").toLowerCase(),
-      detail: status === 500 ? "the request could not be completed" : error.message,
-    });
-  });
+  useProblemErrors(app, "notifier");
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const operator = app.requireRole("operator");

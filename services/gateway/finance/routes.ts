@@ -5,9 +5,9 @@ import { positionSchema } from "../../../contracts/envelope.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { type ApiKey, apiKeys } from "../plugins/api-keys.ts";
-import { problemSchema, sendProblem } from "../plugins/problem-details.ts";
+import { problemSchema, sendProblem, useProblemErrors } from "../plugins/problem-details.ts";
+import { decimal } from "./decimal.ts";
 import { buyerLoans, type Components } from "./loans.ts";
-import { decimal, problemErrors } from "./problems.ts";
 import {
   type AccountTotals,
   type AsOf,
@@ -198,7 +198,7 @@ function accountLines(accounts: readonly AccountTotals[]) {
  */
 export async function financeRoutes(app: FastifyInstance, options: FinanceRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
-  problemErrors(app, "finance");
+  useProblemErrors(app, "finance");
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const finance = app.requireRole("finance");
   const { readStore, store } = options;

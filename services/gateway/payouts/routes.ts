@@ -2,10 +2,10 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ReadStore } from "../../platform/readstore/port.ts";
-import { decimal, problemErrors } from "../finance/problems.ts";
+import { decimal } from "../finance/decimal.ts";
 import { type ApiKey, apiKeys } from "../plugins/api-keys.ts";
 import { idempotencyKeys } from "../plugins/idempotency.ts";
-import { problemSchema, sendProblem } from "../plugins/problem-details.ts";
+import { problemSchema, sendProblem, useProblemErrors } from "../plugins/problem-details.ts";
 import { JournalBehind, PayoutConflict, type PayoutMade, type PayoutService } from "./payout-run.ts";
 
 export interface PayoutRoutesOptions {
@@ -84,7 +84,7 @@ function toApi(p: PayoutMade): z.output<typeof payoutSchema> {
 export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
   await app.register(idempotencyKeys, { readStore: options.readStore });
-  problemErrors(app, "payout");
+  useProblemErrors(app, "payout");
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.post(

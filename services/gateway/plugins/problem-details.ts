@@ -1,5 +1,8 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { EventStoreUnavailable } from "../../platform/eventstore/port.ts";
+import { ReadStoreUnavailable } from "../../platform/readstore/port.ts";
 
 // `/v1` errors are RFC 9457 problem details (DESIGN.md "HTTP"), extended with the machine-readable `code`,
 // the offending `param` (when one input is to blame) and the `requestId` a caller quotes to support.
@@ -23,6 +26,7 @@ const TITLES: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
+  503: "Service Unavailable",
   422: "Unprocessable Content",
   500: "Internal Server Error",
 };
@@ -54,4 +58,36 @@ export function sendProblem(
     .code(status)
     .type(PROBLEM_CONTENT_TYPE)
     .send(problem(request, status, fields));
+}
+
+/**
+ * The error handler of every `/v1` plugin: a request that fails its schema is a 400 problem naming the
+ * parameter; an unreachable store is a 503 the caller may retry; anything else unexpected is a 500 problem,
+ * logged with the request id.
+ */
+export function useProblemErrors(app: FastifyInstance, what: string): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const [issue] = error.validation;
+      const param = issue?.instancePath.replace(/^\//, "").replaceAll("/", ".") || undefined;
+      return sendProblem(request, reply, 400, {
+        code: "invalid_parameter",
+        detail: `${param ?? "request"}: ${issue?.message ?? "invalid"}`,
+        ...(param === undefined ? {} : { param }),
+      });
+    }
+    if (error instanceof EventStoreUnavailable || error instanceof ReadStoreUnavailable) {
+      request.log.warn({ err: error }, `${what}: store unavailable`);
+      return sendProblem(request, reply, 503, {
+        code: "store_unavailable",
+        detail: "the ledger's store cannot be reached right now; nothing was changed, retry in a moment",
+      });
+    }
+    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, `${what} route failed`);
+    return sendProblem(request, reply, status, {
+      code: status === 500 ? "internal_error" : (error.code ?? "bad_request").toLowerCase(),
+      detail: status === 500 ? "the request could not be completed" : error.message,
+    });
+  });
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
-import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { v5 as uuidv5, v7 as uuidv7 } from "uuid";
 import { z } from "zod";
 import { money, renderDecimal } from "../../../contracts/money.ts";
@@ -13,7 +13,13 @@ import { Rejection } from "../../ledger/decider.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { type ApiKey, apiKeys } from "../plugins/api-keys.ts";
 import { idempotencyKeys } from "../plugins/idempotency.ts";
-import { PROBLEM_CONTENT_TYPE, problem, problemSchema, sendProblem } from "../plugins/problem-details.ts";
+import {
+  PROBLEM_CONTENT_TYPE,
+  problem,
+  problemSchema,
+  sendProblem,
+  useProblemErrors,
+} from "../plugins/problem-details.ts";
 import { type RepaymentApplied, type RepaymentService, UnknownCreditLine } from "./repayment-service.ts";
 
 export interface RepaymentRoutesOptions {
@@ -65,23 +71,7 @@ function callerOf(request: FastifyRequest) {
 export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
   await app.register(idempotencyKeys, { readStore: options.readStore });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const [issue] = error.validation;
-      const param = issue?.instancePath.replace(/^\//, "").replaceAll("/", ".") || undefined;
-      return sendProblem(request, reply, 400, {
-        code: "invalid_parameter",
-        detail: `${param ?? "body"}: ${issue?.message ?? "invalid"}`,
-        ...(param === undefined ? {} : { param }),
-      });
-    }
-    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, "repayment failed");
-    return sendProblem(request, reply, status, {
-      code: status === 500 ? "internal_error" : (error.code ?? "bad_request").toLowerCase(),
-      detail: status === 500 ? "the request could not be completed" : error.message,
-    });
-  });
+  useProblemErrors(app, "repayment");
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const { repayments } = options;
