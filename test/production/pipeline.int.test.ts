@@ -125,7 +125,7 @@ describe("production shape: PostgreSQL + Kafka, one process per role", () => {
 
     // 2. The buyer, in a browser: sign-in page, phone + PIN, OTP, order summary, approve → back to the store.
     const approvedAt = Date.now();
-    expect(await approveInBrowser(checkoutUrl)).toEqual({
+    expect(await approveInBrowser(checkoutUrl)).toMatchObject({
       status: 303,
       location: "http://127.0.0.1:9/back-to-store",
     });
