@@ -12,7 +12,6 @@ import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { initExample } from "../../contracts/checkout/init.ts";
 import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
 import { DATABASE_URL } from "../support/postgres.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
