@@ -6,7 +6,10 @@ import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import { v7 as uuidv7 } from "uuid";
 import { type ExpectedRevision, WrongExpectedRevision } from "../services/platform/eventstore/port.ts";
-import { SqliteEventStore } from "../services/platform/eventstore/sqlite-event-store.ts";
+import {
+  SQLITE_EVENTS_SCHEMA,
+  SqliteEventStore,
+} from "../services/platform/eventstore/sqlite-event-store.ts";
 import { testEvent } from "../test/support/events.ts";
 import {
   type BenchContext,
@@ -138,25 +141,8 @@ export async function benchStoreAppends(path: string, options: AppendRunOptions)
   };
 }
 
-// The store's table, copied so that the ceiling inserts the same row shape into the same indexes.
-const RAW_SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
-    position INTEGER PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE,
-    stream_id TEXT NOT NULL,
-    revision INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    occurred_at TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    correlation_id TEXT NOT NULL,
-    causation_id TEXT NOT NULL,
-    tenant_id TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    data TEXT NOT NULL,
-    UNIQUE (stream_id, revision)
-  ) STRICT;
-`;
+// The store's own table, so that the ceiling inserts the same row shape into the same indexes.
+const RAW_SCHEMA = SQLITE_EVENTS_SCHEMA;
 
 export interface RawRun {
   readonly rowsPerCommit: number;

@@ -58,7 +58,8 @@ type EventRow = [
   data: string,
 ];
 
-const SCHEMA = `
+/** The log's one table (exported so the benchmark's raw ceiling writes the very same rows and indexes). */
+export const SQLITE_EVENTS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
     position INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL UNIQUE,
@@ -119,7 +120,7 @@ export class SqliteEventStore implements EventStore {
     if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
     this.#db = new DatabaseSync(options.path);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
-    this.#db.exec(SCHEMA);
+    this.#db.exec(SQLITE_EVENTS_SCHEMA);
     this.#now = options.now ?? (() => new Date());
     this.#maxBatch = options.maxBatch ?? 1000;
     this.#sql = {
