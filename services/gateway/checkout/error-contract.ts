@@ -8,8 +8,7 @@ import {
 } from "../../../contracts/checkout/errors.ts";
 import { parseJsonPreservingNumbers } from "../../../contracts/money.ts";
 import { Rejection } from "../../ledger/decider.ts";
-import { EventStoreUnavailable } from "../../platform/eventstore/port.ts";
-import { ReadStoreUnavailable } from "../../platform/readstore/port.ts";
+import { isTransient } from "../../platform/transient.ts";
 import { CheckoutFailure } from "./checkout-failure.ts";
 
 // The Checkout API's error contract (seed 001 "API Error Code"), for every route of the context it is
@@ -25,8 +24,8 @@ import { CheckoutFailure } from "./checkout-failure.ts";
 //                                                                      a template such as 2013 gets its params)
 //   a domain Rejection the use case did not translate      1002   200   <rule>: …
 //   any other 4xx fastify raises for the request           1002   200   request: <fastify's message>
-//   event or read store unreachable (EventStoreUnavailable, 9999   503   request_id: <Request-Id>
-//     ReadStoreUnavailable): nothing was written, retry later
+//   a transient failure (store unreachable, or     9999   503   request_id: <Request-Id>
+//     a contended stream's retries exhausted): nothing was written, retry later
 //   anything else (a fault of ours)                        9999   500   request_id: <Request-Id>
 //
 // HTTP status is the catalogue's (errors.ts): 200 for every coded outcome, 500 for 9999, except that a
@@ -61,7 +60,7 @@ export function checkoutReplyFor(error: unknown, requestId: string): CheckoutErr
   const clientError = fastifyClientError(error);
   if (clientError !== undefined) return refused(checkoutError(1002, clientError));
   const fault = checkoutError(9999, `request_id: ${requestId}`);
-  if (error instanceof EventStoreUnavailable || error instanceof ReadStoreUnavailable) {
+  if (isTransient(error)) {
     return { ...fault, httpStatus: 503, fault: true };
   }
   return { ...fault, fault: true };

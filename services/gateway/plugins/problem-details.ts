@@ -1,8 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { EventStoreUnavailable } from "../../platform/eventstore/port.ts";
-import { ReadStoreUnavailable } from "../../platform/readstore/port.ts";
+import { isTransient } from "../../platform/transient.ts";
 
 // `/v1` errors are RFC 9457 problem details (DESIGN.md "HTTP"), extended with the machine-readable `code`,
 // the offending `param` (when one input is to blame) and the `requestId` a caller quotes to support.
@@ -76,11 +75,11 @@ export function useProblemErrors(app: FastifyInstance, what: string): void {
         ...(param === undefined ? {} : { param }),
       });
     }
-    if (error instanceof EventStoreUnavailable || error instanceof ReadStoreUnavailable) {
-      request.log.warn({ err: error }, `${what}: store unavailable`);
+    if (isTransient(error)) {
+      request.log.warn({ err: error }, `${what}: transient failure`);
       return sendProblem(request, reply, 503, {
-        code: "store_unavailable",
-        detail: "the ledger's store cannot be reached right now; nothing was changed, retry in a moment",
+        code: "temporarily_unavailable",
+        detail: "the ledger cannot complete this right now; nothing was changed, retry in a moment",
       });
     }
     const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
