@@ -84,8 +84,11 @@ describe("production shape: PostgreSQL + Kafka, one process per role", () => {
       expect(role(r).logs.find((l) => l.msg === "listening")).toMatchObject({ role: r });
       expect((await readyz(role(r).url)).status).toBe(200);
     }
-    // Only the publisher role talks to Kafka; the topics are this run's.
-    const created = role("publisher").logs.find((l) => l.msg === "kafka topics created");
+    // Only the publisher role talks to Kafka; the topics are this run's. The publisher connects after it
+    // listens (an unreachable broker must not keep a role from starting), so wait for its log line.
+    const created = await eventually("the publisher's topics", () =>
+      role("publisher").logs.find((l) => l.msg === "kafka topics created"),
+    );
     expect(created?.topics).toEqual(expect.arrayContaining([topicFor("checkout", PREFIX)]));
     for (const r of ["gateway", "projector", "notifier"] as const) {
       expect(role(r).logs.some((l) => l.msg === "kafka topics created")).toBe(false);

@@ -12,7 +12,10 @@ import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { initExample } from "../../contracts/checkout/init.ts";
 import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { eventually, sleep } from "../support/eventually.ts";
 import { DATABASE_URL } from "../support/postgres.ts";
+
+export { eventually, sleep };
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
@@ -20,24 +23,6 @@ export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 export const SEED_AMOUNT_MINOR = 6_505_000n;
 
 export type Role = "gateway" | "projector" | "publisher" | "notifier";
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns something other than undefined. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 // ------------------------------------------------------------------------------------------ role processes
 

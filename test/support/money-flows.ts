@@ -3,27 +3,13 @@ import { hashSecret, sha256Hex, signatureKey } from "../../services/gateway/chec
 import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
 import { type CheckoutHarness, SANDBOX_SERVER_KEY, sampleInit } from "../checkout/harness.ts";
+import { eventually, sleep } from "./eventually.ts";
+
+export { eventually, sleep };
 
 // Flows the money tests share, driven through the composed runtime: checkouts settled through HTTP
 // (init → hosted-page approval through the service → checkout/update), buyers and merchants registered as
 // events, and a business clock the tests move forward.
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns something other than undefined. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** The use cases' clock: the system clock moved by `offsetMs`, which a test sets and resets. */
 export class BusinessClock {
