@@ -4,12 +4,12 @@
 
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import pg from "pg";
 import type { ReadStore, Statement } from "../services/platform/readstore/port.ts";
 import { PostgresReadStore } from "../services/platform/readstore/postgres-read-store.ts";
 import { SqliteReadStore } from "../services/platform/readstore/sqlite-read-store.ts";
 import { type KafkaBrokers, kafkaBrokers } from "../test/support/kafka.ts";
 import { benchKafka } from "./kafka.bench.ts";
+import { postgresUnreachable } from "./postgres.ts";
 import {
   type BenchContext,
   fmtMs,
@@ -156,19 +156,4 @@ async function applyRun(store: ReadStore): Promise<[number, number]> {
   }
   const batched = APPLY_TRANSACTIONS / ((performance.now() - began) / 1000);
   return [Math.round(single), Math.round(batched)];
-}
-
-async function postgresUnreachable(databaseUrl: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 3000 });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return undefined;
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    return [e.code, e.message].filter(Boolean).join(": ") || String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
 }

@@ -4,10 +4,10 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { checkoutInitSection } from "./checkout-init.bench.ts";
 import { sqliteAppendSection, sqliteCeilingSection, sqliteReadAllSection } from "./eventstore.bench.ts";
 import { journalSection } from "./journal.bench.ts";
+import { postgresUnreachable } from "./postgres.ts";
 import { kafkaSection, readStoreSection } from "./production.bench.ts";
 import {
   type BenchContext,
@@ -78,22 +78,6 @@ async function postgresAppendSection(ctx: BenchContext): Promise<void> {
   };
   printTarget(target);
   ctx.targets.push(target);
-}
-
-/** Why PostgreSQL cannot be used, or undefined when it answers `SELECT 1`. */
-async function postgresUnreachable(databaseUrl: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 3000 });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return undefined;
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    return [e.code, e.message].filter(Boolean).join(": ") || String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 function redact(url: string): string {

@@ -102,14 +102,14 @@ export async function composeService(
   }
 
   let publicBaseUrl = config.PUBLIC_BASE_URL ?? "";
-  const readModels = { readStore, store, projections, timeoutMs: READ_YOUR_WRITES_MS };
+  const waitForProjections = runner
+    ? (position: string) => runner.waitFor(position, READ_YOUR_WRITES_MS)
+    : waitForReadModels({ readStore, store, projections, timeoutMs: READ_YOUR_WRITES_MS });
   const checkout = runs("gateway")
     ? checkoutService({
         store,
         readStore,
-        waitForProjections: runner
-          ? (position) => runner.waitFor(position, READ_YOUR_WRITES_MS)
-          : waitForReadModels(readModels),
+        waitForProjections,
         now,
         get publicBaseUrl() {
           return publicBaseUrl;
@@ -121,8 +121,7 @@ export async function composeService(
     : undefined;
   if (checkout) {
     const seeded = await seedSandbox(checkout, config.SANDBOX_SERVER_KEY);
-    if (seeded)
-      await (runner ? runner.waitFor(seeded, READ_YOUR_WRITES_MS) : waitForReadModels(readModels)(seeded));
+    if (seeded) await waitForProjections(seeded);
     const timers = startTimerSweep(checkout, config.TIMER_SWEEP_MS, logger);
     stops.push(() => timers.stop());
   }
