@@ -6,7 +6,7 @@
 import Fastify from "fastify";
 import pino from "pino";
 import { loadConfig } from "../services/platform/config.ts";
-import { startService } from "../services/runtime.ts";
+import { startService } from "../services/runtime/compose.ts";
 
 const [kind, dataDir] = process.argv.slice(2);
 

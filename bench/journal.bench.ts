@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { v7 as uuidv7 } from "uuid";
 import type { EventCodec } from "../contracts/event-codec.ts";
-import { trialBalance } from "../services/gateway/finance/queries.ts";
+import { trialBalance } from "../services/finance/queries.ts";
+import { journalProjection } from "../services/finance/read-models/journal.ts";
 import { type CheckoutEvent, checkoutCodec } from "../services/ledger/checkout/checkout.events.ts";
 import { type CreditLineEvent, creditLineCodec } from "../services/ledger/creditline/creditline.events.ts";
 import { applyBps, loanTerms } from "../services/ledger/loan/loan-terms.ts";
@@ -13,7 +14,6 @@ import type { EventToAppend } from "../services/platform/eventstore/port.ts";
 import { SqliteEventStore } from "../services/platform/eventstore/sqlite-event-store.ts";
 import { SqliteReadStore } from "../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../services/projector/projection-runner.ts";
-import { journalProjection } from "../services/projector/projections/journal.ts";
 import {
   type BenchContext,
   fmtMs,

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./platform/config.ts";
 import { createLogger } from "./platform/logger.ts";
-import { ROLES, type Role, startService } from "./runtime.ts";
+import { ROLES, type Role, startService } from "./runtime/compose.ts";
 
 // The listening process. Exit codes: 0 after a graceful shutdown, 1 on a fault, 2 on bad configuration.
 function fail(message: string): never {

@@ -3,7 +3,7 @@ import { transactionPushSchema } from "../../contracts/checkout/push.ts";
 import type { EventEnvelope } from "../../contracts/envelope.ts";
 import type { EventCodec } from "../../contracts/event-codec.ts";
 import { money, renderCheckoutAmount } from "../../contracts/money.ts";
-import { signatureKey } from "../gateway/checkout/credentials.ts";
+import { signatureKey } from "../checkout/credentials.ts";
 import { checkoutDecider } from "../ledger/checkout/checkout.decider.ts";
 import { type CheckoutEvent, checkoutCodec } from "../ledger/checkout/checkout.events.ts";
 import { fold } from "../ledger/decider.ts";

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { PUSH_TRX_STATUSES } from "../../contracts/checkout/push.ts";
-import { type ApiKey, apiKeys } from "../gateway/plugins/api-keys.ts";
-import { problemSchema, sendProblem, useProblemErrors } from "../gateway/plugins/problem-details.ts";
+import { type ApiKey, apiKeys } from "../http/api-keys.ts";
+import { problemSchema, sendProblem, useProblemErrors } from "../http/problem-details.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import type { Notifier } from "./index.ts";
 import {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PUSH_TRX_STATUSES } from "../../contracts/checkout/push.ts";
 import type { ReadStore, Statement } from "../platform/readstore/port.ts";
-import { sql } from "../projector/projection.ts";
+import { sql } from "../platform/readstore/projection.ts";
 import { ensureNotifierTables, GENERATION, NOTIFIER } from "./tables.ts";
 
 export const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;

@@ -1,7 +1,7 @@
 import type { EventEnvelope } from "../../contracts/envelope.ts";
 import type { EventStore, Subscription } from "../platform/eventstore/port.ts";
 import type { ProjectionState, ReadStore, Statement } from "../platform/readstore/port.ts";
-import type { Projection } from "./projection.ts";
+import type { Projection } from "../platform/readstore/projection.ts";
 
 export interface ProjectorLogger {
   info(object: object, message: string): void;

@@ -1,6 +1,6 @@
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
-import type { Projection } from "./projection.ts";
+import type { Projection } from "../platform/readstore/projection.ts";
 
 export interface WaitForReadModelsOptions {
   readonly readStore: ReadStore;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CANCEL_RULE_CODES } from "../../services/gateway/checkout/cancellation.ts";
-import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { CANCEL_RULE_CODES } from "../../services/checkout/cancellation.ts";
+import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import { Receiver } from "../notifier/harness.ts";
 import {
   approveAs,
@@ -14,7 +14,7 @@ import {
 } from "../support/money-flows.ts";
 import { type CheckoutHarness, SANDBOX_SERVER_KEY, startCheckoutHarness } from "./harness.ts";
 
-// POST /kredivo/transaction/cancel through HTTP on the composed runtime (services/runtime.ts). Checkouts are
+// POST /kredivo/transaction/cancel through HTTP on the composed runtime (services/runtime/compose.ts). Checkouts are
 // settled end to end (init and update over HTTP, the buyer's approval through the service); the business
 // clock is the use cases' clock, moved forward for the 20-day window. Every refusal is checked to append
 // nothing: the log head after the reply is the head of the quiet log before it.

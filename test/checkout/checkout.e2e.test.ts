@@ -9,9 +9,9 @@ import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { initExample, initSuccessResponseSchema } from "../../contracts/checkout/init.ts";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { loadConfig } from "../../services/platform/config.ts";
-import { type RunningService, startService } from "../../services/runtime.ts";
+import { type RunningService, startService } from "../../services/runtime/compose.ts";
 
 // The 2-click checkout end to end in a real browser: the merchant starts a checkout over HTTP, the buyer
 // signs in, enters the OTP, picks tenure 3 and approves in headless Chromium, and lands back at the store.

@@ -3,15 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { initExample } from "../../contracts/checkout/init.ts";
-import type { App } from "../../services/gateway/app.ts";
-import type { CheckoutService } from "../../services/gateway/checkout/checkout-service.ts";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import type { CheckoutService } from "../../services/checkout/checkout-service.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
+import type { App } from "../../services/http/app.ts";
 import { type Config, loadConfig } from "../../services/platform/config.ts";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
-import { composeService } from "../../services/runtime.ts";
+import { composeService } from "../../services/runtime/compose.ts";
 
-// The embedded runtime, composed by services/runtime.ts but not listening: the app is driven with
+// The embedded runtime, composed by services/runtime/compose.ts but not listening: the app is driven with
 // inject(), the store answers the log head, and the service drives the hosted-page steps (sign in, OTP,
 // approve) that the Checkout API itself does not expose.
 

@@ -5,17 +5,17 @@ import { join } from "node:path";
 import pino from "pino";
 import { z } from "zod";
 import { initEcomRequestSchema, initExample } from "../../contracts/checkout/init.ts";
-import { type App, buildApp } from "../../services/gateway/app.ts";
-import { type CheckoutService, checkoutService } from "../../services/gateway/checkout/checkout-service.ts";
-import { seedSandbox } from "../../services/gateway/checkout/sandbox.ts";
-import { readiness } from "../../services/gateway/readiness.ts";
+import { type CheckoutService, checkoutService } from "../../services/checkout/checkout-service.ts";
+import { seedSandbox } from "../../services/checkout/sandbox.ts";
+import { type App, buildApp } from "../../services/http/app.ts";
+import { readiness } from "../../services/http/readiness.ts";
 import { loadConfig } from "../../services/platform/config.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
-import { projections } from "../../services/projector/projections/index.ts";
+import { projections } from "../../services/runtime/projections.ts";
 
-// The embedded runtime's pieces for the hosted-page tests, composed as services/runtime.ts does but with
+// The embedded runtime's pieces for the hosted-page tests, composed as services/runtime/compose.ts does but with
 // the checkout service in reach: pages are driven with inject(), the log is asked through checkout.page().
 
 export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { browser, type HostedPageHarness, pageUrl, startHostedPageHarness } from "./hosted-page-support.ts";
 
 // The hosted checkout page (seed 001 "2-click Checkout") driven like a browser through inject(): forms are

@@ -6,10 +6,10 @@ import { DatabaseSync } from "node:sqlite";
 import pino from "pino";
 import { z } from "zod";
 import { initExample } from "../../contracts/checkout/init.ts";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { webhookSignature } from "../../services/notifier/index.ts";
 import { loadConfig } from "../../services/platform/config.ts";
-import { type ComposedService, composeService } from "../../services/runtime.ts";
+import { type ComposedService, composeService } from "../../services/runtime/compose.ts";
 import type { Received, Receiver } from "../notifier/harness.ts";
 
 // The 2-click lifecycle over real HTTP: the service listening on 127.0.0.1 (composed in this process or
@@ -19,7 +19,7 @@ import type { Received, Receiver } from "../notifier/harness.ts";
 
 export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 export const OPERATOR_KEY = "lifecycle-operator-key-0001";
-/** The sandbox buyer's limit on every tenure (services/gateway/checkout/sandbox.ts). */
+/** The sandbox buyer's limit on every tenure (services/checkout/sandbox.ts). */
 export const SANDBOX_LIMIT = 100_000_000;
 /** The seed's sample order (contracts/checkout/init.ts initExample). */
 export const SEED_AMOUNT = 6_505_000;

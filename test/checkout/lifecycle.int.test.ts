@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { OK, Receiver } from "../notifier/harness.ts";
 import { approveAsSandboxBuyer } from "./harness.ts";
 import {

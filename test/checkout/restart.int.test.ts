@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { OK, Receiver } from "../notifier/harness.ts";
 import { killHard, type ServiceProcess, startServiceProcess } from "../support/service-process.ts";
 import {

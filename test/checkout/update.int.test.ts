@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import {
   approveAsSandboxBuyer,
   type CheckoutHarness,

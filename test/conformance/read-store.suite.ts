@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
-import { sql } from "../../services/projector/projection.ts";
+import { sql } from "../../services/platform/readstore/projection.ts";
 
 /** One behaviour for every read store (SQLite embedded, PostgreSQL production): docs/guarantees.md P1–P3. */
 export interface ReadStoreFixture {

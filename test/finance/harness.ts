@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import { checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
 import type { CommandMeta } from "../../services/ledger/decider.ts";
-import { type ComposedService, composeService } from "../../services/runtime.ts";
+import { type ComposedService, composeService } from "../../services/runtime/compose.ts";
 import { approveAsSandboxBuyer, SANDBOX_SERVER_KEY, sampleInit, testConfig } from "../checkout/harness.ts";
 
-// The embedded runtime (services/runtime.ts) composed for the finance tests, driven through HTTP with
+// The embedded runtime (services/runtime/compose.ts) composed for the finance tests, driven through HTTP with
 // inject(): checkouts are settled through /kredivo exactly as a merchant would, payouts and the finance
 // API through /v1 with API keys.
 

@@ -1,10 +1,10 @@
 import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openItems } from "../../services/gateway/finance/queries.ts";
-import { PayoutConflict, payoutService } from "../../services/gateway/payouts/payout-run.ts";
-import { payoutRoutes } from "../../services/gateway/payouts/routes.ts";
-import { requestContext } from "../../services/gateway/plugins/request-context.ts";
+import { PayoutConflict, payoutService } from "../../services/finance/payouts/payout-run.ts";
+import { payoutRoutes } from "../../services/finance/payouts/routes.ts";
+import { openItems } from "../../services/finance/queries.ts";
+import { requestContext } from "../../services/http/request-context.ts";
 import { checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
 import {

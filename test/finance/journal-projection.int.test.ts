@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventCodec } from "../../contracts/event-codec.ts";
-import { openItems, trialBalance } from "../../services/gateway/finance/queries.ts";
-import { openBalances } from "../../services/gateway/payouts/payout-run.ts";
+import { openBalances } from "../../services/finance/payouts/payout-run.ts";
+import { openItems, trialBalance } from "../../services/finance/queries.ts";
+import { journalProjection } from "../../services/finance/read-models/journal.ts";
 import { type CheckoutEvent, checkoutCodec } from "../../services/ledger/checkout/checkout.events.ts";
 import { type CreditLineEvent, creditLineCodec } from "../../services/ledger/creditline/creditline.events.ts";
 import { type MerchantEvent, merchantCodec } from "../../services/ledger/merchant/merchant.events.ts";
@@ -15,7 +16,6 @@ import type { ReadStore } from "../../services/platform/readstore/port.ts";
 import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
-import { journalProjection } from "../../services/projector/projections/journal.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 
 // The journal projection on both read stores over one log written with the codecs: settlements for two

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import {
   availableFor,
   type CreditLineState,
@@ -13,7 +13,7 @@ import {
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
-import { projections } from "../../services/projector/projections/index.ts";
+import { projections } from "../../services/runtime/projections.ts";
 import {
   type CheckoutHarness,
   SANDBOX_SERVER_KEY,

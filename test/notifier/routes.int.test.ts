@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildApp } from "../../services/gateway/app.ts";
+import { buildApp } from "../../services/http/app.ts";
 import { type Notifier, notifierRoutes } from "../../services/notifier/index.ts";
 import { pendingCheckout, registerMerchant, type TestMerchant } from "../support/checkout-fixtures.ts";
 import { type Receiver, silent, World } from "./harness.ts";

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { buildApp } from "../../services/gateway/app.ts";
-import type { ReadinessReport } from "../../services/gateway/readiness.ts";
+import { buildApp } from "../../services/http/app.ts";
+import type { ReadinessReport } from "../../services/http/readiness.ts";
 
 const report = (ready: boolean): ReadinessReport => ({
   ready,

@@ -5,9 +5,9 @@ import type { EventEnvelope } from "../../contracts/envelope.ts";
 import { PostgresEventStore } from "../../services/platform/eventstore/postgres-event-store.ts";
 import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
-import { projections } from "../../services/projector/projections/index.ts";
 import { consumeEvents, type EventConsumer } from "../../services/publisher/consumer.ts";
 import { KNOWN_KINDS, topicFor } from "../../services/publisher/topics.ts";
+import { projections } from "../../services/runtime/projections.ts";
 import { type KafkaBrokers, kafkaBrokers } from "../support/kafka.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 import {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../contracts/envelope.ts";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { consumeEvents, type EventConsumer, type EventContext } from "../../services/publisher/consumer.ts";
 import { topicFor } from "../../services/publisher/topics.ts";
 import { Receiver } from "../notifier/harness.ts";

@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { initExample } from "../../contracts/checkout/init.ts";
-import { sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
+import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import { eventually, sleep } from "../support/eventually.ts";
 import { DATABASE_URL } from "../support/postgres.ts";
 

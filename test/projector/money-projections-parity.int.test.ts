@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkoutTransactionsProjection } from "../../services/checkout/read-models/checkout-transactions.ts";
+import { creditLinesProjection } from "../../services/credit/read-models/credit-lines.ts";
 import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
-import { checkoutTransactionsProjection } from "../../services/projector/projections/checkout-transactions.ts";
-import { creditLinesProjection } from "../../services/projector/projections/credit-lines.ts";
 import { type CheckoutHarness, SANDBOX_SERVER_KEY, startCheckoutHarness } from "../checkout/harness.ts";
 import { registerBuyer, settleThroughHttp } from "../support/money-flows.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";

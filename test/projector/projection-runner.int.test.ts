@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../contracts/envelope.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
+import { type Projection, sql } from "../../services/platform/readstore/projection.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
-import { type Projection, sql } from "../../services/projector/projection.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
 import { testEvent } from "../support/events.ts";
 

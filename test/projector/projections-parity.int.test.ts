@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initEcomRequestSchema, initExample } from "../../contracts/checkout/init.ts";
-import { checkoutService } from "../../services/gateway/checkout/checkout-service.ts";
-import { SANDBOX_BUYER, seedSandbox } from "../../services/gateway/checkout/sandbox.ts";
+import { checkoutService } from "../../services/checkout/checkout-service.ts";
+import { SANDBOX_BUYER, seedSandbox } from "../../services/checkout/sandbox.ts";
 import { DEFAULT_INTEREST_RATES } from "../../services/ledger/loan/loan-terms.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
-import { projections } from "../../services/projector/projections/index.ts";
+import { projections } from "../../services/runtime/projections.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 
 const silent = { info: () => {}, error: () => {} };

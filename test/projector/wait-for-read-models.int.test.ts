@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
+import { type Projection, sql } from "../../services/platform/readstore/projection.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
-import { type Projection, sql } from "../../services/projector/projection.ts";
 import { waitForReadModels } from "../../services/projector/wait-for-read-models.ts";
 import { testEvent } from "../support/events.ts";
 

@@ -1,4 +1,4 @@
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 
 // The buyer's side of the hosted checkout page over real HTTP, shared by the lifecycle, restart and
 // production-shape tests.

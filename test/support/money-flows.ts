@@ -1,6 +1,6 @@
 import { expect } from "vitest";
-import { hashSecret, sha256Hex, signatureKey } from "../../services/gateway/checkout/credentials.ts";
-import { SANDBOX_BUYER } from "../../services/gateway/checkout/sandbox.ts";
+import { hashSecret, sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
 import { type CheckoutHarness, SANDBOX_SERVER_KEY, sampleInit } from "../checkout/harness.ts";
 import { eventually, sleep } from "./eventually.ts";

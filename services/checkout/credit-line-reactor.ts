@@ -1,0 +1,80 @@
+import type { EventEnvelope } from "../../contracts/envelope.ts";
+import { streamKind } from "../../contracts/envelope.ts";
+import { checkoutDecider, checkoutStream } from "../ledger/checkout/checkout.decider.ts";
+import { checkoutCodec } from "../ledger/checkout/checkout.events.ts";
+import { creditLineDecider, creditLineStream } from "../ledger/creditline/creditline.decider.ts";
+import { creditLineCodec } from "../ledger/creditline/creditline.events.ts";
+import { Rejection } from "../ledger/decider.ts";
+import { commandHandler } from "../platform/command-handler.ts";
+import type { EventStore } from "../platform/eventstore/port.ts";
+import { reactionMeta } from "../platform/reactor.ts";
+
+/**
+ * The credit line follows the transaction: Settled captures the hold into a loan, Cancelled takes part of
+ * the loan back, Failed releases the hold. Expired,
+ * Aborted and Denied release a hold if one was placed (an approval that crashed between the hold and the
+ * transaction's Pending leaves one), so no hold outlives its checkout.
+ */
+export function creditLineReactions(store: EventStore) {
+  const checkouts = commandHandler(store, checkoutDecider, checkoutCodec);
+  const creditLines = commandHandler(store, creditLineDecider, creditLineCodec);
+  return async (envelope: EventEnvelope): Promise<void> => {
+    if (streamKind(envelope.streamId) !== "checkout") return;
+    const event = checkoutCodec.decode(envelope);
+    const transactionId = envelope.streamId.slice("checkout-".length);
+    const meta = reactionMeta(envelope, "reactor:credit-line");
+    switch (event.type) {
+      case "Settled": {
+        const { userId, merchantId, settledAt, interestMinor, processingFeeMinor } = event.data;
+        await creditLines.handle(
+          creditLineStream(userId),
+          {
+            type: "CaptureHold",
+            transactionId,
+            loan: { merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
+          },
+          meta,
+        );
+        return;
+      }
+      case "Cancelled": {
+        const { userId, cancellationId, amountMinor, interestMinor, processingFeeMinor } = event.data;
+        await creditLines.handle(
+          creditLineStream(userId),
+          {
+            type: "CancelLoan",
+            transactionId,
+            cancellationId,
+            principalMinor: amountMinor,
+            interestMinor,
+            feeMinor: processingFeeMinor,
+          },
+          meta,
+        );
+        return;
+      }
+      case "Failed":
+      case "Expired":
+      case "Aborted":
+      case "Denied": {
+        const { state } = await checkouts.load(checkoutStream(transactionId));
+        if (!state.userId) return;
+        try {
+          await creditLines.handle(
+            creditLineStream(state.userId),
+            { type: "ReleaseHold", transactionId, reason: event.type.toLowerCase() },
+            meta,
+          );
+        } catch (error) {
+          // Only a pending checkout ever held credit; for the others there may be nothing to release.
+          const noHold =
+            error instanceof Rejection && error.rule === "hold_must_exist" && event.type !== "Failed";
+          if (!noHold) throw error;
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  };
+}

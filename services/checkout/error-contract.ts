@@ -1,0 +1,162 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import type { z } from "zod";
+import {
+  type CheckoutErrorReply,
+  checkoutError,
+  checkoutErrorFromZod,
+} from "../../contracts/checkout/errors.ts";
+import { parseJsonPreservingNumbers } from "../../contracts/money.ts";
+import { Rejection } from "../ledger/decider.ts";
+import { isTransient } from "../platform/transient.ts";
+import { CheckoutFailure } from "./checkout-failure.ts";
+
+// The Checkout API's error contract (seed 001 "API Error Code"), for every route of the context it is
+// registered in (the `/kredivo` one). Every outcome is the seed's envelope `{"status": <code>, "message": …}`:
+//
+//   cause                                                  code   HTTP  error.message
+//   malformed JSON, empty or missing body, too deep        1002   200   body: <why>
+//   Content-Type missing or not application/json           1002   200   content-type: must_be_application/json
+//   body over the 1 MiB limit                              1002   200   body: too_large:max_1048576_bytes
+//   body not an object, a field missing or invalid         1002   200   <field>: <reason> (checkoutErrorFromZod)
+//   CheckoutFailure(1002, detail) from the use cases       1002   200   detail
+//   CheckoutFailure(other code) (2012 unknown server_key)  code   200   (none: the seed's message says it;
+//                                                                      a template such as 2013 gets its params)
+//   a domain Rejection the use case did not translate      1002   200   <rule>: …
+//   any other 4xx fastify raises for the request           1002   200   request: <fastify's message>
+//   a transient failure (store unreachable, or     9999   503   request_id: <Request-Id>
+//     a contended stream's retries exhausted): nothing was written, retry later
+//   anything else (a fault of ours)                        9999   500   request_id: <Request-Id>
+//
+// HTTP status is the catalogue's (errors.ts): 200 for every coded outcome, 500 for 9999, except that a
+// store that cannot be reached answers the seed's 9999 ("try again in a few minutes") with 503, so a client
+// or a load balancer sees a temporary condition rather than a crash. Bad input is refused before any use
+// case runs, so it never appends to the log; 9999 is logged at error level with the request id, refusals
+// at info level.
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** A request body that failed its route schema, keeping zod's issues for checkoutErrorFromZod. */
+export class CheckoutRequestInvalid extends Error {
+  override name = "CheckoutRequestInvalid";
+  readonly zodError: z.ZodError;
+  constructor(zodError: z.ZodError) {
+    super(zodError.message);
+    this.zodError = zodError;
+  }
+}
+
+/** What a request that went wrong is answered with, and whether it was our fault. */
+export function checkoutReplyFor(error: unknown, requestId: string): CheckoutErrorReply & { fault: boolean } {
+  const refused = (reply: CheckoutErrorReply) => ({ ...reply, fault: false });
+  if (error instanceof CheckoutRequestInvalid) return refused(checkoutErrorFromZod(error.zodError));
+  if (error instanceof CheckoutFailure) {
+    // 1002's message is generic, so it carries the why; the other codes' seed messages say it themselves.
+    return refused(checkoutError(error.code, error.code === 1002 ? error.detail : undefined, error.params));
+  }
+  if (error instanceof Rejection) {
+    return refused(checkoutError(1002, `${error.rule}: request not allowed in the transaction's state`));
+  }
+  const clientError = fastifyClientError(error);
+  if (clientError !== undefined) return refused(checkoutError(1002, clientError));
+  const fault = checkoutError(9999, `request_id: ${requestId}`);
+  if (isTransient(error)) {
+    return { ...fault, httpStatus: 503, fault: true };
+  }
+  return { ...fault, fault: true };
+}
+
+/** fastify's own refusals of a request (content type, size, framing) as a `field: reason` detail. */
+function fastifyClientError(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = "code" in error && typeof error.code === "string" ? error.code : "";
+  const status = "statusCode" in error && typeof error.statusCode === "number" ? error.statusCode : 500;
+  switch (code) {
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    case "FST_ERR_CTP_INVALID_TYPE":
+      return "content-type: must_be_application/json";
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return `body: too_large:max_${BODY_LIMIT_BYTES}_bytes`;
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return "body: required";
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return "body: length_does_not_match_content-length";
+  }
+  return status >= 400 && status < 500 ? `request: ${error.message}` : undefined;
+}
+
+function parseBody(text: string): unknown {
+  if (text.trim() === "") throw new CheckoutFailure(1002, "body: required");
+  let body: unknown;
+  try {
+    body = parseJsonPreservingNumbers(text);
+  } catch (error) {
+    // A RangeError is the reviver running out of stack on absurd nesting; either way the sender's JSON.
+    const why = error instanceof RangeError ? "nesting_too_deep" : "malformed_json";
+    throw new CheckoutFailure(1002, `body: ${why}`);
+  }
+  // fastify's own JSON parser refuses `__proto__` keys (onProtoPoisoning: "error"); so do we.
+  if (text.includes("__proto__") && hasProtoKey(body)) {
+    throw new CheckoutFailure(1002, "body: forbidden_key:__proto__");
+  }
+  return body;
+}
+
+function hasProtoKey(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (value === null || typeof value !== "object") continue;
+    if (!Array.isArray(value) && Object.hasOwn(value, "__proto__")) return true;
+    pending.push(...Object.values(value));
+  }
+  return false;
+}
+
+async function errorContract(app: FastifyInstance): Promise<void> {
+  // JSON only (the seed's `Content-Type: application/json`), read with exact numbers so amounts never pass
+  // through a double. Anything else, text/plain included, is refused as FST_ERR_CTP_INVALID_MEDIA_TYPE.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "string", bodyLimit: BODY_LIMIT_BYTES },
+    (_request, text, done) => {
+      try {
+        done(null, parseBody(typeof text === "string" ? text : text.toString("utf8")));
+      } catch (error) {
+        done(error instanceof Error ? error : new Error(String(error)), undefined);
+      }
+    },
+  );
+
+  // The route schemas are zod; keep the ZodError (fastify's default compiler flattens it) so the 1002
+  // detail is describeFirstIssue's `field: reason`.
+  app.setValidatorCompiler<z.ZodType>(({ schema }) => (data) => {
+    const result = schema.safeParse(data);
+    return result.success ? { value: result.data } : { error: new CheckoutRequestInvalid(result.error) };
+  });
+
+  // A POST with no body at all never reaches a parser (a JSON `null` body does, and is not an object).
+  app.addHook("preValidation", async (request: FastifyRequest) => {
+    if (request.body === undefined) {
+      throw new CheckoutFailure(1002, "body: required");
+    }
+  });
+
+  app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { httpStatus, body, fault } = checkoutReplyFor(error, request.id);
+    if (fault) {
+      request.log.error({ err: error, requestId: request.id, code: body.status }, "checkout request failed");
+    } else {
+      const detail = error instanceof CheckoutFailure ? error.detail : body.error?.message;
+      request.log.info({ requestId: request.id, code: body.status, detail }, "checkout request refused");
+    }
+    return reply.code(httpStatus).send(body);
+  });
+}
+
+/**
+ * Register inside the `/kredivo` context, before the routes: it sets that context's body parser, validator
+ * compiler, error handler and a preValidation hook (fastify-plugin, so they apply to the context itself).
+ */
+export const checkoutErrorContract = fp(errorContract, { name: "checkout-error-contract" });

@@ -1,0 +1,54 @@
+import { streamKind } from "../../../contracts/envelope.ts";
+import { buyerCodec } from "../../ledger/buyer/buyer.events.ts";
+import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
+import type { Statement } from "../../platform/readstore/port.ts";
+import { type Projection, sql } from "../../platform/readstore/projection.ts";
+
+/** Who is who: merchants by server-key hash, buyers by phone. Lookups for authentication. */
+export const directoryProjection: Projection = {
+  name: "directory",
+  version: 1,
+  tables: {
+    merchants: {
+      columns: `merchant_id TEXT PRIMARY KEY, name TEXT NOT NULL, server_key_hash TEXT NOT NULL,
+        fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL`,
+      indexes: ["server_key_hash"],
+    },
+    buyers: {
+      columns:
+        "user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_hash TEXT NOT NULL, otp_hash TEXT NOT NULL",
+    },
+  },
+  handle(envelope): Statement[] {
+    switch (streamKind(envelope.streamId)) {
+      case "merchant": {
+        const event = merchantCodec.decode(envelope);
+        const id = envelope.streamId.slice("merchant-".length);
+        switch (event.type) {
+          case "MerchantRegistered": {
+            const m = event.data;
+            return [
+              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status)
+                  VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status})`,
+            ];
+          }
+          case "ServerKeyRotated":
+            return [
+              sql`UPDATE {{merchants}} SET server_key_hash = ${event.data.serverKeyHash} WHERE merchant_id = ${id}`,
+            ];
+          default:
+            return [];
+        }
+      }
+      case "buyer": {
+        const b = buyerCodec.decode(envelope).data;
+        return [
+          sql`INSERT INTO {{buyers}} (user_id, phone, pin_hash, otp_hash)
+              VALUES (${b.userId}, ${b.phone}, ${b.pinHash}, ${b.otpHash})`,
+        ];
+      }
+      default:
+        return [];
+    }
+  },
+};

@@ -1,0 +1,97 @@
+import {
+  creditLineDecider,
+  creditLineStream,
+  outstandingMinor,
+} from "../ledger/creditline/creditline.decider.ts";
+import { type CreditLineEvent, creditLineCodec } from "../ledger/creditline/creditline.events.ts";
+import { commandHandler } from "../platform/command-handler.ts";
+import type { EventStore } from "../platform/eventstore/port.ts";
+
+export interface RepaymentServiceOptions {
+  readonly store: EventStore;
+  /** Read-your-writes: resolves when projections have reached the position (bounded). */
+  readonly waitForProjections: (position: string) => Promise<boolean>;
+  readonly now: () => Date;
+}
+
+export interface RepaymentInput {
+  /** Idempotency: the same id again is the same repayment (the credit line decider records it once). */
+  readonly repaymentId: string;
+  readonly userId: string;
+  readonly amountMinor: bigint;
+  readonly bankReference: string;
+  /** ISO 8601; default: now. */
+  readonly receivedAt: string | undefined;
+}
+
+export interface RepaymentCaller {
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+}
+
+export type RepaymentApplied = Extract<CreditLineEvent, { type: "RepaymentApplied" }>["data"];
+
+/** The user has no open credit line: nobody to repay for. */
+export class UnknownCreditLine extends Error {
+  override name = "UnknownCreditLine";
+  readonly userId: string;
+  constructor(userId: string) {
+    super(`no credit line for user ${userId}`);
+    this.userId = userId;
+  }
+}
+
+export type RepaymentService = ReturnType<typeof repaymentService>;
+
+/**
+ * A buyer's repayment, recorded by an operator: the credit line's Repay (rules in creditline.decider.ts:
+ * repayment_amount_must_be_positive, repayment_must_not_exceed_outstanding; idempotent by repayment id).
+ * Rejections propagate as they are for the route to answer; nothing is appended then.
+ */
+export function repaymentService(options: RepaymentServiceOptions) {
+  const creditLines = commandHandler(options.store, creditLineDecider, creditLineCodec);
+
+  /** A repayment id already applied: the event that applied it, read back from the stream. */
+  async function appliedBefore(userId: string, repaymentId: string): Promise<RepaymentApplied> {
+    const streamId = creditLineStream(userId);
+    const page = 1000;
+    for (let from = 0; ; from += page) {
+      const envelopes = await options.store.readStream(streamId, { fromRevision: from, maxCount: page });
+      for (const envelope of envelopes) {
+        const event = creditLineCodec.decode(envelope);
+        if (event.type === "RepaymentApplied" && event.data.repaymentId === repaymentId) return event.data;
+      }
+      if (envelopes.length < page) throw new Error(`repayment ${repaymentId} is not in ${streamId}`);
+    }
+  }
+
+  return {
+    async repay(
+      input: RepaymentInput,
+      caller: RepaymentCaller,
+    ): Promise<{ applied: RepaymentApplied; outstandingMinor: bigint }> {
+      const streamId = creditLineStream(input.userId);
+      const { state } = await creditLines.load(streamId);
+      if (!state.open) throw new UnknownCreditLine(input.userId);
+      const now = options.now().toISOString();
+      const handled = await creditLines.handle(
+        streamId,
+        {
+          type: "Repay",
+          repaymentId: input.repaymentId,
+          amountMinor: input.amountMinor,
+          bankReference: input.bankReference,
+          receivedAt: input.receivedAt ?? now,
+        },
+        { now, tenantId: "kredivo", ...caller },
+      );
+      if (handled.position !== undefined) await options.waitForProjections(handled.position);
+      const event = handled.events.find(
+        (e): e is Extract<CreditLineEvent, { type: "RepaymentApplied" }> => e.type === "RepaymentApplied",
+      );
+      const applied = event?.data ?? (await appliedBefore(input.userId, input.repaymentId));
+      return { applied, outstandingMinor: outstandingMinor(handled.state) };
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import {
+  availableFor,
+  creditLineDecider,
+  creditLineStream,
+  hasOverdueDebt,
+  outstandingMinor,
+} from "../ledger/creditline/creditline.decider.ts";
+import {
+  type CreditLineEvent,
+  creditLineCodec,
+  type Tenure,
+} from "../ledger/creditline/creditline.events.ts";
+import type { EventStore } from "../platform/eventstore/port.ts";
+
+export interface Components {
+  readonly principalMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly feeMinor: bigint;
+}
+
+export interface InstallmentView {
+  readonly number: number;
+  readonly dueDate: string;
+  readonly scheduled: Components;
+  readonly outstanding: Components;
+  readonly status: "closed" | "due" | "overdue";
+}
+
+export interface LoanView {
+  readonly transactionId: string;
+  readonly merchantId: string;
+  readonly tenure: Tenure;
+  readonly openedAt: string;
+  readonly scheduled: Components;
+  readonly repaid: Components;
+  readonly cancelled: Components;
+  readonly refundDueMinor: bigint;
+  readonly outstanding: Components;
+  readonly status: "open" | "closed";
+  readonly installments: readonly InstallmentView[];
+}
+
+export interface BuyerLoans {
+  readonly userId: string;
+  readonly currency: "VND";
+  readonly creditLine: {
+    readonly limitMinor: bigint;
+    readonly heldMinor: bigint;
+    readonly usedMinor: bigint;
+    /** The most the buyer may spend on one tenure now, per tenure offered. */
+    readonly availableMinor: readonly { tenure: Tenure; availableMinor: bigint }[];
+  };
+  readonly outstandingMinor: bigint;
+  readonly refundDueMinor: bigint;
+  readonly overdue: boolean;
+  readonly loans: readonly LoanView[];
+}
+
+const ZERO: Components = { principalMinor: 0n, interestMinor: 0n, feeMinor: 0n };
+const add = (a: Components, b: Components): Components => ({
+  principalMinor: a.principalMinor + b.principalMinor,
+  interestMinor: a.interestMinor + b.interestMinor,
+  feeMinor: a.feeMinor + b.feeMinor,
+});
+const PAGE = 1000;
+
+/**
+ * A buyer's loans, read from the credit line's own stream (the consistency boundary of its money): each
+ * loan's schedule as opened, what was repaid and cancelled, and what each installment still owes (the
+ * decider's state). Undefined when the buyer has no credit line.
+ */
+export async function buyerLoans(
+  store: EventStore,
+  userId: string,
+  now: Date,
+): Promise<BuyerLoans | undefined> {
+  const events: CreditLineEvent[] = [];
+  for (let from = 0; ; from += PAGE) {
+    const page = await store.readStream(creditLineStream(userId), { fromRevision: from, maxCount: PAGE });
+    for (const envelope of page) events.push(creditLineCodec.decode(envelope));
+    if (page.length < PAGE) break;
+  }
+  if (events.length === 0) return undefined;
+  const state = events.reduce(creditLineDecider.evolve, creditLineDecider.initialState);
+  const opened = new Map<string, Extract<CreditLineEvent, { type: "LoanOpened" }>["data"]>();
+  const repaid = new Map<string, Components>();
+  const cancelled = new Map<string, Components>();
+  const refunds = new Map<string, bigint>();
+  for (const event of events) {
+    switch (event.type) {
+      case "LoanOpened":
+        opened.set(event.data.transactionId, event.data);
+        break;
+      case "RepaymentApplied":
+        for (const a of event.data.allocations) {
+          repaid.set(a.transactionId, add(repaid.get(a.transactionId) ?? ZERO, a));
+        }
+        break;
+      case "LoanCancelled": {
+        const d = event.data;
+        cancelled.set(d.transactionId, add(cancelled.get(d.transactionId) ?? ZERO, d));
+        refunds.set(d.transactionId, (refunds.get(d.transactionId) ?? 0n) + d.refundDueMinor);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const at = now.getTime();
+  const loans: LoanView[] = [...opened.values()].map((loan) => {
+    const current = state.loans.get(loan.transactionId);
+    const installments = loan.installments.map((scheduled): InstallmentView => {
+      const left = current?.installments.find((i) => i.number === scheduled.number);
+      const outstanding: Components = left
+        ? { principalMinor: left.principalMinor, interestMinor: left.interestMinor, feeMinor: left.feeMinor }
+        : ZERO;
+      const owed = outstanding.principalMinor + outstanding.interestMinor + outstanding.feeMinor;
+      return {
+        number: scheduled.number,
+        dueDate: scheduled.dueDate,
+        scheduled: {
+          principalMinor: scheduled.principalMinor,
+          interestMinor: scheduled.interestMinor,
+          feeMinor: scheduled.feeMinor,
+        },
+        outstanding,
+        status: owed === 0n ? "closed" : Date.parse(scheduled.dueDate) < at ? "overdue" : "due",
+      };
+    });
+    const outstanding = installments.reduce((sum, i) => add(sum, i.outstanding), ZERO);
+    return {
+      transactionId: loan.transactionId,
+      merchantId: loan.merchantId,
+      tenure: loan.tenure,
+      openedAt: loan.openedAt,
+      scheduled: {
+        principalMinor: loan.principalMinor,
+        interestMinor: loan.interestMinor,
+        feeMinor: loan.processingFeeMinor,
+      },
+      repaid: repaid.get(loan.transactionId) ?? ZERO,
+      cancelled: cancelled.get(loan.transactionId) ?? ZERO,
+      refundDueMinor: refunds.get(loan.transactionId) ?? 0n,
+      outstanding,
+      status:
+        outstanding.principalMinor + outstanding.interestMinor + outstanding.feeMinor === 0n
+          ? "closed"
+          : "open",
+      installments,
+    };
+  });
+  return {
+    userId,
+    currency: "VND",
+    creditLine: {
+      limitMinor: state.totalMinor,
+      heldMinor: state.heldMinor,
+      usedMinor: state.usedMinor,
+      availableMinor: [...state.perTenureMinor.keys()]
+        .sort((a, b) => a - b)
+        .map((tenure) => ({ tenure, availableMinor: availableFor(state, tenure) })),
+    },
+    outstandingMinor: outstandingMinor(state),
+    refundDueMinor: state.refundDueMinor,
+    overdue: hasOverdueDebt(state, now.toISOString()),
+    loans,
+  };
+}

@@ -1,0 +1,322 @@
+import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import {
+  assertBalanced,
+  decodeJournalEvent,
+  type JournalEntry,
+  type JournalEvent,
+  postingsForEvent,
+} from "../../ledger/journal/postings.ts";
+import type { SqlValue, Statement } from "../../platform/readstore/port.ts";
+import type { Projection } from "../../platform/readstore/projection.ts";
+
+/**
+ * The double-entry journal as read models (DESIGN.md "Money"), from services/ledger/journal/postings.ts:
+ *
+ * - `journal_entries`, `journal_postings`: every entry and posting with the event's log position (the
+ *   decimal string, and `position_num` as BIGINT for range queries) and effective (business) time. Each
+ *   posting also carries its account's running debit and credit totals after it, so a statement shows the
+ *   running balance and a trial balance as of a position is one index seek per account (the totals only
+ *   grow, so "the latest posting at or before P" holds the account's totals as of P).
+ * - `account_balances`: current debit and credit totals per account and currency.
+ * - `merchant_open_items`, `merchant_netting`, `merchant_payouts`: what a payout run needs in one read (see
+ *   below), and the payouts made.
+ *
+ * An entry that does not balance throws (InvariantViolation) before any statement is made, so the runner
+ * stops the projection at that event and nothing unbalanced is ever written.
+ *
+ * Open items per merchant (payout_id NULL while open):
+ * - `settled`: one per settled transaction, payable = amount − merchant fee. A payout closes the ones whose
+ *   transaction it lists (PayoutMade.transactionIds; the merchant decider pays a transaction at most once).
+ * - `cancel_payable` (Cancelled before payout: payable −(amount − fee share)) and `cancel_receivable`
+ *   (after payout: receivable amount − fee share). A payout nets the open ones it read, and those are always
+ *   the oldest (a run reads every open one; new ones only arrive later in the log), so they are closed
+ *   first-in first-out by amount: each carries the running total of its kind (`cum_minor`), each merchant's
+ *   `merchant_netting` row the total its payouts netted, and an item is closed once its running total is
+ *   within that. A cancellation appended while a run was deciding is not in that run's amounts, so it stays
+ *   open for the next payout, exactly as the journal's merchant-payable still holds it.
+ * The open balance of a merchant is Σ payable − Σ receivable over its open items, which always equals its
+ * merchant-payable less merchant-receivable in the journal.
+ */
+export const JOURNAL_PROJECTION = "journal";
+
+export const journalProjection: Projection = {
+  name: JOURNAL_PROJECTION,
+  version: 1,
+  tables: {
+    journal_entries: {
+      columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
+        position_num BIGINT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL,
+        transaction_id TEXT, merchant_id TEXT, user_id TEXT`,
+      indexes: ["position_num"],
+    },
+    journal_postings: {
+      columns: `entry_id TEXT NOT NULL, seq BIGINT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL,
+        debit_minor BIGINT NOT NULL, credit_minor BIGINT NOT NULL, running_debit_minor BIGINT NOT NULL,
+        running_credit_minor BIGINT NOT NULL, position TEXT NOT NULL, position_num BIGINT NOT NULL,
+        effective_at TEXT NOT NULL`,
+      // No primary key of its own: (entry_id, seq) is unique because entry_id is journal_entries' key, and
+      // every index is paid for on each of ~5 postings per event. The account index covers the running
+      // totals, so "an account's totals as of position P" never touches the table.
+      indexes: ["account, currency, position_num, running_debit_minor, running_credit_minor", "position_num"],
+    },
+    account_balances: {
+      columns: `account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
+        credit_minor BIGINT NOT NULL, PRIMARY KEY (account, currency)`,
+    },
+    merchant_open_items: {
+      columns: `item_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,
+        transaction_id TEXT NOT NULL, gross_minor BIGINT NOT NULL, fee_minor BIGINT NOT NULL,
+        payable_minor BIGINT NOT NULL, receivable_minor BIGINT NOT NULL, cum_minor BIGINT NOT NULL,
+        position TEXT NOT NULL, position_num BIGINT NOT NULL, effective_at TEXT NOT NULL, payout_id TEXT`,
+      indexes: ["payout_id", "merchant_id, kind, cum_minor"],
+    },
+    merchant_netting: {
+      columns: `merchant_id TEXT NOT NULL, currency TEXT NOT NULL, cancel_payable_netted_minor BIGINT NOT NULL,
+        cancel_receivable_netted_minor BIGINT NOT NULL, PRIMARY KEY (merchant_id, currency)`,
+    },
+    merchant_payouts: {
+      columns: `payout_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL,
+        paid_at TEXT NOT NULL, payable_minor BIGINT NOT NULL, receivable_minor BIGINT NOT NULL,
+        amount_minor BIGINT NOT NULL, bank_account TEXT NOT NULL, bank_reference TEXT NOT NULL,
+        transaction_ids TEXT NOT NULL, position TEXT NOT NULL, position_num BIGINT NOT NULL`,
+      indexes: ["merchant_id, paid_at"],
+    },
+  },
+  handle(envelope): Statement[] {
+    const decoded = decodeJournalEvent(envelope);
+    if (!decoded) return [];
+    const entries = postingsForEvent(envelope, decoded);
+    for (const entry of entries) assertBalanced(entry);
+    if (entries.length === 0) return [];
+    return [...journalStatements(envelope, entries), ...openItemStatements(envelope, decoded)];
+  },
+};
+
+// SQL texts depend only on row counts, so they are built once each (and the read store's prepared
+// statement cache sees a handful of distinct texts).
+const memo = new Map<string, string>();
+function once(key: string, build: () => string): string {
+  let text = memo.get(key);
+  if (text === undefined) {
+    text = build();
+    memo.set(key, text);
+  }
+  return text;
+}
+
+const placeholders = (columns: number, rows: number): string =>
+  once(`${columns}x${rows}`, () => {
+    const row = `(${new Array<string>(columns).fill("?").join(", ")})`;
+    return new Array<string>(rows).fill(row).join(", ");
+  });
+
+function journalStatements(envelope: EventEnvelope, entries: readonly JournalEntry[]): Statement[] {
+  const position = envelope.position;
+  const positionNum = BigInt(position);
+  const statements: Statement[] = [];
+  for (const e of entries) {
+    statements.push({
+      sql: `INSERT INTO {{journal_entries}} (entry_id, event_id, position, position_num, effective_at, recorded_at,
+              kind, transaction_id, merchant_id, user_id) VALUES ${placeholders(10, 1)}`,
+      params: [
+        e.entryId,
+        e.eventId,
+        position,
+        positionNum,
+        e.effectiveAt,
+        envelope.recordedAt,
+        e.kind,
+        e.transactionId ?? null,
+        e.merchantId ?? null,
+        e.userId ?? null,
+      ],
+    });
+  }
+  // Current totals first (one row per account and currency: PostgreSQL refuses to upsert a row twice in one
+  // statement), then the postings, each reading its account's totals just after this event.
+  const totals = new Map<string, { account: string; currency: string; debit: bigint; credit: bigint }>();
+  for (const p of entries.flatMap((e) => e.postings)) {
+    const key = `${p.account}\u0000${p.currency}`;
+    const t = totals.get(key) ?? { account: p.account, currency: p.currency, debit: 0n, credit: 0n };
+    if (p.side === "debit") t.debit += p.amountMinor;
+    else t.credit += p.amountMinor;
+    totals.set(key, t);
+  }
+  const balanceParams: SqlValue[] = [];
+  for (const t of totals.values()) balanceParams.push(t.account, t.currency, t.debit, t.credit);
+  statements.push({ sql: upsertBalancesSql(totals.size), params: balanceParams });
+  const params: SqlValue[] = [];
+  let seq = 0;
+  for (const e of entries) {
+    for (const p of e.postings) {
+      seq++;
+      params.push(
+        e.entryId,
+        seq,
+        p.account,
+        p.currency,
+        p.side === "debit" ? p.amountMinor : 0n,
+        p.side === "credit" ? p.amountMinor : 0n,
+        p.account,
+        p.currency,
+        p.account,
+        p.currency,
+        position,
+        positionNum,
+        e.effectiveAt,
+      );
+    }
+  }
+  statements.push({ sql: insertPostingsSql(seq), params });
+  return statements;
+}
+
+const upsertBalancesSql = (rows: number) =>
+  once(`balances:${rows}`, () => {
+    return `INSERT INTO {{account_balances}} (account, currency, debit_minor, credit_minor)
+          VALUES ${placeholders(4, rows)}
+          ON CONFLICT (account, currency) DO UPDATE SET
+            debit_minor = {{account_balances}}.debit_minor + excluded.debit_minor,
+            credit_minor = {{account_balances}}.credit_minor + excluded.credit_minor`;
+  });
+
+// Each posting reads its account's totals as they are after this event's upsert above.
+const POSTING_ROW = `(?, ?, ?, ?, ?, ?,
+        (SELECT debit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?),
+        (SELECT credit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), ?, ?, ?)`;
+
+const insertPostingsSql = (rows: number) =>
+  once(`postings:${rows}`, () => {
+    return `INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
+            running_debit_minor, running_credit_minor, position, position_num, effective_at)
+          VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
+  });
+
+const CHECKOUT_CURRENCY = "VND";
+
+function openItemStatements(envelope: EventEnvelope, decoded: JournalEvent): Statement[] {
+  const position = envelope.position;
+  const positionNum = BigInt(position);
+  switch (decoded.stream) {
+    case "checkout": {
+      const event = decoded.event;
+      const transactionId = envelope.streamId.slice("checkout-".length);
+      if (event.type === "Settled") {
+        const d = event.data;
+        return [
+          {
+            sql: `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
+                    gross_minor, fee_minor, payable_minor, receivable_minor, cum_minor, position, position_num,
+                    effective_at, payout_id)
+                  VALUES (?, ?, ?, 'settled', ?, ?, ?, ?, 0, 0, ?, ?, ?, NULL)`,
+            params: [
+              `settled:${transactionId}`,
+              d.merchantId,
+              CHECKOUT_CURRENCY,
+              transactionId,
+              d.amountMinor,
+              d.merchantFeeMinor,
+              d.amountMinor - d.merchantFeeMinor,
+              position,
+              positionNum,
+              d.settledAt,
+            ],
+          },
+        ];
+      }
+      if (event.type === "Cancelled") {
+        const d = event.data;
+        const net = d.amountMinor - d.merchantFeeMinor;
+        const kind = d.afterPayout ? "cancel_receivable" : "cancel_payable";
+        return [
+          {
+            sql: `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
+                    gross_minor, fee_minor, payable_minor, receivable_minor, cum_minor, position, position_num,
+                    effective_at, payout_id)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
+                    (SELECT COALESCE(MAX(cum_minor), 0) FROM {{merchant_open_items}}
+                      WHERE merchant_id = ? AND currency = ? AND kind = ?) + ?,
+                    ?, ?, ?, NULL)`,
+            params: [
+              `cancel:${transactionId}:${d.cancellationId}`,
+              d.merchantId,
+              CHECKOUT_CURRENCY,
+              kind,
+              transactionId,
+              d.amountMinor,
+              d.merchantFeeMinor,
+              d.afterPayout ? 0n : -net,
+              d.afterPayout ? net : 0n,
+              d.merchantId,
+              CHECKOUT_CURRENCY,
+              kind,
+              net,
+              position,
+              positionNum,
+              d.cancelledAt,
+            ],
+          },
+        ];
+      }
+      return [];
+    }
+    case "merchant": {
+      const event = decoded.event;
+      if (event.type !== "PayoutMade") return [];
+      const d = event.data;
+      const merchantId = envelope.streamId.slice("merchant-".length);
+      const netted = (kind: string, column: string): Statement => ({
+        sql: `UPDATE {{merchant_open_items}} SET payout_id = ?
+              WHERE merchant_id = ? AND currency = ? AND kind = ? AND payout_id IS NULL
+                AND cum_minor <= (SELECT ${column} FROM {{merchant_netting}} WHERE merchant_id = ? AND currency = ?)`,
+        params: [d.payoutId, merchantId, d.currency, kind, merchantId, d.currency],
+      });
+      return [
+        {
+          sql: `INSERT INTO {{merchant_payouts}} (payout_id, merchant_id, currency, paid_at, payable_minor,
+                  receivable_minor, amount_minor, bank_account, bank_reference, transaction_ids, position, position_num)
+                VALUES ${placeholders(12, 1)}`,
+          params: [
+            d.payoutId,
+            merchantId,
+            d.currency,
+            d.paidAt,
+            d.payableMinor,
+            d.receivableMinor,
+            d.amountMinor,
+            d.bankAccount,
+            d.bankReference,
+            JSON.stringify(d.transactionIds),
+            position,
+            positionNum,
+          ],
+        },
+        ...d.transactionIds.map(
+          (transactionId): Statement => ({
+            sql: `UPDATE {{merchant_open_items}} SET payout_id = ? WHERE item_id = ? AND payout_id IS NULL`,
+            params: [d.payoutId, `settled:${transactionId}`],
+          }),
+        ),
+        {
+          sql: `INSERT INTO {{merchant_netting}} (merchant_id, currency, cancel_payable_netted_minor,
+                  cancel_receivable_netted_minor) VALUES (?, ?, 0, 0) ON CONFLICT (merchant_id, currency) DO NOTHING`,
+          params: [merchantId, d.currency],
+        },
+        {
+          // Payable cancellations netted = the settled payable this payout closed − the payable it cleared.
+          sql: `UPDATE {{merchant_netting}} SET
+                  cancel_payable_netted_minor = cancel_payable_netted_minor
+                    + ((SELECT COALESCE(SUM(payable_minor), 0) FROM {{merchant_open_items}}
+                        WHERE payout_id = ? AND kind = 'settled') - ?),
+                  cancel_receivable_netted_minor = cancel_receivable_netted_minor + ?
+                WHERE merchant_id = ? AND currency = ?`,
+          params: [d.payoutId, d.payableMinor, d.receivableMinor, merchantId, d.currency],
+        },
+        netted("cancel_payable", "cancel_payable_netted_minor"),
+        netted("cancel_receivable", "cancel_receivable_netted_minor"),
+      ];
+    }
+    default:
+      return [];
+  }
+}

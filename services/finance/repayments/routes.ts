@@ -1,0 +1,154 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { v5 as uuidv5, v7 as uuidv7 } from "uuid";
+import { z } from "zod";
+import { money, renderDecimal } from "../../../contracts/money.ts";
+import {
+  type RepaymentResponse,
+  repaymentAmountMinor,
+  repaymentRequestSchema,
+  repaymentResponseSchema,
+} from "../../../contracts/v1/repayments.ts";
+import {
+  type RepaymentApplied,
+  type RepaymentService,
+  UnknownCreditLine,
+} from "../../credit/repayment-service.ts";
+import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
+import { idempotencyKeys } from "../../http/idempotency.ts";
+import {
+  PROBLEM_CONTENT_TYPE,
+  problem,
+  problemSchema,
+  sendProblem,
+  useProblemErrors,
+} from "../../http/problem-details.ts";
+import { Rejection } from "../../ledger/decider.ts";
+import type { ReadStore } from "../../platform/readstore/port.ts";
+
+export interface RepaymentRoutesOptions {
+  readonly repayments: RepaymentService;
+  /** Where the Idempotency-Key table lives. */
+  readonly readStore: ReadStore;
+  readonly apiKeys: readonly ApiKey[];
+}
+
+/** Repayment ids are derived from (API key scope, Idempotency-Key): a retried request is the same repayment. */
+const REPAYMENT_NAMESPACE = "0b6f5d1e-3c2a-4f7e-9d8c-5a4b3c2d1e0f";
+
+const vnd = (minor: bigint) => renderDecimal(money(minor, "VND"));
+
+const overOutstandingProblem = problemSchema.extend({
+  outstanding: z.string().describe("what the buyer owes now, VND decimal string"),
+});
+
+function toResponse(userId: string, applied: RepaymentApplied, outstandingMinor: bigint): RepaymentResponse {
+  return {
+    repaymentId: applied.repaymentId,
+    userId,
+    currency: "VND",
+    amount: vnd(applied.amountMinor),
+    bankReference: applied.bankReference,
+    receivedAt: applied.receivedAt,
+    allocations: applied.allocations.map((a) => ({
+      transactionId: a.transactionId,
+      installment: a.installment,
+      principal: vnd(a.principalMinor),
+      interest: vnd(a.interestMinor),
+      fee: vnd(a.feeMinor),
+    })),
+    outstanding: vnd(outstandingMinor),
+  };
+}
+
+function callerOf(request: FastifyRequest) {
+  return { actor: "operator", correlationId: request.correlationId, causationId: request.id };
+}
+
+/**
+ * `POST /v1/repayments` (mount under /v1): an operator records a buyer's repayment. API key with the
+ * `operator` role (checked first, 401/403), then the body (400 naming the field), then Idempotency-Key
+ * (400 missing, 422 reused with another body, 409 while the first runs, replayed afterwards). 201 with the
+ * allocations; 404 when the user has no credit line; 409 when the amount is more than the buyer owes,
+ * with the outstanding amount. A refused request appends nothing.
+ */
+export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRoutesOptions): Promise<void> {
+  await app.register(apiKeys, { apiKeys: options.apiKeys });
+  await app.register(idempotencyKeys, { readStore: options.readStore });
+  useProblemErrors(app, "repayment");
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  const { repayments } = options;
+
+  typed.post(
+    "/repayments",
+    {
+      onRequest: app.requireRole("operator"),
+      config: { idempotent: true },
+      schema: {
+        tags: ["money"],
+        operationId: "recordRepayment",
+        summary: "Record a buyer's repayment against their credit line",
+        description:
+          "Applies the amount to the buyer's loans, oldest loan first and within an installment processing " +
+          "fee, then interest, then principal; the principal repaid is credit the buyer may spend again. " +
+          "Needs an Idempotency-Key: the same key and body answer the stored response without recording " +
+          "the repayment twice.",
+        headers: z.object({ "idempotency-key": z.string().optional() }).loose(),
+        body: repaymentRequestSchema,
+        response: {
+          201: repaymentResponseSchema,
+          400: problemSchema,
+          401: problemSchema,
+          403: problemSchema,
+          404: problemSchema,
+          409: z.union([overOutstandingProblem, problemSchema]),
+          422: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { userId, amount, bankReference, receivedAt } = request.body;
+      const claim = request.idempotency;
+      const repaymentId = claim ? uuidv5(`${claim.scope}\n${claim.key}`, REPAYMENT_NAMESPACE) : uuidv7();
+      try {
+        const { applied, outstandingMinor } = await repayments.repay(
+          { repaymentId, userId, amountMinor: repaymentAmountMinor(amount), bankReference, receivedAt },
+          callerOf(request),
+        );
+        return reply.code(201).send(toResponse(userId, applied, outstandingMinor));
+      } catch (error) {
+        if (error instanceof UnknownCreditLine) {
+          return sendProblem(request, reply, 404, {
+            code: "credit_line_not_found",
+            detail: `user ${userId} has no credit line`,
+            param: "userId",
+          });
+        }
+        if (error instanceof Rejection && error.rule === "repayment_must_not_exceed_outstanding") {
+          const outstanding =
+            typeof error.detail.outstandingMinor === "bigint" ? error.detail.outstandingMinor : 0n;
+          return reply
+            .code(409)
+            .type(PROBLEM_CONTENT_TYPE)
+            .send({
+              ...problem(request, 409, {
+                code: error.rule,
+                detail: `the repayment of ${amount} VND is more than user ${userId} owes: ${vnd(outstanding)} VND`,
+                param: "amount",
+              }),
+              outstanding: vnd(outstanding),
+            });
+        }
+        if (error instanceof Rejection) {
+          return sendProblem(request, reply, error.rule.startsWith("repayment_amount") ? 400 : 409, {
+            code: error.rule,
+            detail: `${error.rule}: the repayment cannot be recorded`,
+            ...(error.rule.startsWith("repayment_amount") ? { param: "amount" } : {}),
+          });
+        }
+        throw error;
+      }
+    },
+  );
+}
