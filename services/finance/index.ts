@@ -1,31 +1,43 @@
-import type { FastifyInstance } from "fastify";
+import type { RepaymentService } from "../credit/index.ts";
 import type { ApiKey } from "../http/api-keys.ts";
+import type { HttpMount } from "../http/app.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
-import { type PayoutService, payoutService } from "./payouts/payout-run.ts";
+import type { Projection } from "../platform/readstore/projection.ts";
+import { payoutService } from "./payouts/payout-run.ts";
 import { payoutRoutes } from "./payouts/routes.ts";
+import { journalProjection } from "./read-models/journal.ts";
+import { repaymentRoutes } from "./repayments/routes.ts";
 import { financeRoutes } from "./routes.ts";
 
-export interface FinanceApiOptions {
+export { waitForJournal } from "./queries.ts";
+
+/** The double-entry journal, derived from the log. */
+export const financeProjections: readonly Projection[] = [journalProjection];
+
+export interface FinanceHttpOptions {
   readonly store: EventStore;
   readonly readStore: ReadStore;
   /** Resolves true once the journal projection has applied `position` (bounded). */
   readonly waitForJournal: (position: string) => Promise<boolean>;
   readonly now: () => Date;
-  readonly payouts: PayoutService;
+  readonly apiKeys: readonly ApiKey[];
+  /** The credit kernel's Repay, behind POST /v1/repayments. */
+  readonly repayments: RepaymentService;
 }
 
-/** The payout run and the finance read API, composed from the stores (services/runtime/compose.ts). */
-export function financeApiOptions(options: Omit<FinanceApiOptions, "payouts">): FinanceApiOptions {
-  return { ...options, payouts: payoutService(options) };
-}
-
-/** Mount under /v1: POST /payouts/run (operator) and GET /finance/… (finance). */
-export async function financeApi(
-  app: FastifyInstance,
-  options: FinanceApiOptions & { readonly apiKeys: readonly ApiKey[] },
-): Promise<void> {
-  const { payouts, readStore, apiKeys, store, waitForJournal, now } = options;
-  await app.register(payoutRoutes, { payouts, readStore, apiKeys });
-  await app.register(financeRoutes, { store, readStore, waitForJournal, now, apiKeys });
+/** Under /v1: POST /payouts/run and /repayments (operator), GET /finance/… (finance). */
+export function financeHttp(options: FinanceHttpOptions): HttpMount {
+  const { readStore, apiKeys, store, waitForJournal, now } = options;
+  const payouts = payoutService({ store, readStore, waitForJournal, now });
+  return async (app) => {
+    await app.register(
+      async (v1) => {
+        await v1.register(repaymentRoutes, { repayments: options.repayments, readStore, apiKeys });
+        await v1.register(payoutRoutes, { payouts, readStore, apiKeys });
+        await v1.register(financeRoutes, { store, readStore, waitForJournal, now, apiKeys });
+      },
+      { prefix: "/v1" },
+    );
+  };
 }

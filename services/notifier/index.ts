@@ -1,12 +1,13 @@
+import type { HttpMount } from "../http/app.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { type NotifierLogger, Outbox } from "./outbox.ts";
+import { type NotifierRoutesOptions, notifierRoutes } from "./routes.ts";
 import { DEFAULT_TIMEOUT_MS, type RetrySchedule, resolveSchedule } from "./schedule.ts";
-import { NotifierStore, replayDelivery } from "./store.ts";
+import { NotifierStore, type ReplayResult, replayDelivery } from "./store.ts";
 import { DeliveryWorker } from "./worker.ts";
 
 export type { NotifierLogger } from "./outbox.ts";
-export { type NotifierRoutesOptions, notifierRoutes } from "./routes.ts";
 export { DEFAULT_SCHEDULE, DEFAULT_TIMEOUT_MS, type RetrySchedule } from "./schedule.ts";
 export { webhookSignature } from "./send.ts";
 export { NOTIFIER, NOTIFIER_TABLES } from "./tables.ts";
@@ -23,8 +24,6 @@ export interface NotifierOptions {
   /** Sends in flight at most. */
   readonly concurrency?: number;
 }
-
-export type ReplayResult = "replayed" | "not_found" | "not_dead";
 
 export interface Notifier {
   /** Stops following the log and interrupts sends in flight; what is undelivered goes out after a restart. */
@@ -90,5 +89,12 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       worker.wake();
       return "replayed";
     },
+  };
+}
+
+/** The operator API over deliveries (dead letters, replay), under /v1. */
+export function notifierHttp(options: NotifierRoutesOptions): HttpMount {
+  return async (app) => {
+    await app.register(notifierRoutes, { prefix: "/v1", ...options });
   };
 }

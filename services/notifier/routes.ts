@@ -5,7 +5,6 @@ import { PUSH_TRX_STATUSES } from "../../contracts/checkout/push.ts";
 import { type ApiKey, apiKeys } from "../http/api-keys.ts";
 import { problemSchema, sendProblem, useProblemErrors } from "../http/problem-details.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
-import type { Notifier } from "./index.ts";
 import {
   type Attempt,
   DELIVERY_STATUSES,
@@ -13,11 +12,12 @@ import {
   findAttempts,
   findDeadLetters,
   findDelivery,
+  type ReplayResult,
 } from "./store.ts";
 
 export interface NotifierRoutesOptions {
   readonly readStore: ReadStore;
-  readonly notifier: Pick<Notifier, "replay">;
+  readonly notifier: { replay(deliveryId: string): Promise<ReplayResult> };
   readonly apiKeys: readonly ApiKey[];
 }
 

@@ -209,3 +209,5 @@ export function replayDelivery(deliveryId: string, now: Date): Statement {
       pending_since = ${now.getTime()}, next_attempt_at = ${now.getTime()}, dead_at = NULL, last_error = NULL
     WHERE delivery_id = ${deliveryId} AND status = 'dead'`;
 }
+
+export type ReplayResult = "replayed" | "not_found" | "not_dead";

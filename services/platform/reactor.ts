@@ -3,17 +3,20 @@ import type { CommandMeta } from "../ledger/decider.ts";
 import type { EventStore, Subscription } from "./eventstore/port.ts";
 import type { ReadStore } from "./readstore/port.ts";
 
-export interface ReactorOptions {
-  /** Also the name its checkpoint and status go by (visible in /readyz next to the projections). */
+/** What a context contributes to the projector role: a named reaction, started with the stores there. */
+export interface Reaction {
   readonly name: string;
+  /** Must be idempotent: delivery is at least once (a crash between the effect and the checkpoint repeats it). */
+  readonly handle: (event: EventEnvelope) => Promise<void>;
+}
+
+export interface ReactorOptions extends Reaction {
   readonly store: EventStore;
   readonly readStore: ReadStore;
   readonly logger: {
     error(object: object, message: string): void;
     warn(object: object, message: string): void;
   };
-  /** Must be idempotent: delivery is at least once (a crash between the effect and the checkpoint repeats it). */
-  readonly handle: (event: EventEnvelope) => Promise<void>;
   readonly attempts?: number;
 }
 

@@ -1,28 +1,22 @@
 import type { Logger } from "pino";
-import { type CheckoutService, checkoutService } from "../checkout/checkout-service.ts";
-import { creditLineReactions } from "../checkout/credit-line-reactor.ts";
-import { payoutPaidReactions } from "../checkout/payout-paid-reactor.ts";
-import { seedSandbox } from "../checkout/sandbox.ts";
-import { startTimerSweep } from "../checkout/timer-sweep.ts";
-import { repaymentService } from "../credit/repayment-service.ts";
-import { financeApiOptions } from "../finance/index.ts";
-import { waitForJournal } from "../finance/queries.ts";
-import { type App, buildApp } from "../http/app.ts";
+import type { CheckoutService } from "../checkout/index.ts";
+import { type App, buildApp, type HttpMount } from "../http/app.ts";
 import { readiness } from "../http/readiness.ts";
-import { type Notifier, startNotifier } from "../notifier/index.ts";
+import type { Notifier } from "../notifier/index.ts";
 import type { Config } from "../platform/config.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
-import { startReactor } from "../platform/reactor.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { openEventStore, openReadStore, storeLabel } from "../platform/stores.ts";
-import { ProjectionRunner } from "../projector/projection-runner.ts";
+import type { ProjectionRunner } from "../projector/projection-runner.ts";
 import { waitForReadModels } from "../projector/wait-for-read-models.ts";
-import { ReadStorePublisherCheckpoint } from "../publisher/checkpoint.ts";
-import { startPublisher } from "../publisher/publisher.ts";
+import { FINANCE_WAIT_MS, startGatewayRole } from "./gateway.ts";
+import { startNotifierRole } from "./notifier.ts";
 import { projections } from "./projections.ts";
+import { startProjectorRole } from "./projector.ts";
+import { startPublisherRole } from "./publisher.ts";
+import type { Role, RoleContext, Started } from "./role.ts";
 
-export const ROLES = ["all", "gateway", "projector", "publisher", "notifier"] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from "./role.ts";
 
 /** A composed role, not yet listening: tests drive `app` with inject() and reach the parts directly. */
 export interface ComposedService {
@@ -45,8 +39,6 @@ export interface RunningService {
 
 /** Read-your-writes bound: a command's reply waits at most this long for the read models. */
 const READ_YOUR_WRITES_MS = 2000;
-/** How long a payout run or an as-of query waits for the journal to reach the position it needs. */
-const FINANCE_WAIT_MS = 10_000;
 
 /**
  * Composes one role, or all of them (the embedded default: one process over one SQLite file).
@@ -84,7 +76,6 @@ export async function composeService(
   role: Role = "all",
   overrides: ComposeOverrides = {},
 ): Promise<ComposedService> {
-  const now = overrides.now ?? (() => new Date());
   const runs = (r: Role) => role === "all" || role === r;
   const store = await connect(logger, storeLabel(config, "event"), () => openEventStore(config));
   const readStore = await connect(logger, storeLabel(config, "read"), async () => {
@@ -92,122 +83,49 @@ export async function composeService(
     await opened.projectionStates();
     return opened;
   });
-  const stops: (() => Promise<void>)[] = [];
+  const context: RoleContext = { config, logger, store, readStore, now: overrides.now ?? (() => new Date()) };
+  const started: Started[] = [];
 
-  let runner: ProjectionRunner | undefined;
-  if (runs("projector")) {
-    runner = new ProjectionRunner({ store, readStore, projections, logger });
-    await runner.start();
-    stops.push(() => runner!.stop());
-  }
+  const projector = runs("projector") ? await startProjectorRole(context) : undefined;
+  if (projector) started.push(projector);
+  const runner = projector?.runner;
 
   let publicBaseUrl = config.PUBLIC_BASE_URL ?? "";
-  const waitForProjections = runner
-    ? (position: string) => runner.waitFor(position, READ_YOUR_WRITES_MS)
-    : waitForReadModels({ readStore, store, projections, timeoutMs: READ_YOUR_WRITES_MS });
-  const checkout = runs("gateway")
-    ? checkoutService({
-        store,
-        readStore,
-        waitForProjections,
-        now,
-        get publicBaseUrl() {
-          return publicBaseUrl;
-        },
-        confirmTimeoutSeconds: config.CONFIRM_TIMEOUT_SECONDS,
-        checkoutExpirySeconds: config.CHECKOUT_EXPIRY_SECONDS,
-        interestRates: config.INTEREST_RATES_BPS,
+  const gateway = runs("gateway")
+    ? await startGatewayRole(context, {
+        waitForProjections: runner
+          ? (position) => runner.waitFor(position, READ_YOUR_WRITES_MS)
+          : waitForReadModels({ readStore, store, projections, timeoutMs: READ_YOUR_WRITES_MS }),
+        ...(runner
+          ? { waitForJournal: (position: string) => runner.waitFor(position, FINANCE_WAIT_MS) }
+          : {}),
+        publicBaseUrl: () => publicBaseUrl,
       })
     : undefined;
-  if (checkout) {
-    const seeded = await seedSandbox(checkout, config.SANDBOX_SERVER_KEY);
-    if (seeded) await waitForProjections(seeded);
-    const timers = startTimerSweep(checkout, config.TIMER_SWEEP_MS, logger);
-    stops.push(() => timers.stop());
-  }
-  if (runner) {
-    const reactor = await startReactor({
-      name: "credit_line_reactor",
-      store,
-      readStore,
-      logger,
-      handle: creditLineReactions(store),
-    });
-    stops.push(() => reactor.stop());
-  }
-  if (runner) {
-    // PayoutMade → the covered checkouts are marked Paid.
-    const paid = await startReactor({
-      name: "payout_paid_reactor",
-      store,
-      readStore,
-      logger,
-      handle: payoutPaidReactions(store),
-    });
-    stops.push(() => paid.stop());
-  }
+  if (gateway) started.push(gateway);
+  const notifier = runs("notifier") ? await startNotifierRole(context) : undefined;
+  if (notifier) started.push(notifier);
+  if (runs("publisher")) started.push(await startPublisherRole(context));
 
-  const notifier = runs("notifier")
-    ? await startNotifier({
-        store,
-        readStore,
-        logger,
-        timeoutMs: config.NOTIFY_TIMEOUT_MS,
-        schedule: {
-          firstRetryMs: config.NOTIFY_FIRST_RETRY_MS,
-          maxRetryMs: config.NOTIFY_MAX_RETRY_MS,
-          maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
-          giveUpAfterMs: config.NOTIFY_GIVE_UP_AFTER_MS,
-        },
-      })
-    : undefined;
-  if (notifier) stops.push(() => notifier.stop());
-
-  if (runs("publisher") && config.KAFKA_BROKERS.length > 0) {
-    const publisher = await startPublisher({
-      store,
-      checkpoint: new ReadStorePublisherCheckpoint(readStore),
-      brokers: config.KAFKA_BROKERS,
-      logger,
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      partitions: config.KAFKA_TOPIC_PARTITIONS,
-      retentionMs: config.KAFKA_RETENTION_MS,
-    });
-    stops.push(() => publisher.stop());
+  const mounts: HttpMount[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  for (const part of started) {
+    mounts.push(...part.mounts);
+    stops.push(...part.stops);
   }
-
   const app = await buildApp({
     logger,
     readiness: readiness(store, readStore, config.READY_MAX_LAG),
-    checkout,
-    notifications: notifier ? { notifier, readStore } : undefined,
-    repayments: checkout
-      ? {
-          service: repaymentService({ store, now, waitForProjections: checkout.waitForProjections }),
-          readStore,
-        }
-      : undefined,
-    finance: runs("gateway")
-      ? financeApiOptions({
-          store,
-          readStore,
-          // In process the runner knows at once; otherwise the journal's checkpoint is polled.
-          waitForJournal: runner
-            ? (position) => runner.waitFor(position, FINANCE_WAIT_MS)
-            : waitForJournal(readStore, FINANCE_WAIT_MS),
-          now,
-        })
-      : undefined,
-    apiKeys: config.API_KEYS,
+    mounts,
   });
   let closing: Promise<void> | undefined;
   return {
     app,
     store,
     readStore,
-    checkout,
+    checkout: gateway?.checkout,
     runner,
-    notifier,
+    notifier: notifier?.notifier,
     setPublicBaseUrl(url) {
       publicBaseUrl ||= url;
     },

@@ -6,6 +6,7 @@ import pino from "pino";
 import { z } from "zod";
 import { initEcomRequestSchema, initExample } from "../../contracts/checkout/init.ts";
 import { type CheckoutService, checkoutService } from "../../services/checkout/checkout-service.ts";
+import { checkoutHttp } from "../../services/checkout/index.ts";
 import { seedSandbox } from "../../services/checkout/sandbox.ts";
 import { type App, buildApp } from "../../services/http/app.ts";
 import { readiness } from "../../services/http/readiness.ts";
@@ -49,7 +50,11 @@ export async function startHostedPageHarness(): Promise<HostedPageHarness> {
   });
   const seeded = await seedSandbox(checkout, SANDBOX_SERVER_KEY);
   if (seeded) await runner.waitFor(seeded, 2000);
-  const app = await buildApp({ logger, readiness: readiness(store, readStore, 10_000), checkout });
+  const app = await buildApp({
+    logger,
+    readiness: readiness(store, readStore, 10_000),
+    mounts: [checkoutHttp(checkout)],
+  });
   await app.ready();
   return {
     app,

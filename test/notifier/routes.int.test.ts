@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildApp } from "../../services/http/app.ts";
-import { type Notifier, notifierRoutes } from "../../services/notifier/index.ts";
+import { type Notifier, notifierHttp } from "../../services/notifier/index.ts";
 import { pendingCheckout, registerMerchant, type TestMerchant } from "../support/checkout-fixtures.ts";
 import { type Receiver, silent, World } from "./harness.ts";
 
@@ -21,15 +21,16 @@ beforeEach(async () => {
     logger: silent,
     readiness: async () => ({ ready: true, store: { open: true, head: "0" }, projections: [] }),
   });
-  await app.register(notifierRoutes, {
-    prefix: "/v1",
-    readStore: world.readStore,
-    notifier,
-    apiKeys: [
-      { key: OPERATOR, roles: ["operator"] },
-      { key: FINANCE, roles: ["finance"] },
-    ],
-  });
+  await app.register(
+    notifierHttp({
+      readStore: world.readStore,
+      notifier,
+      apiKeys: [
+        { key: OPERATOR, roles: ["operator"] },
+        { key: FINANCE, roles: ["finance"] },
+      ],
+    }),
+  );
   merchant = await registerMerchant(world.store);
 });
 afterEach(async () => {
