@@ -18,12 +18,15 @@ export interface CommandMeta {
   readonly causationId: string;
 }
 
-/** Bad input or a command the current state does not allow, named as the rule it broke. */
-export class Rejection extends Error {
+/**
+ * Bad input or a command the current state does not allow, named as the rule it broke. Each decider names
+ * its rules in a union (`Rejection<CheckoutRule>`), so an edge's mapping table to wire codes is checked.
+ */
+export class Rejection<Rule extends string = string> extends Error {
   override name = "Rejection";
-  readonly rule: string;
+  readonly rule: Rule;
   readonly detail: Record<string, unknown>;
-  constructor(rule: string, detail: Record<string, unknown> = {}) {
+  constructor(rule: Rule, detail: Record<string, unknown> = {}) {
     super(rule);
     this.rule = rule;
     this.detail = detail;
