@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EventEnvelope } from "./envelope.ts";
+import { createUpcaster, type Upcaster } from "./upcast.ts";
 
 /**
  * Each stream kind declares its events once, as zod schemas of their stored data. The codec turns a
@@ -29,9 +30,15 @@ export interface EventCodec<E extends { type: string }> {
   decode(envelope: Pick<EventEnvelope, "type" | "schemaVersion" | "data">): E;
 }
 
+/**
+ * `upcasters` lift the stored older versions of these events to the current ones before they are decoded
+ * (old versions are upcast on read, never rewritten in the log), so every reader of the stream sees one shape.
+ */
 export function eventCodec<Defs extends Record<string, EventDefinition>>(
   defs: Defs,
+  upcasters: readonly Upcaster[] = [],
 ): EventCodec<DomainEvents<Defs>> {
+  const upcast = createUpcaster(upcasters);
   const lookup = (type: string): EventDefinition => {
     const def = defs[type];
     if (!def) throw new Error(`unknown event type ${type}`);
@@ -42,7 +49,8 @@ export function eventCodec<Defs extends Record<string, EventDefinition>>(
       const def = lookup(event.type);
       return { type: event.type, schemaVersion: def.schemaVersion, data: z.encode(def.data, event.data) };
     },
-    decode(envelope) {
+    decode(stored) {
+      const envelope = upcast(stored);
       const def = lookup(envelope.type);
       if (envelope.schemaVersion !== def.schemaVersion) {
         throw new Error(

@@ -8,14 +8,17 @@ export interface Upcaster {
   readonly upcast: (data: unknown) => unknown;
 }
 
-export function createUpcaster(upcasters: readonly Upcaster[]): (event: EventEnvelope) => EventEnvelope {
+/** The part of an envelope an upcaster reads and rewrites; the rest of the envelope passes through. */
+type Versioned = Pick<EventEnvelope, "type" | "schemaVersion" | "data">;
+
+export function createUpcaster(upcasters: readonly Upcaster[]): <E extends Versioned>(event: E) => E {
   const byKey = new Map<string, Upcaster>();
   for (const u of upcasters) {
     const key = `${u.type}@${u.fromVersion}`;
     if (byKey.has(key)) throw new Error(`duplicate upcaster for ${key}`);
     byKey.set(key, u);
   }
-  return (event) => {
+  return <E extends Versioned>(event: E): E => {
     let current = event;
     for (let step = byKey.get(`${current.type}@${current.schemaVersion}`); step; ) {
       current = { ...current, schemaVersion: current.schemaVersion + 1, data: step.upcast(current.data) };

@@ -11,12 +11,10 @@ import {
   MIN_INSTALLMENT_AMOUNT_MINOR,
 } from "../ledger/checkout/checkout.decider.ts";
 import { type CheckoutItem, checkoutCodec, type InitiatedData } from "../ledger/checkout/checkout.events.ts";
-import {
-  availableFor,
-  creditLineDecider,
-  creditLineStream,
-} from "../ledger/creditline/creditline.decider.ts";
+import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { creditLineCodec, type Tenure } from "../ledger/creditline/creditline.events.ts";
+import { availableFor } from "../ledger/creditline/creditline.state.ts";
+import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import { type CommandMeta, Rejection } from "../ledger/decider.ts";
 import { type InterestRates, type LoanTerms, loanTerms } from "../ledger/loan/loan-terms.ts";
 import { merchantDecider, merchantStream } from "../ledger/merchant/merchant.decider.ts";
@@ -206,7 +204,9 @@ export function checkoutService(options: CheckoutServiceOptions) {
       transactionId: string,
     ): Promise<{ terms: LoanTerms; eligible: boolean; reason?: string }[]> {
       const { state, initiated } = await loadCheckout(transactionId);
-      const line = state.userId ? (await creditLines.load(creditLineStream(state.userId))).state : undefined;
+      const line = state.userId
+        ? (await creditLines.load(creditLineStream(kredivoLine(state.userId)))).state
+        : undefined;
       return TENURES.map((tenure) => {
         const terms = loanTerms(initiated.amountMinor, tenure, options.interestRates);
         if (tenure !== 1 && initiated.amountMinor < 700_000n)
@@ -239,7 +239,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
       let hold: { placed: true } | { placed: false; reason: string } = { placed: true };
       try {
         await creditLines.handle(
-          creditLineStream(userId),
+          creditLineStream(kredivoLine(userId)),
           { type: "PlaceHold", transactionId, amountMinor: initiated.amountMinor, tenure },
           meta(buyerCaller, "kredivo"),
         );
@@ -258,7 +258,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
       } catch (error) {
         if (hold.placed) {
           await creditLines.handle(
-            creditLineStream(userId),
+            creditLineStream(kredivoLine(userId)),
             { type: "ReleaseHold", transactionId, reason: "approval_refused" },
             meta(buyerCaller, "kredivo"),
           );

@@ -2,8 +2,9 @@ import type { EventEnvelope } from "../../contracts/envelope.ts";
 import { streamKind } from "../../contracts/envelope.ts";
 import { checkoutDecider, checkoutStream } from "../ledger/checkout/checkout.decider.ts";
 import { checkoutCodec } from "../ledger/checkout/checkout.events.ts";
-import { creditLineDecider, creditLineStream } from "../ledger/creditline/creditline.decider.ts";
+import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { creditLineCodec } from "../ledger/creditline/creditline.events.ts";
+import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import { Rejection } from "../ledger/decider.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
@@ -27,11 +28,11 @@ export function creditLineReactions(store: EventStore) {
       case "Settled": {
         const { userId, merchantId, settledAt, interestMinor, processingFeeMinor } = event.data;
         await creditLines.handle(
-          creditLineStream(userId),
+          creditLineStream(kredivoLine(userId)),
           {
             type: "CaptureHold",
             transactionId,
-            loan: { merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
+            terms: { kind: "loan", merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
           },
           meta,
         );
@@ -40,7 +41,7 @@ export function creditLineReactions(store: EventStore) {
       case "Cancelled": {
         const { userId, cancellationId, amountMinor, interestMinor, processingFeeMinor } = event.data;
         await creditLines.handle(
-          creditLineStream(userId),
+          creditLineStream(kredivoLine(userId)),
           {
             type: "CancelLoan",
             transactionId,
@@ -61,7 +62,7 @@ export function creditLineReactions(store: EventStore) {
         if (!state.userId) return;
         try {
           await creditLines.handle(
-            creditLineStream(state.userId),
+            creditLineStream(kredivoLine(state.userId)),
             { type: "ReleaseHold", transactionId, reason: event.type.toLowerCase() },
             meta,
           );

@@ -1,9 +1,7 @@
-import {
-  creditLineDecider,
-  creditLineStream,
-  outstandingMinor,
-} from "../ledger/creditline/creditline.decider.ts";
+import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { type CreditLineEvent, creditLineCodec } from "../ledger/creditline/creditline.events.ts";
+import { outstandingMinor } from "../ledger/creditline/creditline.state.ts";
+import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 
@@ -54,7 +52,7 @@ export function repaymentService(options: RepaymentServiceOptions) {
 
   /** A repayment id already applied: the event that applied it, read back from the stream. */
   async function appliedBefore(userId: string, repaymentId: string): Promise<RepaymentApplied> {
-    const streamId = creditLineStream(userId);
+    const streamId = creditLineStream(kredivoLine(userId));
     const page = 1000;
     for (let from = 0; ; from += page) {
       const envelopes = await options.store.readStream(streamId, { fromRevision: from, maxCount: page });
@@ -71,7 +69,7 @@ export function repaymentService(options: RepaymentServiceOptions) {
       input: RepaymentInput,
       caller: RepaymentCaller,
     ): Promise<{ applied: RepaymentApplied; outstandingMinor: bigint }> {
-      const streamId = creditLineStream(input.userId);
+      const streamId = creditLineStream(kredivoLine(input.userId));
       const { state } = await creditLines.load(streamId);
       if (!state.open) throw new UnknownCreditLine(input.userId);
       const now = options.now().toISOString();

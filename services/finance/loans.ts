@@ -1,15 +1,11 @@
-import {
-  availableFor,
-  creditLineDecider,
-  creditLineStream,
-  hasOverdueDebt,
-  outstandingMinor,
-} from "../ledger/creditline/creditline.decider.ts";
+import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import {
   type CreditLineEvent,
   creditLineCodec,
   type Tenure,
 } from "../ledger/creditline/creditline.events.ts";
+import { availableFor, hasOverdueDebt, outstandingMinor } from "../ledger/creditline/creditline.state.ts";
+import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 
 export interface Components {
@@ -76,7 +72,10 @@ export async function buyerLoans(
 ): Promise<BuyerLoans | undefined> {
   const events: CreditLineEvent[] = [];
   for (let from = 0; ; from += PAGE) {
-    const page = await store.readStream(creditLineStream(userId), { fromRevision: from, maxCount: PAGE });
+    const page = await store.readStream(creditLineStream(kredivoLine(userId)), {
+      fromRevision: from,
+      maxCount: PAGE,
+    });
     for (const envelope of page) events.push(creditLineCodec.decode(envelope));
     if (page.length < PAGE) break;
   }

@@ -2,13 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type CheckoutCommand, type CheckoutState, checkoutDecider } from "./checkout/checkout.decider.ts";
 import type { CheckoutEvent } from "./checkout/checkout.events.ts";
-import {
-  type CreditLineCommand,
-  type CreditLineState,
-  creditLineDecider,
-  outstandingMinor,
-} from "./creditline/creditline.decider.ts";
+import { type CreditLineCommand, creditLineDecider } from "./creditline/creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "./creditline/creditline.events.ts";
+import { type CreditLineState, outstandingMinor } from "./creditline/creditline.state.ts";
 import { type CommandMeta, fold } from "./decider.ts";
 import { testMeta } from "./testing/decider-spec.ts";
 
@@ -95,8 +91,10 @@ describe("a settled checkout and its loan, through cancellations and repayments"
           {
             type: "CreditLimitSet",
             data: {
+              product: "kredivo",
               userId: "user-1",
               currency: "VND",
+              kind: "instalment",
               totalMinor: 50_000_000n,
               perTenureMinor: [{ tenure, limitMinor: 50_000_000n }],
               setBy: "test",
@@ -112,7 +110,7 @@ describe("a settled checkout and its loan, through cancellations and repayments"
           {
             type: "CaptureHold",
             transactionId: "tx-1",
-            loan: { merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
+            terms: { kind: "loan", merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
           },
           meta(now),
         ).state;

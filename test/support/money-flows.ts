@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import { hashSecret, sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
+import { kredivoLine } from "../../services/ledger/creditline/creditline.stream.ts";
 import { type CheckoutHarness, SANDBOX_SERVER_KEY, sampleInit } from "../checkout/harness.ts";
 import { eventually, sleep } from "./eventually.ts";
 
@@ -158,12 +159,15 @@ export async function registerBuyer(
     `creditline-${buyer.userId}`,
     {
       type: "SetLimit",
-      userId: buyer.userId,
-      totalMinor: limit,
-      perTenureMinor: Object.entries(perTenure).map(([tenure, limitMinor]) => ({
-        tenure: tenureOf(Number(tenure)),
-        limitMinor,
-      })),
+      line: kredivoLine(buyer.userId),
+      limit: {
+        kind: "instalment",
+        totalMinor: limit,
+        perTenureMinor: Object.entries(perTenure).map(([tenure, limitMinor]) => ({
+          tenure: tenureOf(Number(tenure)),
+          limitMinor,
+        })),
+      },
       reason: "test buyer",
     },
     meta(),

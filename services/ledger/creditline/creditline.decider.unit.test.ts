@@ -3,15 +3,14 @@ import { describe, expect, it } from "vitest";
 import { fold, InvariantViolation, Rejection } from "../decider.ts";
 import { spec, testMeta } from "../testing/decider-spec.ts";
 import {
-  availableFor,
+  type CaptureTerms,
   type CreditLineCommand,
-  type CreditLineState,
   creditLineDecider,
-  hasOverdueDebt,
   INSTALLMENT_DAYS,
-  outstandingMinor,
 } from "./creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "./creditline.events.ts";
+import { availableFor, type CreditLineState, hasOverdueDebt, outstandingMinor } from "./creditline.state.ts";
+import { kredivoLine } from "./creditline.stream.ts";
 
 const creditLine = spec(creditLineDecider);
 
@@ -21,7 +20,16 @@ const limitSet = (
   reason = "onboarding",
 ): CreditLineEvent => ({
   type: "CreditLimitSet",
-  data: { userId: "user-1", currency: "VND", totalMinor, perTenureMinor, setBy: testMeta.actor, reason },
+  data: {
+    product: "kredivo",
+    userId: "user-1",
+    currency: "VND",
+    kind: "instalment",
+    totalMinor,
+    perTenureMinor,
+    setBy: testMeta.actor,
+    reason,
+  },
 });
 const held = (transactionId: string, amountMinor: bigint, tenure: Tenure): CreditLineEvent => ({
   type: "CreditHeld",
@@ -42,28 +50,34 @@ const setLimit = (
   totalMinor: bigint,
   perTenureMinor: { tenure: Tenure; limitMinor: bigint }[],
   reason = "onboarding",
-): CreditLineCommand => ({ type: "SetLimit", userId: "user-1", totalMinor, perTenureMinor, reason });
+): CreditLineCommand => ({
+  type: "SetLimit",
+  line: kredivoLine("user-1"),
+  limit: { kind: "instalment", totalMinor, perTenureMinor },
+  reason,
+});
 const placeHold = (transactionId: string, amountMinor: bigint, tenure: Tenure): CreditLineCommand => ({
   type: "PlaceHold",
   transactionId,
   amountMinor,
   tenure,
 });
-type LoanTermsOf = Extract<CreditLineCommand, { type: "CaptureHold" }>["loan"];
+type LoanTermsOf = Extract<CaptureTerms, { kind: "loan" }>;
 const T0 = testMeta.now; // 2026-11-27T10:00:00.000Z
 /** `days` days (and `ms` milliseconds) after T0. */
 const at = (days: number, ms = 0) => new Date(Date.parse(T0) + days * 86_400_000 + ms).toISOString();
 /** The settlement's terms a capture turns into a loan. */
 const loanOf = (openedAt = T0, interestMinor = 0n, processingFeeMinor = 0n): LoanTermsOf => ({
+  kind: "loan",
   merchantId: "merchant-1",
   openedAt,
   interestMinor,
   processingFeeMinor,
 });
-const capture = (transactionId: string, loan: LoanTermsOf = loanOf()): CreditLineCommand => ({
+const capture = (transactionId: string, terms: LoanTermsOf = loanOf()): CreditLineCommand => ({
   type: "CaptureHold",
   transactionId,
-  loan,
+  terms,
 });
 /** A history where the hold was captured the way the decider does it: CreditHoldCaptured, then LoanOpened. */
 const withCapture = (history: readonly CreditLineEvent[], transactionId: string): CreditLineEvent[] => [
@@ -98,11 +112,11 @@ const loanOpened = (
   transactionId: string,
   tenure: Tenure,
   principalMinor: bigint,
-  loan: LoanTermsOf,
+  { kind: _loan, ...charges }: LoanTermsOf,
   installments: InstallmentData[],
 ): CreditLineEvent => ({
   type: "LoanOpened",
-  data: { transactionId, tenure, principalMinor, ...loan, installments },
+  data: { transactionId, tenure, principalMinor, ...charges, installments },
 });
 const repay = (repaymentId: string, amountMinor: bigint, receivedAt = at(10)): CreditLineCommand => ({
   type: "Repay",
@@ -184,8 +198,10 @@ describe("credit line decider", () => {
           {
             type: "CreditLimitSet",
             data: {
+              product: "kredivo",
               userId: "user-1",
               currency: "VND",
+              kind: "instalment",
               totalMinor: 10_000_000n,
               perTenureMinor: [{ tenure: 3, limitMinor: 5_000_000n }],
               setBy: "risk-officer",
@@ -935,17 +951,21 @@ describe("credit line decider", () => {
     const limit = (totalMinor: fc.Arbitrary<bigint>, limitMinor: fc.Arbitrary<bigint>) =>
       fc.record({
         type: fc.constant("SetLimit" as const),
-        userId: fc.constant("user-1"),
-        totalMinor,
-        perTenureMinor: fc.uniqueArray(fc.record({ tenure, limitMinor }), {
-          selector: (t) => t.tenure,
-          maxLength: 4,
+        line: fc.constant(kredivoLine("user-1")),
+        limit: fc.record({
+          kind: fc.constant("instalment" as const),
+          totalMinor,
+          perTenureMinor: fc.uniqueArray(fc.record({ tenure, limitMinor }), {
+            selector: (t) => t.tenure,
+            maxLength: 4,
+          }),
         }),
         reason: fc.constant("review"),
       });
     // Loans opened at T0 owe nothing yet; those opened in September or October are overdue at T0, so later
     // holds meet buyer_must_not_have_overdue_debt until the overdue installments are repaid or cancelled.
     const loan: fc.Arbitrary<LoanTermsOf> = fc.record({
+      kind: fc.constant("loan" as const),
       merchantId: fc.constant("merchant-1"),
       openedAt: fc.constantFrom(T0, T0, "2026-09-01T00:00:00.000Z", "2026-10-20T12:00:00.000Z"),
       interestMinor: fc.bigInt({ min: 0n, max: 200n }),
@@ -966,7 +986,7 @@ describe("credit line decider", () => {
         weight: 4,
       },
       {
-        arbitrary: fc.record({ type: fc.constant("CaptureHold" as const), transactionId, loan }),
+        arbitrary: fc.record({ type: fc.constant("CaptureHold" as const), transactionId, terms: loan }),
         weight: 4,
       },
       {
@@ -1015,14 +1035,17 @@ describe("credit line decider", () => {
     const opening = fc.tuple(cap, cap, cap, cap).map(
       ([c1, c3, c6, c12]): CreditLineCommand => ({
         type: "SetLimit",
-        userId: "user-1",
-        totalMinor: 2_000n,
-        perTenureMinor: [
-          { tenure: 1, limitMinor: c1 },
-          { tenure: 3, limitMinor: c3 },
-          { tenure: 6, limitMinor: c6 },
-          { tenure: 12, limitMinor: c12 },
-        ],
+        line: kredivoLine("user-1"),
+        limit: {
+          kind: "instalment",
+          totalMinor: 2_000n,
+          perTenureMinor: [
+            { tenure: 1, limitMinor: c1 },
+            { tenure: 3, limitMinor: c3 },
+            { tenure: 6, limitMinor: c6 },
+            { tenure: 12, limitMinor: c12 },
+          ],
+        },
         reason: "onboarding",
       }),
     );

@@ -1,36 +1,64 @@
 import { z } from "zod";
+import { TENURES, type Tenure } from "../../../contracts/checkout/common.ts";
 import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
+import { currencies } from "../../../contracts/money.ts";
+import type { Upcaster } from "../../../contracts/upcast.ts";
 
-const tenure = z.union([z.literal(1), z.literal(3), z.literal(6), z.literal(12)]);
-export type Tenure = z.infer<typeof tenure>;
+export type { Tenure };
 
-/** `creditline-<userId>`: the consistency boundary for money a user may spend (DESIGN.md). */
+/** The products that lend from a credit line: the Checkout API (seed 001) and the Partner API (seed 000). */
+export const CREDIT_PRODUCTS = ["kredivo", "kredmint"] as const;
+export type CreditProduct = (typeof CREDIT_PRODUCTS)[number];
+
+/**
+ * How a line lends: `instalment` (Kredivo) in tenures, each with its own cap, every capture a loan with a
+ * schedule; `revolving` (Kredmint's invoice financing) within one total limit, every capture a drawdown.
+ */
+export type LineKind = "instalment" | "revolving";
+
+const tenure = z.literal(TENURES);
+const currency = z.literal(currencies);
+const product = z.literal(CREDIT_PRODUCTS);
+
+const limitSetBase = z.object({
+  product,
+  userId: z.string(),
+  currency,
+  totalMinor: minorUnits,
+  setBy: z.string(),
+  reason: z.string(),
+});
+
+/** A hold's id: the checkout transaction (Kredivo) or the disbursal (Kredmint) that spends the credit. */
+const holdData = z.object({
+  transactionId: z.string(),
+  amountMinor: minorUnits,
+  /** The tenure chosen on an instalment line; a revolving line's holds have none. */
+  tenure: tenure.optional(),
+});
+
+/**
+ * A credit line is one buyer's credit with one product in one currency: the consistency boundary for money a
+ * user may spend (DESIGN.md). Its stream id is in creditline.stream.ts.
+ */
 export const creditLineEvents = {
+  /** v2: the line's product, currency and kind (v1 was always a Kredivo VND instalment line). */
   CreditLimitSet: {
-    schemaVersion: 1,
-    data: z.object({
-      userId: z.string(),
-      currency: z.literal("VND"),
-      totalMinor: minorUnits,
-      /** Each tenure's own cap; a tenure not listed is not offered to this user. */
-      perTenureMinor: z.array(z.object({ tenure, limitMinor: minorUnits })),
-      setBy: z.string(),
-      reason: z.string(),
-    }),
+    schemaVersion: 2,
+    data: z.discriminatedUnion("kind", [
+      limitSetBase.extend({
+        kind: z.literal("instalment"),
+        /** Each tenure's own cap; a tenure not listed is not offered to this user. */
+        perTenureMinor: z.array(z.object({ tenure, limitMinor: minorUnits })),
+      }),
+      limitSetBase.extend({ kind: z.literal("revolving") }),
+    ]),
   },
-  CreditHeld: {
-    schemaVersion: 1,
-    data: z.object({ transactionId: z.string(), amountMinor: minorUnits, tenure }),
-  },
-  CreditHoldCaptured: {
-    schemaVersion: 1,
-    data: z.object({ transactionId: z.string(), amountMinor: minorUnits, tenure }),
-  },
-  CreditHoldReleased: {
-    schemaVersion: 1,
-    data: z.object({ transactionId: z.string(), amountMinor: minorUnits, tenure, reason: z.string() }),
-  },
-  /** The settled checkout becomes a loan with its schedule (installments oldest first). */
+  /** v2: the tenure is absent on a revolving line (v1 always carried one). */
+  CreditHeld: { schemaVersion: 2, data: holdData },
+  CreditHoldCaptured: { schemaVersion: 2, data: holdData },
+  CreditHoldReleased: { schemaVersion: 2, data: holdData.extend({ reason: z.string() }) },
+  /** An instalment line's captured hold becomes a loan with its schedule (installments oldest first). */
   LoanOpened: {
     schemaVersion: 1,
     data: z.object({
@@ -52,7 +80,18 @@ export const creditLineEvents = {
       ),
     }),
   },
-  /** A repayment from the buyer, applied oldest installment first: fee, then interest, then principal. */
+  /**
+   * A revolving line's captured hold becomes a drawdown: the principal is owed from `openedAt`, with no
+   * schedule, and repayments take the oldest drawdown first.
+   */
+  DrawdownOpened: {
+    schemaVersion: 1,
+    data: z.object({ transactionId: z.string(), openedAt: z.string(), principalMinor: minorUnits }),
+  },
+  /**
+   * A repayment from the buyer, applied oldest installment first: fee, then interest, then principal. A
+   * drawdown is repaid as its installment 1.
+   */
   RepaymentApplied: {
     schemaVersion: 1,
     data: z.object({
@@ -87,4 +126,22 @@ export const creditLineEvents = {
 };
 
 export type CreditLineEvent = DomainEvents<typeof creditLineEvents>;
-export const creditLineCodec = eventCodec(creditLineEvents);
+
+const storedObject = z.record(z.string(), z.unknown());
+
+/** A Kredivo VND line's limit before v2 named its product, currency and kind. */
+const limitSetV1: Upcaster = {
+  type: "CreditLimitSet",
+  fromVersion: 1,
+  upcast: (stored) => ({ ...storedObject.parse(stored), product: "kredivo", kind: "instalment" }),
+};
+
+/** v1 hold events always carried a tenure, so they already are v2 events. */
+const holdV1 = (type: string): Upcaster => ({ type, fromVersion: 1, upcast: (stored) => stored });
+
+export const creditLineCodec = eventCodec(creditLineEvents, [
+  limitSetV1,
+  holdV1("CreditHeld"),
+  holdV1("CreditHoldCaptured"),
+  holdV1("CreditHoldReleased"),
+]);

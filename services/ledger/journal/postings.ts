@@ -2,6 +2,7 @@ import { type EventEnvelope, streamKind } from "../../../contracts/envelope.ts";
 import type { Currency } from "../../../contracts/money.ts";
 import { type CheckoutEvent, checkoutCodec } from "../checkout/checkout.events.ts";
 import { type CreditLineEvent, creditLineCodec } from "../creditline/creditline.events.ts";
+import { creditLineKeyOf } from "../creditline/creditline.stream.ts";
 import { InvariantViolation } from "../decider.ts";
 import { type MerchantEvent, merchantCodec } from "../merchant/merchant.events.ts";
 
@@ -67,7 +68,7 @@ export const accounts = {
  */
 export const COLLECTION_BANK_ACCOUNT = "operating";
 
-/** The Checkout API and the credit lines are VND only (their event schemas fix the currency). */
+/** The Checkout API is VND only (its event schemas fix the currency); a credit line's is in its key. */
 const CHECKOUT_CURRENCY: Currency = "VND";
 
 const debit = (account: string, amountMinor: bigint, currency: Currency): Posting => ({
@@ -206,8 +207,7 @@ function checkoutEntries(envelope: EventEnvelope, event: CheckoutEvent): Journal
 }
 
 function creditLineEntries(envelope: EventEnvelope, event: CreditLineEvent): JournalEntry[] {
-  const userId = idAfter(envelope.streamId, "creditline");
-  const c = CHECKOUT_CURRENCY;
+  const { userId, currency: c } = creditLineKeyOf(envelope.streamId);
   switch (event.type) {
     case "RepaymentApplied": {
       // Cash in; the receivables go down by what the allocation (oldest installment first) applied to each.
