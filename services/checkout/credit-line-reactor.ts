@@ -4,8 +4,8 @@ import { checkoutDecider, checkoutStream } from "../ledger/checkout/checkout.dec
 import { checkoutCodec } from "../ledger/checkout/checkout.events.ts";
 import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { creditLineCodec } from "../ledger/creditline/creditline.events.ts";
+import { CreditLineRejection } from "../ledger/creditline/creditline.rules.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
-import { Rejection } from "../ledger/decider.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import { reactionMeta } from "../platform/reactor.ts";
@@ -69,7 +69,9 @@ export function creditLineReactions(store: EventStore) {
         } catch (error) {
           // Only a pending checkout ever held credit; for the others there may be nothing to release.
           const noHold =
-            error instanceof Rejection && error.rule === "hold_must_exist" && event.type !== "Failed";
+            error instanceof CreditLineRejection &&
+            error.rule === "hold_must_exist" &&
+            event.type !== "Failed";
           if (!noHold) throw error;
         }
         return;

@@ -23,7 +23,7 @@ import {
   sendProblem,
   useProblemErrors,
 } from "../../http/problem-details.ts";
-import { Rejection } from "../../ledger/decider.ts";
+import { CreditLineRejection } from "../../ledger/creditline/creditline.rules.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 
 export interface RepaymentRoutesOptions {
@@ -125,7 +125,7 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
             param: "userId",
           });
         }
-        if (error instanceof Rejection && error.rule === "repayment_must_not_exceed_outstanding") {
+        if (error instanceof CreditLineRejection && error.rule === "repayment_must_not_exceed_outstanding") {
           const outstanding =
             typeof error.detail.outstandingMinor === "bigint" ? error.detail.outstandingMinor : 0n;
           return reply
@@ -140,11 +140,12 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
               outstanding: vnd(outstanding),
             });
         }
-        if (error instanceof Rejection) {
-          return sendProblem(request, reply, error.rule.startsWith("repayment_amount") ? 400 : 409, {
+        if (error instanceof CreditLineRejection) {
+          const badAmount = error.rule === "repayment_amount_must_be_positive";
+          return sendProblem(request, reply, badAmount ? 400 : 409, {
             code: error.rule,
             detail: `${error.rule}: the repayment cannot be recorded`,
-            ...(error.rule.startsWith("repayment_amount") ? { param: "amount" } : {}),
+            ...(badAmount ? { param: "amount" } : {}),
           });
         }
         throw error;

@@ -4,15 +4,19 @@ import { fold, InvariantViolation, Rejection } from "../decider.ts";
 import { spec, testMeta } from "../testing/decider-spec.ts";
 import {
   type CaptureTerms,
+  type CreditLimit,
   type CreditLineCommand,
   creditLineDecider,
   INSTALLMENT_DAYS,
 } from "./creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "./creditline.events.ts";
+import { CREDIT_LINE_RULES } from "./creditline.rules.ts";
 import { availableFor, type CreditLineState, hasOverdueDebt, outstandingMinor } from "./creditline.state.ts";
-import { kredivoLine } from "./creditline.stream.ts";
+import { type CreditLineKey, kredivoLine } from "./creditline.stream.ts";
 
 const creditLine = spec(creditLineDecider);
+/** The rules a precedence table's rows break, each once, in the table's order. */
+const inOrder = (rows: readonly { rule: string }[]) => [...new Set(rows.map((r) => r.rule))];
 
 const limitSet = (
   totalMinor: bigint,
@@ -530,6 +534,64 @@ describe("credit line decider", () => {
       },
     ];
     for (const row of rows) creditLine.given(row.given).when(row.command, { now: row.now }).rejects(row.rule);
+    expect(inOrder(rows)).toEqual(CREDIT_LINE_RULES.PlaceHold);
+  });
+
+  it("SetLimit checks its rules in precedence order", () => {
+    // 4,000,000 held on a 10,000,000 Kredivo line; each row breaks its rule and every later one.
+    const holding = [...open, held("tx-1", 4_000_000n, 3)];
+    const someoneElse = kredivoLine("user-2");
+    const limit = (line: CreditLineKey, limit: CreditLimit): CreditLineCommand => ({
+      type: "SetLimit",
+      line,
+      limit,
+      reason: "review",
+    });
+    const rows: { rule: string; command: CreditLineCommand }[] = [
+      {
+        rule: "limit_must_not_be_negative",
+        command: limit(someoneElse, {
+          kind: "instalment",
+          totalMinor: -1n,
+          perTenureMinor: [{ tenure: 3, limitMinor: 0n }],
+        }),
+      },
+      {
+        rule: "tenure_limit_must_be_within_total",
+        command: limit(someoneElse, {
+          kind: "instalment",
+          totalMinor: 1n,
+          perTenureMinor: [{ tenure: 3, limitMinor: 2n }],
+        }),
+      },
+      {
+        rule: "credit_line_must_keep_its_key",
+        command: limit(someoneElse, { kind: "revolving", totalMinor: 1n }),
+      },
+      {
+        rule: "credit_line_must_keep_its_kind",
+        command: limit(kredivoLine("user-1"), { kind: "revolving", totalMinor: 1n }),
+      },
+      { rule: "limit_must_cover_outstanding", command: setLimit(3_999_999n, []) },
+    ];
+    for (const row of rows) creditLine.given(holding).when(row.command).rejects(row.rule);
+    expect(inOrder(rows)).toEqual(CREDIT_LINE_RULES.SetLimit);
+  });
+
+  it("CaptureHold checks its rules in precedence order", () => {
+    // Drawdown terms on an instalment line break capture_terms_must_match_the_line in every row.
+    const drawdown: CreditLineCommand = {
+      type: "CaptureHold",
+      transactionId: "tx-1",
+      terms: { kind: "drawdown", openedAt: T0 },
+    };
+    const rows: { rule: string; given: readonly CreditLineEvent[] }[] = [
+      { rule: "hold_must_exist", given: open },
+      { rule: "hold_must_be_open", given: [...open, held("tx-1", 1n, 3), released("tx-1", 1n, 3)] },
+      { rule: "capture_terms_must_match_the_line", given: [...open, held("tx-1", 1n, 3)] },
+    ];
+    for (const row of rows) creditLine.given(row.given).when(drawdown).rejects(row.rule);
+    expect(inOrder(rows)).toEqual(CREDIT_LINE_RULES.CaptureHold);
   });
 
   describe("when a hold is captured into a loan", () => {
@@ -905,6 +967,7 @@ describe("credit line decider", () => {
       },
     ];
     for (const row of rows) creditLine.given(row.given).when(row.command).rejects(row.rule);
+    expect(inOrder(rows)).toEqual(CREDIT_LINE_RULES.Repay);
     // A repayment id already applied is a retry before any rule.
     creditLine.given(partlyRepaid).when(repay("repay-1", -5n)).yields([]);
     creditLine.given(partlyRepaid).when(repay("repay-1", 725_668n)).yields([]);
