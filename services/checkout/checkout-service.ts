@@ -13,6 +13,7 @@ import {
 import { type CheckoutItem, checkoutCodec, type InitiatedData } from "../ledger/checkout/checkout.events.ts";
 import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { creditLineCodec, type Tenure } from "../ledger/creditline/creditline.events.ts";
+import { CreditLineRejection, type CreditLineRule } from "../ledger/creditline/creditline.rules.ts";
 import { availableFor } from "../ledger/creditline/creditline.state.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import { type CommandMeta, Rejection } from "../ledger/decider.ts";
@@ -56,7 +57,7 @@ const TENURES: readonly Tenure[] = [1, 3, 6, 12];
  * with "user_has_overdue_debt" (push message "transaction denied: user has overdue debt"); other rules
  * keep their name.
  */
-const DENIAL_REASONS: Readonly<Record<string, string>> = {
+const DENIAL_REASONS: Readonly<Partial<Record<CreditLineRule, string>>> = {
   buyer_must_not_have_overdue_debt: "user_has_overdue_debt",
 };
 
@@ -244,7 +245,10 @@ export function checkoutService(options: CheckoutServiceOptions) {
           meta(buyerCaller, "kredivo"),
         );
       } catch (error) {
-        if (!(error instanceof Rejection)) throw error;
+        // Another tenure than the one already held is the buyer's retry gone astray, not the line's refusal:
+        // the approval is refused and nothing changes, so the buyer can still approve the held tenure.
+        if (!(error instanceof CreditLineRejection) || error.rule === "hold_must_keep_its_tenure")
+          throw error;
         hold = { placed: false, reason: DENIAL_REASONS[error.rule] ?? error.rule };
       }
       try {

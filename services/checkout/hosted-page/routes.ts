@@ -46,6 +46,8 @@ const approveBody = z.object({ ...formCommon, tenure: field(4) });
 const cancelBody = z.object(formCommon);
 
 const TENURES: Readonly<Record<string, Tenure>> = { "1": 1, "3": 3, "6": 6, "12": 12 };
+/** Rejections of the tenure chosen: the summary again, to choose another. */
+const TENURE_REFUSALS = new Set(["amount_must_meet_tenure_minimum", "hold_must_keep_its_tenure"]);
 
 /** Rejections that mean "this browser is not at the step it thinks": show the current step instead. */
 const STALE_STEP_RULES = new Set([
@@ -408,7 +410,7 @@ export async function hostedPageRoutes(app: FastifyInstance, options: HostedPage
       } catch (error) {
         if (error instanceof Rejection && STALE_STEP_RULES.has(error.rule))
           return toPage(reply, tx, language);
-        if (error instanceof Rejection && error.rule === "amount_must_meet_tenure_minimum") {
+        if (error instanceof Rejection && TENURE_REFUSALS.has(error.rule)) {
           const view = await tenureView(tx, initiated);
           return send(reply, 422, summaryPage(ctx, { ...view, error: ctx.t.tenureNotAllowed }), initiated);
         }

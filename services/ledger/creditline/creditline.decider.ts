@@ -129,7 +129,8 @@ const sameKey = (a: CreditLineKey, b: CreditLineKey) =>
 
 /**
  * Rules in CREDIT_LINE_RULES.PlaceHold's order. A hold already placed for the transaction is a retry:
- * nothing new happens.
+ * nothing new happens, as long as it asks for the same tenure; another tenure is refused, or the loan the
+ * hold is captured into would not have the tenure the settlement priced.
  */
 function placeHold(
   command: Extract<CreditLineCommand, { type: "PlaceHold" }>,
@@ -139,8 +140,13 @@ function placeHold(
   if (command.amountMinor <= 0n) throw new CreditLineRejection("amount_must_be_positive");
   if (!state.open) throw new CreditLineRejection("credit_line_must_be_open");
   const existing = state.holds.get(command.transactionId);
-  if (existing?.state === "held") return [];
-  if (existing) throw new CreditLineRejection("hold_must_not_be_closed", { state: existing.state });
+  if (existing && existing.state !== "held") {
+    throw new CreditLineRejection("hold_must_not_be_closed", { state: existing.state });
+  }
+  if (existing && existing.tenure !== command.tenure) {
+    throw new CreditLineRejection("hold_must_keep_its_tenure", { tenure: existing.tenure });
+  }
+  if (existing) return [];
   if (hasOverdueDebt(state, now)) throw new CreditLineRejection("buyer_must_not_have_overdue_debt");
   if (!offers(state, command.tenure)) throw new CreditLineRejection("tenure_must_be_offered");
   const availableMinor = availableFor(state, command.tenure);

@@ -369,6 +369,14 @@ describe("credit line decider", () => {
         .when(placeHold("tx-1", 4_000_000n, 3))
         .yields([]);
     });
+    it("placing it again with another tenure is refused: its loan must have the tenure the settlement prices", () => {
+      for (const tenure of [1, 6, 12] as const) {
+        creditLine
+          .given(holding)
+          .when(placeHold("tx-1", 4_000_000n, tenure))
+          .rejects("hold_must_keep_its_tenure");
+      }
+    });
     it("the retry succeeds even when the line could not cover the hold a second time", () => {
       const full = [...open, held("tx-1", 10_000_000n, 1)];
       creditLine
@@ -509,6 +517,13 @@ describe("credit line decider", () => {
         breaks: "closed, overdue, tenure, cover",
         given: closed,
         command: placeHold("t-1", 1n, 12),
+        now: overdue,
+      },
+      {
+        rule: "hold_must_keep_its_tenure",
+        breaks: "keep tenure, overdue, tenure, cover",
+        given: [...closed, limitSet(1_000_001n, [{ tenure: 3, limitMinor: 1_000_001n }]), held("t-3", 1n, 3)],
+        command: placeHold("t-3", 1n, 12),
         now: overdue,
       },
       {

@@ -16,6 +16,7 @@ export const CREDIT_LINE_RULES = {
     "amount_must_be_positive",
     "credit_line_must_be_open",
     "hold_must_not_be_closed",
+    "hold_must_keep_its_tenure",
     "buyer_must_not_have_overdue_debt",
     "tenure_must_be_offered",
     "credit_limit_must_cover_amount",
