@@ -12,9 +12,9 @@ import {
 } from "../ledger/checkout/checkout.decider.ts";
 import { type CheckoutItem, checkoutCodec, type InitiatedData } from "../ledger/checkout/checkout.events.ts";
 import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
+import { tenureEligibility } from "../ledger/creditline/creditline.eligibility.ts";
 import { creditLineCodec, type Tenure } from "../ledger/creditline/creditline.events.ts";
 import { CreditLineRejection, type CreditLineRule } from "../ledger/creditline/creditline.rules.ts";
-import { availableFor } from "../ledger/creditline/creditline.state.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import { type CommandMeta, Rejection } from "../ledger/decider.ts";
 import { type InterestRates, type LoanTerms, loanTerms } from "../ledger/loan/loan-terms.ts";
@@ -49,7 +49,6 @@ export interface Caller {
 // Transaction ids are derived from (merchant, order_id): the checkout stream then is the uniqueness
 // boundary for order ids, and two racing inits of one order cannot create two transactions.
 const TRANSACTION_NAMESPACE = "6f1c3a52-5d0e-4d8e-9a3b-2f7f0c1d9e41";
-const TENURES: readonly Tenure[] = [1, 3, 6, 12];
 
 /**
  * A credit line's refusal of the hold, as the Denied reason the merchant's push says in words. The seed's
@@ -200,22 +199,24 @@ export function checkoutService(options: CheckoutServiceOptions) {
       return { verified: otpValid, state: handled.state };
     },
 
-    /** The tenures this buyer may choose for this checkout, each with its loan terms. */
+    /**
+     * The tenures this buyer may choose for this checkout, each with its loan terms: the checkout's own
+     * minimum first (as Approve checks it first), then whatever PlaceHold would refuse (tenureEligibility).
+     */
     async tenureOptions(
       transactionId: string,
     ): Promise<{ terms: LoanTerms; eligible: boolean; reason?: string }[]> {
       const { state, initiated } = await loadCheckout(transactionId);
+      const { amountMinor } = initiated;
       const line = state.userId
         ? (await creditLines.load(creditLineStream(kredivoLine(state.userId)))).state
-        : undefined;
-      return TENURES.map((tenure) => {
-        const terms = loanTerms(initiated.amountMinor, tenure, options.interestRates);
-        if (tenure !== 1 && initiated.amountMinor < 700_000n)
+        : creditLineDecider.initialState;
+      const now = options.now().toISOString();
+      return tenureEligibility(line, { transactionId, amountMinor, now }).map((option) => {
+        const terms = loanTerms(amountMinor, option.tenure, options.interestRates);
+        if (option.tenure !== 1 && amountMinor < MIN_INSTALLMENT_AMOUNT_MINOR)
           return { terms, eligible: false, reason: "amount_must_meet_tenure_minimum" };
-        if (!line?.perTenureMinor.has(tenure))
-          return { terms, eligible: false, reason: "tenure_must_be_offered" };
-        const eligible = availableFor(line, tenure) >= initiated.amountMinor;
-        return eligible ? { terms, eligible } : { terms, eligible, reason: "credit_limit_must_cover_amount" };
+        return option.eligible ? { terms, eligible: true } : { terms, eligible: false, reason: option.rule };
       });
     },
 

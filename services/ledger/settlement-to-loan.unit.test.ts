@@ -6,6 +6,7 @@ import { type CreditLineCommand, creditLineDecider } from "./creditline/creditli
 import type { CreditLineEvent, Tenure } from "./creditline/creditline.events.ts";
 import { type CreditLineState, outstandingMinor } from "./creditline/creditline.state.ts";
 import { type CommandMeta, fold } from "./decider.ts";
+import { limitSet } from "./testing/creditline-fixtures.ts";
 import { testMeta } from "./testing/decider-spec.ts";
 
 /**
@@ -88,19 +89,7 @@ describe("a settled checkout and its loan, through cancellations and repayments"
         if (settled?.type !== "Settled") throw new Error("expected Settled");
 
         let line: CreditLineState = fold(creditLineDecider, [
-          {
-            type: "CreditLimitSet",
-            data: {
-              product: "kredivo",
-              userId: "user-1",
-              currency: "VND",
-              kind: "instalment",
-              totalMinor: 50_000_000n,
-              perTenureMinor: [{ tenure, limitMinor: 50_000_000n }],
-              setBy: "test",
-              reason: "onboarding",
-            },
-          },
+          limitSet(50_000_000n, [{ tenure, limitMinor: 50_000_000n }]),
           { type: "CreditHeld", data: { transactionId: "tx-1", amountMinor, tenure } },
         ] satisfies CreditLineEvent[]);
         const { merchantId, settledAt, interestMinor, processingFeeMinor } = settled.data;

@@ -3,10 +3,10 @@ import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { TENURES, type Tenure } from "../../../contracts/checkout/common.ts";
 import type { CheckoutState } from "../../ledger/checkout/checkout.decider.ts";
 import { MAX_FAILED_AUTH_ATTEMPTS } from "../../ledger/checkout/checkout.decider.ts";
 import type { InitiatedData } from "../../ledger/checkout/checkout.events.ts";
-import type { Tenure } from "../../ledger/creditline/creditline.events.ts";
 import { Rejection } from "../../ledger/decider.ts";
 import { CheckoutFailure } from "../checkout-failure.ts";
 import type { Caller, CheckoutService } from "../checkout-service.ts";
@@ -45,7 +45,8 @@ const otpBody = z.object({ ...formCommon, otp: field(16) });
 const approveBody = z.object({ ...formCommon, tenure: field(4) });
 const cancelBody = z.object(formCommon);
 
-const TENURES: Readonly<Record<string, Tenure>> = { "1": 1, "3": 3, "6": 6, "12": 12 };
+/** The tenure a form field names, exactly as the page writes it ("1", "3", "6", "12"). */
+const tenureNamed = (field: string): Tenure | undefined => TENURES.find((t) => String(t) === field);
 /** Rejections of the tenure chosen: the summary again, to choose another. */
 const TENURE_REFUSALS = new Set(["amount_must_meet_tenure_minimum", "hold_must_keep_its_tenure"]);
 
@@ -399,7 +400,7 @@ export async function hostedPageRoutes(app: FastifyInstance, options: HostedPage
       const session = sessionOf(request, tx, state);
       if (session === undefined || state.phase !== "otp_verified") return toPage(reply, tx, language);
       const ctx = contextFor(request, reply, tx, initiated, language);
-      const tenure = TENURES[request.body.tenure];
+      const tenure = tenureNamed(request.body.tenure);
       if (tenure === undefined) {
         const view = await tenureView(tx, initiated);
         return send(reply, 422, summaryPage(ctx, { ...view, error: ctx.t.chooseTenure }), initiated);

@@ -1,11 +1,10 @@
 import { type Decider, invariant, unhandled } from "../decider.ts";
+import { holdRefusal } from "./creditline.eligibility.ts";
 import type { CreditLineEvent, LineKind, Tenure } from "./creditline.events.ts";
 import { CreditLineRejection } from "./creditline.rules.ts";
 import {
-  availableFor,
   type CreditLineState,
   type Hold,
-  hasOverdueDebt,
   type Installment,
   initialCreditLine,
   type Loan,
@@ -127,41 +126,17 @@ function setLimit(
 const sameKey = (a: CreditLineKey, b: CreditLineKey) =>
   a.product === b.product && a.userId === b.userId && a.currency === b.currency;
 
-/**
- * Rules in CREDIT_LINE_RULES.PlaceHold's order. A hold already placed for the transaction is a retry:
- * nothing new happens, as long as it asks for the same tenure; another tenure is refused, or the loan the
- * hold is captured into would not have the tenure the settlement priced.
- */
+/** Rules in holdRefusal. A hold already placed for the transaction with the same tenure is a retry. */
 function placeHold(
   command: Extract<CreditLineCommand, { type: "PlaceHold" }>,
   state: CreditLineState,
   now: string,
 ): CreditLineEvent[] {
-  if (command.amountMinor <= 0n) throw new CreditLineRejection("amount_must_be_positive");
-  if (!state.open) throw new CreditLineRejection("credit_line_must_be_open");
-  const existing = state.holds.get(command.transactionId);
-  if (existing && existing.state !== "held") {
-    throw new CreditLineRejection("hold_must_not_be_closed", { state: existing.state });
-  }
-  if (existing && existing.tenure !== command.tenure) {
-    throw new CreditLineRejection("hold_must_keep_its_tenure", { tenure: existing.tenure });
-  }
-  if (existing) return [];
-  if (hasOverdueDebt(state, now)) throw new CreditLineRejection("buyer_must_not_have_overdue_debt");
-  if (!offers(state, command.tenure)) throw new CreditLineRejection("tenure_must_be_offered");
-  const availableMinor = availableFor(state, command.tenure);
-  if (availableMinor < command.amountMinor) {
-    throw new CreditLineRejection("credit_limit_must_cover_amount", { availableMinor });
-  }
+  const refusal = holdRefusal(state, command, now);
+  if (refusal) throw new CreditLineRejection(refusal.rule, refusal.detail);
+  if (state.holds.has(command.transactionId)) return [];
   const { transactionId, amountMinor, tenure } = command;
   return [{ type: "CreditHeld", data: { transactionId, amountMinor, tenure } }];
-}
-
-/** An instalment line offers the tenures it caps; a revolving line offers none and lends without one. */
-function offers(state: CreditLineState, tenure: Tenure | undefined): boolean {
-  return state.kind === "instalment"
-    ? tenure !== undefined && state.perTenureMinor.has(tenure)
-    : tenure === undefined;
 }
 
 /** Capture and release close a hold exactly once; repeating the same close is a no-op, the other is refused. */

@@ -1,9 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fold, InvariantViolation, Rejection } from "../decider.ts";
+import {
+  at,
+  capture,
+  captured,
+  held,
+  type LoanTermsOf,
+  limitSet,
+  loanOf,
+  placeHold,
+  release,
+  released,
+  setLimit,
+  T0,
+} from "../testing/creditline-fixtures.ts";
 import { spec, testMeta } from "../testing/decider-spec.ts";
 import {
-  type CaptureTerms,
   type CreditLimit,
   type CreditLineCommand,
   creditLineDecider,
@@ -18,82 +31,11 @@ const creditLine = spec(creditLineDecider);
 /** The rules a precedence table's rows break, each once, in the table's order. */
 const inOrder = (rows: readonly { rule: string }[]) => [...new Set(rows.map((r) => r.rule))];
 
-const limitSet = (
-  totalMinor: bigint,
-  perTenureMinor: { tenure: Tenure; limitMinor: bigint }[],
-  reason = "onboarding",
-): CreditLineEvent => ({
-  type: "CreditLimitSet",
-  data: {
-    product: "kredivo",
-    userId: "user-1",
-    currency: "VND",
-    kind: "instalment",
-    totalMinor,
-    perTenureMinor,
-    setBy: testMeta.actor,
-    reason,
-  },
-});
-const held = (transactionId: string, amountMinor: bigint, tenure: Tenure): CreditLineEvent => ({
-  type: "CreditHeld",
-  data: { transactionId, amountMinor, tenure },
-});
-const captured = (transactionId: string, amountMinor: bigint, tenure: Tenure): CreditLineEvent => ({
-  type: "CreditHoldCaptured",
-  data: { transactionId, amountMinor, tenure },
-});
-const released = (
-  transactionId: string,
-  amountMinor: bigint,
-  tenure: Tenure,
-  reason = "aborted",
-): CreditLineEvent => ({ type: "CreditHoldReleased", data: { transactionId, amountMinor, tenure, reason } });
-
-const setLimit = (
-  totalMinor: bigint,
-  perTenureMinor: { tenure: Tenure; limitMinor: bigint }[],
-  reason = "onboarding",
-): CreditLineCommand => ({
-  type: "SetLimit",
-  line: kredivoLine("user-1"),
-  limit: { kind: "instalment", totalMinor, perTenureMinor },
-  reason,
-});
-const placeHold = (transactionId: string, amountMinor: bigint, tenure: Tenure): CreditLineCommand => ({
-  type: "PlaceHold",
-  transactionId,
-  amountMinor,
-  tenure,
-});
-type LoanTermsOf = Extract<CaptureTerms, { kind: "loan" }>;
-const T0 = testMeta.now; // 2026-11-27T10:00:00.000Z
-/** `days` days (and `ms` milliseconds) after T0. */
-const at = (days: number, ms = 0) => new Date(Date.parse(T0) + days * 86_400_000 + ms).toISOString();
-/** The settlement's terms a capture turns into a loan. */
-const loanOf = (openedAt = T0, interestMinor = 0n, processingFeeMinor = 0n): LoanTermsOf => ({
-  kind: "loan",
-  merchantId: "merchant-1",
-  openedAt,
-  interestMinor,
-  processingFeeMinor,
-});
-const capture = (transactionId: string, terms: LoanTermsOf = loanOf()): CreditLineCommand => ({
-  type: "CaptureHold",
-  transactionId,
-  terms,
-});
 /** A history where the hold was captured the way the decider does it: CreditHoldCaptured, then LoanOpened. */
 const withCapture = (history: readonly CreditLineEvent[], transactionId: string): CreditLineEvent[] => [
   ...history,
   ...creditLineDecider.decide(capture(transactionId), fold(creditLineDecider, history), testMeta),
 ];
-const release = (transactionId: string, reason = "aborted"): CreditLineCommand => ({
-  type: "ReleaseHold",
-  transactionId,
-  reason,
-});
-
 // A 10,000,000 VND line offering tenures 1 and 3 up to the whole line.
 const open = [
   limitSet(10_000_000n, [
