@@ -4,7 +4,12 @@ import {
   creditLineCodec,
   type Tenure,
 } from "../ledger/creditline/creditline.events.ts";
-import { availableFor, hasOverdueDebt, outstandingMinor } from "../ledger/creditline/creditline.state.ts";
+import {
+  availableFor,
+  hasOverdueDebt,
+  outstandingMinor,
+  totalOf,
+} from "../ledger/creditline/creditline.state.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 
@@ -98,7 +103,7 @@ export async function buyerLoans(
       case "LoanCancelled": {
         const d = event.data;
         cancelled.set(d.transactionId, add(cancelled.get(d.transactionId) ?? ZERO, d));
-        refunds.set(d.transactionId, (refunds.get(d.transactionId) ?? 0n) + d.refundDueMinor);
+        refunds.set(d.transactionId, (refunds.get(d.transactionId) ?? 0n) + totalOf(d.refundDue));
         break;
       }
       default:

@@ -169,7 +169,7 @@ describe("journal projection on SQLite and PostgreSQL", () => {
           principalMinor: 200_000n,
           interestMinor: 0n,
           feeMinor: 2_000n,
-          refundDueMinor: 2_000n,
+          refundDue: { principalMinor: 0n, interestMinor: 0n, feeMinor: 2_000n },
         },
       }),
     ]);

@@ -1,5 +1,6 @@
 import { streamKind } from "../../../contracts/envelope.ts";
 import { creditLineCodec, type Tenure } from "../../ledger/creditline/creditline.events.ts";
+import { totalOf } from "../../ledger/creditline/creditline.state.ts";
 import { creditLineKeyOf } from "../../ledger/creditline/creditline.stream.ts";
 import type { Statement } from "../../platform/readstore/port.ts";
 import { type Projection, sql } from "../../platform/readstore/projection.ts";
@@ -89,11 +90,11 @@ export const creditLinesProjection: Projection = {
         ]);
       case "LoanCancelled": {
         const d = event.data;
-        const reducedTotal = d.principalMinor + d.interestMinor + d.feeMinor - d.refundDueMinor;
+        const refundDueMinor = totalOf(d.refundDue);
         return [
           ...cancelPrincipal(line, d.transactionId, d.principalMinor, at),
-          sql`UPDATE {{credit_lines}} SET outstanding_minor = outstanding_minor - ${reducedTotal},
-                refund_due_minor = refund_due_minor + ${d.refundDueMinor} WHERE line_id = ${line}`,
+          sql`UPDATE {{credit_lines}} SET outstanding_minor = outstanding_minor - ${totalOf(d) - refundDueMinor},
+                refund_due_minor = refund_due_minor + ${refundDueMinor} WHERE line_id = ${line}`,
         ];
       }
       default:

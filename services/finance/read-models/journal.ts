@@ -39,9 +39,10 @@ import type { Projection } from "../../platform/readstore/projection.ts";
  */
 export const JOURNAL_PROJECTION = "journal";
 
+/** v2: LoanCancelled posts its refund to each receivable by component (postings.ts). */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 1,
+  version: 2,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,

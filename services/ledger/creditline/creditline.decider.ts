@@ -8,9 +8,12 @@ import {
   type Installment,
   initialCreditLine,
   type Loan,
+  type LoanAmounts,
+  lessOf,
   outstandingMinor,
   outstandingPrincipal,
   owedOn,
+  totalOf,
 } from "./creditline.state.ts";
 import type { CreditLineKey } from "./creditline.stream.ts";
 
@@ -261,25 +264,22 @@ function cancelLoan(
     throw new CreditLineRejection("loan_cancellation_must_not_exceed_loan", { uncancelled });
   }
   const { transactionId, cancellationId, principalMinor, interestMinor, feeMinor } = command;
-  const reduced = reduceFromLatest(loan, { principalMinor, interestMinor, feeMinor });
-  const refundDueMinor = principalMinor + interestMinor + feeMinor - reduced.total;
-  return [
-    {
-      type: "LoanCancelled",
-      data: { transactionId, cancellationId, principalMinor, interestMinor, feeMinor, refundDueMinor },
-    },
-  ];
+  const cancelled = { principalMinor, interestMinor, feeMinor };
+  // Per component, what the unpaid installments could not give back had been repaid: it is refunded as such.
+  const refundDue = lessOf(cancelled, reduceFromLatest(loan, cancelled).taken);
+  return [{ type: "LoanCancelled", data: { transactionId, cancellationId, ...cancelled, refundDue } }];
 }
 
-/** Takes amounts off a loan's installments from the last one back; returns the new installments and what it took. */
+/**
+ * Takes amounts off a loan's installments from the last one back, each component up to what is still owed
+ * of it; returns the new installments and what it took of each component.
+ */
 function reduceFromLatest(
   loan: Loan,
-  amounts: { principalMinor: bigint; interestMinor: bigint; feeMinor: bigint },
-): { installments: Installment[]; principalMinor: bigint; total: bigint } {
+  amounts: LoanAmounts,
+): { installments: Installment[]; taken: LoanAmounts } {
   let { principalMinor, interestMinor, feeMinor } = amounts;
   const installments = [...loan.installments];
-  let tookPrincipal = 0n;
-  let total = 0n;
   for (let n = installments.length - 1; n >= 0; n--) {
     const i = installments[n]!;
     const p = i.principalMinor < principalMinor ? i.principalMinor : principalMinor;
@@ -288,8 +288,6 @@ function reduceFromLatest(
     principalMinor -= p;
     interestMinor -= r;
     feeMinor -= f;
-    tookPrincipal += p;
-    total += p + r + f;
     installments[n] = {
       ...i,
       principalMinor: i.principalMinor - p,
@@ -297,7 +295,7 @@ function reduceFromLatest(
       feeMinor: i.feeMinor - f,
     };
   }
-  return { installments, principalMinor: tookPrincipal, total };
+  return { installments, taken: lessOf(amounts, { principalMinor, interestMinor, feeMinor }) };
 }
 
 function withLoan(state: CreditLineState, loan: Loan): ReadonlyMap<string, Loan> {
@@ -435,26 +433,23 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
       case "LoanCancelled": {
         const loan = state.loans.get(event.data.transactionId);
         invariant(loan !== undefined, "a cancellation applies to an open loan");
-        const reduced = reduceFromLatest(loan, event.data);
+        const { refundDue, ...cancelled } = event.data;
+        const { installments, taken } = reduceFromLatest(loan, cancelled);
         invariant(
-          reduced.total + event.data.refundDueMinor ===
-            event.data.principalMinor + event.data.interestMinor + event.data.feeMinor,
+          totalOf(taken) + totalOf(refundDue) === totalOf(cancelled),
           "a cancellation is reduced or refunded, never lost",
+        );
+        const kept = lessOf(cancelled, refundDue);
+        invariant(
+          [...Object.values(refundDue), ...Object.values(kept)].every((minor) => minor >= 0n),
+          "a refund gives back no more of a component than the cancellation took",
         );
         return {
           ...state,
-          usedMinor: state.usedMinor - reduced.principalMinor,
-          loans: withLoan(state, {
-            ...loan,
-            installments: reduced.installments,
-            uncancelled: {
-              principalMinor: loan.uncancelled.principalMinor - event.data.principalMinor,
-              interestMinor: loan.uncancelled.interestMinor - event.data.interestMinor,
-              feeMinor: loan.uncancelled.feeMinor - event.data.feeMinor,
-            },
-          }),
+          usedMinor: state.usedMinor - taken.principalMinor,
+          loans: withLoan(state, { ...loan, installments, uncancelled: lessOf(loan.uncancelled, cancelled) }),
           cancellationIds: new Set([...state.cancellationIds, event.data.cancellationId]),
-          refundDueMinor: state.refundDueMinor + event.data.refundDueMinor,
+          refundDueMinor: state.refundDueMinor + totalOf(refundDue),
         };
       }
       default:

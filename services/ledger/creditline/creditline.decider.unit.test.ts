@@ -24,7 +24,13 @@ import {
 } from "./creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "./creditline.events.ts";
 import { CREDIT_LINE_RULES } from "./creditline.rules.ts";
-import { availableFor, type CreditLineState, hasOverdueDebt, outstandingMinor } from "./creditline.state.ts";
+import {
+  availableFor,
+  type CreditLineState,
+  hasOverdueDebt,
+  type LoanAmounts,
+  outstandingMinor,
+} from "./creditline.state.ts";
 import { type CreditLineKey, kredivoLine } from "./creditline.stream.ts";
 
 const creditLine = spec(creditLineDecider);
@@ -101,16 +107,24 @@ const cancelLoan = (
   interestMinor,
   feeMinor,
 });
+/** A cancellation of these shares, `refund` of which (by component, none by default) had been repaid. */
 const loanCancelled = (
   transactionId: string,
   principalMinor: bigint,
   interestMinor: bigint,
   feeMinor: bigint,
-  refundDueMinor: bigint,
+  refund: Partial<LoanAmounts> = {},
   cancellationId = "cancel-1",
 ): CreditLineEvent => ({
   type: "LoanCancelled",
-  data: { transactionId, cancellationId, principalMinor, interestMinor, feeMinor, refundDueMinor },
+  data: {
+    transactionId,
+    cancellationId,
+    principalMinor,
+    interestMinor,
+    feeMinor,
+    refundDue: { principalMinor: 0n, interestMinor: 0n, feeMinor: 0n, ...refund },
+  },
 });
 /** Principal still owed on every loan, summed here rather than by the decider. */
 const principalOwed = (s: CreditLineState): bigint =>
@@ -661,14 +675,14 @@ describe("credit line decider", () => {
     });
     it("a full cancellation takes everything back: nothing was repaid, nothing is refunded", () => {
       const step = creditLine.given(withLoanA).when(cancelLoan("tx-1", 1_000_000n, 88_500n, 10_000n));
-      step.yields([loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n, 0n)]);
+      step.yields([loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n)]);
       const after = step.state();
       expect([after.usedMinor, outstandingMinor(after), after.refundDueMinor]).toEqual([0n, 0n, 0n]);
     });
     it("a partial cancellation takes back from the latest installments first", () => {
       // Half of it: 500,000 principal (333,334 of #3, 166,666 of #2), 44,250 interest, 5,000 of the fee on #1.
       const step = creditLine.given(withLoanA).when(cancelLoan("tx-1", 500_000n, 44_250n, 5_000n));
-      step.yields([loanCancelled("tx-1", 500_000n, 44_250n, 5_000n, 0n)]);
+      step.yields([loanCancelled("tx-1", 500_000n, 44_250n, 5_000n)]);
       const after = step.state();
       expect(after.loans.get("tx-1")?.installments).toEqual([
         installment(1, at(30), 333_333n, 29_500n, 5_000n),
@@ -679,7 +693,7 @@ describe("credit line decider", () => {
     });
     it("a cancellation re-sent is a no-op", () => {
       creditLine
-        .given([...withLoanA, loanCancelled("tx-1", 500_000n, 44_250n, 5_000n, 0n)])
+        .given([...withLoanA, loanCancelled("tx-1", 500_000n, 44_250n, 5_000n)])
         .when(cancelLoan("tx-1", 500_000n, 44_250n, 5_000n))
         .yields([]);
     });
@@ -718,7 +732,13 @@ describe("credit line decider", () => {
     it("a full cancellation refunds exactly what was repaid and restores the outstanding principal", () => {
       expect(state(partlyRepaid).usedMinor).toBe(666_667n);
       const step = creditLine.given(partlyRepaid).when(cancelLoan("tx-1", 1_000_000n, 88_500n, 10_000n));
-      step.yields([loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n, 372_833n)]);
+      step.yields([
+        loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n, {
+          principalMinor: 333_333n,
+          interestMinor: 29_500n,
+          feeMinor: 10_000n,
+        }),
+      ]);
       const after = step.state();
       expect([after.usedMinor, principalOwed(after), outstandingMinor(after)]).toEqual([0n, 0n, 0n]);
       expect(after.refundDueMinor).toBe(372_833n);
@@ -728,7 +748,7 @@ describe("credit line decider", () => {
       // Half of it: principal and interest come off installments 3 and 2, still owed; the 5,000 share of the
       // processing fee was repaid with installment 1, so it is refunded.
       const step = creditLine.given(partlyRepaid).when(cancelLoan("tx-1", 500_000n, 44_250n, 5_000n));
-      step.yields([loanCancelled("tx-1", 500_000n, 44_250n, 5_000n, 5_000n)]);
+      step.yields([loanCancelled("tx-1", 500_000n, 44_250n, 5_000n, { feeMinor: 5_000n })]);
       const after = step.state();
       expect(after.loans.get("tx-1")?.installments).toEqual([
         installment(1, at(30), 0n, 0n, 0n),
@@ -744,7 +764,7 @@ describe("credit line decider", () => {
     it("a cancellation of more principal than is still owed refunds the repaid principal", () => {
       // 800,000 principal: 666,667 still owed comes off, the other 133,333 was repaid and is refunded.
       const step = creditLine.given(partlyRepaid).when(cancelLoan("tx-1", 800_000n, 0n, 0n));
-      step.yields([loanCancelled("tx-1", 800_000n, 0n, 0n, 133_333n)]);
+      step.yields([loanCancelled("tx-1", 800_000n, 0n, 0n, { principalMinor: 133_333n })]);
       expect(step.state().usedMinor).toBe(0n);
     });
     it("the next repayment goes to the second installment", () => {
@@ -855,7 +875,7 @@ describe("credit line decider", () => {
     });
     it("a cancelled loan owes nothing, so is never overdue", () => {
       creditLine
-        .given([...withLoanA, loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n, 0n)])
+        .given([...withLoanA, loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n)])
         .when(placeHold("tx-9", 100_000n, 1), { now: at(100) })
         .yields([held("tx-9", 100_000n, 1)]);
     });
@@ -905,7 +925,7 @@ describe("credit line decider", () => {
     });
     // The same suspected bug, through a cancellation.
     it("comes back when the loan is cancelled", () => {
-      const cancelledInFull = [...usedUp, loanCancelled("tx-1", 1_000_000n, 0n, 0n, 0n)];
+      const cancelledInFull = [...usedUp, loanCancelled("tx-1", 1_000_000n, 0n, 0n)];
       expect(availableFor(state(cancelledInFull), 1)).toBe(1_000_000n);
     });
   });
@@ -954,10 +974,10 @@ describe("credit line decider", () => {
         "a repayment of a loan never opened",
         [...withLoanA, repaid("repay-1", 1n, [allocation("tx-2", 1, 1n, 0n, 0n)])],
       ],
-      ["a cancellation of a loan never opened", [...withLoanA, loanCancelled("tx-2", 1n, 0n, 0n, 0n)]],
+      ["a cancellation of a loan never opened", [...withLoanA, loanCancelled("tx-2", 1n, 0n, 0n)]],
       [
         "a cancellation neither taken off the loan nor refunded",
-        [...withLoanA, loanCancelled("tx-1", 1_000_000n, 0n, 0n, 1n)],
+        [...withLoanA, loanCancelled("tx-1", 1_000_000n, 0n, 0n, { principalMinor: 1n })],
       ],
     ];
     it.each(impossible)("%s", (_name, history) => {
@@ -1089,7 +1109,7 @@ describe("credit line decider", () => {
       opened: Parts;
       repaid: Parts;
       cancelled: Parts;
-      refundDueMinor: bigint;
+      refundDue: Parts;
     }
     const record = (books: Map<string, Book>, event: CreditLineEvent) => {
       switch (event.type) {
@@ -1102,7 +1122,7 @@ describe("credit line decider", () => {
             },
             repaid: NONE,
             cancelled: NONE,
-            refundDueMinor: 0n,
+            refundDue: NONE,
           });
           return;
         case "RepaymentApplied":
@@ -1116,7 +1136,7 @@ describe("credit line decider", () => {
           books.set(event.data.transactionId, {
             ...book,
             cancelled: plus(book.cancelled, event.data),
-            refundDueMinor: book.refundDueMinor + event.data.refundDueMinor,
+            refundDue: plus(book.refundDue, event.data.refundDue),
           });
           return;
         }
@@ -1243,16 +1263,26 @@ describe("credit line decider", () => {
             let refunds = 0n;
             for (const [id, book] of books) {
               const owed = s.loans.get(id)!.installments.reduce<Parts>((sum, i) => plus(sum, i), NONE);
+              const refundDueMinor = total(book.refundDue);
               // opened = repaid + owed + (cancelled − refunded), part by part.
-              const taken = total(book.cancelled) - book.refundDueMinor;
+              const taken = total(book.cancelled) - refundDueMinor;
               expect(total(book.repaid) + total(owed) + taken).toBe(total(book.opened));
               expect(book.repaid.principalMinor + owed.principalMinor).toBeLessThanOrEqual(
                 book.opened.principalMinor,
               );
               // A refund gives back only what was repaid.
-              expect(book.refundDueMinor).toBeGreaterThanOrEqual(0n);
-              expect(book.refundDueMinor).toBeLessThanOrEqual(total(book.repaid));
-              refunds += book.refundDueMinor;
+              expect(refundDueMinor).toBeGreaterThanOrEqual(0n);
+              expect(refundDueMinor).toBeLessThanOrEqual(total(book.repaid));
+              // And so component by component: what the journal's receivable of each holds (settled − repaid
+              // − cancelled + refunded) is exactly what the installments still owe of it, never below zero.
+              for (const part of ["principalMinor", "interestMinor", "feeMinor"] as const) {
+                expect(book.refundDue[part]).toBeGreaterThanOrEqual(0n);
+                expect(book.refundDue[part]).toBeLessThanOrEqual(book.repaid[part]);
+                expect(
+                  book.opened[part] - book.repaid[part] - book.cancelled[part] + book.refundDue[part],
+                ).toBe(owed[part]);
+              }
+              refunds += refundDueMinor;
             }
             expect(s.refundDueMinor).toBe(refunds);
           });

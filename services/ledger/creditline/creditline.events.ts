@@ -110,17 +110,20 @@ export const creditLineEvents = {
       ),
     }),
   },
-  /** A merchant cancellation takes back part of a loan, latest installments first; the principal is restored. */
+  /**
+   * A merchant cancellation takes back part of a loan, latest installments first; the principal is restored.
+   * v2: `refundDue` is what the buyer had already repaid of the cancelled part, owed back to the buyer, per
+   * component (v1 carried only its total, `refundDueMinor`).
+   */
   LoanCancelled: {
-    schemaVersion: 1,
+    schemaVersion: 2,
     data: z.object({
       transactionId: z.string(),
       cancellationId: z.string(),
       principalMinor: minorUnits,
       interestMinor: minorUnits,
       feeMinor: minorUnits,
-      /** What the buyer had already repaid of the cancelled part: owed back to the buyer. */
-      refundDueMinor: minorUnits,
+      refundDue: z.object({ principalMinor: minorUnits, interestMinor: minorUnits, feeMinor: minorUnits }),
     }),
   },
 };
@@ -139,9 +142,41 @@ const limitSetV1: Upcaster = {
 /** v1 hold events always carried a tenure, so they already are v2 events. */
 const holdV1 = (type: string): Upcaster => ({ type, fromVersion: 1, upcast: (stored) => stored });
 
+const loanCancelledV1Data = creditLineEvents.LoanCancelled.data
+  .omit({ refundDue: true })
+  .extend({ refundDueMinor: minorUnits });
+
+/**
+ * v1 knew only the total refund; its split is recovered from the event alone (an upcaster sees no history),
+ * deterministically: the total goes to principal first, then interest, then the fee, each up to that
+ * component's cancelled amount. That is how v1's journal entry posted it (the whole refund to
+ * customer-receivable), so an existing journal rebuilds unchanged whenever the refund was within the
+ * cancelled principal, and no component is ever refunded beyond what it cancelled.
+ */
+const loanCancelledV1: Upcaster = {
+  type: "LoanCancelled",
+  fromVersion: 1,
+  upcast: (stored) => {
+    const { refundDueMinor, ...cancelled } = loanCancelledV1Data.parse(stored);
+    let left = refundDueMinor;
+    const take = (cancelledMinor: bigint) => {
+      const taken = left < cancelledMinor ? left : cancelledMinor;
+      left -= taken;
+      return taken;
+    };
+    const refundDue = {
+      principalMinor: take(cancelled.principalMinor),
+      interestMinor: take(cancelled.interestMinor),
+      feeMinor: take(cancelled.feeMinor),
+    };
+    return z.encode(creditLineEvents.LoanCancelled.data, { ...cancelled, refundDue });
+  },
+};
+
 export const creditLineCodec = eventCodec(creditLineEvents, [
   limitSetV1,
   holdV1("CreditHeld"),
   holdV1("CreditHoldCaptured"),
   holdV1("CreditHoldReleased"),
+  loanCancelledV1,
 ]);

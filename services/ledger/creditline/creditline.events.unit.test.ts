@@ -48,6 +48,46 @@ describe("credit line events stored before products", () => {
       data: { ...data, amountMinor: 1n },
     });
   });
+  describe("a v1 LoanCancelled, which carried the refund as one total", () => {
+    const v1 = (principal: string, interest: string, fee: string, refundDue: string) => ({
+      type: "LoanCancelled",
+      schemaVersion: 1,
+      data: {
+        transactionId: "tx-1",
+        cancellationId: "c-1",
+        principalMinor: principal,
+        interestMinor: interest,
+        feeMinor: fee,
+        refundDueMinor: refundDue,
+      },
+    });
+    const read = (stored: ReturnType<typeof v1>) => {
+      const event = creditLineCodec.decode(stored);
+      return event.type === "LoanCancelled" ? event.data.refundDue : undefined;
+    };
+    it("reads its refund as principal when the cancelled principal covers it", () => {
+      expect(read(v1("500000", "0", "5000", "95000"))).toEqual({
+        principalMinor: 95_000n,
+        interestMinor: 0n,
+        feeMinor: 0n,
+      });
+    });
+    it("reads the rest as interest, then fee, each up to what was cancelled of it", () => {
+      expect(read(v1("1000", "300", "50", "1320"))).toEqual({
+        principalMinor: 1_000n,
+        interestMinor: 300n,
+        feeMinor: 20n,
+      });
+    });
+    it("reads no refund as none", () => {
+      expect(read(v1("1000", "300", "50", "0"))).toEqual({
+        principalMinor: 0n,
+        interestMinor: 0n,
+        feeMinor: 0n,
+      });
+    });
+  });
+
   it("new events are stored as the current version and read back unchanged", () => {
     const event = {
       type: "CreditLimitSet" as const,

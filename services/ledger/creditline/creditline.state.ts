@@ -70,7 +70,18 @@ export const initialCreditLine: CreditLineState = {
   refundDueMinor: 0n,
 };
 
-export const owedOn = (i: Installment) => i.principalMinor + i.interestMinor + i.feeMinor;
+/** Principal, interest and fee together. */
+export const totalOf = (amounts: LoanAmounts) =>
+  amounts.principalMinor + amounts.interestMinor + amounts.feeMinor;
+
+/** a − b, component by component. */
+export const lessOf = (a: LoanAmounts, b: LoanAmounts): LoanAmounts => ({
+  principalMinor: a.principalMinor - b.principalMinor,
+  interestMinor: a.interestMinor - b.interestMinor,
+  feeMinor: a.feeMinor - b.feeMinor,
+});
+
+export const owedOn = (i: Installment) => totalOf(i);
 
 /** Everything still owed on the line: principal, interest and fees of every open installment. */
 export function outstandingMinor(state: CreditLineState): bigint {
