@@ -70,18 +70,11 @@ export const creditLinesProjection: Projection = {
         return move(line, event.data.tenure, -event.data.amountMinor, 0n, at);
       case "LoanOpened": {
         const d = event.data;
-        return opened(line, d.transactionId, d.tenure, d.principalMinor, d.openedAt, {
-          owedMinor: d.principalMinor + d.interestMinor + d.processingFeeMinor,
-          at,
-        });
+        const owedMinor = d.principalMinor + d.interestMinor + d.processingFeeMinor;
+        return opened(line, { ...d, owedMinor }, at);
       }
-      case "DrawdownOpened": {
-        const d = event.data;
-        return opened(line, d.transactionId, undefined, d.principalMinor, d.openedAt, {
-          owedMinor: d.principalMinor,
-          at,
-        });
-      }
+      case "DrawdownOpened":
+        return opened(line, { ...event.data, tenure: undefined, owedMinor: event.data.principalMinor }, at);
       case "RepaymentApplied":
         return event.data.allocations.flatMap((a) => [
           ...repayPrincipal(line, a.transactionId, a.principalMinor, at),
@@ -123,19 +116,24 @@ function move(
   ];
 }
 
-/** A loan or drawdown opens (its captured hold already moved held to used): it is now owed. */
+/** A loan or drawdown opens (its captured hold already moved held to used): all of it is now owed. */
 function opened(
   line: string,
-  transactionId: string,
-  tenure: Tenure | undefined,
-  principalMinor: bigint,
-  openedAt: string,
-  owed: { owedMinor: bigint; at: string },
+  loan: {
+    transactionId: string;
+    tenure: Tenure | undefined;
+    principalMinor: bigint;
+    openedAt: string;
+    owedMinor: bigint;
+  },
+  at: string,
 ): Statement[] {
+  const { transactionId, tenure, principalMinor, openedAt, owedMinor } = loan;
+  const userId = creditLineKeyOf(line).userId;
   return [
     sql`INSERT INTO {{credit_line_loans}} (line_id, transaction_id, user_id, tenure, principal_minor, opened_at)
-        VALUES (${line}, ${transactionId}, ${creditLineKeyOf(line).userId}, ${tenure ?? null}, ${principalMinor}, ${openedAt})`,
-    sql`UPDATE {{credit_lines}} SET outstanding_minor = outstanding_minor + ${owed.owedMinor}, updated_at = ${owed.at}
+        VALUES (${line}, ${transactionId}, ${userId}, ${tenure ?? null}, ${principalMinor}, ${openedAt})`,
+    sql`UPDATE {{credit_lines}} SET outstanding_minor = outstanding_minor + ${owedMinor}, updated_at = ${at}
         WHERE line_id = ${line}`,
   ];
 }

@@ -288,6 +288,16 @@ describe("posting rules", () => {
     expect(postingsFor(creditLineEnvelope(event))).toEqual([]);
   });
 
+  it("a Kredmint INR line's entries are in rupees, on its buyer's accounts", () => {
+    const event = loanCancelled({ principalMinor: 25_050n, interestMinor: 0n, feeMinor: 0n });
+    const [entry] = postingsFor(envelope("creditline-kredmint:INR:USR-2225", creditLineCodec.encode(event)));
+    expect(entry?.userId).toBe("USR-2225");
+    expect(entry?.postings).toEqual([
+      { account: "customer-receivable:USR-2225", side: "debit", amountMinor: 25_050n, currency: "INR" },
+      { account: "refund-payable:USR-2225", side: "credit", amountMinor: 25_050n, currency: "INR" },
+    ]);
+  });
+
   /** The worked example in postings.ts up to the checkout's Cancelled, then `loanCancelled`: the balances. */
   const workedExample = (loanCancelled: EventEnvelope): Map<string, bigint> => {
     const balances = new Map<string, bigint>();
