@@ -73,6 +73,11 @@ const configSchema = z.object({
     .default(3 * 24 * 3_600_000),
   /** Per-attempt timeout of a push, connection to last byte. */
   NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /**
+   * An Idempotency-Key held by a request whose process died (it stops renewing its lease) is taken over by
+   * the next retry after this long; until then the retry is told the first request is still in progress.
+   */
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** `/v1` API keys with roles: `key1:operator|finance,key2:finance`. Empty: `/v1` refuses everyone. */
   API_KEYS: z
     .string()

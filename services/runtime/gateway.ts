@@ -50,6 +50,7 @@ export async function startGatewayRole(
     now,
     apiKeys: config.API_KEYS,
     repayments: repaymentService({ store, now, waitForProjections: wiring.waitForProjections }),
+    idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
   return { checkout, mounts: [checkoutHttp(checkout), finance], stops: [() => timers.stop()] };
 }

@@ -13,6 +13,8 @@ export interface PayoutRoutesOptions {
   /** Where the Idempotency-Key table lives. */
   readonly readStore: ReadStore;
   readonly apiKeys: readonly ApiKey[];
+  /** IDEMPOTENCY_LEASE_MS (default: the plugin's). */
+  readonly leaseMs?: number;
 }
 
 export const payoutRunRequestSchema = z
@@ -83,7 +85,7 @@ function toApi(p: PayoutMade): z.output<typeof payoutSchema> {
  */
 export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
-  await app.register(idempotencyKeys, { readStore: options.readStore });
+  await app.register(idempotencyKeys, { readStore: options.readStore, leaseMs: options.leaseMs });
   useProblemErrors(app, "payout");
   const typed = app.withTypeProvider<ZodTypeProvider>();
 

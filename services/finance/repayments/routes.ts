@@ -31,6 +31,8 @@ export interface RepaymentRoutesOptions {
   /** Where the Idempotency-Key table lives. */
   readonly readStore: ReadStore;
   readonly apiKeys: readonly ApiKey[];
+  /** IDEMPOTENCY_LEASE_MS (default: the plugin's). */
+  readonly leaseMs?: number;
 }
 
 /** Repayment ids are derived from (API key scope, Idempotency-Key): a retried request is the same repayment. */
@@ -74,7 +76,7 @@ function callerOf(request: FastifyRequest) {
  */
 export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
-  await app.register(idempotencyKeys, { readStore: options.readStore });
+  await app.register(idempotencyKeys, { readStore: options.readStore, leaseMs: options.leaseMs });
   useProblemErrors(app, "repayment");
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
