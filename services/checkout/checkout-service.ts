@@ -319,9 +319,10 @@ export function checkoutService(options: CheckoutServiceOptions) {
      * transaction/cancel: full when amount is absent (everything not yet cancelled), partial otherwise.
      * The transaction must be this merchant's and carry the order_id sent, else 2018; the decider's
      * rejections answer with the seed's codes (cancellation.ts). Each accepted request is a new
-     * cancellation (the seed gives no key to dedupe a retried partial; the remaining amount bounds them).
+     * cancellation, unless it carries the id of one already recorded (derived from an Idempotency-Key by
+     * cancel-idempotency.ts): then it is a retry and records nothing.
      */
-    async cancel(request: CancelRequest, caller: Caller) {
+    async cancel(request: CancelRequest, caller: Caller, cancellationId: string = uuidv7()) {
       const { merchantId } = await merchantByKey(request.server_key);
       const transactionId = request.transaction_id;
       const { state } = await checkouts.load(checkoutStream(transactionId));
@@ -337,7 +338,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
           transactionId,
           {
             type: "Cancel",
-            cancellationId: uuidv7(),
+            cancellationId,
             amountMinor: request.amount?.amountMinor,
             reason: request.reason,
             cancelledBy: request.cancelled_by,

@@ -45,6 +45,7 @@ import {
 import { money, renderCheckoutAmount, renderCheckoutAmountAsNumber } from "../../contracts/money.ts";
 import type { CheckoutPhase } from "../ledger/checkout/checkout.decider.ts";
 import { type LoanTerms, PROCESSING_FEE_BPS } from "../ledger/loan/loan-terms.ts";
+import type { CancelIdempotency } from "./cancel-idempotency.ts";
 import { CheckoutFailure } from "./checkout-failure.ts";
 import type { Caller, CheckoutService } from "./checkout-service.ts";
 
@@ -55,6 +56,8 @@ import type { Caller, CheckoutService } from "./checkout-service.ts";
 
 export interface CheckoutRoutesOptions {
   readonly checkout: CheckoutService;
+  /** The optional Idempotency-Key of transaction/cancel (our extension). */
+  readonly cancelIdempotency: CancelIdempotency;
 }
 
 const TAG = "Checkout API (2-click)";
@@ -243,7 +246,7 @@ function epochSeconds(iso: string): number {
 
 /** The 2-click routes, cancel and the loan calculator; register under CHECKOUT_MOUNT after checkoutErrorContract. */
 export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRoutesOptions): Promise<void> {
-  const { checkout } = options;
+  const { checkout, cancelIdempotency } = options;
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.post(
@@ -357,6 +360,9 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
   typed.post(
     CHECKOUT_ROUTES.cancel,
     {
+      preHandler: cancelIdempotency.preHandler,
+      onSend: cancelIdempotency.onSend,
+      onResponse: cancelIdempotency.onResponse,
       schema: {
         tags: [TAG],
         operationId: "transactionCancel",
@@ -368,7 +374,10 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
           "every cancellation. Codes, first match wins: 1002 malformed body; 2011 amount zero or negative; " +
           "2012 unknown server_key; 2018 transaction_id unknown, another merchant's, or order_id not its " +
           "own; 2016 already fully cancelled; 2015 not settled; 2017 settled more than 20 days ago; 2013 " +
-          "amount above what is left to cancel.",
+          "amount above what is left to cancel. Our extension: an optional Idempotency-Key header; the same " +
+          "key and body answer as the first request did and cancel once; the key with another body is 1002; " +
+          "while the first request still runs, 9999 (HTTP 503, Retry-After).",
+        headers: z.object({ "idempotency-key": z.string().optional() }).loose(),
         body: cancelRequestSchema.meta({
           "x-examples": { seed: { summary: "The seed's cancellation", value: cancelRequestExample } },
         }),
@@ -381,7 +390,7 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
       },
     },
     async (request) => {
-      await checkout.cancel(request.body, callerOf(request));
+      await checkout.cancel(request.body, callerOf(request), cancelIdempotency.cancellationId(request));
       return { status: STATUS_SUCCESS, message: CANCEL_RECEIVED_MESSAGE };
     },
   );
