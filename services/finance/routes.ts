@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { positionSchema } from "../../contracts/envelope.ts";
 import { type ApiKey, apiKeys } from "../http/api-keys.ts";
-import { problemSchema, sendProblem, useProblemErrors } from "../http/problem-details.ts";
+import { sendProblem, useProblemErrors } from "../http/problem-details.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { decimal } from "./decimal.ts";
@@ -29,7 +29,6 @@ export interface FinanceRoutesOptions {
 
 const amount = z.string().describe("decimal string in the currency's major units (VND has none)");
 const isoTime = z.iso.datetime({ offset: true });
-const authProblems = { 401: problemSchema, 403: problemSchema } as const;
 
 const accountLineSchema = z.object({
   account: z.string(),
@@ -207,6 +206,7 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
     "/finance/trial-balance",
     {
       preHandler: finance,
+      config: { problems: ["position_beyond_log_head", "journal_behind"] },
       schema: {
         tags: ["finance"],
         summary:
@@ -219,14 +219,13 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
             .optional()
             .describe("sum the postings effective (business time) at or before this instant (ISO 8601)"),
         }),
-        response: { 200: trialBalanceSchema, 400: problemSchema, 503: problemSchema, ...authProblems },
+        response: { 200: trialBalanceSchema },
       },
     },
     async (request, reply) => {
       const { asOfPosition, asOfTime } = request.query;
       if (asOfPosition !== undefined && asOfTime !== undefined) {
-        return sendProblem(request, reply, 400, {
-          code: "invalid_parameter",
+        return sendProblem(request, reply, "invalid_parameter", {
           detail: "asOfTime: give asOfPosition or asOfTime, not both",
           param: "asOfTime",
         });
@@ -235,16 +234,14 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
       if (asOfPosition !== undefined) {
         const head = await store.headPosition();
         if (BigInt(asOfPosition) > BigInt(head)) {
-          return sendProblem(request, reply, 400, {
-            code: "position_beyond_log_head",
-            detail: `asOfPosition: ${asOfPosition} is beyond the log head ${head}`,
+          return sendProblem(request, reply, "position_beyond_log_head", {
+            detail: `asOfPosition: ${asOfPosition} is beyond the log head ${head}; ask for ${head} or before`,
             param: "asOfPosition",
           });
         }
         // The journal must have applied everything up to the position, or the sums would be short.
         if (!(await options.waitForJournal(asOfPosition))) {
-          return sendProblem(request, reply, 503, {
-            code: "journal_behind",
+          return sendProblem(request, reply, "journal_behind", {
             detail: `the journal has not reached position ${asOfPosition} yet; retry shortly`,
           });
         }
@@ -274,6 +271,7 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
     "/finance/accounts/:account/statement",
     {
       preHandler: finance,
+      config: { problems: ["account_not_found"] },
       schema: {
         tags: ["finance"],
         summary: "An account's postings in log order with the running balance, paged",
@@ -290,7 +288,7 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
             .optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
-        response: { 200: statementSchema, 400: problemSchema, 404: problemSchema, ...authProblems },
+        response: { 200: statementSchema },
       },
     },
     async (request, reply) => {
@@ -298,16 +296,14 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
       const { cursor, limit } = request.query;
       const available = await accountCurrencies(readStore, account);
       if (available.length === 0) {
-        return sendProblem(request, reply, 404, {
-          code: "account_not_found",
-          detail: `no postings to account ${account}`,
+        return sendProblem(request, reply, "account_not_found", {
+          detail: `no postings to account ${account}; the trial balance lists every account that has some`,
           param: "account",
         });
       }
       const currency = request.query.currency ?? (available.length === 1 ? available[0] : undefined);
       if (currency === undefined || !available.includes(currency)) {
-        return sendProblem(request, reply, 400, {
-          code: "invalid_parameter",
+        return sendProblem(request, reply, "invalid_parameter", {
           detail: `currency: account ${account} has postings in ${available.join(", ")}; name one`,
           param: "currency",
         });
@@ -342,6 +338,7 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
     "/finance/merchants/:merchantId/settlement-statement",
     {
       preHandler: finance,
+      config: { problems: ["merchant_not_found"] },
       schema: {
         tags: ["finance"],
         summary: "A merchant's settlements, cancellations, fees and payouts for a period, with its payable",
@@ -353,7 +350,7 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
           to: isoTime.optional().describe("end of the period, exclusive (effective time); default: now"),
           currency: z.enum(["VND"]).default("VND"),
         }),
-        response: { 200: settlementSchema, 400: problemSchema, 404: problemSchema, ...authProblems },
+        response: { 200: settlementSchema },
       },
     },
     async (request, reply) => {
@@ -362,16 +359,14 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
       const from = new Date(request.query.from ?? "1970-01-01T00:00:00.000Z").toISOString();
       const to = new Date(request.query.to ?? options.now()).toISOString();
       if (from >= to) {
-        return sendProblem(request, reply, 400, {
-          code: "invalid_parameter",
+        return sendProblem(request, reply, "invalid_parameter", {
           detail: `to: the period must end after it starts (from ${from}, to ${to})`,
           param: "to",
         });
       }
       if (!(await merchantExists(readStore, merchantId))) {
-        return sendProblem(request, reply, 404, {
-          code: "merchant_not_found",
-          detail: `no merchant ${merchantId}`,
+        return sendProblem(request, reply, "merchant_not_found", {
+          detail: `no merchant ${merchantId}; name a registered merchant by its id`,
           param: "merchantId",
         });
       }
@@ -419,21 +414,21 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
     "/finance/buyers/:userId/loans",
     {
       preHandler: finance,
+      config: { problems: ["buyer_not_found"] },
       schema: {
         tags: ["finance"],
         summary:
           "A buyer's loans: schedule, repaid, cancelled and outstanding per installment, from the credit line",
         params: z.object({ userId: z.string().min(1).max(200) }),
-        response: { 200: loansSchema, 404: problemSchema, ...authProblems },
+        response: { 200: loansSchema },
       },
     },
     async (request, reply) => {
       const { userId } = request.params;
       const loans = await buyerLoans(store, userId, options.now());
       if (!loans) {
-        return sendProblem(request, reply, 404, {
-          code: "buyer_not_found",
-          detail: `buyer ${userId} has no credit line`,
+        return sendProblem(request, reply, "buyer_not_found", {
+          detail: `buyer ${userId} has no credit line; the buyer's first approved checkout opens one`,
           param: "userId",
         });
       }
