@@ -89,7 +89,8 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
   typed.post(
     "/payouts/run",
     {
-      preHandler: app.requireRole("operator"),
+      // Before the Idempotency-Key is claimed: a caller without the role must not hold (or fill) keys.
+      onRequest: app.requireRole("operator"),
       config: { idempotent: true, problems: ["transaction_already_paid", "journal_behind"] },
       schema: {
         tags: ["payouts"],
