@@ -40,8 +40,8 @@ export interface ProblemFields {
   /** What exactly went wrong and how to fix it; default: the catalogue's fix. */
   readonly detail?: string;
   readonly param?: string;
-  /** Extension members, as declared with the route's code. */
-  readonly extensions?: Readonly<Record<string, string>>;
+  /** Extension members, any JSON the shape declared with the route's code accepts (the serializer checks). */
+  readonly extensions?: Readonly<Record<string, unknown>>;
 }
 
 export function sendProblem(
