@@ -3,13 +3,15 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
+import { checkoutPushSource } from "../../services/checkout/index.ts";
 import { type Notifier, type NotifierOptions, startNotifier } from "../../services/notifier/index.ts";
 import { type Delivery, findDelivery } from "../../services/notifier/store.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 
 // Real components for notifier tests: the SQLite log and read store in one temp file (as the embedded
-// default runs them) and a real HTTP server on 127.0.0.1 standing in for the merchant.
+// default runs them), the Checkout API's push source as the runtime registers it, and a real HTTP server
+// on 127.0.0.1 standing in for the merchant.
 
 export const silent = pino({ level: "silent" });
 
@@ -103,6 +105,7 @@ export class World {
     const notifier = await startNotifier({
       store: this.store,
       readStore: this.readStore,
+      sources: [checkoutPushSource(this.store)],
       logger: silent,
       schedule: FAST,
       timeoutMs: 2000,
