@@ -1,6 +1,8 @@
-// Import rules of the layout (DESIGN.md "Layout"; README "Layout"). `npm run lint` runs them over services/
-// and contracts/; a forbidden import fails CI. Dependencies point inward:
-//   runtime → product contexts (checkout, kredmint) → credit, finance, notifier → http → platform → ledger → contracts
+// Import rules of the layout (DESIGN.md "Layout"; docs/architecture.md, whose table `allowed` is).
+// `npm run lint` runs them over services/ and contracts/; a forbidden import fails CI (test/lint proves
+// each rule). Dependencies point inward:
+//   runtime → product contexts (checkout, kredmint) → credit, notifier → http → platform → ledger → contracts
+//   runtime → finance → credit
 // and no product context imports another; only the runtime imports a product context.
 const PRODUCT_NAMES = ["checkout", "kredmint"];
 const PRODUCTS = `(${PRODUCT_NAMES.join("|")})`;
@@ -15,8 +17,8 @@ const allowed = {
   credit: ["ledger", "platform", "http"],
   finance: ["ledger", "platform", "http", "credit"],
   notifier: ["ledger/decider\\.ts", "platform", "http"],
-  checkout: ["ledger", "platform", "http", "credit", "finance", "notifier"],
-  kredmint: ["ledger", "platform", "http", "credit", "finance", "notifier"],
+  checkout: ["ledger", "platform", "http", "credit", "notifier"],
+  kredmint: ["ledger", "platform", "http", "credit", "notifier"],
 };
 
 // A folder ends at its slash and a file at its name, so "http" never lets in a services/https/.

@@ -41,12 +41,11 @@ const TREE: Record<string, string> = {
   "contracts/n.ts": importing("contracts/n.ts", "services/platform/o.ts"),
   "services/platform/o.ts": importing("services/platform/o.ts"),
   "services/credit/p.ts": importing("services/credit/p.ts", "services/runtime/m.ts"),
-  // Allowed: a product over the kernel, the notifier and finance; the runtime over products.
+  // Allowed: a product over the kernel and the notifier; the runtime over products.
   "services/checkout/k.ts": importing(
     "services/checkout/k.ts",
     "services/credit/g.ts",
     "services/notifier/j.ts",
-    "services/finance/e.ts",
     "contracts/l.ts",
   ),
   "services/runtime/m.ts": importing(
