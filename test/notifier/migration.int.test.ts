@@ -169,6 +169,26 @@ describe.each([
     ).rejects.toThrow();
   }
 
+  it("are not needed on a fresh database: it starts at generation 1 of the current version", async () => {
+    world = new World(readStore());
+    const receiver = await world.receiver().listen();
+    const notifier = await world.notifier();
+    const checkout = await pendingCheckout(world.store, await registerMerchant(world.store), {
+      pushUrl: receiver.url,
+    });
+
+    expect(await world.until(notifier, checkout.eventId, "delivered")).toMatchObject({
+      source: "kredivo-push",
+      labels: { transactionId: checkout.transactionId, trxStatus: "pending" },
+      url: receiver.url,
+    });
+    expect(await world.readStore.projectionState(NOTIFIER)).toMatchObject({
+      generation: 1,
+      version: VERSION,
+      position: await world.store.headPosition(),
+    });
+  });
+
   it("are copied forward at start: pending ones are sent, dead letters and history kept, nothing re-sent", async () => {
     await expectEveryDeliveryKept(await version1World());
   });
