@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { idempotencyKeys } from "../../services/http/idempotency.ts";
 import {
@@ -27,6 +28,9 @@ describe("Idempotency-Key on money-moving POSTs", () => {
     readStore = new SqliteReadStore({ path: join(dir, "read.db") });
     executions = 0;
     app = Fastify();
+    // As the app factory does: the plugin documents the header and its problems as zod schemas.
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
     await app.register(idempotencyKeys, { readStore });
     app.post("/v1/payouts", { config: { idempotent: true } }, async (request, reply) => {
       executions++;
@@ -111,6 +115,14 @@ describe("Idempotency-Key on money-moving POSTs", () => {
   });
 });
 
+/** As the app factory does: the plugin documents the header and its problems as zod schemas. */
+function zodApp(): FastifyInstance {
+  const app = Fastify();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  return app;
+}
+
 // A claim whose holder died (kill -9 between the append and the reply) stays `running`. Its holder renews
 // the lease while it works; once it stops, the next retry with the same request takes the claim over.
 // The same rules on both read stores: the takeover is a compare-and-set on the owner.
@@ -157,7 +169,7 @@ describe.each(readStores)("Idempotency-Key leases on %s", (_name, open) => {
     ({ store: readStore, dispose } = await open());
     clockMs = Date.parse("2026-11-27T10:00:00.000Z");
     executions = 0;
-    app = Fastify();
+    app = zodApp();
     await app.register(idempotencyKeys, { readStore, leaseMs: LEASE_MS, now });
     app.post("/v1/payouts", { config: { idempotent: true } }, async (_request, reply) => {
       executions++;
@@ -258,7 +270,7 @@ describe("a request that outlives the lease keeps its key", () => {
   it("renews the lease while it runs, so a retry meanwhile is 409, not a second execution", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ledger-renew-"));
     const readStore = new SqliteReadStore({ path: join(dir, "read.db") });
-    const app = Fastify();
+    const app = zodApp();
     let executions = 0;
     await app.register(idempotencyKeys, { readStore, leaseMs: 150 });
     app.post("/v1/slow", { config: { idempotent: true } }, async () => {

@@ -5,13 +5,7 @@ import { currencies } from "../../../contracts/money.ts";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { idempotencyKeys } from "../../http/idempotency.ts";
 import { type Claim, derivedId, derivedIdPrefix } from "../../http/idempotency-claims.ts";
-import {
-  PROBLEM_CONTENT_TYPE,
-  problem,
-  problemSchema,
-  sendProblem,
-  useProblemErrors,
-} from "../../http/problem-details.ts";
+import { sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
 import {
@@ -89,10 +83,6 @@ const runResponseSchema = z.object({
     .optional()
     .describe("a fault of ours stopped the run here after money had moved; the payouts listed stand"),
 });
-const conflictSchema = problemSchema.extend({
-  payouts: z.array(payoutSchema).describe("the payouts this run made before the conflict: they stand"),
-});
-const authProblems = { 401: problemSchema, 403: problemSchema } as const;
 
 function toApi(p: PayoutMade): z.output<typeof payoutSchema> {
   return {
@@ -157,19 +147,27 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
   typed.post(
     "/payouts/run",
     {
-      preHandler: app.requireRole("operator"),
-      config: { idempotent: true },
+      // Before the Idempotency-Key is claimed: a caller without the role must not hold (or fill) keys.
+      onRequest: app.requireRole("operator"),
+      config: {
+        idempotent: true,
+        problems: [
+          {
+            code: "transaction_already_paid",
+            extension: {
+              payouts: z
+                .array(payoutSchema)
+                .describe("the payouts this run made before the conflict: they stand"),
+            },
+          },
+          "journal_behind",
+        ],
+      },
       schema: {
         tags: ["payouts"],
         summary: "Pay every merchant its settled, unpaid balance: one payout per merchant (Idempotency-Key)",
         body: payoutRunRequestSchema,
-        response: {
-          200: runResponseSchema,
-          201: runResponseSchema,
-          409: conflictSchema,
-          503: problemSchema,
-          ...authProblems,
-        },
+        response: { 200: runResponseSchema, 201: runResponseSchema },
       },
     },
     async (request, reply) => {
@@ -183,19 +181,13 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
       } catch (error) {
         if (error instanceof PayoutConflict) {
           const before = error.made.map((p) => `${p.payoutId} (${p.merchantId})`).join(", ");
-          return reply
-            .code(409)
-            .type(PROBLEM_CONTENT_TYPE)
-            .send({
-              ...problem(request, 409, {
-                code: "transaction_already_paid",
-                detail: `${error.message}${before ? `; payouts made before it: ${before}` : ""}`,
-              }),
-              payouts: error.made.map(toApi),
-            });
+          return sendProblem(request, reply, "transaction_already_paid", {
+            detail: `${error.message}${before ? `; payouts made before it: ${before}` : ""}`,
+            extensions: { payouts: error.made.map(toApi) },
+          });
         }
         if (error instanceof JournalBehind) {
-          return sendProblem(request, reply, 503, { code: "journal_behind", detail: error.message });
+          return sendProblem(request, reply, "journal_behind", { detail: error.message });
         }
         throw error;
       }
