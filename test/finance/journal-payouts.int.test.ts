@@ -327,6 +327,20 @@ describe("journal, payouts and the finance API", () => {
     });
   });
 
+  it("a settlement statement is per currency: the merchant's INR statement holds none of its VND business", async () => {
+    const res = await h.get("/v1/finance/merchants/sandbox-merchant/settlement-statement?currency=INR");
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      currency: "INR",
+      settled: { count: 0, gross: "0", merchantFee: "0", net: "0" },
+      payouts: [],
+      closingNet: "0",
+    });
+    const usd = await h.get("/v1/finance/merchants/sandbox-merchant/settlement-statement?currency=USD");
+    expect(usd.statusCode).toBe(400);
+    expect(usd.json()).toMatchObject({ code: "invalid_parameter", param: "currency" });
+  });
+
   it("a buyer's loans: the schedule and what is still owed", async () => {
     const res = await h.get("/v1/finance/buyers/sandbox-buyer/loans");
     expect(res.statusCode, res.body).toBe(200);
