@@ -17,7 +17,7 @@ import {
   creditLineStream,
 } from "../ledger/creditline/creditline.decider.ts";
 import { creditLineCodec, type Tenure } from "../ledger/creditline/creditline.events.ts";
-import { type CommandMeta, Rejection } from "../ledger/decider.ts";
+import { type Caller, type CommandMeta, Rejection } from "../ledger/decider.ts";
 import { type InterestRates, type LoanTerms, loanTerms } from "../ledger/loan/loan-terms.ts";
 import { merchantDecider, merchantStream } from "../ledger/merchant/merchant.decider.ts";
 import { merchantCodec } from "../ledger/merchant/merchant.events.ts";
@@ -38,13 +38,6 @@ export interface CheckoutServiceOptions {
   readonly confirmTimeoutSeconds: number;
   readonly checkoutExpirySeconds: number;
   readonly interestRates: InterestRates;
-}
-
-/** Who asks, for the event metadata. */
-export interface Caller {
-  readonly actor: string;
-  readonly correlationId: string;
-  readonly causationId: string;
 }
 
 // Transaction ids are derived from (merchant, order_id): the checkout stream then is the uniqueness

@@ -44,9 +44,10 @@ import {
 } from "../../contracts/checkout/update.ts";
 import { money, renderCheckoutAmount, renderCheckoutAmountAsNumber } from "../../contracts/money.ts";
 import type { CheckoutPhase } from "../ledger/checkout/checkout.decider.ts";
+import type { Caller } from "../ledger/decider.ts";
 import { type LoanTerms, PROCESSING_FEE_BPS } from "../ledger/loan/loan-terms.ts";
 import { CheckoutFailure } from "./checkout-failure.ts";
-import type { Caller, CheckoutService } from "./checkout-service.ts";
+import type { CheckoutService } from "./checkout-service.ts";
 
 // The Checkout API's 2-click flow over HTTP (seed 001): checkout/init, checkout/update ("Confirm
 // Transaction") and transaction/status. Registered under CHECKOUT_MOUNT (/kredivo) after

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
-import { Rejection } from "../../ledger/decider.ts";
+import { type Caller, Rejection } from "../../ledger/decider.ts";
 import { merchantDecider, merchantStream } from "../../ledger/merchant/merchant.decider.ts";
 import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
@@ -33,12 +33,6 @@ export interface PayoutMade {
   readonly transactionIds: readonly string[];
   readonly paidAt: string;
   readonly position: string;
-}
-
-export interface Caller {
-  readonly actor: string;
-  readonly correlationId: string;
-  readonly causationId: string;
 }
 
 /** A transaction of the run was already paid by another payout (a concurrent run): nothing more was paid. */
