@@ -44,10 +44,10 @@ import {
 } from "../../contracts/checkout/update.ts";
 import { money, renderCheckoutAmount, renderCheckoutAmountAsNumber } from "../../contracts/money.ts";
 import type { CheckoutPhase } from "../ledger/checkout/checkout.decider.ts";
-import type { Caller } from "../ledger/decider.ts";
+import { type Caller, invariant } from "../ledger/decider.ts";
 import { type LoanTerms, PROCESSING_FEE_BPS } from "../ledger/loan/loan-terms.ts";
-import { CheckoutFailure } from "./checkout-failure.ts";
 import type { CheckoutService } from "./checkout-service.ts";
+import { KredivoBadRequest } from "./error-contract.ts";
 
 // The Checkout API's 2-click flow over HTTP (seed 001): checkout/init, checkout/update ("Confirm
 // Transaction") and transaction/status. Registered under CHECKOUT_MOUNT (/kredivo) after
@@ -183,7 +183,7 @@ const MAX_JSON_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** An integer VND amount as the JSON integer the calculator answers with (exact up to 2^53 − 1). */
 function jsonInteger(minor: bigint): number {
-  if (minor > MAX_JSON_INTEGER) throw new CheckoutFailure(1002, "amount: too_large");
+  if (minor > MAX_JSON_INTEGER) throw new KredivoBadRequest("amount: too_large");
   return Number(minor);
 }
 
@@ -270,10 +270,8 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
     },
     async (request) => {
       const body = request.body;
-      if (body.source !== "ecom") {
-        // Unreachable (the schema refuses it); narrows the type.
-        throw new CheckoutFailure(1002, "source: offline_checkout_is_not_available_yet");
-      }
+      // The schema refuses source "offline"; this narrows the type.
+      invariant(body.source === "ecom", "checkout/init reached its handler with an offline checkout");
       const { transactionId, checkoutUrl } = await checkout.init(body, callerOf(request));
       return {
         status: STATUS_SUCCESS,

@@ -146,8 +146,13 @@ export function initiateRules(data: Pick<InitiatedData, "amountMinor" | "items" 
   assertTenureMinimum(data.amountMinor, data.tenure);
 }
 
+/** Seed 001: tenures of 3, 6 and 12 months need MIN_INSTALLMENT_AMOUNT_MINOR; one month has no minimum. */
+export function meetsTenureMinimum(amountMinor: bigint, tenure: Tenure): boolean {
+  return tenure === 1 || amountMinor >= MIN_INSTALLMENT_AMOUNT_MINOR;
+}
+
 function assertTenureMinimum(amountMinor: bigint, tenure: Tenure): void {
-  if (tenure !== 1 && amountMinor < MIN_INSTALLMENT_AMOUNT_MINOR) {
+  if (!meetsTenureMinimum(amountMinor, tenure)) {
     throw new Rejection<CheckoutRule>("amount_must_meet_tenure_minimum", {
       minimumMinor: MIN_INSTALLMENT_AMOUNT_MINOR,
       tenure,
