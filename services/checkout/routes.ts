@@ -60,14 +60,18 @@ export interface CheckoutRoutesOptions {
 
 const TAG = "Checkout API (2-click)";
 
-/** Every coded outcome is HTTP 200 with the code in `status`; only 9999 is a 500 (errors.ts). */
+/** Every coded outcome is HTTP 200 with the code in `status`; only 9999 is not (errors.ts, error-contract.ts). */
 const outcome = <T extends z.ZodType>(success: T) =>
   z
     .union([success, checkoutErrorBodySchema])
     .describe("`status` 1 (or a status word on checkout/update) on success, the error envelope otherwise");
-const serverFault = checkoutErrorBodySchema.describe(
-  "9999: a fault on our side; quote the Request-Id header",
-);
+/** What every route can answer besides its outcome: 9999 as a fault of ours (500) or a retry later (503). */
+const faults = {
+  500: checkoutErrorBodySchema.describe("9999: a fault on our side; quote the Request-Id header"),
+  503: checkoutErrorBodySchema.describe(
+    "9999: the store cannot be reached, or the transaction stayed contended; nothing was written, retry later",
+  ),
+};
 
 // ------------------------------------------------------------------------------------------ checkout/init
 
@@ -264,7 +268,7 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
           200: outcome(initSuccessResponseSchema).meta({
             examples: [initSuccessResponseExample, initErrorResponseExample],
           }),
-          500: serverFault,
+          ...faults,
         },
       },
     },
@@ -299,7 +303,7 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
         }),
         response: {
           200: outcome(updateSuccessResponseSchema).meta({ examples: [updateResponseExample] }),
-          500: serverFault,
+          ...faults,
         },
       },
     },
@@ -334,7 +338,7 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
         body: statusRequestSchema.meta({
           "x-examples": { seed: { summary: "The seed's status request", value: statusRequestExample } },
         }),
-        response: { 200: outcome(statusSuccessResponseSchema), 500: serverFault },
+        response: { 200: outcome(statusSuccessResponseSchema), ...faults },
       },
     },
     async (request) => {
@@ -375,7 +379,7 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
           200: outcome(cancelSuccessResponseSchema).meta({
             examples: [cancelResponseExample, cancelErrorResponseExample],
           }),
-          500: serverFault,
+          ...faults,
         },
       },
     },
@@ -403,7 +407,7 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
         }),
         response: {
           200: outcome(calculatorSuccessResponseSchema).meta({ examples: [calculatorResponseExample] }),
-          500: serverFault,
+          ...faults,
         },
       },
     },

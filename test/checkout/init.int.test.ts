@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initExample } from "../../contracts/checkout/init.ts";
+import { ReadStoreUnavailable } from "../../services/platform/readstore/port.ts";
 import {
   type CheckoutHarness,
   PUBLIC_BASE_URL,
@@ -296,6 +297,28 @@ describe("the /kredivo error contract", () => {
       const line = h.logs.find((l) => l.msg === "checkout request failed");
       expect(line).toMatchObject({ level: 50, reqId: "req-9999-test", requestId: "req-9999-test" });
       expect(JSON.stringify(line)).toContain("read store on fire");
+    } finally {
+      h.checkout.status = original;
+    }
+  });
+
+  it("answers a store it cannot reach with 9999 and HTTP 503, as each route declares it", async () => {
+    const original = h.checkout.status;
+    h.checkout.status = async () => {
+      throw new ReadStoreUnavailable("read store at db:5432 is unavailable");
+    };
+    try {
+      const res = await h.post(
+        "/transaction/status",
+        { server_key: SANDBOX_SERVER_KEY, transaction_id: "t-1" },
+        { "request-id": "req-503-test" },
+      );
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({
+        status: 9999,
+        message: "Sorry, something went wrong. Please try again in a few minutes",
+        error: { message: "request_id: req-503-test" },
+      });
     } finally {
       h.checkout.status = original;
     }
