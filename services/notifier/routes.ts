@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { PUSH_TRX_STATUSES } from "../../contracts/checkout/push.ts";
 import { type ApiKey, apiKeys } from "../http/api-keys.ts";
 import { problemSchema, sendProblem, useProblemErrors } from "../http/problem-details.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
@@ -21,22 +20,26 @@ export interface NotifierRoutesOptions {
   readonly apiKeys: readonly ApiKey[];
 }
 
-const deliverySchema = z.object({
-  deliveryId: z.string(),
-  streamId: z.string(),
-  transactionId: z.string(),
-  eventType: z.string(),
-  eventPosition: z.string(),
-  trxStatus: z.enum(PUSH_TRX_STATUSES),
-  status: z.enum(DELIVERY_STATUSES),
-  attemptCount: z.number().int(),
-  replays: z.number().int(),
-  nextAttemptAt: z.string().nullable(),
-  createdAt: z.string(),
-  deliveredAt: z.string().nullable(),
-  deadAt: z.string().nullable(),
-  lastError: z.string().nullable(),
-});
+/** A delivery's own fields and, beside them, the labels its source gave it (a push's transactionId, trxStatus). */
+const deliverySchema = z
+  .object({
+    deliveryId: z.string().describe("The event's id, sent as webhook-id on every attempt"),
+    source: z.string().describe("The delivery source that builds its requests, e.g. kredivo-push"),
+    streamId: z.string(),
+    eventType: z.string(),
+    eventPosition: z.string(),
+    url: z.string().nullable().describe("Where the latest attempt went; null before the first"),
+    status: z.enum(DELIVERY_STATUSES),
+    attemptCount: z.number().int(),
+    replays: z.number().int(),
+    nextAttemptAt: z.string().nullable(),
+    createdAt: z.string(),
+    deliveredAt: z.string().nullable(),
+    deadAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+  })
+  // Typed unknown because TypeScript cannot index-sign strings beside these fields; every label is a string.
+  .catchall(z.unknown().describe("A label the delivery's source gave it (a string)"));
 
 const attemptSchema = z.object({
   round: z.number().int(),
@@ -70,7 +73,7 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
       preHandler: operator,
       schema: {
         tags: ["notifications"],
-        summary: "Dead letters: pushes given up after their last attempt, most recent first",
+        summary: "Dead letters: deliveries given up after their last attempt, most recent first",
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
         response: { 200: z.object({ data: z.array(deliverySchema) }), ...authProblems },
       },
@@ -140,12 +143,13 @@ function notFound(request: FastifyRequest, reply: FastifyReply, deliveryId: stri
 
 function toApi(d: Delivery): z.output<typeof deliverySchema> {
   return {
+    ...d.labels,
     deliveryId: d.deliveryId,
+    source: d.source,
     streamId: d.streamId,
-    transactionId: d.transactionId,
     eventType: d.eventType,
     eventPosition: d.eventPosition,
-    trxStatus: d.trxStatus,
+    url: d.url,
     status: d.status,
     attemptCount: d.attempts,
     replays: d.replays,
