@@ -282,7 +282,7 @@ function parse(value: Buffer | null, headers: Record<string, string>): EventEnve
     return "value is not JSON";
   }
   const result = envelopeSchema.safeParse(json);
-  if (!result.success) return `value is not an envelope: ${result.error.issues[0]?.message ?? "invalid"}`;
+  if (!result.success) return `value is not an envelope: ${result.error.issues[0]!.message}`;
   const event = result.data as EventEnvelope;
   const headerId = headers[HEADER.eventId];
   if (headerId !== undefined && headerId !== event.eventId) {

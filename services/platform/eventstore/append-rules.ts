@@ -55,7 +55,7 @@ export function retriedAppend(
   });
   if (stored === 0 || !previous) return undefined;
   if (stored !== events.length) {
-    throw new DuplicateEventId(events[stored]?.eventId ?? "", "only part of this append is stored");
+    throw new DuplicateEventId(events[stored]!.eventId, "only part of this append is stored");
   }
   return { nextExpectedRevision: previous.revision, position: previous.position };
 }

@@ -303,8 +303,9 @@ export class PostgresEventStore implements EventStore {
 
   async headPosition(): Promise<string> {
     this.#assertOpen();
+    // An aggregate always answers one row; COALESCE makes it "0" for an empty log.
     const [row] = await this.#query<{ head: string }>(this.#sql.head, []);
-    return row?.head ?? "0";
+    return row!.head;
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
