@@ -14,6 +14,7 @@ import { checkoutRoutes } from "./routes.ts";
 
 // The Checkout API product (seed 001, /kredivo): what it contributes to each role.
 export { type CheckoutService, type CheckoutServiceOptions, checkoutService } from "./checkout-service.ts";
+export { checkoutPushSource } from "./push-source.ts";
 export { seedSandbox } from "./sandbox.ts";
 export { startTimerSweep } from "./timer-sweep.ts";
 

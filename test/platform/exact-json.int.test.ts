@@ -63,6 +63,6 @@ describe("bodies that are not JSON, on every /v1 POST", () => {
     ["/v1/repayments", '{"__proto__": {"admin": true}}'],
     ["/v1/payouts/run", "{'bankAccount': 'BCA-001'}"],
   ])("%s refuses %s as fastify's own parser did", async (url, payload) => {
-    expect(await refusedOnV1(url, payload)).toMatchObject({ code: "fst_err_ctp_invalid_json_body" });
+    expect(await refusedOnV1(url, payload)).toMatchObject({ code: "malformed_body" });
   });
 });
