@@ -6,7 +6,7 @@ import {
   checkoutError,
   checkoutErrorFromZod,
 } from "../../contracts/checkout/errors.ts";
-import { parseJsonPreservingNumbers } from "../../contracts/money.ts";
+import { exactJsonBody } from "../http/exact-json.ts";
 import { Rejection } from "../ledger/decider.ts";
 import { isTransient } from "../platform/transient.ts";
 import { kredivoRefusal } from "./kredivo-codes.ts";
@@ -19,7 +19,7 @@ import { kredivoRefusal } from "./kredivo-codes.ts";
 //   Content-Type missing or not application/json           1002   200   content-type: must_be_application/json
 //   body over the 1 MiB limit                              1002   200   body: too_large:max_1048576_bytes
 //   body not an object, a field missing or invalid         1002   200   <field>: <reason> (checkoutErrorFromZod)
-//   KredivoBadRequest(detail) from a route                 1002   200   detail
+//   KredivoBadRequest(detail) from the edge                1002   200   detail
 //   a use case's Rejection                                 its row of kredivo-codes.ts (2012, 2013, …; 1002
 //                                                                      with the detail; a template such as
 //                                                                      2013 gets its params)
@@ -102,49 +102,14 @@ function fastifyClientError(error: unknown): string | undefined {
   return status >= 400 && status < 500 ? `request: ${error.message}` : undefined;
 }
 
-function parseBody(text: string): unknown {
-  if (text.trim() === "") throw new KredivoBadRequest("body: required");
-  let body: unknown;
-  try {
-    body = parseJsonPreservingNumbers(text);
-  } catch (error) {
-    // A RangeError is the reviver running out of stack on absurd nesting; either way the sender's JSON.
-    const why = error instanceof RangeError ? "nesting_too_deep" : "malformed_json";
-    throw new KredivoBadRequest(`body: ${why}`);
-  }
-  // fastify's own JSON parser refuses `__proto__` keys (onProtoPoisoning: "error"); so do we.
-  if (text.includes("__proto__") && hasProtoKey(body)) {
-    throw new KredivoBadRequest("body: forbidden_key:__proto__");
-  }
-  return body;
-}
-
-function hasProtoKey(root: unknown): boolean {
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (value === null || typeof value !== "object") continue;
-    if (!Array.isArray(value) && Object.hasOwn(value, "__proto__")) return true;
-    pending.push(...Object.values(value));
-  }
-  return false;
-}
-
 async function errorContract(app: FastifyInstance): Promise<void> {
   // JSON only (the seed's `Content-Type: application/json`), read with exact numbers so amounts never pass
   // through a double. Anything else, text/plain included, is refused as FST_ERR_CTP_INVALID_MEDIA_TYPE.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    "application/json",
-    { parseAs: "string", bodyLimit: BODY_LIMIT_BYTES },
-    (_request, text, done) => {
-      try {
-        done(null, parseBody(typeof text === "string" ? text : text.toString("utf8")));
-      } catch (error) {
-        done(error instanceof Error ? error : new Error(String(error)), undefined);
-      }
-    },
-  );
+  await app.register(exactJsonBody, {
+    bodyLimit: BODY_LIMIT_BYTES,
+    refused: (why) => new KredivoBadRequest(`body: ${why}`),
+  });
 
   // The route schemas are zod; keep the ZodError (fastify's default compiler flattens it) so the 1002
   // detail is describeFirstIssue's `field: reason`.

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, RouteOptions } from "fastify";
 import fp from "fastify-plugin";
+import { z } from "zod";
 import type { ReadStore } from "../platform/readstore/port.ts";
-import { sendProblem } from "./problem-details.ts";
+import { declareProblems, sendProblem } from "./problem-details.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -47,16 +48,22 @@ export const idempotencyKeys = fp(
       return ready;
     };
 
+    app.addHook("onRoute", (route) => {
+      if (route.config?.idempotent) documentIdempotencyKey(route);
+    });
+
     app.addHook("preHandler", async (request, reply) => {
       if (!request.routeOptions.config.idempotent) return;
       const key = request.headers["idempotency-key"];
       if (typeof key !== "string" || !KEY.test(key)) {
-        return sendProblem(request, reply, 400, {
-          code: key === undefined ? "idempotency_key_required" : "idempotency_key_invalid",
-          detail:
-            "send an Idempotency-Key header (1 to 255 visible ASCII characters, e.g. a UUID) with this POST",
-          param: "Idempotency-Key",
-        });
+        return sendProblem(
+          request,
+          reply,
+          key === undefined ? "idempotency_key_required" : "idempotency_key_invalid",
+          {
+            param: "Idempotency-Key",
+          },
+        );
       }
       await table();
       const scope = sha256(`${request.headers.authorization ?? ""}`);
@@ -79,15 +86,13 @@ export const idempotencyKeys = fp(
         return;
       }
       if (row.fingerprint !== fingerprint) {
-        return sendProblem(request, reply, 422, {
-          code: "idempotency_key_reused",
+        return sendProblem(request, reply, "idempotency_key_reused", {
           detail: "this Idempotency-Key was used for a different request; use a new key for a new request",
           param: "Idempotency-Key",
         });
       }
       if (row.state === "running") {
-        return sendProblem(request, reply, 409, {
-          code: "idempotency_request_in_progress",
+        return sendProblem(request, reply, "idempotency_request_in_progress", {
           detail: "the first request with this Idempotency-Key is still being processed; retry later",
           param: "Idempotency-Key",
         });
@@ -124,6 +129,31 @@ export const idempotencyKeys = fp(
   },
   { name: "idempotency-keys" },
 );
+
+/** An idempotent route lists the header and what the preHandler below answers about it. */
+function documentIdempotencyKey(route: RouteOptions): void {
+  declareProblems(route, [
+    "idempotency_key_required",
+    "idempotency_key_invalid",
+    "idempotency_key_reused",
+    "idempotency_request_in_progress",
+  ]);
+  const header = {
+    "idempotency-key": z
+      .string()
+      .optional()
+      .describe(
+        "required by this operation (400 idempotency_key_required without it): 1 to 255 visible ASCII " +
+          "characters, e.g. a UUID, new for each new request",
+      ),
+  };
+  route.schema ??= {};
+  const { headers } = route.schema;
+  if (headers !== undefined && !(headers instanceof z.ZodObject)) {
+    throw new Error(`${route.method} ${route.url}: idempotent routes declare their headers as a zod object`);
+  }
+  route.schema.headers = headers ? headers.extend(header) : z.looseObject(header);
+}
 
 function replay(reply: FastifyReply, row: Record<string, unknown>): FastifyReply {
   return reply

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type ApiKey, apiKeys } from "../http/api-keys.ts";
-import { problemSchema, sendProblem, useProblemErrors } from "../http/problem-details.ts";
+import { sendProblem, useProblemErrors } from "../http/problem-details.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import {
   type Attempt,
@@ -53,7 +53,6 @@ const attemptSchema = z.object({
 });
 
 const deliveryParams = z.object({ deliveryId: z.string().min(1).max(200) });
-const authProblems = { 401: problemSchema, 403: problemSchema } as const;
 
 /**
  * Operator API over the notifier, mounted under /v1: the dead-letter list, replay, and one delivery with
@@ -75,7 +74,7 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
         tags: ["notifications"],
         summary: "Dead letters: deliveries given up after their last attempt, most recent first",
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-        response: { 200: z.object({ data: z.array(deliverySchema) }), ...authProblems },
+        response: { 200: z.object({ data: z.array(deliverySchema) }) },
       },
     },
     async (request) => ({ data: (await findDeadLetters(readStore, request.query.limit)).map(toApi) }),
@@ -85,11 +84,12 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
     "/notifications/dead-letters/:deliveryId/replay",
     {
       preHandler: operator,
+      config: { problems: ["delivery_not_found", "delivery_not_dead"] },
       schema: {
         tags: ["notifications"],
         summary: "Send a dead letter again: back to pending, due now, with a fresh round of attempts",
         params: deliveryParams,
-        response: { 202: deliverySchema, 404: problemSchema, 409: problemSchema, ...authProblems },
+        response: { 202: deliverySchema },
       },
     },
     async (request, reply) => {
@@ -98,8 +98,7 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
       if (result === "not_found") return notFound(request, reply, deliveryId);
       const delivery = await findDelivery(readStore, deliveryId);
       if (result === "not_dead" || !delivery) {
-        return sendProblem(request, reply, 409, {
-          code: "delivery_not_dead",
+        return sendProblem(request, reply, "delivery_not_dead", {
           detail: `delivery ${deliveryId} is ${delivery?.status ?? "gone"}; only a dead letter can be replayed`,
           param: "deliveryId",
         });
@@ -112,15 +111,12 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
     "/notifications/:deliveryId",
     {
       preHandler: operator,
+      config: { problems: ["delivery_not_found"] },
       schema: {
         tags: ["notifications"],
         summary: "One delivery (id = the event id) with every attempt made",
         params: deliveryParams,
-        response: {
-          200: deliverySchema.extend({ attempts: z.array(attemptSchema) }),
-          404: problemSchema,
-          ...authProblems,
-        },
+        response: { 200: deliverySchema.extend({ attempts: z.array(attemptSchema) }) },
       },
     },
     async (request, reply) => {
@@ -134,9 +130,8 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
 }
 
 function notFound(request: FastifyRequest, reply: FastifyReply, deliveryId: string) {
-  return sendProblem(request, reply, 404, {
-    code: "delivery_not_found",
-    detail: `no delivery ${deliveryId}`,
+  return sendProblem(request, reply, "delivery_not_found", {
+    detail: `no delivery ${deliveryId}: use a delivery id (the id of the event it delivers)`,
     param: "deliveryId",
   });
 }

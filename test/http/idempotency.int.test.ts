@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { idempotencyKeys } from "../../services/http/idempotency.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
@@ -18,6 +19,9 @@ describe("Idempotency-Key on money-moving POSTs", () => {
     readStore = new SqliteReadStore({ path: join(dir, "read.db") });
     executions = 0;
     app = Fastify();
+    // As the app factory does: the plugin documents the header and its problems as zod schemas.
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
     await app.register(idempotencyKeys, { readStore });
     app.post("/v1/payouts", { config: { idempotent: true } }, async (request, reply) => {
       executions++;

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { idempotencyKeys } from "../../http/idempotency.ts";
-import { problemSchema, sendProblem, useProblemErrors } from "../../http/problem-details.ts";
+import { sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
 import { JournalBehind, PayoutConflict, type PayoutMade, type PayoutService } from "./payout-run.ts";
@@ -58,7 +58,6 @@ const payoutSchema = z.object({
   position: z.string().describe("log position of the PayoutMade event"),
 });
 const runResponseSchema = z.object({ payouts: z.array(payoutSchema) });
-const authProblems = { 401: problemSchema, 403: problemSchema } as const;
 
 function toApi(p: PayoutMade): z.output<typeof payoutSchema> {
   return {
@@ -90,19 +89,14 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
   typed.post(
     "/payouts/run",
     {
-      preHandler: app.requireRole("operator"),
-      config: { idempotent: true },
+      // Before the Idempotency-Key is claimed: a caller without the role must not hold (or fill) keys.
+      onRequest: app.requireRole("operator"),
+      config: { idempotent: true, problems: ["transaction_already_paid", "journal_behind"] },
       schema: {
         tags: ["payouts"],
         summary: "Pay every merchant its settled, unpaid balance: one payout per merchant (Idempotency-Key)",
         body: payoutRunRequestSchema,
-        response: {
-          200: runResponseSchema,
-          201: runResponseSchema,
-          409: problemSchema,
-          503: problemSchema,
-          ...authProblems,
-        },
+        response: { 200: runResponseSchema, 201: runResponseSchema },
       },
     },
     async (request, reply) => {
@@ -113,13 +107,12 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
       } catch (error) {
         if (error instanceof PayoutConflict) {
           const before = error.made.map((p) => `${p.payoutId} (${p.merchantId})`).join(", ");
-          return sendProblem(request, reply, 409, {
-            code: "transaction_already_paid",
+          return sendProblem(request, reply, "transaction_already_paid", {
             detail: `${error.message}${before ? `; payouts made before it: ${before}` : ""}`,
           });
         }
         if (error instanceof JournalBehind) {
-          return sendProblem(request, reply, 503, { code: "journal_behind", detail: error.message });
+          return sendProblem(request, reply, "journal_behind", { detail: error.message });
         }
         throw error;
       }

@@ -16,14 +16,9 @@ import {
 } from "../../credit/repayment-service.ts";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { idempotencyKeys } from "../../http/idempotency.ts";
-import {
-  PROBLEM_CONTENT_TYPE,
-  problem,
-  problemSchema,
-  sendProblem,
-  useProblemErrors,
-} from "../../http/problem-details.ts";
-import { Rejection } from "../../ledger/decider.ts";
+import { type ProblemFields, sendProblem, useProblemErrors } from "../../http/problem-details.ts";
+import type { V1ErrorCode } from "../../http/v1-errors.ts";
+import { invariant, Rejection } from "../../ledger/decider.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 
 export interface RepaymentRoutesOptions {
@@ -38,9 +33,33 @@ const REPAYMENT_NAMESPACE = "0b6f5d1e-3c2a-4f7e-9d8c-5a4b3c2d1e0f";
 
 const vnd = (minor: bigint) => renderDecimal(money(minor, "VND"));
 
-const overOutstandingProblem = problemSchema.extend({
-  outstanding: z.string().describe("what the buyer owes now, VND decimal string"),
-});
+type RepayRule = "repayment_amount_must_be_positive" | "repayment_must_not_exceed_outstanding";
+
+/** The credit line's Repay rules (creditline.decider.ts) as problems, in the decider's precedence order. */
+const REPAY_PROBLEMS: Record<
+  RepayRule,
+  (rejection: Rejection, request: { userId: string; amount: string }) => ProblemFields & { code: V1ErrorCode }
+> = {
+  // The body's schema refuses a non-positive amount before the decider sees it, in the same words.
+  repayment_amount_must_be_positive: () => ({
+    code: "invalid_parameter",
+    detail: "amount: amount_must_be_positive",
+    param: "amount",
+  }),
+  repayment_must_not_exceed_outstanding: (rejection, { userId, amount }) => {
+    const { outstandingMinor } = rejection.detail;
+    invariant(typeof outstandingMinor === "bigint", "the rule carries what the buyer owes");
+    const outstanding = vnd(outstandingMinor);
+    return {
+      code: "repayment_must_not_exceed_outstanding",
+      detail: `the repayment of ${amount} VND is more than user ${userId} owes: ${outstanding} VND`,
+      param: "amount",
+      extensions: { outstanding },
+    };
+  },
+};
+
+const isRepayRule = (rule: string): rule is RepayRule => Object.hasOwn(REPAY_PROBLEMS, rule);
 
 function toResponse(userId: string, applied: RepaymentApplied, outstandingMinor: bigint): RepaymentResponse {
   return {
@@ -84,7 +103,16 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
     "/repayments",
     {
       onRequest: app.requireRole("operator"),
-      config: { idempotent: true },
+      config: {
+        idempotent: true,
+        problems: [
+          "credit_line_not_found",
+          {
+            code: "repayment_must_not_exceed_outstanding",
+            extension: { outstanding: z.string().describe("what the buyer owes now, VND decimal string") },
+          },
+        ],
+      },
       schema: {
         tags: ["money"],
         operationId: "recordRepayment",
@@ -94,17 +122,8 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
           "fee, then interest, then principal; the principal repaid is credit the buyer may spend again. " +
           "Needs an Idempotency-Key: the same key and body answer the stored response without recording " +
           "the repayment twice.",
-        headers: z.object({ "idempotency-key": z.string().optional() }).loose(),
         body: repaymentRequestSchema,
-        response: {
-          201: repaymentResponseSchema,
-          400: problemSchema,
-          401: problemSchema,
-          403: problemSchema,
-          404: problemSchema,
-          409: z.union([overOutstandingProblem, problemSchema]),
-          422: problemSchema,
-        },
+        response: { 201: repaymentResponseSchema },
       },
     },
     async (request, reply) => {
@@ -119,33 +138,14 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
         return reply.code(201).send(toResponse(userId, applied, outstandingMinor));
       } catch (error) {
         if (error instanceof UnknownCreditLine) {
-          return sendProblem(request, reply, 404, {
-            code: "credit_line_not_found",
-            detail: `user ${userId} has no credit line`,
+          return sendProblem(request, reply, "credit_line_not_found", {
+            detail: `user ${userId} has no credit line: a buyer's first approved checkout opens one`,
             param: "userId",
           });
         }
-        if (error instanceof Rejection && error.rule === "repayment_must_not_exceed_outstanding") {
-          const outstanding =
-            typeof error.detail.outstandingMinor === "bigint" ? error.detail.outstandingMinor : 0n;
-          return reply
-            .code(409)
-            .type(PROBLEM_CONTENT_TYPE)
-            .send({
-              ...problem(request, 409, {
-                code: error.rule,
-                detail: `the repayment of ${amount} VND is more than user ${userId} owes: ${vnd(outstanding)} VND`,
-                param: "amount",
-              }),
-              outstanding: vnd(outstanding),
-            });
-        }
-        if (error instanceof Rejection) {
-          return sendProblem(request, reply, error.rule.startsWith("repayment_amount") ? 400 : 409, {
-            code: error.rule,
-            detail: `${error.rule}: the repayment cannot be recorded`,
-            ...(error.rule.startsWith("repayment_amount") ? { param: "amount" } : {}),
-          });
+        if (error instanceof Rejection && isRepayRule(error.rule)) {
+          const { code, ...fields } = REPAY_PROBLEMS[error.rule](error, { userId, amount });
+          return sendProblem(request, reply, code, fields);
         }
         throw error;
       }
