@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import type { Currency } from "../../../contracts/money.ts";
-import { Rejection } from "../../ledger/decider.ts";
+import { type Caller, Rejection } from "../../ledger/decider.ts";
 import { merchantDecider, merchantStream } from "../../ledger/merchant/merchant.decider.ts";
 import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
@@ -24,12 +24,6 @@ export interface PayoutRunRequest {
 
 /** A payout, as the run made it or as the journal holds it. */
 export type PayoutMade = PayoutRow;
-
-export interface Caller {
-  readonly actor: string;
-  readonly correlationId: string;
-  readonly causationId: string;
-}
 
 /** A transaction of the run was already paid by another payout (a concurrent run): nothing more was paid. */
 export class PayoutConflict extends Error {
