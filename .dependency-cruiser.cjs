@@ -1,10 +1,13 @@
-// Import rules of the layout (DESIGN.md "Layout"; README "Layout"). `npm run lint` runs them over services/
-// and contracts/; a forbidden import fails CI. Dependencies point inward:
-//   runtime → product contexts (checkout, kredmint) → credit, finance, notifier → http → platform → ledger → contracts
-// and no product context imports another.
-const PRODUCTS = "(checkout|kredmint)";
+// Import rules of the layout (DESIGN.md "Layout"; docs/architecture.md, whose table `allowed` is).
+// `npm run lint` runs them over services/ and contracts/; a forbidden import fails CI (test/lint proves
+// each rule). Dependencies point inward:
+//   runtime → product contexts (checkout, kredmint) → credit, notifier → http → platform → ledger → contracts
+//   runtime → finance → credit
+// and no product context imports another; only the runtime imports a product context.
+const PRODUCT_NAMES = ["checkout", "kredmint"];
+const PRODUCTS = `(${PRODUCT_NAMES.join("|")})`;
 
-/** A context may import only these folders of services/ (and itself, and contracts/). */
+/** A context may import only these folders (or single files) of services/, and itself, and contracts/. */
 const allowed = {
   ledger: [],
   platform: ["ledger/decider\\.ts"],
@@ -18,6 +21,9 @@ const allowed = {
   kredmint: ["ledger", "platform", "http", "credit", "notifier"],
 };
 
+// A folder ends at its slash and a file at its name, so "http" never lets in a services/https/.
+const below = (entry) => `^services/${entry}${entry.endsWith("\\.ts") ? "$" : "/"}`;
+
 const onlyInward = Object.entries(allowed).map(([context, may]) => ({
   name: `${context}-imports-only-inward`,
   comment: `services/${context} may import contracts/, itself${may.length ? `, and services/{${may.join(", ")}}` : ""}`,
@@ -25,7 +31,7 @@ const onlyInward = Object.entries(allowed).map(([context, may]) => ({
   from: { path: `^services/${context}/` },
   to: {
     path: "^services/",
-    pathNot: [`^services/${context}/`, ...may.map((m) => `^services/${m}`)],
+    pathNot: [below(context), ...may.map(below)],
   },
 }));
 
@@ -44,6 +50,14 @@ module.exports = {
       severity: "error",
       from: { path: `^services/${PRODUCTS}/` },
       to: { path: `^services/${PRODUCTS}/`, pathNot: "^services/$1/" },
+    },
+    {
+      name: "only-runtime-imports-products",
+      comment:
+        "a product context is composed by services/runtime; no other context (a new one too) imports it",
+      severity: "error",
+      from: { path: "^services/", pathNot: `^services/(runtime|${PRODUCT_NAMES.join("|")})/` },
+      to: { path: `^services/${PRODUCTS}/` },
     },
     {
       name: "only-runtime-composes",

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import type { EventEnvelope } from "./envelope.ts";
-import { createUpcaster, type Upcaster } from "./upcast.ts";
 
 /**
  * Each stream kind declares its events once, as zod schemas of their stored data. The codec turns a
  * domain event into what the log stores (JSON, amounts as decimal strings of minor units) and back,
  * and refuses a stored event it does not know — that is a bug or a missing upcaster, never skipped.
+ * Old versions are upcast on read, never rewritten in the log (DESIGN.md "Events").
  */
 export const minorUnits = z.codec(
   z.string().regex(/^-?(0|[1-9][0-9]*)$/, "minor_units_must_be_an_integer_string"),
@@ -17,8 +17,14 @@ export const minorUnits = z.codec(
 );
 
 export interface EventDefinition {
+  /** The version this code writes; stored events of older versions are upcast to it on read. */
   readonly schemaVersion: number;
   readonly data: z.ZodType;
+  /**
+   * `upcast[v]` lifts the stored data of version v to version v + 1, for every v below schemaVersion that
+   * the log may hold. Pure and deterministic, so every replay reads an old event the same way.
+   */
+  readonly upcast?: Readonly<Record<number, (data: unknown) => unknown>>;
 }
 
 export type DomainEvents<Defs extends Record<string, EventDefinition>> = {
@@ -30,15 +36,9 @@ export interface EventCodec<E extends { type: string }> {
   decode(envelope: Pick<EventEnvelope, "type" | "schemaVersion" | "data">): E;
 }
 
-/**
- * `upcasters` lift the stored older versions of these events to the current ones before they are decoded
- * (old versions are upcast on read, never rewritten in the log), so every reader of the stream sees one shape.
- */
 export function eventCodec<Defs extends Record<string, EventDefinition>>(
   defs: Defs,
-  upcasters: readonly Upcaster[] = [],
 ): EventCodec<DomainEvents<Defs>> {
-  const upcast = createUpcaster(upcasters);
   const lookup = (type: string): EventDefinition => {
     const def = defs[type];
     if (!def) throw new Error(`unknown event type ${type}`);
@@ -49,15 +49,23 @@ export function eventCodec<Defs extends Record<string, EventDefinition>>(
       const def = lookup(event.type);
       return { type: event.type, schemaVersion: def.schemaVersion, data: z.encode(def.data, event.data) };
     },
-    decode(stored) {
-      const envelope = upcast(stored);
+    decode(envelope) {
       const def = lookup(envelope.type);
-      if (envelope.schemaVersion !== def.schemaVersion) {
-        throw new Error(
-          `${envelope.type} v${envelope.schemaVersion} needs an upcaster to v${def.schemaVersion}`,
-        );
-      }
-      return { type: envelope.type, data: z.decode(def.data, envelope.data) } as DomainEvents<Defs>;
+      const data = upcastData(envelope.type, envelope.schemaVersion, envelope.data, def);
+      return { type: envelope.type, data: z.decode(def.data, data) } as DomainEvents<Defs>;
     },
   };
+}
+
+function upcastData(type: string, storedVersion: number, stored: unknown, def: EventDefinition): unknown {
+  if (storedVersion > def.schemaVersion) {
+    throw new Error(`${type} v${storedVersion} is newer than v${def.schemaVersion}: no upcaster reads it`);
+  }
+  let data = stored;
+  for (let version = storedVersion; version < def.schemaVersion; version++) {
+    const step = def.upcast?.[version];
+    if (!step) throw new Error(`${type} v${version} needs an upcaster to v${version + 1}`);
+    data = step(data);
+  }
+  return data;
 }

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { JsonNumberText } from "./json-number.ts";
+import { type DecimalParts, exceedsSafeMagnitude, JsonNumberText, jsonNumberParts } from "./json-number.ts";
 
 // Integer money (DESIGN.md "Money"): amounts are bigint minor units; decimals on the wire are parsed from
 // their text with regex + BigInt and rendered back by string manipulation. No float ever touches an amount.
 
-export { JsonNumberText, parseJsonPreservingNumbers, stringifyJsonPreservingNumbers } from "./json-number.ts";
+export { JsonNumberText, parseJsonPreservingNumbers } from "./json-number.ts";
 
 export type Currency = "VND" | "INR";
 export const currencies: readonly Currency[] = Object.freeze(["VND", "INR"] as const);
@@ -46,43 +46,15 @@ export interface MoneyParseOptions {
 // Strings use the JSON number grammar minus the exponent: no "+", no whitespace, no ".5" or "5.", and no
 // leading zeros ("007"). One canonical shape per value keeps idempotency keys and audit trails unambiguous,
 // and it is the shape every seed uses ("1000000.0", "6505000"). "-0" is zero, not a negative amount.
-const DECIMAL_STRING = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 // JSON numbers (JsonNumberText, or String(n) of a JS number) may carry an exponent: 1e5 is valid JSON.
-const JSON_NUMBER = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;
+const EXPONENT = /[eE]/;
 // A string spelling of a non-finite double is almost certainly a stringified NaN/Infinity, so say so.
 const NON_FINITE_STRING = /^-?(?:Infinity|NaN)$/;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const MAX_SAFE_DIGITS = MAX_SAFE.toString().length;
-
-/** value = ±coefficient × 10^exponent, coefficient without leading or trailing zeros ("" for zero). */
-interface Decimal {
-  readonly negative: boolean;
-  readonly coefficient: string;
-  readonly exponent: bigint; // bigint because "1e99999999999999999999" is valid JSON
-}
-
-function decompose(match: RegExpExecArray): Decimal {
-  const [, sign = "", int = "", frac = "", exp = "0"] = match;
-  const digits = (int + frac).replace(/^0+/, "");
-  const coefficient = digits.replace(/0+$/, "");
-  const exponent = BigInt(exp) - BigInt(frac.length) + BigInt(digits.length - coefficient.length);
-  return { negative: sign === "-" && coefficient !== "", coefficient, exponent };
-}
-
-// Clients parse JSON numbers through doubles, so above 2^53-1 the value the sender meant is ambiguous.
-// Decided on digit counts first so a huge exponent never makes us build a huge BigInt.
-function exceedsSafeMagnitude({ coefficient, exponent }: Decimal): boolean {
-  if (coefficient === "") return false;
-  const integerDigits = BigInt(coefficient.length) + exponent;
-  if (integerDigits !== BigInt(MAX_SAFE_DIGITS)) return integerDigits > BigInt(MAX_SAFE_DIGITS);
-  return exponent >= 0n
-    ? BigInt(coefficient) * 10n ** exponent > MAX_SAFE
-    : BigInt(coefficient) > MAX_SAFE * 10n ** -exponent;
-}
 
 function toMoney(
-  d: Decimal,
+  d: DecimalParts,
   currency: Currency,
   fromJsonNumber: boolean,
   opts?: MoneyParseOptions,
@@ -106,21 +78,15 @@ export function parseMoney(input: unknown, currency: Currency, opts?: MoneyParse
     if (!Number.isFinite(input)) return { ok: false, rule: "amount_must_be_finite" };
     // String(n) is the shortest text that round-trips to n, i.e. what a float-based sender wrote. Integers
     // above 2^53 come out as their (possibly rounded) double value and are rejected as too large below.
-    return parseJsonNumberText(String(input), currency, opts);
+    return toMoney(new JsonNumberText(String(input)).parts(), currency, true, opts);
   }
-  if (input instanceof JsonNumberText) return parseJsonNumberText(input.source, currency, opts);
+  if (input instanceof JsonNumberText) return toMoney(input.parts(), currency, true, opts);
   if (typeof input === "string") {
-    const match = DECIMAL_STRING.exec(input);
-    if (match) return toMoney(decompose(match), currency, false, opts);
+    const parts = EXPONENT.test(input) ? undefined : jsonNumberParts(input);
+    if (parts) return toMoney(parts, currency, false, opts);
     if (NON_FINITE_STRING.test(input)) return { ok: false, rule: "amount_must_be_finite" };
   }
   return { ok: false, rule: "amount_must_be_a_number" };
-}
-
-function parseJsonNumberText(text: string, currency: Currency, opts?: MoneyParseOptions): MoneyParse {
-  const match = JSON_NUMBER.exec(text);
-  if (!match) return { ok: false, rule: "amount_must_be_a_number" };
-  return toMoney(decompose(match), currency, true, opts);
 }
 
 /** zod schema for an amount field; every rejection surfaces as the MoneyRejection name in the issue message. */
@@ -147,75 +113,31 @@ export function renderDecimal(m: Money): string {
   return sign + padded.slice(0, -scale) + (fraction ? `.${fraction}` : "");
 }
 
-// Both seed backends print amounts the way Java's Double.toString does for ordinary magnitudes: the minimal
-// decimal with at least one fraction digit ("1000000.0", "1000.0", "1000.56"). We reproduce the text, not the
-// double, so it stays exact (and we never switch to "1.0E7" scientific form like Java would).
-function renderDoubleStyle(m: Money): string {
+/**
+ * Checkout API responses and push notifications: a decimal string, 6505000n VND → "6505000.0". Both seed
+ * backends print amounts the way Java's Double.toString does for ordinary magnitudes: the minimal decimal
+ * with at least one fraction digit ("1000000.0", "1000.0", "1000.56"). We reproduce the text, not the
+ * double, so it stays exact (and we never switch to "1.0E7" scientific form like Java would).
+ */
+export function renderCheckoutAmount(m: Money): string {
   const decimal = renderDecimal(m);
   return decimal.includes(".") ? decimal : `${decimal}.0`;
 }
 
-/** Checkout API responses and push notifications: a decimal string, 6505000n VND → "6505000.0". */
-export function renderCheckoutAmount(m: Money): string {
-  return renderDoubleStyle(m);
-}
-
-/** Checkout API fields typed Double in responses (e.g. `checkout_amount: 4000000.0`): a raw JSON number. */
-export function renderCheckoutAmountAsNumber(m: Money): JsonNumberText {
-  return renderJsonNumber(m);
-}
-
 /**
- * Partner API amounts are JSON numbers (`"amount": 1000.0`, `1000.56`). A JS number cannot be the answer:
- * JSON.stringify(1000) prints "1000" not "1000.0", and 1000.56 as a double is only the nearest binary
- * fraction, exact on the wire only while the shortest round-trip text happens to match (≤15 significant
- * digits). A JsonNumberText carries the exact decimal digits; serialise with JSON.stringify (its toJSON emits
- * raw JSON) or stringifyJsonPreservingNumbers.
+ * Checkout API fields typed Double in responses (e.g. `checkout_amount: 4000000.0`): a raw JSON number. A JS
+ * number cannot be the answer: JSON.stringify(1000) prints "1000" not "1000.0", and 1000.56 as a double is
+ * only the nearest binary fraction, exact on the wire only while the shortest round-trip text happens to
+ * match (≤15 significant digits). A JsonNumberText carries the exact digits; JSON.stringify writes them raw.
  */
-export function renderPartnerAmount(m: Money): JsonNumberText {
-  return renderJsonNumber(m);
-}
-
-function renderJsonNumber(m: Money): JsonNumberText {
+export function renderCheckoutAmountAsNumber(m: Money): JsonNumberText {
   // Never emit a JSON number we would ourselves refuse as amount_json_number_too_large on the way back in.
   const magnitude = m.amountMinor < 0n ? -m.amountMinor : m.amountMinor;
   invariant(
     magnitude <= MAX_SAFE * 10n ** BigInt(currencyScale(m.currency)),
     `amount ${renderDecimal(m)} ${m.currency} is too large to send as a JSON number`,
   );
-  return new JsonNumberText(renderDoubleStyle(m));
-}
-
-// ------------------------------------------------------------------------------------------- arithmetic
-
-export function addMoney(a: Money, b: Money): Money {
-  assertSameCurrency(a, b);
-  return money(a.amountMinor + b.amountMinor, a.currency);
-}
-
-export function subtractMoney(a: Money, b: Money): Money {
-  assertSameCurrency(a, b);
-  return money(a.amountMinor - b.amountMinor, a.currency);
-}
-
-/** The currency is explicit so that an empty list still has one (zero of that currency). */
-export function sumMoney(items: readonly Money[], currency: Currency): Money {
-  let total = 0n;
-  for (const item of items) {
-    invariant(item.currency === currency, `cannot sum ${item.currency} into ${currency}`);
-    total += item.amountMinor;
-  }
-  return money(total, currency);
-}
-
-export function compareMoney(a: Money, b: Money): -1 | 0 | 1 {
-  assertSameCurrency(a, b);
-  return a.amountMinor < b.amountMinor ? -1 : a.amountMinor > b.amountMinor ? 1 : 0;
-}
-
-// Mixing currencies is a programming error, never a business outcome, so it throws rather than returning.
-function assertSameCurrency(a: Money, b: Money): void {
-  invariant(a.currency === b.currency, `currency mismatch: ${a.currency} vs ${b.currency}`);
+  return new JsonNumberText(renderCheckoutAmount(m));
 }
 
 function invariant(condition: unknown, message: string): asserts condition {

@@ -17,7 +17,8 @@ import { describeFirstIssue } from "./issues.ts";
 // HTTP status. The seed never states one: every negative response is documented like a normal reply with
 // the outcome in the body. Merchant clients built on it check `status`, and common HTTP clients (Guzzle,
 // axios, raise_for_status) throw on 4xx, which would break an integration that worked against the original.
-// So every coded outcome is HTTP 200, except 9999, whose seed text is the RFC 9110 definition of 500.
+// So every coded outcome is HTTP 200, except 9999, whose seed text is the RFC 9110 definition of 500 (503
+// when nothing was written and a retry may succeed: a store out of reach, a stream that stayed contended).
 
 export type CheckoutCodeKind = "success" | "error" | "merchant_reply";
 

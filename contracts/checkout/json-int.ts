@@ -1,13 +1,10 @@
 import { z } from "zod";
-import { JsonNumberText } from "../money.ts";
+import { exceedsSafeMagnitude, JsonNumberText } from "../json-number.ts";
 
 // Integer fields of the Checkout API (tenure, quantity, expiry_time). Request bodies are read with
 // parseJsonPreservingNumbers, which hands over plain safe integers as `number` and everything else
 // ("1.0", "1e2", 2^53+1) as a JsonNumberText. A JsonNumberText whose value is integral is accepted
 // (a merchant serialising through doubles may send `1.0`); a fraction or an unsafe magnitude is not.
-
-const JSON_NUMBER = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;
-const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER).length;
 
 export type JsonIntRejection = "expected_integer" | "must_be_an_integer" | "integer_too_large";
 
@@ -21,23 +18,13 @@ export function parseJsonInt(input: number | JsonNumberText): JsonIntParse {
     if (!Number.isSafeInteger(input)) return { ok: false, rule: "integer_too_large" };
     return { ok: true, value: input === 0 ? 0 : input }; // folds -0 into 0
   }
-  const match = JSON_NUMBER.exec(input.source);
-  if (!match) return { ok: false, rule: "expected_integer" };
-  const [, sign = "", int = "", frac = "", exp = "0"] = match;
-  const digits = (int + frac).replace(/^0+/, "");
-  const coefficient = digits.replace(/0+$/, "");
-  if (coefficient === "") return { ok: true, value: 0 };
-  // value = coefficient × 10^exponent with no trailing zeros left in the coefficient
-  const exponent = BigInt(exp) - BigInt(frac.length) + BigInt(digits.length - coefficient.length);
-  if (exponent < 0n) return { ok: false, rule: "must_be_an_integer" };
-  // Digit count first, so "1e999999999" never builds a huge BigInt.
-  if (BigInt(coefficient.length) + exponent > BigInt(MAX_SAFE_DIGITS)) {
-    return { ok: false, rule: "integer_too_large" };
-  }
-  const magnitude = BigInt(coefficient) * 10n ** exponent;
-  if (magnitude > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, rule: "integer_too_large" };
-  const value = Number(magnitude);
-  return { ok: true, value: sign === "-" ? -value : value };
+  const parts = input.parts();
+  if (parts.coefficient === "") return { ok: true, value: 0 };
+  // The coefficient has no trailing zeros left, so a negative exponent is a real fraction.
+  if (parts.exponent < 0n) return { ok: false, rule: "must_be_an_integer" };
+  if (exceedsSafeMagnitude(parts)) return { ok: false, rule: "integer_too_large" };
+  const value = Number(BigInt(parts.coefficient) * 10n ** parts.exponent);
+  return { ok: true, value: parts.negative ? -value : value };
 }
 
 export interface JsonIntOptions {

@@ -6,9 +6,12 @@ import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { creditLineCodec } from "../ledger/creditline/creditline.events.ts";
 import { CreditLineRejection } from "../ledger/creditline/creditline.rules.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
+import type { CommandMeta } from "../ledger/decider.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import { reactionMeta } from "../platform/reactor.ts";
+
+const creditLineHandler = (store: EventStore) => commandHandler(store, creditLineDecider, creditLineCodec);
 
 /**
  * The credit line follows the transaction: Settled captures the hold into a loan, Cancelled takes part of
@@ -18,7 +21,7 @@ import { reactionMeta } from "../platform/reactor.ts";
  */
 export function creditLineReactions(store: EventStore) {
   const checkouts = commandHandler(store, checkoutDecider, checkoutCodec);
-  const creditLines = commandHandler(store, creditLineDecider, creditLineCodec);
+  const creditLines = creditLineHandler(store);
   return async (envelope: EventEnvelope): Promise<void> => {
     if (streamKind(envelope.streamId) !== "checkout") return;
     const event = checkoutCodec.decode(envelope);
@@ -59,25 +62,32 @@ export function creditLineReactions(store: EventStore) {
       case "Aborted":
       case "Denied": {
         const { state } = await checkouts.load(checkoutStream(transactionId));
-        if (!state.userId) return;
-        try {
-          await creditLines.handle(
-            creditLineStream(kredivoLine(state.userId)),
-            { type: "ReleaseHold", transactionId, reason: event.type.toLowerCase() },
-            meta,
-          );
-        } catch (error) {
-          // Only a pending checkout ever held credit; for the others there may be nothing to release.
-          const noHold =
-            error instanceof CreditLineRejection &&
-            error.rule === "hold_must_exist" &&
-            event.type !== "Failed";
-          if (!noHold) throw error;
-        }
+        if (state.userId) await releaseHold(creditLines, state.userId, transactionId, event.type, meta);
         return;
       }
       default:
         return;
     }
   };
+}
+
+/** The hold of a checkout that ended without a loan; only a pending one (later Failed) surely held credit. */
+async function releaseHold(
+  creditLines: ReturnType<typeof creditLineHandler>,
+  userId: string,
+  transactionId: string,
+  ending: "Failed" | "Expired" | "Aborted" | "Denied",
+  meta: CommandMeta,
+): Promise<void> {
+  try {
+    await creditLines.handle(
+      creditLineStream(kredivoLine(userId)),
+      { type: "ReleaseHold", transactionId, reason: ending.toLowerCase() },
+      meta,
+    );
+  } catch (error) {
+    const noHold =
+      error instanceof CreditLineRejection && error.rule === "hold_must_exist" && ending !== "Failed";
+    if (!noHold) throw error;
+  }
 }

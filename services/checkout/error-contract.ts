@@ -6,10 +6,10 @@ import {
   checkoutError,
   checkoutErrorFromZod,
 } from "../../contracts/checkout/errors.ts";
-import { parseJsonPreservingNumbers } from "../../contracts/money.ts";
+import { exactJsonBody } from "../http/exact-json.ts";
 import { Rejection } from "../ledger/decider.ts";
 import { isTransient } from "../platform/transient.ts";
-import { CheckoutFailure } from "./checkout-failure.ts";
+import { kredivoRefusal } from "./kredivo-codes.ts";
 
 // The Checkout API's error contract (seed 001 "API Error Code"), for every route of the context it is
 // registered in (the `/kredivo` one). Every outcome is the seed's envelope `{"status": <code>, "message": …}`:
@@ -19,10 +19,10 @@ import { CheckoutFailure } from "./checkout-failure.ts";
 //   Content-Type missing or not application/json           1002   200   content-type: must_be_application/json
 //   body over the 1 MiB limit                              1002   200   body: too_large:max_1048576_bytes
 //   body not an object, a field missing or invalid         1002   200   <field>: <reason> (checkoutErrorFromZod)
-//   CheckoutFailure(1002, detail) from the use cases       1002   200   detail
-//   CheckoutFailure(other code) (2012 unknown server_key)  code   200   (none: the seed's message says it;
-//                                                                      a template such as 2013 gets its params)
-//   a domain Rejection the use case did not translate      1002   200   <rule>: …
+//   KredivoBadRequest(detail) from the edge                1002   200   detail
+//   a use case's Rejection                                 its row of kredivo-codes.ts (2012, 2013, …; 1002
+//                                                                      with the detail; a template such as
+//                                                                      2013 gets its params)
 //   any other 4xx fastify raises for the request           1002   200   request: <fastify's message>
 //   a transient failure (store unreachable, or     9999   503   request_id: <Request-Id>
 //     a contended stream's retries exhausted): nothing was written, retry later
@@ -32,7 +32,7 @@ import { CheckoutFailure } from "./checkout-failure.ts";
 // store that cannot be reached answers the seed's 9999 ("try again in a few minutes") with 503, so a client
 // or a load balancer sees a temporary condition rather than a crash. Bad input is refused before any use
 // case runs, so it never appends to the log; 9999 is logged at error level with the request id, refusals
-// at info level.
+// at info level with what was wrong.
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -46,16 +46,33 @@ export class CheckoutRequestInvalid extends Error {
   }
 }
 
-/** What a request that went wrong is answered with, and whether it was our fault. */
-export function checkoutReplyFor(error: unknown, requestId: string): CheckoutErrorReply & { fault: boolean } {
-  const refused = (reply: CheckoutErrorReply) => ({ ...reply, fault: false });
-  if (error instanceof CheckoutRequestInvalid) return refused(checkoutErrorFromZod(error.zodError));
-  if (error instanceof CheckoutFailure) {
-    // 1002's message is generic, so it carries the why; the other codes' seed messages say it themselves.
-    return refused(checkoutError(error.code, error.code === 1002 ? error.detail : undefined, error.params));
+/**
+ * A request the edge refuses before or beside the use cases, for what the wire carries (the body's framing,
+ * an amount JSON cannot carry exactly): 1002 with `field: reason`.
+ */
+export class KredivoBadRequest extends Error {
+  override name = "KredivoBadRequest";
+  readonly detail: string;
+  constructor(detail: string) {
+    super(detail);
+    this.detail = detail;
   }
+}
+
+type CheckoutReply = CheckoutErrorReply & { readonly fault: boolean; readonly detail?: string };
+
+/** What a request that went wrong is answered with, whether it was our fault, and what was wrong. */
+export function checkoutReplyFor(error: unknown, requestId: string): CheckoutReply {
+  const refused = (reply: CheckoutErrorReply, detail = reply.body.error?.message) => ({
+    ...reply,
+    fault: false,
+    detail,
+  });
+  if (error instanceof CheckoutRequestInvalid) return refused(checkoutErrorFromZod(error.zodError));
+  if (error instanceof KredivoBadRequest) return refused(checkoutError(1002, error.detail));
   if (error instanceof Rejection) {
-    return refused(checkoutError(1002, `${error.rule}: request not allowed in the transaction's state`));
+    const { reply, detail } = kredivoRefusal(error);
+    return refused(reply, detail);
   }
   const clientError = fastifyClientError(error);
   if (clientError !== undefined) return refused(checkoutError(1002, clientError));
@@ -85,49 +102,14 @@ function fastifyClientError(error: unknown): string | undefined {
   return status >= 400 && status < 500 ? `request: ${error.message}` : undefined;
 }
 
-function parseBody(text: string): unknown {
-  if (text.trim() === "") throw new CheckoutFailure(1002, "body: required");
-  let body: unknown;
-  try {
-    body = parseJsonPreservingNumbers(text);
-  } catch (error) {
-    // A RangeError is the reviver running out of stack on absurd nesting; either way the sender's JSON.
-    const why = error instanceof RangeError ? "nesting_too_deep" : "malformed_json";
-    throw new CheckoutFailure(1002, `body: ${why}`);
-  }
-  // fastify's own JSON parser refuses `__proto__` keys (onProtoPoisoning: "error"); so do we.
-  if (text.includes("__proto__") && hasProtoKey(body)) {
-    throw new CheckoutFailure(1002, "body: forbidden_key:__proto__");
-  }
-  return body;
-}
-
-function hasProtoKey(root: unknown): boolean {
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (value === null || typeof value !== "object") continue;
-    if (!Array.isArray(value) && Object.hasOwn(value, "__proto__")) return true;
-    pending.push(...Object.values(value));
-  }
-  return false;
-}
-
 async function errorContract(app: FastifyInstance): Promise<void> {
   // JSON only (the seed's `Content-Type: application/json`), read with exact numbers so amounts never pass
   // through a double. Anything else, text/plain included, is refused as FST_ERR_CTP_INVALID_MEDIA_TYPE.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    "application/json",
-    { parseAs: "string", bodyLimit: BODY_LIMIT_BYTES },
-    (_request, text, done) => {
-      try {
-        done(null, parseBody(typeof text === "string" ? text : text.toString("utf8")));
-      } catch (error) {
-        done(error instanceof Error ? error : new Error(String(error)), undefined);
-      }
-    },
-  );
+  await app.register(exactJsonBody, {
+    bodyLimit: BODY_LIMIT_BYTES,
+    refused: (why) => new KredivoBadRequest(`body: ${why}`),
+  });
 
   // The route schemas are zod; keep the ZodError (fastify's default compiler flattens it) so the 1002
   // detail is describeFirstIssue's `field: reason`.
@@ -139,16 +121,15 @@ async function errorContract(app: FastifyInstance): Promise<void> {
   // A POST with no body at all never reaches a parser (a JSON `null` body does, and is not an object).
   app.addHook("preValidation", async (request: FastifyRequest) => {
     if (request.body === undefined) {
-      throw new CheckoutFailure(1002, "body: required");
+      throw new KredivoBadRequest("body: required");
     }
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { httpStatus, body, fault } = checkoutReplyFor(error, request.id);
+    const { httpStatus, body, fault, detail } = checkoutReplyFor(error, request.id);
     if (fault) {
       request.log.error({ err: error, requestId: request.id, code: body.status }, "checkout request failed");
     } else {
-      const detail = error instanceof CheckoutFailure ? error.detail : body.error?.message;
       request.log.info({ requestId: request.id, code: body.status, detail }, "checkout request refused");
     }
     return reply.code(httpStatus).send(body);

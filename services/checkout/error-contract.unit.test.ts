@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { Rejection } from "../ledger/decider.ts";
 import { ConcurrencyExhausted } from "../platform/command-handler.ts";
 import { EventStoreUnavailable } from "../platform/eventstore/port.ts";
 import { ReadStoreUnavailable } from "../platform/readstore/port.ts";
-import { checkoutReplyFor } from "./error-contract.ts";
+import { checkoutReplyFor, KredivoBadRequest } from "./error-contract.ts";
 
 const SEED_9999 = "Sorry, something went wrong. Please try again in a few minutes";
 
@@ -24,6 +25,30 @@ describe("checkoutReplyFor: faults", () => {
       httpStatus: 500,
       body: { status: 9999, message: SEED_9999, error: { message: "request_id: req-2" } },
       fault: true,
+    });
+  });
+});
+
+describe("checkoutReplyFor: refusals", () => {
+  it("a use case's rejection answers its row of KREDIVO_CODES, with what was wrong for the log", () => {
+    expect(checkoutReplyFor(new Rejection("server_key_must_belong_to_active_merchant"), "req-3")).toEqual({
+      httpStatus: 200,
+      body: { status: 2012, message: "Invalid Merchant" },
+      fault: false,
+      detail: "server_key does not belong to an active merchant",
+    });
+  });
+
+  it("the edge's own refusal of what the wire carries is 1002 with its detail", () => {
+    expect(checkoutReplyFor(new KredivoBadRequest("amount: too_large"), "req-4")).toEqual({
+      httpStatus: 200,
+      body: {
+        status: 1002,
+        message: "Bad request, please check your request.",
+        error: { message: "amount: too_large" },
+      },
+      fault: false,
+      detail: "amount: too_large",
     });
   });
 });

@@ -24,6 +24,8 @@ export interface FinanceHttpOptions {
   readonly apiKeys: readonly ApiKey[];
   /** The credit kernel's Repay, behind POST /v1/repayments. */
   readonly repayments: RepaymentService;
+  /** IDEMPOTENCY_LEASE_MS: when a key held by a request that died may be taken over. */
+  readonly idempotencyLeaseMs: number;
 }
 
 /** Under /v1: POST /payouts/run and /repayments (operator), GET /finance/… (finance). */
@@ -33,8 +35,9 @@ export function financeHttp(options: FinanceHttpOptions): HttpMount {
   return async (app) => {
     await app.register(
       async (v1) => {
-        await v1.register(repaymentRoutes, { repayments: options.repayments, readStore, apiKeys });
-        await v1.register(payoutRoutes, { payouts, readStore, apiKeys });
+        const leaseMs = options.idempotencyLeaseMs;
+        await v1.register(repaymentRoutes, { repayments: options.repayments, readStore, apiKeys, leaseMs });
+        await v1.register(payoutRoutes, { payouts, readStore, apiKeys, leaseMs });
         await v1.register(financeRoutes, { store, readStore, waitForJournal, now, apiKeys });
       },
       { prefix: "/v1" },

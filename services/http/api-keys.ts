@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { sendProblem } from "./problem-details.ts";
+import { declareProblems, sendProblem } from "./problem-details.ts";
 
 // API keys with roles for `/v1` (DESIGN.md "HTTP"): `Authorization: Bearer <key>`. Routes opt in with
-// `preHandler: app.requireRole("operator")`, so one plugin serves every /v1 family with its own role.
+// `onRequest` or `preHandler: app.requireRole("operator")`, so one plugin serves every /v1 family with its
+// own role; a guarded route's 401 and 403 problems and its security requirement are documented for it.
 
 export interface ApiKey {
   readonly key: string;
@@ -30,34 +31,43 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 // timing, and the plain keys are not kept in memory longer than the plugin's registration.
 const digest = (key: string) => createHash("sha256").update(key).digest("hex");
 
+/** The OpenAPI security scheme of `/v1` (openapi.ts): a bearer API key. */
+export const API_KEY_SCHEME = "apiKey";
+
 export const apiKeys = fp(
   async (app: FastifyInstance, options: ApiKeysOptions) => {
     const rolesByDigest = new Map(options.apiKeys.map((k) => [digest(k.key), new Set(k.roles)]));
+    const guards = new WeakSet<object>();
+
+    // A guarded route documents the key it needs and what it answers without one.
+    app.addHook("onRoute", (route) => {
+      const hooks = [route.onRequest, route.preHandler].flat();
+      if (!hooks.some((hook) => typeof hook === "function" && guards.has(hook))) return;
+      declareProblems(route, ["api_key_missing", "api_key_invalid", "role_required"]);
+      route.schema ??= {};
+      route.schema.security ??= [{ [API_KEY_SCHEME]: [] }];
+    });
 
     app.decorate("requireRole", (role: string): RoleGuard => {
-      return async (request, reply) => {
+      const guard: RoleGuard = async (request, reply) => {
         const header = request.headers.authorization;
         const token = typeof header === "string" ? BEARER.exec(header.trim())?.[1] : undefined;
         const roles = token === undefined ? undefined : rolesByDigest.get(digest(token));
         if (roles === undefined) {
           reply.header("WWW-Authenticate", 'Bearer realm="v1"');
-          return sendProblem(request, reply, 401, {
-            code: token === undefined ? "api_key_missing" : "api_key_invalid",
-            detail:
-              token === undefined
-                ? "send an API key as Authorization: Bearer <key>"
-                : "the API key is not recognised",
+          return sendProblem(request, reply, token === undefined ? "api_key_missing" : "api_key_invalid", {
             param: "Authorization",
           });
         }
         if (!roles.has(role)) {
-          return sendProblem(request, reply, 403, {
-            code: "role_required",
+          return sendProblem(request, reply, "role_required", {
             detail: `this operation needs an API key with the ${role} role`,
           });
         }
         return undefined;
       };
+      guards.add(guard);
+      return guard;
     });
   },
   { name: "api-keys" },

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyPluginAsync } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { exactJsonBody } from "./exact-json.ts";
 import { healthRoutes } from "./health.ts";
 import { openApiDocs } from "./openapi.ts";
 import type { Readiness } from "./readiness.ts";
@@ -31,6 +32,7 @@ export async function buildApp(options: AppOptions) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(openApiDocs); // before any route, so the document sees them all
   await app.register(requestContext);
+  await app.register(exactJsonBody); // every route's JSON bodies, amounts exact
   await app.register(healthRoutes, { readiness: options.readiness });
   for (const mount of options.mounts ?? []) await app.register(mount);
   return app;

@@ -5,6 +5,8 @@ import fp from "fastify-plugin";
 import { createJsonSchemaTransform, type jsonSchemaTransform } from "fastify-type-provider-zod";
 import type { z } from "zod";
 import { JsonNumberText } from "../../contracts/money.ts";
+import { API_KEY_SCHEME } from "./api-keys.ts";
+import { V1_ERROR_CODES, V1_ERRORS } from "./v1-errors.ts";
 
 /** Where the OpenAPI document and its UI are served: `/docs` (UI), `/docs/json`, `/docs/yaml`. */
 export const DOCS_PREFIX = "/docs";
@@ -65,6 +67,19 @@ const zodTransform = createJsonSchemaTransform({
   zodToJsonConfig: { unrepresentable: representJsonNumberText },
 });
 
+/** The catalogue as one enum, each code with its status, title and fix in the description. */
+const v1ErrorCodeSchema = {
+  type: "string" as const,
+  enum: [...V1_ERROR_CODES],
+  description: [
+    'The `code` of a `/v1` problem (README "/v1 errors"):',
+    ...V1_ERROR_CODES.map((code) => {
+      const { status, title, fix } = V1_ERRORS[code];
+      return `- \`${code}\` (${status}) ${title}: ${fix}`;
+    }),
+  ].join("\n"),
+};
+
 const transform: typeof jsonSchemaTransform = (document) => {
   const result = zodTransform(document);
   tidyUnions(result.schema);
@@ -89,7 +104,20 @@ export const openApiDocs = fp(
             "base URL. Requests are JSON (`Content-Type: application/json`, at most 1 MiB). Every outcome " +
             "is HTTP 200 with the code in the body's `status` (1 success, 1002 bad request with the field " +
             "and reason in `error.message`, 2012 invalid merchant, …) except 9999, a fault on our side, " +
-            "which is HTTP 500. Every response carries a `Request-Id` header.",
+            "which is HTTP 500. Every response carries a `Request-Id` header.\n\n" +
+            "Our own APIs under `/v1` take an API key (`Authorization: Bearer <key>`) and answer errors as " +
+            "RFC 9457 problem details with a `code` from `V1ErrorCode`, the " +
+            "offending `param` and the `requestId`; each operation lists every status and code it can answer.",
+        },
+        components: {
+          schemas: { V1ErrorCode: v1ErrorCodeSchema },
+          securitySchemes: {
+            [API_KEY_SCHEME]: {
+              type: "http",
+              scheme: "bearer",
+              description: "a `/v1` API key of `API_KEYS`; its roles decide which operations it may call",
+            },
+          },
         },
       },
       transform,

@@ -1,92 +1,195 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { isTransient } from "../platform/transient.ts";
+import { STATUS_TITLES, V1_ERROR_CODES, V1_ERRORS, type V1Error, type V1ErrorCode } from "./v1-errors.ts";
 
-// `/v1` errors are RFC 9457 problem details (DESIGN.md "HTTP"), extended with the machine-readable `code`,
-// the offending `param` (when one input is to blame) and the `requestId` a caller quotes to support.
+// `/v1` errors are RFC 9457 problem details (DESIGN.md "HTTP"), extended with the machine-readable `code`
+// from the catalogue (v1-errors.ts), the offending `param` (when one input is to blame) and the `requestId` a
+// caller quotes to support.
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
+const problemSchema = z.object({
+  type: z.string().describe("`/problems/<code>`"),
+  title: z.string().describe("the HTTP status phrase"),
   status: z.number().int(),
-  detail: z.string(),
+  detail: z.string().describe("what exactly went wrong and how to fix it"),
   code: z.string(),
-  param: z.string().optional(),
-  requestId: z.string(),
+  param: z.string().optional().describe("the parameter, header or body field to blame"),
+  requestId: z.string().describe("the Request-Id header of the reply"),
 });
-export type Problem = z.output<typeof problemSchema>;
 
-const TITLES: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  409: "Conflict",
-  503: "Service Unavailable",
-  422: "Unprocessable Content",
-  500: "Internal Server Error",
-};
+/** A code whose problem carries extension members (RFC 9457 §3.2) besides the standard ones. */
+export interface ProblemWithExtension {
+  readonly code: V1ErrorCode;
+  readonly extension: z.ZodRawShape;
+}
 
-export function problem(
-  request: FastifyRequest,
-  status: number,
-  fields: { code: string; detail: string; param?: string },
-): Problem {
-  return {
-    // A relative reference (allowed by RFC 9457 §3.1.1) so the type does not hard-code a public host name.
-    type: `/problems/${fields.code}`,
-    title: TITLES[status] ?? "Error",
-    status,
-    detail: fields.detail,
-    code: fields.code,
-    ...(fields.param === undefined ? {} : { param: fields.param }),
-    requestId: request.id,
-  };
+/** A code a route may answer: most are plain, a few carry extension members. */
+export type ProblemDeclaration = V1ErrorCode | ProblemWithExtension;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The catalogue codes this route's handler sends; the shared plugins declare their own. */
+    problems?: readonly ProblemDeclaration[];
+  }
+}
+
+export interface ProblemFields {
+  /** What exactly went wrong and how to fix it; default: the catalogue's fix. */
+  readonly detail?: string;
+  readonly param?: string;
+  /** Extension members, any JSON the shape declared with the route's code accepts (the serializer checks). */
+  readonly extensions?: Readonly<Record<string, unknown>>;
 }
 
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
-  status: number,
-  fields: { code: string; detail: string; param?: string },
+  code: V1ErrorCode,
+  fields: ProblemFields = {},
 ): FastifyReply {
+  const { status, fix } = V1_ERRORS[code];
   return reply
     .code(status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(problem(request, status, fields));
+    .send({
+      // Extension members first, so none can stand in for a standard one.
+      ...fields.extensions,
+      // A relative reference (allowed by RFC 9457 §3.1.1) so the type does not hard-code a public host name.
+      type: `/problems/${code}`,
+      title: STATUS_TITLES[status],
+      status,
+      detail: fields.detail ?? fix,
+      code,
+      ...(fields.param === undefined ? {} : { param: fields.param }),
+      requestId: request.id,
+    });
 }
+
+// What has been declared per route schema (a GET's implicit HEAD route shares its schema object), and the
+// response entries built from it, so a later declaration extends them instead of clobbering them.
+const declaredBySchema = new WeakMap<object, Map<V1ErrorCode, z.ZodRawShape | undefined>>();
+const builtResponses = new WeakSet<object>();
+
+/**
+ * Adds codes a route may answer to its response schemas: per status, one problem schema whose `code` is the
+ * enum of those codes. Fastify then refuses to send an undeclared code (the serializer validates), and the
+ * OpenAPI document lists every status and code of the route. Called from onRoute hooks, in any order.
+ */
+export function declareProblems(route: RouteOptions, declarations: readonly ProblemDeclaration[]): void {
+  route.schema ??= {};
+  const schema = route.schema;
+  const declared = declaredBySchema.get(schema) ?? new Map<V1ErrorCode, z.ZodRawShape | undefined>();
+  declaredBySchema.set(schema, declared);
+  for (const declaration of declarations) {
+    if (typeof declaration !== "string") declared.set(declaration.code, declaration.extension);
+    else if (!declared.has(declaration)) declared.set(declaration, undefined);
+  }
+  const response: Record<string, unknown> = isRecord(schema.response) ? schema.response : {};
+  schema.response = response;
+  for (const [status, codes] of byStatus(declared)) {
+    const current = response[status];
+    if (current !== undefined && !(isRecord(current) && builtResponses.has(current))) {
+      throw new Error(
+        `${route.method} ${route.url}: declare its ${status} answers as config.problems, not as a response schema`,
+      );
+    }
+    const built = problemResponse(status, codes);
+    builtResponses.add(built);
+    response[status] = built;
+  }
+}
+
+/** The declared codes grouped by status, each group in the catalogue's order. */
+function byStatus(declared: ReadonlyMap<V1ErrorCode, z.ZodRawShape | undefined>) {
+  const groups = new Map<V1Error["status"], [V1ErrorCode, z.ZodRawShape | undefined][]>();
+  for (const code of V1_ERROR_CODES) {
+    if (!declared.has(code)) continue;
+    const status = V1_ERRORS[code].status;
+    groups.set(status, [...(groups.get(status) ?? []), [code, declared.get(code)]]);
+  }
+  return groups;
+}
+
+function problemResponse(
+  status: V1Error["status"],
+  codes: readonly [V1ErrorCode, z.ZodRawShape | undefined][],
+) {
+  const ofStatus = problemSchema.extend({ status: z.literal(status) });
+  const plain = codes.flatMap(([code, extension]) => (extension === undefined ? [code] : []));
+  const branches = [
+    ...codes.flatMap(([code, extension]) =>
+      extension === undefined ? [] : [ofStatus.extend({ code: z.literal(code), ...extension })],
+    ),
+    ...(plain.length === 0 ? [] : [ofStatus.extend({ code: z.enum(plain) })]),
+  ];
+  const [first, ...rest] = branches;
+  if (first === undefined) throw new Error("a problem response needs at least one code");
+  return {
+    description: codes
+      .map(([code]) => `\`${code}\`: ${V1_ERRORS[code].title}. ${V1_ERRORS[code].fix}`)
+      .join("\n\n"),
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: rest.length === 0 ? first : z.union([first, ...rest]) } },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+const METHODS_WITHOUT_BODY = new Set(["GET", "HEAD"]);
+
+/** What the error handler below can answer on a route: input it refuses, and our own faults. */
+function errorHandlerProblems(route: RouteOptions): ProblemDeclaration[] {
+  const { schema } = route;
+  const takesInput = [schema?.params, schema?.querystring, schema?.headers, schema?.body].some(Boolean);
+  const methods = [route.method].flat();
+  const takesBody = methods.some((method) => !METHODS_WITHOUT_BODY.has(method));
+  return [
+    ...(takesInput ? (["invalid_parameter"] as const) : []),
+    ...(takesBody ? (["malformed_body", "body_too_large", "unsupported_media_type"] as const) : []),
+    "internal_error",
+    "temporarily_unavailable",
+  ];
+}
+
+/** Fastify's own refusals of a body it cannot parse, by their status. */
+const BODY_PROBLEMS: Partial<Record<number, V1ErrorCode>> = {
+  413: "body_too_large",
+  415: "unsupported_media_type",
+};
 
 /**
  * The error handler of every `/v1` plugin: a request that fails its schema is a 400 problem naming the
- * parameter; an unreachable store is a 503 the caller may retry; anything else unexpected is a 500 problem,
- * logged with the request id.
+ * parameter; a body Fastify cannot parse is 400, 413 or 415; an unreachable store is a 503 the caller may
+ * retry; anything else unexpected is a 500 problem, logged with the request id. Its routes' problem responses
+ * (theirs in `config.problems`, and these) are declared as they are added.
  */
 export function useProblemErrors(app: FastifyInstance, what: string): void {
+  app.addHook("onRoute", (route) => {
+    declareProblems(route, [...errorHandlerProblems(route), ...(route.config?.problems ?? [])]);
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const [issue] = error.validation;
       const param = issue?.instancePath.replace(/^\//, "").replaceAll("/", ".") || undefined;
-      return sendProblem(request, reply, 400, {
-        code: "invalid_parameter",
+      return sendProblem(request, reply, "invalid_parameter", {
         detail: `${param ?? "request"}: ${issue?.message ?? "invalid"}`,
         ...(param === undefined ? {} : { param }),
       });
     }
     if (isTransient(error)) {
       request.log.warn({ err: error }, `${what}: transient failure`);
-      return sendProblem(request, reply, 503, {
-        code: "temporarily_unavailable",
-        detail: "the ledger cannot complete this right now; nothing was changed, retry in a moment",
-      });
+      return sendProblem(request, reply, "temporarily_unavailable");
     }
-    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, `${what} route failed`);
-    return sendProblem(request, reply, status, {
-      code: status === 500 ? "internal_error" : (error.code ?? "bad_request").toLowerCase(),
-      detail: status === 500 ? "the request could not be completed" : error.message,
-    });
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, `${what} route failed`);
+      return sendProblem(request, reply, "internal_error");
+    }
+    const code = BODY_PROBLEMS[status] ?? "malformed_body";
+    return sendProblem(request, reply, code, { detail: `${error.message}. ${V1_ERRORS[code].fix}` });
   });
 }

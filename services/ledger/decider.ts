@@ -9,13 +9,17 @@ export interface Decider<Command, Event, State> {
   evolve(state: State, event: Event): State;
 }
 
-export interface CommandMeta {
-  /** Business time of the command, ISO 8601; the only clock a decider sees. */
-  readonly now: string;
+/** Who asks, for the event metadata: the use cases of every context take one. */
+export interface Caller {
   readonly actor: string;
-  readonly tenantId: string;
   readonly correlationId: string;
   readonly causationId: string;
+}
+
+export interface CommandMeta extends Caller {
+  /** Business time of the command, ISO 8601; the only clock a decider sees. */
+  readonly now: string;
+  readonly tenantId: string;
 }
 
 /**

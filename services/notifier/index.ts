@@ -4,17 +4,29 @@ import type { ReadStore } from "../platform/readstore/port.ts";
 import { type NotifierLogger, Outbox } from "./outbox.ts";
 import { type NotifierRoutesOptions, notifierRoutes } from "./routes.ts";
 import { DEFAULT_TIMEOUT_MS, type RetrySchedule, resolveSchedule } from "./schedule.ts";
+import { type DeliverySource, sourceRegistry } from "./source.ts";
 import { NotifierStore, type ReplayResult, replayDelivery } from "./store.ts";
 import { DeliveryWorker } from "./worker.ts";
 
 export type { NotifierLogger } from "./outbox.ts";
+export {
+  ANY_2XX,
+  jsonStatusReply,
+  type Reply,
+  type ReplyRule,
+  STATUS_9100_REPLY,
+  STATUS_OK_REPLY,
+} from "./reply-rules.ts";
 export { DEFAULT_SCHEDULE, DEFAULT_TIMEOUT_MS, type RetrySchedule } from "./schedule.ts";
 export { webhookSignature } from "./send.ts";
+export type { DeliveryEvent, DeliveryRequest, DeliverySource } from "./source.ts";
 export { NOTIFIER, NOTIFIER_TABLES } from "./tables.ts";
 
 export interface NotifierOptions {
   readonly store: EventStore;
   readonly readStore: ReadStore;
+  /** What to deliver: each product's sources (which events, the request, the reply rule). */
+  readonly sources: readonly DeliverySource[];
   readonly logger: NotifierLogger;
   readonly now?: () => Date;
   /** Overrides of DEFAULT_SCHEDULE (first retry ≤ 10 s, doubling, capped at 1 h, given up after 3 days). */
@@ -37,16 +49,17 @@ export interface Notifier {
 }
 
 /**
- * Merchant push notifications, driven by the log (DESIGN.md "Notifications"): the outbox records a
- * delivery per pushed checkout event, the worker sends and retries them.
+ * Deliveries driven by the log (DESIGN.md "Notifications"): the outbox records one per event a source
+ * delivers, the worker sends and retries them.
  */
 export async function startNotifier(options: NotifierOptions): Promise<Notifier> {
   const now = options.now ?? (() => new Date());
   const concurrency = options.concurrency ?? 8;
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error("concurrency must be ≥ 1");
+  const sources = sourceRegistry(options.sources);
   const deliveries = await NotifierStore.open(options.readStore);
   const worker = new DeliveryWorker({
-    store: options.store,
+    sources,
     deliveries,
     logger: options.logger,
     now,
@@ -56,6 +69,7 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
   });
   const outbox = new Outbox({
     store: options.store,
+    sources,
     deliveries,
     logger: options.logger,
     now,

@@ -1,8 +1,7 @@
 import type { EventEnvelope } from "../../contracts/envelope.ts";
-import { streamKind } from "../../contracts/envelope.ts";
 import type { EventStore, Subscription } from "../platform/eventstore/port.ts";
 import type { Statement } from "../platform/readstore/port.ts";
-import { PUSHED_EVENTS } from "./push.ts";
+import { type DeliverySource, ownerOf } from "./source.ts";
 import { type NotifierStore, recordDelivery } from "./store.ts";
 
 export interface NotifierLogger {
@@ -15,13 +14,14 @@ const BATCH = 500;
 const RESUBSCRIBE_MS = 1000;
 
 /**
- * Tails the log from the notifier's checkpoint and records a delivery for every checkout event the
- * merchant must hear about, in the same transaction as the checkpoint. Events that need no push still
- * advance the checkpoint (batched per event-loop turn), so the notifier's lag reads true in /readyz.
- * The request path never sends a push: it appends an event, and this is the only way a push begins.
+ * Tails the log from the notifier's checkpoint and records a delivery for every event a registered source
+ * delivers, in the same transaction as the checkpoint. Events no source wants still advance the
+ * checkpoint (batched per event-loop turn), so the notifier's lag reads true in /readyz. The request path
+ * never sends anything: it appends an event, and this is the only way a delivery begins.
  */
 export class Outbox {
   readonly #store: EventStore;
+  readonly #sources: ReadonlyMap<string, DeliverySource>;
   readonly #deliveries: NotifierStore;
   readonly #logger: NotifierLogger;
   readonly #now: () => Date;
@@ -37,12 +37,14 @@ export class Outbox {
 
   constructor(options: {
     store: EventStore;
+    sources: ReadonlyMap<string, DeliverySource>;
     deliveries: NotifierStore;
     logger: NotifierLogger;
     now: () => Date;
     onRecorded: () => void;
   }) {
     this.#store = options.store;
+    this.#sources = options.sources;
     this.#deliveries = options.deliveries;
     this.#logger = options.logger;
     this.#now = options.now;
@@ -96,15 +98,15 @@ export class Outbox {
       if (events.length === 0) return;
       const now = this.#now();
       const statements: Statement[] = [];
-      for (const event of events) {
-        const trxStatus = PUSHED_EVENTS[event.type];
-        if (streamKind(event.streamId) === "checkout" && trxStatus !== undefined)
-          statements.push(recordDelivery(event, trxStatus, now));
-      }
       try {
+        for (const event of events) {
+          const owner = ownerOf(this.#sources, event);
+          if (owner) statements.push(recordDelivery(event, owner, now));
+        }
         await this.#deliveries.write(statements, events.at(-1)!.position);
       } catch (error) {
-        // Failing here, inside the flush chain, clears the buffer before any later flush can run.
+        // Failing here, inside the flush chain, clears the buffer before any later flush can run. A source
+        // that breaks an invariant lands here too: the notifier stops (failed in /readyz) and retries.
         this.#failed(error, epoch);
         throw error;
       }
@@ -123,7 +125,7 @@ export class Outbox {
   /**
    * The subscription or a write failed: the status says so in /readyz, and after a pause the outbox
    * resumes from its committed checkpoint. Buffered events are dropped and read again from the log, so a
-   * failed write never lets the checkpoint skip past an unrecorded push.
+   * failed write never lets the checkpoint skip past an unrecorded delivery.
    */
   #failed(error: unknown, epoch: number): void {
     if (this.#stopped || epoch !== this.#epoch) return;

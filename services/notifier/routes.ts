@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { PUSH_TRX_STATUSES } from "../../contracts/checkout/push.ts";
 import { type ApiKey, apiKeys } from "../http/api-keys.ts";
-import { problemSchema, sendProblem, useProblemErrors } from "../http/problem-details.ts";
+import { sendProblem, useProblemErrors } from "../http/problem-details.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import {
   type Attempt,
@@ -21,22 +20,26 @@ export interface NotifierRoutesOptions {
   readonly apiKeys: readonly ApiKey[];
 }
 
-const deliverySchema = z.object({
-  deliveryId: z.string(),
-  streamId: z.string(),
-  transactionId: z.string(),
-  eventType: z.string(),
-  eventPosition: z.string(),
-  trxStatus: z.enum(PUSH_TRX_STATUSES),
-  status: z.enum(DELIVERY_STATUSES),
-  attemptCount: z.number().int(),
-  replays: z.number().int(),
-  nextAttemptAt: z.string().nullable(),
-  createdAt: z.string(),
-  deliveredAt: z.string().nullable(),
-  deadAt: z.string().nullable(),
-  lastError: z.string().nullable(),
-});
+/** A delivery's own fields and, beside them, the labels its source gave it (a push's transactionId, trxStatus). */
+const deliverySchema = z
+  .object({
+    deliveryId: z.string().describe("The event's id, sent as webhook-id on every attempt"),
+    source: z.string().describe("The delivery source that builds its requests, e.g. kredivo-push"),
+    streamId: z.string(),
+    eventType: z.string(),
+    eventPosition: z.string(),
+    url: z.string().nullable().describe("Where the latest attempt went; null before the first"),
+    status: z.enum(DELIVERY_STATUSES),
+    attemptCount: z.number().int(),
+    replays: z.number().int(),
+    nextAttemptAt: z.string().nullable(),
+    createdAt: z.string(),
+    deliveredAt: z.string().nullable(),
+    deadAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+  })
+  // Typed unknown because TypeScript cannot index-sign strings beside these fields; every label is a string.
+  .catchall(z.unknown().describe("A label the delivery's source gave it (a string)"));
 
 const attemptSchema = z.object({
   round: z.number().int(),
@@ -50,7 +53,6 @@ const attemptSchema = z.object({
 });
 
 const deliveryParams = z.object({ deliveryId: z.string().min(1).max(200) });
-const authProblems = { 401: problemSchema, 403: problemSchema } as const;
 
 /**
  * Operator API over the notifier, mounted under /v1: the dead-letter list, replay, and one delivery with
@@ -70,9 +72,9 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
       preHandler: operator,
       schema: {
         tags: ["notifications"],
-        summary: "Dead letters: pushes given up after their last attempt, most recent first",
+        summary: "Dead letters: deliveries given up after their last attempt, most recent first",
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-        response: { 200: z.object({ data: z.array(deliverySchema) }), ...authProblems },
+        response: { 200: z.object({ data: z.array(deliverySchema) }) },
       },
     },
     async (request) => ({ data: (await findDeadLetters(readStore, request.query.limit)).map(toApi) }),
@@ -82,11 +84,12 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
     "/notifications/dead-letters/:deliveryId/replay",
     {
       preHandler: operator,
+      config: { problems: ["delivery_not_found", "delivery_not_dead"] },
       schema: {
         tags: ["notifications"],
         summary: "Send a dead letter again: back to pending, due now, with a fresh round of attempts",
         params: deliveryParams,
-        response: { 202: deliverySchema, 404: problemSchema, 409: problemSchema, ...authProblems },
+        response: { 202: deliverySchema },
       },
     },
     async (request, reply) => {
@@ -95,8 +98,7 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
       if (result === "not_found") return notFound(request, reply, deliveryId);
       const delivery = await findDelivery(readStore, deliveryId);
       if (result === "not_dead" || !delivery) {
-        return sendProblem(request, reply, 409, {
-          code: "delivery_not_dead",
+        return sendProblem(request, reply, "delivery_not_dead", {
           detail: `delivery ${deliveryId} is ${delivery?.status ?? "gone"}; only a dead letter can be replayed`,
           param: "deliveryId",
         });
@@ -109,15 +111,12 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
     "/notifications/:deliveryId",
     {
       preHandler: operator,
+      config: { problems: ["delivery_not_found"] },
       schema: {
         tags: ["notifications"],
         summary: "One delivery (id = the event id) with every attempt made",
         params: deliveryParams,
-        response: {
-          200: deliverySchema.extend({ attempts: z.array(attemptSchema) }),
-          404: problemSchema,
-          ...authProblems,
-        },
+        response: { 200: deliverySchema.extend({ attempts: z.array(attemptSchema) }) },
       },
     },
     async (request, reply) => {
@@ -131,21 +130,21 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
 }
 
 function notFound(request: FastifyRequest, reply: FastifyReply, deliveryId: string) {
-  return sendProblem(request, reply, 404, {
-    code: "delivery_not_found",
-    detail: `no delivery ${deliveryId}`,
+  return sendProblem(request, reply, "delivery_not_found", {
+    detail: `no delivery ${deliveryId}: use a delivery id (the id of the event it delivers)`,
     param: "deliveryId",
   });
 }
 
 function toApi(d: Delivery): z.output<typeof deliverySchema> {
   return {
+    ...d.labels,
     deliveryId: d.deliveryId,
+    source: d.source,
     streamId: d.streamId,
-    transactionId: d.transactionId,
     eventType: d.eventType,
     eventPosition: d.eventPosition,
-    trxStatus: d.trxStatus,
+    url: d.url,
     status: d.status,
     attemptCount: d.attempts,
     replays: d.replays,

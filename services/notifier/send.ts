@@ -1,12 +1,12 @@
 import { createHmac } from "node:crypto";
-import { transactionPushReplySchema } from "../../contracts/checkout/push.ts";
+import type { ReplyRule } from "./reply-rules.ts";
 import { retryAfterMs } from "./schedule.ts";
+import type { DeliveryRequest } from "./source.ts";
 
 /**
  * Standard Webhooks signature (standardwebhooks.com): `v1,` + base64(HMAC-SHA256(key, "<id>.<ts>.<body>")).
- * The key is the UTF-8 text of the merchant's serverKeyHash, i.e. hex(SHA-256(server_key)), the same key
- * as the seed's signature_key, so a merchant derives it from the server_key it already holds. (With a
- * Standard Webhooks library, the secret is `whsec_` + base64 of that hex text.)
+ * The key is the UTF-8 text of the source's signing key (with a Standard Webhooks library, the secret is
+ * `whsec_` + base64 of that text).
  */
 export function webhookSignature(key: string, id: string, timestamp: number, body: string): string {
   return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
@@ -25,54 +25,61 @@ export interface SendResult {
 const MAX_REPLY_BYTES = 64 * 1024;
 
 /**
- * One POST of a push. Only a 2xx whose JSON body has `"status": "OK"` is delivered (the seed's merchant
- * reply); redirects are not followed (a push URL that moved is the merchant's to fix).
+ * One POST of a delivery: the source's body and headers, then ours (Standard Webhooks, which a source
+ * cannot override). Redirects are not followed (a receiver that moved is its owner's to fix); whether the
+ * reply delivers is the source's reply rule.
  */
-export async function sendPush(request: {
-  url: string;
-  body: string;
+export async function sendDelivery(attempt: {
+  request: DeliveryRequest;
+  reply: ReplyRule;
   id: string;
-  key: string;
   now: Date;
   timeoutMs: number;
   stop: AbortSignal;
 }): Promise<SendResult> {
-  const timestamp = Math.floor(request.now.getTime() / 1000);
-  const signal = AbortSignal.any([request.stop, AbortSignal.timeout(request.timeoutMs)]);
+  const { request } = attempt;
+  const timestamp = Math.floor(attempt.now.getTime() / 1000);
+  const signal = AbortSignal.any([attempt.stop, AbortSignal.timeout(attempt.timeoutMs)]);
   try {
+    // Inside the try: a header value fetch refuses (a line break, say) is a failed attempt that says so.
+    const headers = new Headers({
+      "content-type": "application/json",
+      accept: "application/json",
+      "user-agent": "bnpl-ledger-notifier/1",
+    });
+    for (const [name, value] of Object.entries(request.headers ?? {})) headers.set(name, value);
+    headers.set("webhook-id", attempt.id);
+    headers.set("webhook-timestamp", String(timestamp));
+    headers.set(
+      "webhook-signature",
+      webhookSignature(request.signingKey, attempt.id, timestamp, request.body),
+    );
     const response = await fetch(request.url, {
       method: "POST",
       redirect: "manual",
       signal,
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json",
-        "user-agent": "bnpl-ledger-notifier/1",
-        "webhook-id": request.id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": webhookSignature(request.key, request.id, timestamp, request.body),
-      },
+      headers,
       body: request.body,
     });
-    const text = await readBounded(response);
+    const body = await readBounded(response);
     const retryAfter =
       response.status === 429 || response.status === 503
-        ? retryAfterMs(response.headers.get("retry-after"), request.now)
+        ? retryAfterMs(response.headers.get("retry-after"), attempt.now)
         : undefined;
-    const base = { httpStatus: response.status, retryAfterMs: retryAfter, interrupted: false };
-    if (response.status < 200 || response.status > 299) {
-      return { ...base, delivered: false, error: `HTTP ${response.status}` };
-    }
-    if (!transactionPushReplySchema.safeParse(parseJson(text)).success) {
-      return { ...base, delivered: false, error: 'reply is not JSON with "status": "OK"' };
-    }
-    return { ...base, delivered: true, error: null };
+    const refusal = attempt.reply.refusal({ status: response.status, body });
+    return {
+      delivered: refusal === undefined,
+      httpStatus: response.status,
+      error: refusal ?? null,
+      retryAfterMs: retryAfter,
+      interrupted: false,
+    };
   } catch (error) {
-    const interrupted = request.stop.aborted;
+    const interrupted = attempt.stop.aborted;
     return {
       delivered: false,
       httpStatus: null,
-      error: interrupted ? "interrupted: notifier stopping" : describe(error, request.timeoutMs),
+      error: interrupted ? "interrupted: notifier stopping" : describe(error, attempt.timeoutMs),
       retryAfterMs: undefined,
       interrupted,
     };
@@ -90,14 +97,6 @@ async function readBounded(response: Response): Promise<string> {
     if (size >= MAX_REPLY_BYTES) break; // leaving the loop cancels the rest of the stream
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(error: unknown, timeoutMs: number): string {

@@ -1,21 +1,23 @@
 import { z } from "zod";
-import { PUSH_TRX_STATUSES } from "../../contracts/checkout/push.ts";
+import type { EventEnvelope } from "../../contracts/envelope.ts";
 import type { ReadStore, Statement } from "../platform/readstore/port.ts";
 import { sql } from "../platform/readstore/projection.ts";
-import { ensureNotifierTables, GENERATION, NOTIFIER } from "./tables.ts";
+import { NOTIFIER, openNotifierTables } from "./tables.ts";
 
 export const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
 
 // Rows are parsed, not cast: BIGINT columns come back as bigint (SQLite) or string (PostgreSQL).
 const count = z.coerce.number().int();
+const labelsSchema = z.record(z.string(), z.string());
 const deliveryRow = z
   .object({
     delivery_id: z.string(),
+    source: z.string(),
     stream_id: z.string(),
-    transaction_id: z.string(),
     event_type: z.string(),
     event_position: z.string(),
-    trx_status: z.enum(PUSH_TRX_STATUSES),
+    labels: z.string().transform((text) => labelsSchema.parse(JSON.parse(text))),
+    url: z.string().nullable(),
     status: z.enum(DELIVERY_STATUSES),
     attempts: count,
     replays: count,
@@ -27,12 +29,17 @@ const deliveryRow = z
     last_error: z.string().nullable(),
   })
   .transform((r) => ({
+    /** The id of the event delivered: the webhook-id receivers dedupe on. */
     deliveryId: r.delivery_id,
+    /** Name of the DeliverySource that builds its requests. */
+    source: r.source,
     streamId: r.stream_id,
-    transactionId: r.transaction_id,
     eventType: r.event_type,
     eventPosition: r.event_position,
-    trxStatus: r.trx_status,
+    /** What the source said about it when it was recorded, e.g. a checkout's transactionId. */
+    labels: r.labels,
+    /** Where the latest attempt went; null before the first. */
+    url: r.url,
     status: r.status,
     attempts: r.attempts,
     replays: r.replays,
@@ -77,17 +84,19 @@ export type Attempt = z.output<typeof attemptRow>;
  */
 export class NotifierStore {
   readonly #readStore: ReadStore;
+  readonly #generation: number;
   #checkpoint: string;
   #queue: Promise<void> = Promise.resolve();
 
-  private constructor(readStore: ReadStore, checkpoint: string) {
+  private constructor(readStore: ReadStore, generation: number, checkpoint: string) {
     this.#readStore = readStore;
+    this.#generation = generation;
     this.#checkpoint = checkpoint;
   }
 
   static async open(readStore: ReadStore): Promise<NotifierStore> {
-    await ensureNotifierTables(readStore);
-    return new NotifierStore(readStore, await readStore.generationPosition(NOTIFIER, GENERATION));
+    const generation = await openNotifierTables(readStore);
+    return new NotifierStore(readStore, generation, await readStore.generationPosition(NOTIFIER, generation));
   }
 
   /** Position of the last event the outbox has recorded (or skipped). */
@@ -99,7 +108,7 @@ export class NotifierStore {
   write(statements: readonly Statement[], position?: string): Promise<void> {
     const run = this.#queue.then(async () => {
       const to = position ?? this.#checkpoint;
-      await this.#readStore.apply(NOTIFIER, GENERATION, statements, to);
+      await this.#readStore.apply(NOTIFIER, this.#generation, statements, to);
       this.#checkpoint = to;
     });
     this.#queue = run.catch(() => {});
@@ -156,15 +165,15 @@ export async function findDeadLetters(readStore: ReadStore, limit: number): Prom
 // ------------------------------------------------------------------------------------------ statements
 
 export function recordDelivery(
-  event: { eventId: string; streamId: string; type: string; position: string },
-  trxStatus: (typeof PUSH_TRX_STATUSES)[number],
+  event: Pick<EventEnvelope, "eventId" | "streamId" | "type" | "position">,
+  owner: { name: string; labels: Readonly<Record<string, string>> },
   now: Date,
 ): Statement {
-  const transactionId = event.streamId.slice(event.streamId.indexOf("-") + 1);
-  return sql`INSERT INTO {{notifier_deliveries}} (delivery_id, stream_id, transaction_id, event_type,
-      event_position, trx_status, status, attempts, replays, pending_since, next_attempt_at, created_at)
-    VALUES (${event.eventId}, ${event.streamId}, ${transactionId}, ${event.type}, ${event.position},
-      ${trxStatus}, 'pending', 0, 0, ${now.getTime()}, ${now.getTime()}, ${now.toISOString()})
+  return sql`INSERT INTO {{notifier_deliveries}} (delivery_id, source, stream_id, event_type, event_position,
+      labels, status, attempts, replays, pending_since, next_attempt_at, created_at)
+    VALUES (${event.eventId}, ${owner.name}, ${event.streamId}, ${event.type}, ${event.position},
+      ${JSON.stringify(owner.labels)}, 'pending', 0, 0, ${now.getTime()}, ${now.getTime()},
+      ${now.toISOString()})
     ON CONFLICT (delivery_id) DO NOTHING`;
 }
 
@@ -194,6 +203,7 @@ export function recordAttempt(a: AttemptRecord): Statement[] {
         ${a.url}, ${a.httpStatus}, ${a.error}, ${next.status === "delivered" ? "delivered" : "failed"})
       ON CONFLICT DO NOTHING`,
     sql`UPDATE {{notifier_deliveries}} SET status = ${next.status}, attempts = ${attempt},
+        url = COALESCE(${a.url}, url),
         next_attempt_at = ${next.status === "pending" ? next.nextAttemptAt : null},
         delivered_at = ${next.status === "delivered" ? next.at.toISOString() : null},
         dead_at = ${next.status === "dead" ? next.at.toISOString() : null},

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EventStore } from "../platform/eventstore/port.ts";
 import type { NotifierLogger } from "./outbox.ts";
-import { buildPush } from "./push.ts";
 import { nextStep, type RetrySchedule } from "./schedule.ts";
-import { sendPush } from "./send.ts";
+import { type SendResult, sendDelivery } from "./send.ts";
+import type { DeliverySource } from "./source.ts";
 import { type AttemptRecord, type Delivery, type NotifierStore, recordAttempt } from "./store.ts";
 
 // setTimeout's longest delay; a later retry simply re-arms when this fires.
@@ -13,12 +12,12 @@ const PUMP_RETRY_MS = 1000;
 /**
  * Sends due deliveries, at most `concurrency` at once, so a receiver that hangs until the timeout only
  * holds its own slots. It wakes when the outbox records a delivery, when a send finishes, and on one timer
- * armed for the earliest `next_attempt_at`: no polling. At start it picks up whatever is due, so pushes
+ * armed for the earliest `next_attempt_at`: no polling. At start it picks up whatever is due, so deliveries
  * left undelivered by a restart go out. Delivery is at least once: a crash between sending and recording
  * sends again, with the same `webhook-id`, for the receiver to dedupe.
  */
 export class DeliveryWorker {
-  readonly #store: EventStore;
+  readonly #sources: ReadonlyMap<string, DeliverySource>;
   readonly #deliveries: NotifierStore;
   readonly #logger: NotifierLogger;
   readonly #now: () => Date;
@@ -33,7 +32,7 @@ export class DeliveryWorker {
   #changeWaiters: (() => void)[] = [];
 
   constructor(options: {
-    store: EventStore;
+    sources: ReadonlyMap<string, DeliverySource>;
     deliveries: NotifierStore;
     logger: NotifierLogger;
     now: () => Date;
@@ -41,7 +40,7 @@ export class DeliveryWorker {
     timeoutMs: number;
     concurrency: number;
   }) {
-    this.#store = options.store;
+    this.#sources = options.sources;
     this.#deliveries = options.deliveries;
     this.#logger = options.logger;
     this.#now = options.now;
@@ -144,22 +143,24 @@ export class DeliveryWorker {
     const startedAt = this.#now();
     const started = performance.now();
     let url: string | null = null;
-    let result: Awaited<ReturnType<typeof sendPush>>;
+    let result: SendResult;
     try {
-      const built = await buildPush(this.#store, delivery);
-      url = built.url;
-      result = await sendPush({
-        url: built.url,
-        body: built.body,
+      const source = this.#sources.get(delivery.source);
+      if (source === undefined)
+        throw new Error(`source ${delivery.source} is not registered in this notifier`);
+      const request = await source.request(delivery);
+      url = request.url;
+      result = await sendDelivery({
+        request,
+        reply: source.reply,
         id: delivery.deliveryId,
-        key: built.webhookKey,
         now: startedAt,
         timeoutMs: this.#timeoutMs,
         stop: this.#stopping.signal,
       });
     } catch (error) {
-      // The push could not be built from the log: retried like a failed send, so it ends as a dead letter.
-      const message = `push not built: ${error instanceof Error ? error.message : String(error)}`;
+      // No request could be built from the log: retried like a failed send, so it ends as a dead letter.
+      const message = `request not built: ${error instanceof Error ? error.message : String(error)}`;
       result = {
         delivered: false,
         httpStatus: null,
@@ -179,14 +180,19 @@ export class DeliveryWorker {
       next: this.#next(delivery, result, finishedAt),
     };
     await this.#deliveries.write(recordAttempt(record));
-    const log = { deliveryId: delivery.deliveryId, attempt: delivery.attempts + 1, ...record.next };
+    const log = {
+      deliveryId: delivery.deliveryId,
+      source: delivery.source,
+      attempt: delivery.attempts + 1,
+      ...record.next,
+    };
     if (record.next.status === "dead")
-      this.#logger.warn({ ...log, error: result.error }, "push dead-lettered");
-    else if (record.next.status === "delivered") this.#logger.info(log, "push delivered");
-    else this.#logger.info({ ...log, error: result.error }, "push attempt failed");
+      this.#logger.warn({ ...log, error: result.error }, "delivery dead-lettered");
+    else if (record.next.status === "delivered") this.#logger.info(log, "delivered");
+    else this.#logger.info({ ...log, error: result.error }, "delivery attempt failed");
   }
 
-  #next(delivery: Delivery, result: Awaited<ReturnType<typeof sendPush>>, at: Date): AttemptRecord["next"] {
+  #next(delivery: Delivery, result: SendResult, at: Date): AttemptRecord["next"] {
     if (result.delivered) return { status: "delivered", at };
     // Cut short by our own shutdown: not the receiver's fault, so due again at once and never dead here.
     if (result.interrupted) return { status: "pending", nextAttemptAt: at.getTime() };

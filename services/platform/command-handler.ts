@@ -1,5 +1,4 @@
 import { v7 as uuidv7 } from "uuid";
-import type { EventEnvelope } from "../../contracts/envelope.ts";
 import type { EventCodec } from "../../contracts/event-codec.ts";
 import { type CommandMeta, type Decider, fold } from "../ledger/decider.ts";
 import { type EventStore, WrongExpectedRevision } from "./eventstore/port.ts";
@@ -10,7 +9,6 @@ export interface CommandHandlerOptions {
   /** First backoff; doubles per attempt, with full jitter so racing writers spread out. */
   readonly backoffMs?: number;
   readonly newEventId?: () => string;
-  readonly upcast?: (event: EventEnvelope) => EventEnvelope;
 }
 
 export interface Handled<Event, State> {
@@ -40,13 +38,12 @@ export function commandHandler<Command, Event extends { type: string }, State>(
   const maxAttempts = options.maxAttempts ?? 8;
   const backoffMs = options.backoffMs ?? 2;
   const newEventId = options.newEventId ?? uuidv7;
-  const upcast = options.upcast ?? ((e: EventEnvelope) => e);
 
   const load = async (streamId: string) => {
     const events: Event[] = [];
     for (let from = 0; ; from += PAGE) {
       const page = await store.readStream(streamId, { fromRevision: from, maxCount: PAGE });
-      for (const envelope of page) events.push(codec.decode(upcast(envelope)));
+      for (const envelope of page) events.push(codec.decode(envelope));
       if (page.length < PAGE) break;
     }
     // Revisions are consecutive from 0, so the last one is the count of events less one.

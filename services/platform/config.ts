@@ -73,6 +73,22 @@ const configSchema = z.object({
     .default(3 * 24 * 3_600_000),
   /** Per-attempt timeout of a push, connection to last byte. */
   NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /**
+   * An Idempotency-Key held by a request whose process died (it stops renewing its lease) is taken over by
+   * the next retry after this long; until then the retry is told the first request is still in progress.
+   */
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Test seam (test/faults/): `METHOD /route` entries, e.g. `POST /v1/payouts/run`; a request to one of
+   * them kills this process with SIGKILL right after its first append commits, before it replies. Empty
+   * (off) by default; refused when NODE_ENV is production.
+   */
+  FAULT_KILL_AFTER_APPEND: z
+    .string()
+    .default("")
+    .transform((text, ctx) => parseRoutes(text, ctx)),
+  /** `production` refuses the test seams above. */
+  NODE_ENV: z.string().optional(),
   /** `/v1` API keys with roles: `key1:operator|finance,key2:finance`. Empty: `/v1` refuses everyone. */
   API_KEYS: z
     .string()
@@ -101,6 +117,22 @@ function parseRates(text: string, ctx: z.RefinementCtx): Record<1 | 3 | 6 | 12, 
   return { 1: r1, 3: r3, 6: r6, 12: r12 };
 }
 
+function parseRoutes(text: string, ctx: z.RefinementCtx): string[] {
+  const routes = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const route of routes) {
+    if (!/^(GET|POST|PUT|PATCH|DELETE) \/\S*$/.test(route)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected METHOD /route entries like POST /v1/payouts/run, got ${JSON.stringify(route)}`,
+      });
+    }
+  }
+  return routes;
+}
+
 function parseApiKeys(text: string, ctx: z.RefinementCtx): { key: string; roles: string[] }[] {
   if (text.trim() === "") return [];
   return text.split(",").map((entry) => {
@@ -127,7 +159,10 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad variable is reported by name in one line. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = configSchema.superRefine(requireConnections).safeParse(env);
+  const parsed = configSchema
+    .superRefine(requireConnections)
+    .superRefine(noTestSeamsInProduction)
+    .safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
@@ -147,5 +182,16 @@ function requireConnections(config: z.infer<typeof configSchema>, ctx: z.Refinem
   }
   if (config.EVENT_STORE === "esdb" && !config.ESDB_URL) {
     ctx.addIssue({ code: "custom", path: ["ESDB_URL"], message: "required when EVENT_STORE is esdb" });
+  }
+}
+
+/** A test seam in production would let one request kill the service: refuse to start. */
+function noTestSeamsInProduction(config: z.infer<typeof configSchema>, ctx: z.RefinementCtx): void {
+  if (config.NODE_ENV === "production" && config.FAULT_KILL_AFTER_APPEND.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["FAULT_KILL_AFTER_APPEND"],
+      message: "a test seam; refused when NODE_ENV is production",
+    });
   }
 }

@@ -40,8 +40,9 @@ export function openReadStore(config: Config): ReadStore {
 export function storeLabel(config: Config, kind: "event" | "read"): string {
   const engine = kind === "event" ? config.EVENT_STORE : config.READ_STORE;
   if (engine === "sqlite") return `SQLite at ${config.eventStorePath}`;
-  if (engine === "esdb") return `EventStoreDB at ${redact(config.ESDB_URL ?? "")}`;
-  return `PostgreSQL at ${redact(config.DATABASE_URL ?? "")}`;
+  // loadConfig refuses a store without its URL, as openEventStore and openReadStore rely on too.
+  if (engine === "esdb") return `EventStoreDB at ${redact(config.ESDB_URL!)}`;
+  return `PostgreSQL at ${redact(config.DATABASE_URL!)}`;
 }
 
 function redact(url: string): string {

@@ -14,17 +14,17 @@
 // Guarantee to the handler: each event at least once, in per-stream order; exactly once unless the process
 // dies between a handler's success and the dedupe mark (a handler that must be exactly once records its
 // effect and the mark in one transaction, or is idempotent).
-import {
-  type EachBatchPayload,
-  type IHeaders,
-  Kafka,
-  type KafkaMessage,
-  type logCreator,
-  logLevel,
-  type OffsetsByTopicPartition,
+import type {
+  Consumer,
+  EachBatchPayload,
+  IHeaders,
+  KafkaMessage,
+  OffsetsByTopicPartition,
+  TopicPartitionOffsetAndMetadata,
 } from "kafkajs";
 import { type EventEnvelope, envelopeSchema } from "../../contracts/envelope.ts";
 import { type DedupeStore, InMemoryDedupeStore } from "./dedupe.ts";
+import { type KafkaLogger, kafkaClient } from "./kafka-client.ts";
 import { HEADER } from "./topics.ts";
 
 export { type DedupeStore, InMemoryDedupeStore, SqliteDedupeStore } from "./dedupe.ts";
@@ -40,13 +40,6 @@ export interface EventContext {
 
 export type EventHandler = (event: EventEnvelope, context: EventContext) => void | Promise<void>;
 
-export interface ConsumerLogger {
-  info(object: object, message: string): void;
-  warn(object: object, message: string): void;
-  error(object: object, message: string): void;
-  debug?(object: object, message: string): void;
-}
-
 export interface ConsumeOptions {
   readonly brokers: string[];
   readonly groupId: string;
@@ -59,7 +52,7 @@ export interface ConsumeOptions {
   readonly fromBeginning?: boolean;
   /** Default "bnpl-ledger-consumer". */
   readonly clientId?: string;
-  readonly logger?: ConsumerLogger;
+  readonly logger?: KafkaLogger;
   /** Partitions handled at the same time (each still in order); default 1. */
   readonly partitionsConsumedConcurrently?: number;
   /** Tries of a failing handler before the batch fails and kafkajs re-fetches it; default 5. */
@@ -91,28 +84,60 @@ export interface EventConsumer {
   stats(): ConsumerStats;
 }
 
-const silent: ConsumerLogger = { info() {}, warn() {}, error() {} };
+const silent: KafkaLogger = { info() {}, warn() {}, error() {} };
+
+type Stats = { -readonly [K in keyof ConsumerStats]: ConsumerStats[K] };
 
 /** Subscribes and starts consuming; resolves once the consumer has joined its group. */
 export async function consumeEvents(options: ConsumeOptions): Promise<EventConsumer> {
   const logger = options.logger ?? silent;
-  const dedupe = options.dedupe ?? new InMemoryDedupeStore();
-  const attempts = options.handlerAttempts ?? 5;
-  const stats = { received: 0, handled: 0, duplicates: 0, invalid: 0, gaps: 0 };
+  const stats: Stats = { received: 0, handled: 0, duplicates: 0, invalid: 0, gaps: 0 };
+  const batches = new Batches(messageHandler(options, logger, stats));
+  const consumer = groupMember(options, logger);
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => batches.run(payload),
+    });
+  } catch (error) {
+    await consumer.disconnect().catch(() => undefined);
+    throw error;
+  }
 
-  const kafka = new Kafka({
-    clientId: options.clientId ?? "bnpl-ledger-consumer",
-    brokers: options.brokers,
-    connectionTimeout: 3_000,
-    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
-  });
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= leave(consumer, batches, options.groupId, logger);
+      return stopped;
+    },
+    stats() {
+      return { ...stats };
+    },
+  };
+}
+
+/** The kafkajs consumer of the group, restarting itself after a crash (a broker outage, say). */
+function groupMember(options: ConsumeOptions, logger: KafkaLogger): Consumer {
+  const kafka = kafkaClient(
+    {
+      clientId: options.clientId ?? "bnpl-ledger-consumer",
+      brokers: options.brokers,
+      connectionTimeout: 3_000,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
+    },
+    logger,
+  );
+  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
   const consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 10_000) / 3)),
+    sessionTimeout,
+    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
     // Keep trying through a broker outage: after the retries above a crash restarts the consumer, which
     // resumes from the committed offsets.
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => true },
@@ -123,8 +148,16 @@ export async function consumeEvents(options: ConsumeOptions): Promise<EventConsu
       "kafka consumer crashed; restarting",
     );
   });
+  return consumer;
+}
 
-  const handleMessage = async (topic: string, partition: number, message: KafkaMessage): Promise<void> => {
+type HandleMessage = (topic: string, partition: number, message: KafkaMessage) => Promise<void>;
+
+/** One message: parsed, dropped if a duplicate, handed to the handler (with retries), marked handled. */
+function messageHandler(options: ConsumeOptions, logger: KafkaLogger, stats: Stats): HandleMessage {
+  const dedupe = options.dedupe ?? new InMemoryDedupeStore();
+  const attempts = options.handlerAttempts ?? 5;
+  return async (topic, partition, message) => {
     stats.received++;
     const headers = stringHeaders(message.headers);
     const key = message.key?.toString();
@@ -150,40 +183,60 @@ export async function consumeEvents(options: ConsumeOptions): Promise<EventConsu
       );
     }
     const context: EventContext = { topic, partition, offset: message.offset, key, headers };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await options.handler(event, context);
-        break;
-      } catch (error) {
-        if (attempt >= attempts) throw error;
-        logger.warn(
-          { err: error, eventId: event.eventId, streamId: event.streamId, attempt },
-          "event handler failed, retrying",
-        );
-        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
-    }
+    await withRetries(attempts, logger, event, () => options.handler(event, context));
     await dedupe.markHandled(event);
     stats.handled++;
   };
+}
 
-  // Offsets: resolved one by one after each handler; committed at most once a second (kafkajs' autoCommit
-  // would commit after every partition batch, a broker round trip each), when a handler fails, and at stop.
-  // What is not committed yet is read again after a crash and dropped by the dedupe store.
-  let stopping = false;
-  let inFlight = 0;
-  let settled: (() => void) | undefined;
-  let uncommitted: (() => OffsetsByTopicPartition) | undefined;
+/** Runs the handler up to `attempts` times, backing off between tries; the last failure propagates. */
+async function withRetries(
+  attempts: number,
+  logger: KafkaLogger,
+  event: EventEnvelope,
+  handle: () => void | Promise<void>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await handle();
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      logger.warn(
+        { err: error, eventId: event.eventId, streamId: event.streamId, attempt },
+        "event handler failed, retrying",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+}
 
-  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+/**
+ * Walks each partition batch in order. Offsets are resolved one by one after each handler and committed at
+ * most once a second (kafkajs' autoCommit would commit after every partition batch, a broker round trip
+ * each), when a handler fails, and at stop. What is not committed yet is read again after a crash and
+ * dropped by the dedupe store.
+ */
+class Batches {
+  readonly #handle: HandleMessage;
+  #stopping = false;
+  #inFlight = 0;
+  #settled: (() => void) | undefined;
+  #uncommitted: (() => OffsetsByTopicPartition) | undefined;
+
+  constructor(handle: HandleMessage) {
+    this.#handle = handle;
+  }
+
+  async run(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
-    if (stopping) return;
-    inFlight++;
-    uncommitted = payload.uncommittedOffsets;
+    if (this.#stopping) return;
+    this.#inFlight++;
+    this.#uncommitted = payload.uncommittedOffsets;
     try {
       for (const message of batch.messages) {
-        if (stopping || !isRunning() || isStale()) break;
-        await handleMessage(batch.topic, batch.partition, message);
+        if (this.#stopping || !isRunning() || isStale()) break;
+        await this.#handle(batch.topic, batch.partition, message);
         resolveOffset(message.offset);
         await heartbeat();
       }
@@ -193,53 +246,30 @@ export async function consumeEvents(options: ConsumeOptions): Promise<EventConsu
       await commitOffsetsIfNecessary(payload.uncommittedOffsets()).catch(() => undefined);
       throw error;
     } finally {
-      inFlight--;
-      if (inFlight === 0) settled?.();
+      this.#inFlight--;
+      if (this.#inFlight === 0) this.#settled?.();
     }
-  };
-
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: false,
-      autoCommitInterval: 1_000,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachBatch,
-    });
-  } catch (error) {
-    await consumer.disconnect().catch(() => undefined);
-    throw error;
   }
 
-  const stop = async (): Promise<void> => {
-    stopping = true;
-    if (inFlight > 0) await new Promise<void>((resolve) => (settled = resolve));
-    const offsets = (uncommitted?.().topics ?? []).flatMap(({ topic, partitions }) =>
+  /** Takes no more batches; resolves, once the batches in hand are done, with the offsets to commit. */
+  async stop(): Promise<TopicPartitionOffsetAndMetadata[]> {
+    this.#stopping = true;
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#settled = resolve));
+    return (this.#uncommitted?.().topics ?? []).flatMap(({ topic, partitions }) =>
       partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
     );
-    if (offsets.length > 0) {
-      await consumer.commitOffsets(offsets).catch((error: unknown) => {
-        logger.warn(
-          { err: error, groupId: options.groupId },
-          "could not commit offsets at stop; they will be re-read",
-        );
-      });
-    }
-    await consumer.disconnect();
-  };
+  }
+}
 
-  let stopped: Promise<void> | undefined;
-  return {
-    stop() {
-      stopped ??= stop();
-      return stopped;
-    },
-    stats() {
-      return { ...stats };
-    },
-  };
+/** Finishes the batches in hand, commits their resolved offsets, leaves the group. */
+async function leave(consumer: Consumer, batches: Batches, groupId: string, logger: KafkaLogger) {
+  const offsets = await batches.stop();
+  if (offsets.length > 0) {
+    await consumer.commitOffsets(offsets).catch((error: unknown) => {
+      logger.warn({ err: error, groupId }, "could not commit offsets at stop; they will be re-read");
+    });
+  }
+  await consumer.disconnect();
 }
 
 /** The envelope, or why the message is not one. */
@@ -252,7 +282,7 @@ function parse(value: Buffer | null, headers: Record<string, string>): EventEnve
     return "value is not JSON";
   }
   const result = envelopeSchema.safeParse(json);
-  if (!result.success) return `value is not an envelope: ${result.error.issues[0]?.message ?? "invalid"}`;
+  if (!result.success) return `value is not an envelope: ${result.error.issues[0]!.message}`;
   const event = result.data as EventEnvelope;
   const headerId = headers[HEADER.eventId];
   if (headerId !== undefined && headerId !== event.eventId) {
@@ -268,12 +298,4 @@ function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
     out[name] = Array.isArray(value) ? value.map(String).join(",") : value.toString();
   }
   return out;
-}
-
-function kafkaLogCreator(logger: ConsumerLogger): logCreator {
-  return () =>
-    ({ namespace, label, log }) => {
-      const { message, ...rest } = log;
-      logger.debug?.({ kafkajs: namespace, level: label, ...rest }, String(message));
-    };
 }

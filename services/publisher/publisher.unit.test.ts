@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../contracts/envelope.ts";
 import { InMemoryPublisherCheckpoint } from "./checkpoint.ts";
 import { type DedupeStore, InMemoryDedupeStore, SqliteDedupeStore } from "./dedupe.ts";
-import { toTopicMessages } from "./publisher.ts";
-import { toMessage, topicFor } from "./topics.ts";
+import { toMessage, topicFor, toTopicMessages } from "./topics.ts";
 
 function envelope(streamId: string, revision: number, position: number, data: unknown = {}): EventEnvelope {
   return {

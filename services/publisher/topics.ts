@@ -1,4 +1,4 @@
-import type { IHeaders } from "kafkajs";
+import type { IHeaders, TopicMessages } from "kafkajs";
 import { type EventEnvelope, streamKind } from "../../contracts/envelope.ts";
 
 /** The stream kinds of DESIGN.md "Events": their topics are created at start, others when first seen. */
@@ -50,4 +50,32 @@ export function toMessage(event: EventEnvelope): EventMessage {
       [HEADER.correlationId]: event.correlationId,
     },
   };
+}
+
+/** Groups a page by topic in log order, cut once the values reach maxBytes (never before the first event). */
+export function toTopicMessages(
+  page: readonly EventEnvelope[],
+  prefix: string,
+  maxBytes: number,
+): { batch: TopicMessages[]; last: string; count: number } {
+  const byTopic = new Map<string, TopicMessages>();
+  let bytes = 0;
+  let last = "";
+  let count = 0;
+  for (const event of page) {
+    const message = toMessage(event);
+    const size = Buffer.byteLength(message.value);
+    if (count > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    const topic = topicOf(event, prefix);
+    let entry = byTopic.get(topic);
+    if (!entry) {
+      entry = { topic, messages: [] };
+      byTopic.set(topic, entry);
+    }
+    entry.messages.push(message);
+    last = event.position;
+    count++;
+  }
+  return { batch: [...byTopic.values()], last, count };
 }

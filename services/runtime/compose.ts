@@ -9,6 +9,7 @@ import type { ReadStore } from "../platform/readstore/port.ts";
 import { openEventStore, openReadStore, storeLabel } from "../platform/stores.ts";
 import type { ProjectionRunner } from "../projector/projection-runner.ts";
 import { waitForReadModels } from "../projector/wait-for-read-models.ts";
+import { killAfterAppend } from "./fault-seam.ts";
 import { FINANCE_WAIT_MS, startGatewayRole } from "./gateway.ts";
 import { startNotifierRole } from "./notifier.ts";
 import { projections } from "./projections.ts";
@@ -77,7 +78,11 @@ export async function composeService(
   overrides: ComposeOverrides = {},
 ): Promise<ComposedService> {
   const runs = (r: Role) => role === "all" || role === r;
-  const store = await connect(logger, storeLabel(config, "event"), () => openEventStore(config));
+  const seam = killAfterAppend(
+    await connect(logger, storeLabel(config, "event"), () => openEventStore(config)),
+    config.FAULT_KILL_AFTER_APPEND,
+  );
+  const store = seam.store;
   const readStore = await connect(logger, storeLabel(config, "read"), async () => {
     const opened = openReadStore(config);
     await opened.projectionStates();
@@ -107,7 +112,7 @@ export async function composeService(
   if (notifier) started.push(notifier);
   if (runs("publisher")) started.push(await startPublisherRole(context));
 
-  const mounts: HttpMount[] = [];
+  const mounts: HttpMount[] = seam.mount ? [seam.mount] : [];
   const stops: (() => Promise<void>)[] = [];
   for (const part of started) {
     mounts.push(...part.mounts);

@@ -1,12 +1,14 @@
+import { checkoutPushSource } from "../checkout/index.ts";
 import { type Notifier, notifierHttp, startNotifier } from "../notifier/index.ts";
 import type { RoleContext, Started } from "./role.ts";
 
-/** The notifier role: deliveries from the log, and the operator API over them. */
+/** The notifier role: every product's deliveries from the log, and the operator API over them. */
 export async function startNotifierRole(context: RoleContext): Promise<Started & { notifier: Notifier }> {
   const { config, logger, store, readStore } = context;
   const notifier = await startNotifier({
     store,
     readStore,
+    sources: [checkoutPushSource(store)],
     logger,
     timeoutMs: config.NOTIFY_TIMEOUT_MS,
     schedule: {

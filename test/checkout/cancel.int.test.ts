@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CANCEL_RULE_CODES } from "../../services/checkout/cancellation.ts";
 import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
+import { KREDIVO_CODES } from "../../services/checkout/kredivo-codes.ts";
+import { CANCEL_RULES } from "../../services/ledger/checkout/checkout.decider.ts";
 import { Receiver } from "../notifier/harness.ts";
 import {
   approveAs,
@@ -231,6 +232,9 @@ describe("POST /kredivo/transaction/cancel: every refusal, nothing appended", ()
     expect(await cancel(cancelBody(t))).toEqual(RECEIVED);
   });
 });
+
+/** Cancel's rules in the decider's precedence order, each with the code the /kredivo table answers it with. */
+const CANCEL_RULE_CODES = CANCEL_RULES.map((rule) => ({ rule, code: KREDIVO_CODES[rule].code }));
 
 describe("rule precedence: CANCEL_RULE_CODES, first rule broken wins", () => {
   // One scenario per rule, each breaking that rule and every rule after it (never one before it): the

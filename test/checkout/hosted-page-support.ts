@@ -53,7 +53,7 @@ export async function startHostedPageHarness(): Promise<HostedPageHarness> {
   const app = await buildApp({
     logger,
     readiness: readiness(store, readStore, 10_000),
-    mounts: [checkoutHttp(checkout)],
+    mounts: [checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS })],
   });
   await app.ready();
   return {

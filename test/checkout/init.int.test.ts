@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initExample } from "../../contracts/checkout/init.ts";
+import { ReadStoreUnavailable } from "../../services/platform/readstore/port.ts";
 import {
   type CheckoutHarness,
   PUBLIC_BASE_URL,
@@ -276,29 +277,45 @@ describe("the /kredivo error contract", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it("answers a fault of ours with 9999, HTTP 500, logged at error level with the request id", async () => {
+  /** transaction/status while its use case throws `error`, asked with the Request-Id given. */
+  async function statusFailingWith(error: Error, requestId: string) {
     const original = h.checkout.status;
     h.checkout.status = async () => {
-      throw new Error("read store on fire");
+      throw error;
     };
     try {
-      const res = await h.post(
+      return await h.post(
         "/transaction/status",
         { server_key: SANDBOX_SERVER_KEY, transaction_id: "t-1" },
-        { "request-id": "req-9999-test" },
+        { "request-id": requestId },
       );
-      expect(res.statusCode).toBe(500);
-      expect(res.json()).toEqual({
-        status: 9999,
-        message: "Sorry, something went wrong. Please try again in a few minutes",
-        error: { message: "request_id: req-9999-test" },
-      });
-      const line = h.logs.find((l) => l.msg === "checkout request failed");
-      expect(line).toMatchObject({ level: 50, reqId: "req-9999-test", requestId: "req-9999-test" });
-      expect(JSON.stringify(line)).toContain("read store on fire");
     } finally {
       h.checkout.status = original;
     }
+  }
+
+  it("answers a fault of ours with 9999, HTTP 500, logged at error level with the request id", async () => {
+    const res = await statusFailingWith(new Error("read store on fire"), "req-9999-test");
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({
+      status: 9999,
+      message: "Sorry, something went wrong. Please try again in a few minutes",
+      error: { message: "request_id: req-9999-test" },
+    });
+    const line = h.logs.find((l) => l.msg === "checkout request failed");
+    expect(line).toMatchObject({ level: 50, reqId: "req-9999-test", requestId: "req-9999-test" });
+    expect(JSON.stringify(line)).toContain("read store on fire");
+  });
+
+  it("answers a store it cannot reach with 9999 and HTTP 503, as each route declares it", async () => {
+    const unreachable = new ReadStoreUnavailable("read store at db:5432 is unavailable");
+    const res = await statusFailingWith(unreachable, "req-503-test");
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({
+      status: 9999,
+      message: "Sorry, something went wrong. Please try again in a few minutes",
+      error: { message: "request_id: req-503-test" },
+    });
   });
 
   it("leaves routes outside /kredivo to fastify's defaults", async () => {

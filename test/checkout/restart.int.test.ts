@@ -65,9 +65,9 @@ function deliveryRows(transactionId: string) {
   return readLedgerFile(dir!, (db) =>
     db
       .prepare(
-        "SELECT delivery_id, event_type, status, attempts FROM notifier_deliveries WHERE transaction_id = ?",
+        "SELECT delivery_id, event_type, status, attempts FROM notifier_deliveries WHERE stream_id = ?",
       )
-      .all(transactionId)
+      .all(`checkout-${transactionId}`)
       .map((r) => ({
         deliveryId: String(r.delivery_id),
         eventType: String(r.event_type),

@@ -88,8 +88,25 @@ describe("GET /docs", () => {
       const media = operation!.requestBody.content["application/json"];
       expect(media.examples.seed.value).toEqual(example);
       expect(JSON.stringify(media.schema)).toContain('"required"');
-      expect(Object.keys(operation!.responses).sort()).toEqual(["200", "500"]);
+      expect(Object.keys(operation!.responses).sort()).toEqual(["200", "500", "503"]);
       expect(operation!.responses["200"]!.content["application/json"].schema.anyOf).toHaveLength(2);
+    }
+    // Every /kredivo route declares each status it can answer: its outcome, a fault, a retry later.
+    const kredivo = Object.entries(doc.paths).filter(([path]) => path.startsWith("/kredivo/"));
+    expect(kredivo.map(([path]) => path).sort()).toEqual([
+      "/kredivo/checkout/init",
+      "/kredivo/checkout/update",
+      "/kredivo/loan/calculator",
+      "/kredivo/transaction/cancel",
+      "/kredivo/transaction/status",
+    ]);
+    for (const [path, item] of kredivo) {
+      const responses = item.post!.responses;
+      expect(Object.keys(responses).sort(), path).toEqual(["200", "500", "503"]);
+      for (const status of ["500", "503"]) {
+        const schema = responses[status]!.content["application/json"].schema;
+        expect(JSON.stringify(schema), `${path} ${status}`).toContain("9999");
+      }
     }
     // Health and the UI's own routes are not part of the API.
     expect(Object.keys(doc.paths).filter((p) => p.startsWith("/docs") || p.endsWith("z"))).toEqual([]);

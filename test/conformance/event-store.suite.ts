@@ -20,6 +20,19 @@ export interface EventStoreFixture {
   dispose(): Promise<void>;
 }
 
+/** Every port call of a closed store refuses with EventStoreClosed. */
+export async function expectClosed(store: EventStore): Promise<void> {
+  await expect(
+    store.append(uniqueStream(), [testEvent()], { expectedRevision: "any" }),
+  ).rejects.toBeInstanceOf(EventStoreClosed);
+  await expect(store.readStream(uniqueStream())).rejects.toBeInstanceOf(EventStoreClosed);
+  await expect(store.readAll({ after: "0" })).rejects.toBeInstanceOf(EventStoreClosed);
+  await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreClosed);
+  expect(() => store.subscribeToAll({ after: "0", onEvent: () => {}, onError: () => {} })).toThrow(
+    EventStoreClosed,
+  );
+}
+
 export function testEventStore(adapter: string, makeFixture: () => Promise<EventStoreFixture>): void {
   describe(`event store conformance: ${adapter}`, () => {
     let fixture: EventStoreFixture;
@@ -389,11 +402,7 @@ export function testEventStore(adapter: string, makeFixture: () => Promise<Event
 
       it("refuses every call after close", async () => {
         await store.close();
-        await expect(
-          store.append(uniqueStream(), [testEvent()], { expectedRevision: "any" }),
-        ).rejects.toBeInstanceOf(EventStoreClosed);
-        await expect(store.readStream(uniqueStream())).rejects.toBeInstanceOf(EventStoreClosed);
-        await expect(store.readAll({ after: "0" })).rejects.toBeInstanceOf(EventStoreClosed);
+        await expectClosed(store);
         store = await fixture.open();
       });
     });

@@ -60,7 +60,13 @@ describe("merchant push notifications", () => {
       .digest("base64");
     expect(headers["webhook-signature"]).toBe(`v1,${signed}`);
 
-    expect(delivery).toMatchObject({ status: "delivered", attempts: 1, trxStatus: "pending" });
+    expect(delivery).toMatchObject({
+      status: "delivered",
+      attempts: 1,
+      source: "kredivo-push",
+      labels: { transactionId: checkout.transactionId, trxStatus: "pending" },
+      url: receiver.url,
+    });
     const attempts = await findAttempts(world.readStore, checkout.eventId);
     expect(attempts).toMatchObject([
       { round: 0, attempt: 1, httpStatus: 200, error: null, outcome: "delivered" },

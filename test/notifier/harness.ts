@@ -3,13 +3,18 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
+import { checkoutPushSource } from "../../services/checkout/index.ts";
 import { type Notifier, type NotifierOptions, startNotifier } from "../../services/notifier/index.ts";
 import { type Delivery, findDelivery } from "../../services/notifier/store.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
+import type { ReadStore } from "../../services/platform/readstore/port.ts";
+import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
+import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 
 // Real components for notifier tests: the SQLite log and read store in one temp file (as the embedded
-// default runs them) and a real HTTP server on 127.0.0.1 standing in for the merchant.
+// default runs them), the Checkout API's push source as the runtime registers it, and a real HTTP server
+// on 127.0.0.1 standing in for the merchant.
 
 export const silent = pino({ level: "silent" });
 
@@ -92,17 +97,49 @@ export class Receiver {
   }
 }
 
+/** Where a World keeps the notifier's tables: the SQLite file of the log (default) or PostgreSQL. */
+export interface ReadStoreChoice {
+  open(dir: string): ReadStore;
+  /** Removes what open() created outside the World's temp dir. */
+  dispose(): Promise<void>;
+}
+
+export const SQLITE: () => ReadStoreChoice = () => ({
+  open: (dir) => new SqliteReadStore({ path: join(dir, "ledger.db") }),
+  dispose: async () => {},
+});
+
+/** A schema of its own in the machine's PostgreSQL, dropped by close(). */
+export const POSTGRES: () => ReadStoreChoice = () => {
+  const schema = uniqueSchema("notifier_test");
+  return {
+    open: () => new PostgresReadStore({ connectionString: DATABASE_URL, schema }),
+    async dispose() {
+      const cleaner = new PostgresReadStore({ connectionString: DATABASE_URL, schema });
+      await cleaner.dropSchema();
+      await cleaner.close();
+    },
+  };
+};
+
 export class World {
   readonly dir = mkdtempSync(join(tmpdir(), "notifier-"));
   readonly store = new SqliteEventStore({ path: join(this.dir, "ledger.db") });
-  readonly readStore = new SqliteReadStore({ path: join(this.dir, "ledger.db") });
+  readonly readStore: ReadStore;
+  readonly #readStoreChoice: ReadStoreChoice;
   readonly #notifiers: Notifier[] = [];
   readonly #receivers: Receiver[] = [];
+
+  constructor(readStore: ReadStoreChoice = SQLITE()) {
+    this.#readStoreChoice = readStore;
+    this.readStore = readStore.open(this.dir);
+  }
 
   async notifier(options: Partial<NotifierOptions> = {}): Promise<Notifier> {
     const notifier = await startNotifier({
       store: this.store,
       readStore: this.readStore,
+      sources: [checkoutPushSource(this.store)],
       logger: silent,
       schedule: FAST,
       timeoutMs: 2000,
@@ -149,6 +186,7 @@ export class World {
     await Promise.all(this.#receivers.map((r) => r.close()));
     await this.store.close();
     await this.readStore.close();
+    await this.#readStoreChoice.dispose();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -26,6 +26,7 @@ import {
 import { type Publisher, type PublisherStatus, startPublisher } from "../../services/publisher/publisher.ts";
 import { topicFor } from "../../services/publisher/topics.ts";
 import { testEvent, uniqueStream } from "../support/events.ts";
+import { eventually, sleep } from "../support/eventually.ts";
 import { type KafkaBrokers, kafkaBrokers, startLocalBroker, stopLocalBroker } from "../support/kafka.ts";
 
 const KINDS = ["checkout", "creditline", "disbursal", "token"];
@@ -59,18 +60,6 @@ function collector() {
       seen.push({ event, context });
     },
   };
-}
-
-async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Appends `count` events round-robin over `streams`, 1,000 in flight at a time (group commit). */
@@ -168,6 +157,18 @@ describe("kafka publisher", () => {
     return join(dir, "ledger.db");
   }
 
+  /** A fresh SQLite ledger file: the log, and the read store that keeps the publisher's checkpoint. */
+  function openLedger() {
+    const path = tempDb();
+    const store = new SqliteEventStore({ path });
+    const readStore = new SqliteReadStore({ path });
+    cleanups.push(
+      () => store.close(),
+      () => readStore.close(),
+    );
+    return { path, store, readStore };
+  }
+
   function streamsOf(count: number): string[] {
     return Array.from({ length: count }, (_, i) => uniqueStream(KINDS[i % KINDS.length]));
   }
@@ -192,13 +193,7 @@ describe("kafka publisher", () => {
 
   it("publishes 10,000 events over 100 streams; the consumer gets each once, per stream in order, headers right", async () => {
     const prefix = `${RUN}-bulk`;
-    const path = tempDb();
-    const store = new SqliteEventStore({ path });
-    const readStore = new SqliteReadStore({ path });
-    cleanups.push(
-      () => store.close(),
-      () => readStore.close(),
-    );
+    const { store, readStore } = openLedger();
     const streams = streamsOf(100);
     await appendSpread(store, streams, 10_000);
     const head = await store.headPosition();
@@ -219,7 +214,7 @@ describe("kafka publisher", () => {
 
     const { seen, handler } = collector();
     const { consumer, dedupe } = await startConsumer(prefix, handler);
-    await waitFor("10,000 events consumed", () => seen.length >= 10_000, 45_000);
+    await eventually("10,000 events consumed", () => seen.length >= 10_000 || undefined, 45_000);
     const consumeMs = performance.now() - started;
     await sleep(500); // nothing more arrives
     console.info(
@@ -258,7 +253,7 @@ describe("kafka publisher", () => {
     expect(await publisher.caughtUp(await store.headPosition(), 10_000)).toBe(true);
     const again = collector();
     const { consumer: restarted } = await startConsumer(prefix, again.handler);
-    await waitFor("100 new events consumed", () => again.seen.length >= 100, 30_000);
+    await eventually("100 new events consumed", () => again.seen.length >= 100 || undefined, 30_000);
     await sleep(500);
     expect(restarted.stats()).toMatchObject({ received: 100, handled: 100, duplicates: 0 });
     // Each of the 100 streams got its revision 100, and nothing older came back.
@@ -266,8 +261,7 @@ describe("kafka publisher", () => {
   });
 
   it("starts with no broker reachable: status says so and names the broker, nothing is checkpointed", async () => {
-    const store = new SqliteEventStore({ path: tempDb() });
-    cleanups.push(() => store.close());
+    const { store } = openLedger();
     await appendSpread(store, streamsOf(4), 10);
     const logs: LogEntry[] = [];
     const checkpoint = new InMemoryPublisherCheckpoint();
@@ -305,8 +299,7 @@ describe("kafka publisher", () => {
     }
     const port = Number(info.brokers[0]!.split(":")[1]);
     const prefix = `${RUN}-outage`;
-    const store = new SqliteEventStore({ path: tempDb() });
-    cleanups.push(() => store.close());
+    const { store } = openLedger();
     const streams = streamsOf(20);
     await appendSpread(store, streams, 500);
 
@@ -352,7 +345,7 @@ describe("kafka publisher", () => {
     expect(await publisher.caughtUp(head, 60_000)).toBe(true);
     const recoveredMs = performance.now() - upAt;
     clearInterval(watch);
-    await waitFor(`${appended} events consumed`, () => seen.length >= appended, 60_000);
+    await eventually(`${appended} events consumed`, () => seen.length >= appended || undefined, 60_000);
     const consumedMs = performance.now() - upAt;
     await sleep(500);
 
@@ -381,13 +374,7 @@ describe("kafka publisher", () => {
     timeout: 90_000,
   }, async () => {
     const prefix = `${RUN}-kill`;
-    const path = tempDb();
-    const store = new SqliteEventStore({ path });
-    const readStore = new SqliteReadStore({ path });
-    cleanups.push(
-      () => store.close(),
-      () => readStore.close(),
-    );
+    const { path, store, readStore } = openLedger();
     const streams = streamsOf(60);
     await appendSpread(store, streams, 6_000);
 
@@ -434,7 +421,11 @@ describe("kafka publisher", () => {
     })();
 
     const first = await spawnPublisher();
-    await waitFor("checkpoint past 1,000", async () => BigInt(await checkpoint()) > 1000n, 30_000);
+    await eventually(
+      "checkpoint past 1,000",
+      async () => BigInt(await checkpoint()) > 1000n || undefined,
+      30_000,
+    );
     first.child.kill("SIGKILL");
     const [, signal] = await first.exited;
     expect(signal).toBe("SIGKILL");
@@ -447,14 +438,18 @@ describe("kafka publisher", () => {
     appending = false;
     await appender;
     const head = await store.headPosition();
-    await waitFor("restarted publisher to reach the head", async () => (await checkpoint()) === head, 30_000);
+    await eventually(
+      "restarted publisher to reach the head",
+      async () => (await checkpoint()) === head || undefined,
+      30_000,
+    );
     second.child.kill("SIGTERM");
     const [code] = await second.exited;
     expect(code, second.stderr()).toBe(0);
 
     const { seen, handler } = collector();
     const { consumer } = await startConsumer(prefix, handler);
-    await waitFor(`${appended} events consumed`, () => seen.length >= appended, 45_000);
+    await eventually(`${appended} events consumed`, () => seen.length >= appended || undefined, 45_000);
     await sleep(500);
     const wire = consumer.stats();
     console.info(

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { Rejection } from "../../ledger/decider.ts";
 import { parseCookies, serializeCookie } from "./cookies.ts";
 import { formatVnd } from "./format.ts";
 import { escapeHtml, html, safeHref } from "./html.ts";
 import { pickLang } from "./i18n.ts";
+import { FAULT, pageAnswer } from "./rejections.ts";
 
 describe("html", () => {
   it("escapes every interpolation and nothing of the template itself", () => {
@@ -72,5 +74,43 @@ describe("pickLang", () => {
     expect(pickLang(undefined, "vi;q=0, en-GB")).toBe("en");
     expect(pickLang(undefined, "de")).toBe("en");
     expect(pickLang(undefined, undefined)).toBe("en");
+  });
+});
+
+describe("pageAnswer: the use cases' refusals in the page's words (PAGE_ANSWERS)", () => {
+  it("a step taken out of turn shows the step the checkout is at", () => {
+    for (const rule of [
+      "transaction_must_exist",
+      "checkout_must_await_buyer",
+      "session_must_be_signed_in",
+      "checkout_step_out_of_order",
+    ]) {
+      expect(pageAnswer(new Rejection(rule)), rule).toEqual({ show: "current_step" });
+    }
+  });
+
+  it("a tenure the order is too small for shows the summary again, saying so", () => {
+    expect(pageAnswer(new Rejection("amount_must_meet_tenure_minimum"))).toEqual({
+      show: "summary",
+      status: 422,
+      error: "tenureNotAllowed",
+    });
+  });
+
+  it("a link to no checkout is not found", () => {
+    expect(pageAnswer(new Rejection("transaction_must_be_known"))).toEqual({
+      show: "message",
+      status: 404,
+      heading: "notFoundHeading",
+      body: "notFoundBody",
+      kind: "not-found",
+    });
+  });
+
+  it("a refusal no step of the buyer's causes, or of no table, is a fault; other errors are not refusals", () => {
+    expect(pageAnswer(new Rejection("order_id_must_be_unique"))).toBe(FAULT);
+    expect(pageAnswer(new Rejection("invoice_must_be_uploaded"))).toBe(FAULT);
+    expect(FAULT).toMatchObject({ status: 500, kind: "error" });
+    expect(pageAnswer(new TypeError("boom"))).toBeUndefined();
   });
 });

@@ -16,14 +16,10 @@ import {
 } from "../../credit/repayment-service.ts";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { idempotencyKeys } from "../../http/idempotency.ts";
-import {
-  PROBLEM_CONTENT_TYPE,
-  problem,
-  problemSchema,
-  sendProblem,
-  useProblemErrors,
-} from "../../http/problem-details.ts";
-import { CreditLineRejection } from "../../ledger/creditline/creditline.rules.ts";
+import { type ProblemFields, sendProblem, useProblemErrors } from "../../http/problem-details.ts";
+import type { V1ErrorCode } from "../../http/v1-errors.ts";
+import { CreditLineRejection, type RepayRule } from "../../ledger/creditline/creditline.rules.ts";
+import { invariant } from "../../ledger/decider.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 
 export interface RepaymentRoutesOptions {
@@ -31,6 +27,8 @@ export interface RepaymentRoutesOptions {
   /** Where the Idempotency-Key table lives. */
   readonly readStore: ReadStore;
   readonly apiKeys: readonly ApiKey[];
+  /** IDEMPOTENCY_LEASE_MS (default: the plugin's). */
+  readonly leaseMs?: number;
 }
 
 /** Repayment ids are derived from (API key scope, Idempotency-Key): a retried request is the same repayment. */
@@ -38,9 +36,34 @@ const REPAYMENT_NAMESPACE = "0b6f5d1e-3c2a-4f7e-9d8c-5a4b3c2d1e0f";
 
 const vnd = (minor: bigint) => renderDecimal(money(minor, "VND"));
 
-const overOutstandingProblem = problemSchema.extend({
-  outstanding: z.string().describe("what the buyer owes now, VND decimal string"),
-});
+/** The credit line's Repay rules (CREDIT_LINE_RULES.Repay) as problems, in the decider's precedence order. */
+const REPAY_PROBLEMS: Record<
+  RepayRule,
+  (
+    rejection: CreditLineRejection,
+    request: { userId: string; amount: string },
+  ) => ProblemFields & { code: V1ErrorCode }
+> = {
+  // The body's schema refuses a non-positive amount before the decider sees it, in the same words.
+  repayment_amount_must_be_positive: () => ({
+    code: "invalid_parameter",
+    detail: "amount: amount_must_be_positive",
+    param: "amount",
+  }),
+  repayment_must_not_exceed_outstanding: (rejection, { userId, amount }) => {
+    const { outstandingMinor } = rejection.detail;
+    invariant(typeof outstandingMinor === "bigint", "the rule carries what the buyer owes");
+    const outstanding = vnd(outstandingMinor);
+    return {
+      code: "repayment_must_not_exceed_outstanding",
+      detail: `the repayment of ${amount} VND is more than user ${userId} owes: ${outstanding} VND`,
+      param: "amount",
+      extensions: { outstanding },
+    };
+  },
+};
+
+const isRepayRule = (rule: string): rule is RepayRule => Object.hasOwn(REPAY_PROBLEMS, rule);
 
 function toResponse(userId: string, applied: RepaymentApplied, outstandingMinor: bigint): RepaymentResponse {
   return {
@@ -74,7 +97,7 @@ function callerOf(request: FastifyRequest) {
  */
 export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
-  await app.register(idempotencyKeys, { readStore: options.readStore });
+  await app.register(idempotencyKeys, { readStore: options.readStore, leaseMs: options.leaseMs });
   useProblemErrors(app, "repayment");
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -84,7 +107,16 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
     "/repayments",
     {
       onRequest: app.requireRole("operator"),
-      config: { idempotent: true },
+      config: {
+        idempotent: true,
+        problems: [
+          "credit_line_not_found",
+          {
+            code: "repayment_must_not_exceed_outstanding",
+            extension: { outstanding: z.string().describe("what the buyer owes now, VND decimal string") },
+          },
+        ],
+      },
       schema: {
         tags: ["money"],
         operationId: "recordRepayment",
@@ -94,17 +126,8 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
           "fee, then interest, then principal; the principal repaid is credit the buyer may spend again. " +
           "Needs an Idempotency-Key: the same key and body answer the stored response without recording " +
           "the repayment twice.",
-        headers: z.object({ "idempotency-key": z.string().optional() }).loose(),
         body: repaymentRequestSchema,
-        response: {
-          201: repaymentResponseSchema,
-          400: problemSchema,
-          401: problemSchema,
-          403: problemSchema,
-          404: problemSchema,
-          409: z.union([overOutstandingProblem, problemSchema]),
-          422: problemSchema,
-        },
+        response: { 201: repaymentResponseSchema },
       },
     },
     async (request, reply) => {
@@ -119,34 +142,14 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
         return reply.code(201).send(toResponse(userId, applied, outstandingMinor));
       } catch (error) {
         if (error instanceof UnknownCreditLine) {
-          return sendProblem(request, reply, 404, {
-            code: "credit_line_not_found",
-            detail: `user ${userId} has no credit line`,
+          return sendProblem(request, reply, "credit_line_not_found", {
+            detail: `user ${userId} has no credit line: a buyer's first approved checkout opens one`,
             param: "userId",
           });
         }
-        if (error instanceof CreditLineRejection && error.rule === "repayment_must_not_exceed_outstanding") {
-          const outstanding =
-            typeof error.detail.outstandingMinor === "bigint" ? error.detail.outstandingMinor : 0n;
-          return reply
-            .code(409)
-            .type(PROBLEM_CONTENT_TYPE)
-            .send({
-              ...problem(request, 409, {
-                code: error.rule,
-                detail: `the repayment of ${amount} VND is more than user ${userId} owes: ${vnd(outstanding)} VND`,
-                param: "amount",
-              }),
-              outstanding: vnd(outstanding),
-            });
-        }
-        if (error instanceof CreditLineRejection) {
-          const badAmount = error.rule === "repayment_amount_must_be_positive";
-          return sendProblem(request, reply, badAmount ? 400 : 409, {
-            code: error.rule,
-            detail: `${error.rule}: the repayment cannot be recorded`,
-            ...(badAmount ? { param: "amount" } : {}),
-          });
+        if (error instanceof CreditLineRejection && isRepayRule(error.rule)) {
+          const { code, ...fields } = REPAY_PROBLEMS[error.rule](error, { userId, amount });
+          return sendProblem(request, reply, code, fields);
         }
         throw error;
       }

@@ -1,6 +1,8 @@
 import { type Decider, invariant, Rejection, unhandled } from "../decider.ts";
 import type { BuyerEvent, BuyerProfile } from "./buyer.events.ts";
 
+export type BuyerRule = "buyer_must_not_be_registered_twice";
+
 export type BuyerCommand = { readonly type: "Register"; readonly profile: BuyerProfile };
 
 export interface BuyerState {
@@ -15,7 +17,7 @@ export const buyerDecider: Decider<BuyerCommand, BuyerEvent, BuyerState> = {
         // Re-seeding the same buyer is a no-op; hashes are salted, so compare identity, not the hashes.
         if (state.profile) {
           if (state.profile.phone === command.profile.phone) return [];
-          throw new Rejection("buyer_must_not_be_registered_twice");
+          throw new Rejection<BuyerRule>("buyer_must_not_be_registered_twice");
         }
         return [{ type: "BuyerRegistered", data: command.profile }];
       default:

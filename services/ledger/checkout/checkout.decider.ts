@@ -10,6 +10,43 @@ export const MAX_FAILED_AUTH_ATTEMPTS = 5;
 /** Seed: "You can't cancel the transactions that was created more than 20 days". */
 export const CANCELLATION_WINDOW_DAYS = 20;
 
+/** Every rule a checkout command can break, grouped by command, each group in its precedence order. */
+export type CheckoutRule =
+  // Initiate
+  | "order_id_must_be_unique"
+  | "amount_must_be_positive"
+  | "amount_must_equal_items_total"
+  | "amount_must_meet_tenure_minimum"
+  // The buyer's steps: SignIn, VerifyOtp, Approve, Abort
+  | "transaction_must_exist"
+  | "checkout_must_await_buyer"
+  | "session_must_be_signed_in"
+  | "checkout_step_out_of_order"
+  // The merchant's confirmation (Settle, Fail) and the confirmation timer
+  | "transaction_already_failed"
+  | "transaction_already_settled"
+  | "transaction_must_be_pending"
+  | "confirmation_window_must_be_open"
+  | "confirmation_window_must_have_passed"
+  // Cancel (after transaction_must_exist): CANCEL_RULES
+  | "cancel_amount_must_be_positive"
+  | "transaction_already_cancelled"
+  | "transaction_must_be_settled"
+  | "cancellation_window_must_be_open"
+  | "cancel_amount_must_not_exceed_remaining"
+  // MarkPaid
+  | "transaction_already_paid";
+
+/** Cancel's rules in precedence order: when a cancellation breaks several, the first is the answer. */
+export const CANCEL_RULES = [
+  "transaction_must_exist",
+  "cancel_amount_must_be_positive",
+  "transaction_already_cancelled",
+  "transaction_must_be_settled",
+  "cancellation_window_must_be_open",
+  "cancel_amount_must_not_exceed_remaining",
+] as const satisfies readonly CheckoutRule[];
+
 export type CheckoutCommand =
   | { readonly type: "Initiate"; readonly data: InitiatedData }
   | { readonly type: "SignIn"; readonly userId: string | undefined; readonly sessionHash: string }
@@ -98,10 +135,10 @@ const AWAITING_BUYER: readonly CheckoutPhase[] = ["initiated", "signed_in", "otp
 
 /** Rules, in precedence order: amount_must_be_positive, amount_must_equal_items_total, amount_must_meet_tenure_minimum. */
 export function initiateRules(data: Pick<InitiatedData, "amountMinor" | "items" | "tenure">): void {
-  if (data.amountMinor <= 0n) throw new Rejection("amount_must_be_positive");
+  if (data.amountMinor <= 0n) throw new Rejection<CheckoutRule>("amount_must_be_positive");
   const total = data.items.reduce((sum, item) => sum + item.priceMinor * BigInt(item.quantity), 0n);
   if (total !== data.amountMinor) {
-    throw new Rejection("amount_must_equal_items_total", {
+    throw new Rejection<CheckoutRule>("amount_must_equal_items_total", {
       itemsTotalMinor: total,
       amountMinor: data.amountMinor,
     });
@@ -109,9 +146,14 @@ export function initiateRules(data: Pick<InitiatedData, "amountMinor" | "items" 
   assertTenureMinimum(data.amountMinor, data.tenure);
 }
 
+/** Seed 001: tenures of 3, 6 and 12 months need MIN_INSTALLMENT_AMOUNT_MINOR; one month has no minimum. */
+export function meetsTenureMinimum(amountMinor: bigint, tenure: Tenure): boolean {
+  return tenure === 1 || amountMinor >= MIN_INSTALLMENT_AMOUNT_MINOR;
+}
+
 function assertTenureMinimum(amountMinor: bigint, tenure: Tenure): void {
-  if (tenure !== 1 && amountMinor < MIN_INSTALLMENT_AMOUNT_MINOR) {
-    throw new Rejection("amount_must_meet_tenure_minimum", {
+  if (!meetsTenureMinimum(amountMinor, tenure)) {
+    throw new Rejection<CheckoutRule>("amount_must_meet_tenure_minimum", {
       minimumMinor: MIN_INSTALLMENT_AMOUNT_MINOR,
       tenure,
     });
@@ -121,7 +163,7 @@ function assertTenureMinimum(amountMinor: bigint, tenure: Tenure): void {
 function initiate(data: InitiatedData, state: CheckoutState): CheckoutEvent[] {
   if (state.initiated) {
     if (state.initiated.requestFingerprint === data.requestFingerprint) return [];
-    throw new Rejection("order_id_must_be_unique", { orderId: data.orderId });
+    throw new Rejection<CheckoutRule>("order_id_must_be_unique", { orderId: data.orderId });
   }
   initiateRules(data);
   return [{ type: "Initiated", data }];
@@ -138,9 +180,9 @@ function failedAttempt(state: CheckoutState, type: "BuyerSignInFailed" | "OtpFai
 }
 
 function assertAwaitingBuyer(state: CheckoutState): void {
-  if (state.phase === "none") throw new Rejection("transaction_must_exist");
+  if (state.phase === "none") throw new Rejection<CheckoutRule>("transaction_must_exist");
   if (!AWAITING_BUYER.includes(state.phase))
-    throw new Rejection("checkout_must_await_buyer", { phase: state.phase });
+    throw new Rejection<CheckoutRule>("checkout_must_await_buyer", { phase: state.phase });
 }
 
 function signIn(
@@ -155,8 +197,9 @@ function signIn(
 function assertSession(state: CheckoutState, sessionHash: string, phase: CheckoutPhase): void {
   assertAwaitingBuyer(state);
   if (state.sessionHash === undefined || state.sessionHash !== sessionHash)
-    throw new Rejection("session_must_be_signed_in");
-  if (state.phase !== phase) throw new Rejection("checkout_step_out_of_order", { phase: state.phase });
+    throw new Rejection<CheckoutRule>("session_must_be_signed_in");
+  if (state.phase !== phase)
+    throw new Rejection<CheckoutRule>("checkout_step_out_of_order", { phase: state.phase });
 }
 
 function verifyOtp(
@@ -212,7 +255,7 @@ function settle(
   if (state.phase === "settled") return [];
   assertPending(state);
   if (Date.parse(meta.now) >= Date.parse(state.confirmBy!))
-    throw new Rejection("confirmation_window_must_be_open");
+    throw new Rejection<CheckoutRule>("confirmation_window_must_be_open");
   const { amountMinor, merchantId } = state.initiated!;
   const tenure = state.tenure!;
   const terms = loanTerms(amountMinor, tenure, command.interestRates);
@@ -241,32 +284,33 @@ function share(total: bigint, part: bigint, whole: bigint, already: bigint, last
 }
 
 /**
- * Rules, in precedence order (seed codes in brackets): transaction_must_exist [2018],
- * cancel_amount_must_be_positive [2011], transaction_already_cancelled [2016], transaction_must_be_settled
- * [2015], cancellation_window_must_be_open [2017], cancel_amount_must_not_exceed_remaining [2013].
+ * Rules, in precedence order: CANCEL_RULES. A refusal of the amount names the transaction, the amount asked
+ * and what is left to cancel, so the merchant can send what is left.
  */
 function cancel(
   command: Extract<CheckoutCommand, { type: "Cancel" }>,
   state: CheckoutState,
   meta: CommandMeta,
 ): CheckoutEvent[] {
-  if (state.phase === "none") throw new Rejection("transaction_must_exist");
+  if (state.phase === "none") throw new Rejection<CheckoutRule>("transaction_must_exist");
   if (command.amountMinor !== undefined && command.amountMinor <= 0n) {
-    throw new Rejection("cancel_amount_must_be_positive");
+    throw new Rejection<CheckoutRule>("cancel_amount_must_be_positive");
   }
   // The same cancellation re-sent (a retry) changes nothing; it could not have passed the rules below twice.
   if (state.cancellationIds.has(command.cancellationId)) return [];
-  if (state.phase === "cancelled") throw new Rejection("transaction_already_cancelled");
+  if (state.phase === "cancelled") throw new Rejection<CheckoutRule>("transaction_already_cancelled");
   if (state.phase !== "settled" || !state.settlement) {
-    throw new Rejection("transaction_must_be_settled", { phase: state.phase });
+    throw new Rejection<CheckoutRule>("transaction_must_be_settled", { phase: state.phase });
   }
   const settled = state.settlement;
   const windowEnds = Date.parse(settled.settledAt) + CANCELLATION_WINDOW_DAYS * 24 * 3_600_000;
-  if (Date.parse(meta.now) > windowEnds) throw new Rejection("cancellation_window_must_be_open");
+  if (Date.parse(meta.now) > windowEnds)
+    throw new Rejection<CheckoutRule>("cancellation_window_must_be_open");
   const remaining = settled.amountMinor - state.cancelled.amountMinor;
   const amount = command.amountMinor ?? remaining;
   if (amount > remaining) {
-    throw new Rejection("cancel_amount_must_not_exceed_remaining", {
+    throw new Rejection<CheckoutRule>("cancel_amount_must_not_exceed_remaining", {
+      transactionId: state.initiated!.transactionId,
       remainingMinor: remaining,
       amountMinor: amount,
     });
@@ -300,11 +344,12 @@ function markPaid(
   state: CheckoutState,
   meta: CommandMeta,
 ): CheckoutEvent[] {
-  if (state.phase === "none") throw new Rejection("transaction_must_exist");
+  if (state.phase === "none") throw new Rejection<CheckoutRule>("transaction_must_exist");
   if (state.paidBy === command.payoutId) return [];
-  if (state.paidBy !== undefined) throw new Rejection("transaction_already_paid", { payoutId: state.paidBy });
+  if (state.paidBy !== undefined)
+    throw new Rejection<CheckoutRule>("transaction_already_paid", { payoutId: state.paidBy });
   if (state.phase !== "settled" && state.phase !== "cancelled")
-    throw new Rejection("transaction_must_be_settled");
+    throw new Rejection<CheckoutRule>("transaction_must_be_settled");
   return [
     {
       type: "Paid",
@@ -314,10 +359,11 @@ function markPaid(
 }
 
 function assertPending(state: CheckoutState): void {
-  if (state.phase === "none") throw new Rejection("transaction_must_exist");
-  if (state.phase === "failed") throw new Rejection("transaction_already_failed");
-  if (state.phase === "settled") throw new Rejection("transaction_already_settled");
-  if (state.phase !== "pending") throw new Rejection("transaction_must_be_pending", { phase: state.phase });
+  if (state.phase === "none") throw new Rejection<CheckoutRule>("transaction_must_exist");
+  if (state.phase === "failed") throw new Rejection<CheckoutRule>("transaction_already_failed");
+  if (state.phase === "settled") throw new Rejection<CheckoutRule>("transaction_already_settled");
+  if (state.phase !== "pending")
+    throw new Rejection<CheckoutRule>("transaction_must_be_pending", { phase: state.phase });
 }
 
 function fail(
@@ -329,7 +375,7 @@ function fail(
     // The timer may fire late or twice; only a pending transaction past its deadline fails.
     if (state.phase !== "pending") return [];
     if (Date.parse(meta.now) < Date.parse(state.confirmBy!))
-      throw new Rejection("confirmation_window_must_have_passed");
+      throw new Rejection<CheckoutRule>("confirmation_window_must_have_passed");
   } else {
     if (state.phase === "failed") return [];
     assertPending(state);

@@ -4,6 +4,7 @@ import { fold, InvariantViolation } from "../decider.ts";
 import type { InterestRates } from "../loan/loan-terms.ts";
 import { spec, testMeta } from "../testing/decider-spec.ts";
 import {
+  CANCEL_RULES,
   CANCELLATION_WINDOW_DAYS,
   type CheckoutCommand,
   checkoutDecider,
@@ -766,6 +767,19 @@ describe("checkout decider", () => {
         .when(cancel(666_668n, "cancel-2"), { now: at(2) })
         .rejects("cancel_amount_must_not_exceed_remaining");
     });
+    it("the refusal names the transaction, the amount asked and what is left, for the merchant's message", () => {
+      const state = fold(checkoutDecider, partlyCancelled);
+      let refusal: unknown;
+      try {
+        checkoutDecider.decide(cancel(666_668n, "cancel-2"), state, { ...testMeta, now: at(2) });
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal).toMatchObject({
+        rule: "cancel_amount_must_not_exceed_remaining",
+        detail: { transactionId: order.transactionId, amountMinor: 666_668n, remainingMinor: 666_667n },
+      });
+    });
     it("the window still counts from the settlement", () => {
       checkout
         .given(partlyCancelled)
@@ -877,6 +891,7 @@ describe("checkout decider", () => {
         command: cancel(666_668n, "cancel-over"),
       },
     ];
+    expect(rows.map((row) => row.rule)).toEqual(CANCEL_RULES);
     for (const row of rows) {
       // Only the last row is inside the window: every earlier one is late as well.
       const when = row.code === 2013 ? at(1) : late;

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { TENURES, type Tenure } from "../../../contracts/checkout/common.ts";
 import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
 import { currencies } from "../../../contracts/money.ts";
-import type { Upcaster } from "../../../contracts/upcast.ts";
 
 export type { Tenure };
 
@@ -37,6 +36,53 @@ const holdData = z.object({
   tenure: tenure.optional(),
 });
 
+const refundSplit = z.object({ principalMinor: minorUnits, interestMinor: minorUnits, feeMinor: minorUnits });
+const loanCancelledData = z.object({
+  transactionId: z.string(),
+  cancellationId: z.string(),
+  principalMinor: minorUnits,
+  interestMinor: minorUnits,
+  feeMinor: minorUnits,
+  refundDue: refundSplit,
+});
+
+/** A Kredivo VND line's limit before v2 named its product, currency and kind. */
+const limitSetV1 = (stored: unknown) => ({
+  ...z.record(z.string(), z.unknown()).parse(stored),
+  product: "kredivo",
+  kind: "instalment",
+});
+
+/** v1 hold events always carried a tenure, so they already are v2 events. */
+const holdV1 = (stored: unknown) => stored;
+
+const loanCancelledV1Data = loanCancelledData
+  .omit({ refundDue: true })
+  .extend({ refundDueMinor: minorUnits });
+
+/**
+ * v1 knew only the total refund; its split is recovered from the event alone (an upcaster sees no history),
+ * deterministically: the total goes to principal first, then interest, then the fee, each up to that
+ * component's cancelled amount. That is how v1's journal entry posted it (the whole refund to
+ * customer-receivable), so an existing journal rebuilds unchanged whenever the refund was within the
+ * cancelled principal, and no component is ever refunded beyond what it cancelled.
+ */
+function loanCancelledV1(stored: unknown): unknown {
+  const { refundDueMinor, ...cancelled } = loanCancelledV1Data.parse(stored);
+  let left = refundDueMinor;
+  const take = (cancelledMinor: bigint) => {
+    const taken = left < cancelledMinor ? left : cancelledMinor;
+    left -= taken;
+    return taken;
+  };
+  const refundDue = {
+    principalMinor: take(cancelled.principalMinor),
+    interestMinor: take(cancelled.interestMinor),
+    feeMinor: take(cancelled.feeMinor),
+  };
+  return z.encode(loanCancelledData, { ...cancelled, refundDue });
+}
+
 /**
  * A credit line is one buyer's credit with one product in one currency: the consistency boundary for money a
  * user may spend (DESIGN.md). Its stream id is in creditline.stream.ts.
@@ -53,11 +99,16 @@ export const creditLineEvents = {
       }),
       limitSetBase.extend({ kind: z.literal("revolving") }),
     ]),
+    upcast: { 1: limitSetV1 },
   },
   /** v2: the tenure is absent on a revolving line (v1 always carried one). */
-  CreditHeld: { schemaVersion: 2, data: holdData },
-  CreditHoldCaptured: { schemaVersion: 2, data: holdData },
-  CreditHoldReleased: { schemaVersion: 2, data: holdData.extend({ reason: z.string() }) },
+  CreditHeld: { schemaVersion: 2, data: holdData, upcast: { 1: holdV1 } },
+  CreditHoldCaptured: { schemaVersion: 2, data: holdData, upcast: { 1: holdV1 } },
+  CreditHoldReleased: {
+    schemaVersion: 2,
+    data: holdData.extend({ reason: z.string() }),
+    upcast: { 1: holdV1 },
+  },
   /** An instalment line's captured hold becomes a loan with its schedule (installments oldest first). */
   LoanOpened: {
     schemaVersion: 1,
@@ -115,68 +166,9 @@ export const creditLineEvents = {
    * v2: `refundDue` is what the buyer had already repaid of the cancelled part, owed back to the buyer, per
    * component (v1 carried only its total, `refundDueMinor`).
    */
-  LoanCancelled: {
-    schemaVersion: 2,
-    data: z.object({
-      transactionId: z.string(),
-      cancellationId: z.string(),
-      principalMinor: minorUnits,
-      interestMinor: minorUnits,
-      feeMinor: minorUnits,
-      refundDue: z.object({ principalMinor: minorUnits, interestMinor: minorUnits, feeMinor: minorUnits }),
-    }),
-  },
+  LoanCancelled: { schemaVersion: 2, data: loanCancelledData, upcast: { 1: loanCancelledV1 } },
 };
 
 export type CreditLineEvent = DomainEvents<typeof creditLineEvents>;
 
-const storedObject = z.record(z.string(), z.unknown());
-
-/** A Kredivo VND line's limit before v2 named its product, currency and kind. */
-const limitSetV1: Upcaster = {
-  type: "CreditLimitSet",
-  fromVersion: 1,
-  upcast: (stored) => ({ ...storedObject.parse(stored), product: "kredivo", kind: "instalment" }),
-};
-
-/** v1 hold events always carried a tenure, so they already are v2 events. */
-const holdV1 = (type: string): Upcaster => ({ type, fromVersion: 1, upcast: (stored) => stored });
-
-const loanCancelledV1Data = creditLineEvents.LoanCancelled.data
-  .omit({ refundDue: true })
-  .extend({ refundDueMinor: minorUnits });
-
-/**
- * v1 knew only the total refund; its split is recovered from the event alone (an upcaster sees no history),
- * deterministically: the total goes to principal first, then interest, then the fee, each up to that
- * component's cancelled amount. That is how v1's journal entry posted it (the whole refund to
- * customer-receivable), so an existing journal rebuilds unchanged whenever the refund was within the
- * cancelled principal, and no component is ever refunded beyond what it cancelled.
- */
-const loanCancelledV1: Upcaster = {
-  type: "LoanCancelled",
-  fromVersion: 1,
-  upcast: (stored) => {
-    const { refundDueMinor, ...cancelled } = loanCancelledV1Data.parse(stored);
-    let left = refundDueMinor;
-    const take = (cancelledMinor: bigint) => {
-      const taken = left < cancelledMinor ? left : cancelledMinor;
-      left -= taken;
-      return taken;
-    };
-    const refundDue = {
-      principalMinor: take(cancelled.principalMinor),
-      interestMinor: take(cancelled.interestMinor),
-      feeMinor: take(cancelled.feeMinor),
-    };
-    return z.encode(creditLineEvents.LoanCancelled.data, { ...cancelled, refundDue });
-  },
-};
-
-export const creditLineCodec = eventCodec(creditLineEvents, [
-  limitSetV1,
-  holdV1("CreditHeld"),
-  holdV1("CreditHoldCaptured"),
-  holdV1("CreditHoldReleased"),
-  loanCancelledV1,
-]);
+export const creditLineCodec = eventCodec(creditLineEvents);

@@ -30,6 +30,7 @@ export const CREDIT_LINE_RULES = {
 type Rules = typeof CREDIT_LINE_RULES;
 export type CreditLineRule = Rules[keyof Rules][number];
 export type PlaceHoldRule = Rules["PlaceHold"][number];
+export type RepayRule = Rules["Repay"][number];
 
 /** A credit line's refusal: its rule is one of CREDIT_LINE_RULES, so an edge can compare it exactly. */
 export class CreditLineRejection extends Rejection<CreditLineRule> {}

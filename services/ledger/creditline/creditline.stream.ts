@@ -22,15 +22,13 @@ const KEYED = new RegExp(`^(${CREDIT_PRODUCTS.join("|")}):(${currencies.join("|"
 /**
  * `creditline-<userId>` for a Kredivo VND line: the id those lines had before there were products, kept so
  * that existing streams, their Kafka keys and their readers stay as they are. `creditline-<product>:<currency>:<userId>`
- * for every other line (`creditline-kredmint:INR:USR-2225`). Both are of kind `creditline`, so every line's
- * events go to one topic. A Kredivo user id never contains `:`, so the two shapes never read as each other.
+ * for every other line (`creditline-kredmint:INR:USR-2225`), and for a Kredivo VND line whose user id would
+ * itself read as that shape, so the two never read as each other. Both are of kind `creditline`: every line's
+ * events go to one topic.
  */
 export function creditLineStream(key: CreditLineKey): string {
-  if (key.product === "kredivo" && key.currency === "VND") {
-    invariant(!key.userId.includes(":"), `a Kredivo user id has no ':' (${key.userId})`);
-    return `${PREFIX}${key.userId}`;
-  }
-  return `${PREFIX}${key.product}:${key.currency}:${key.userId}`;
+  const kept = key.product === "kredivo" && key.currency === "VND" && !KEYED.test(key.userId);
+  return `${PREFIX}${kept ? key.userId : `${key.product}:${key.currency}:${key.userId}`}`;
 }
 
 /** The key a credit line's stream id was made from (creditLineStream's inverse). */

@@ -19,8 +19,12 @@ describe("credit line stream ids", () => {
   it("a Kredivo VND line keeps the id it had before products: creditline-<userId>", () => {
     expect(creditLineStream(kredivoLine("buyer-42"))).toBe("creditline-buyer-42");
   });
-  it("a Kredivo user id with ':' is a bug: it could read as another product's line", () => {
-    expect(() => creditLineStream(kredivoLine("kredmint:INR:USR-1"))).toThrow(InvariantViolation);
+  it("a Kredivo user id that reads as another line's key is named in full, so it never is taken for one", () => {
+    const odd = kredivoLine("kredmint:INR:USR-1");
+    expect(creditLineStream(odd)).toBe("creditline-kredivo:VND:kredmint:INR:USR-1");
+    expect(creditLineKeyOf(creditLineStream(odd))).toEqual(odd);
+    expect(creditLineStream(kredivoLine("a:b"))).toBe("creditline-a:b");
+    expect(creditLineKeyOf("creditline-a:b")).toEqual(kredivoLine("a:b"));
   });
   it("another kind's stream is not a credit line", () => {
     expect(() => creditLineKeyOf("checkout-tx-1")).toThrow(InvariantViolation);

@@ -3,6 +3,15 @@ import type { MerchantEvent, MerchantProfile } from "./merchant.events.ts";
 
 type PayoutData = Extract<MerchantEvent, { type: "PayoutMade" }>["data"];
 
+/** Every rule a merchant command can break: Register's, then Payout's in precedence order. */
+export type MerchantRule =
+  | "merchant_must_not_be_registered_twice"
+  | "merchant_must_exist"
+  | "payout_amount_must_be_positive"
+  | "payout_must_match_its_parts"
+  | "payout_must_cover_transactions"
+  | "transaction_already_paid";
+
 export type MerchantCommand =
   | { readonly type: "Register"; readonly profile: MerchantProfile }
   /** Amounts and covered transactions come from the journal at one log position; the decider refuses overlap. */
@@ -28,18 +37,18 @@ function payout(
   now: string,
 ): MerchantEvent[] {
   const p = command.payout;
-  if (!state.profile) throw new Rejection("merchant_must_exist");
+  if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
   if (state.payoutIds.has(p.payoutId)) return [];
-  if (p.amountMinor <= 0n) throw new Rejection("payout_amount_must_be_positive");
+  if (p.amountMinor <= 0n) throw new Rejection<MerchantRule>("payout_amount_must_be_positive");
   if (p.amountMinor !== p.payableMinor - p.receivableMinor || p.receivableMinor < 0n) {
-    throw new Rejection("payout_must_match_its_parts");
+    throw new Rejection<MerchantRule>("payout_must_match_its_parts");
   }
   if (p.transactionIds.length === 0 || new Set(p.transactionIds).size !== p.transactionIds.length) {
-    throw new Rejection("payout_must_cover_transactions");
+    throw new Rejection<MerchantRule>("payout_must_cover_transactions");
   }
   const paid = p.transactionIds.find((id) => state.paidTransactions.has(id));
   if (paid)
-    throw new Rejection("transaction_already_paid", {
+    throw new Rejection<MerchantRule>("transaction_already_paid", {
       transactionId: paid,
       payoutId: state.paidTransactions.get(paid),
     });
@@ -61,13 +70,13 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
         // Seeding at every start re-sends the same registration: that is a no-op, a different one is refused.
         if (state.profile) {
           if (sameRegistration(state.profile, command.profile)) return [];
-          throw new Rejection("merchant_must_not_be_registered_twice");
+          throw new Rejection<MerchantRule>("merchant_must_not_be_registered_twice");
         }
         return [{ type: "MerchantRegistered", data: command.profile }];
       case "Payout":
         return payout(command, state, meta.now);
       case "RotateServerKey":
-        if (!state.profile) throw new Rejection("merchant_must_exist");
+        if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
         if (state.profile.serverKeyHash === command.serverKeyHash) return [];
         return [{ type: "ServerKeyRotated", data: { serverKeyHash: command.serverKeyHash } }];
       default:

@@ -24,6 +24,7 @@ import {
   WrongExpectedVersionError,
 } from "@eventstore/db-client";
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import { retriedAppend, type StoredAt } from "./append-rules.ts";
 import {
   CLAIM_EVENT_TYPE,
   claimStream,
@@ -84,11 +85,6 @@ export interface EsdbEventStoreOptions {
 }
 
 type Claim = { readonly kind: "new" } | { readonly kind: "ours" } | { readonly kind: "other"; owner: string };
-
-interface Located {
-  readonly revision: number;
-  readonly position: string;
-}
 
 /** Backwards pages when looking for a retried append's events, and for the head. */
 const LOCATE_PAGE = 256;
@@ -272,14 +268,14 @@ export class EsdbEventStore implements EventStore {
 
   /**
    * The original result if these events are already the stream's, consecutively from the first; undefined
-   * if none of them is in the stream; DuplicateEventId for anything in between (as the SQLite adapter).
+   * if none of them is in the stream; DuplicateEventId for anything in between (append-rules.ts).
    */
   async #alreadyAppended(
     streamId: string,
     events: readonly EventToAppend[],
     claimedBefore: ReadonlySet<string>,
   ): Promise<AppendResult | undefined> {
-    const found = new Map<string, Located>();
+    const found = new Map<string, StoredAt>();
     let from: ReadRevision = END;
     for (;;) {
       const page = await this.#readStreamRaw(streamId, {
@@ -290,6 +286,7 @@ export class EsdbEventStore implements EventStore {
       for (const { event } of page) {
         if (event && claimedBefore.has(event.id)) {
           found.set(event.id, {
+            streamId,
             revision: revisionToNumber(event.revision),
             position: encodePosition(event.position, `event ${event.id} in ${streamId}`),
           });
@@ -306,22 +303,7 @@ export class EsdbEventStore implements EventStore {
       }
       from = oldest - 1n;
     }
-    if (found.size === 0) return undefined;
-
-    let previous: Located | undefined;
-    let stored = 0;
-    events.forEach((event, i) => {
-      const row = found.get(event.eventId);
-      if (!row) return;
-      const consecutive = stored === i && (previous === undefined || row.revision === previous.revision + 1);
-      if (!consecutive) throw new DuplicateEventId(event.eventId, `${streamId}@${row.revision}`);
-      stored++;
-      previous = row;
-    });
-    if (stored !== events.length || !previous) {
-      throw new DuplicateEventId(events[stored]?.eventId ?? "", "only part of this append is stored");
-    }
-    return { nextExpectedRevision: previous.revision, position: previous.position };
+    return retriedAppend(streamId, events, (eventId) => found.get(eventId));
   }
 
   async #lastRevision(streamId: string): Promise<number | "no_stream"> {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { type EventEnvelope, envelopeSchema } from "../../../contracts/envelope.ts";
 import { EventStoreError, type EventToAppend, type ExpectedRevision } from "./port.ts";
 
@@ -148,14 +148,15 @@ export function isSystemRecord(streamId: string, type: string): boolean {
  */
 
 /** The envelope fields stored in ESDB's event metadata; data is the event's JSON and `id` its eventId. */
-export interface LedgerMetadata {
-  readonly correlationId: string;
-  readonly causationId: string;
-  readonly tenantId: string;
-  readonly actor: string;
-  readonly occurredAt: string;
-  readonly schemaVersion: number;
-}
+const metadataSchema = envelopeSchema.pick({
+  correlationId: true,
+  causationId: true,
+  tenantId: true,
+  actor: true,
+  occurredAt: true,
+  schemaVersion: true,
+});
+export type LedgerMetadata = z.output<typeof metadataSchema>;
 
 export function toLedgerMetadata(event: EventToAppend): LedgerMetadata {
   return {
@@ -180,15 +181,6 @@ export interface RecordedLike {
   readonly metadata: unknown;
   readonly position?: EsdbPosition | undefined;
 }
-
-const metadataSchema = z.object({
-  correlationId: z.string(),
-  causationId: z.string(),
-  tenantId: z.string(),
-  actor: z.string(),
-  occurredAt: z.string(),
-  schemaVersion: z.number(),
-});
 
 /**
  * A recorded ledger event as the port's envelope. `recordedAt` is ESDB's `created` (the server's clock at

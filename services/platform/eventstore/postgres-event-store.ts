@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import { AppendQueue, type PendingAppend } from "./append-queue.ts";
+import { checkExpectedRevision, retriedAppend, type StoredAt } from "./append-rules.ts";
 import { AppendSignal, catchUpSubscription } from "./catch-up-subscription.ts";
+import { EVENT_COLUMNS, type EventColumn, type EventRow, rowToEnvelope } from "./event-rows.ts";
 import {
   type AppendOptions,
   type AppendResult,
-  DuplicateEventId,
   type EventStore,
   EventStoreClosed,
   EventStoreError,
@@ -16,7 +18,6 @@ import {
   type ReadStreamOptions,
   type SubscribeOptions,
   type Subscription,
-  WrongExpectedRevision,
 } from "./port.ts";
 import { assertSchemaName, NOTIFY_CHANNEL, quoted, schemaDdl } from "./postgres-schema.ts";
 import {
@@ -40,50 +41,18 @@ export interface PostgresEventStoreOptions {
   readonly applicationName?: string;
 }
 
-interface PendingAppend {
-  readonly streamId: string;
-  readonly events: readonly EventToAppend[];
-  readonly dataJson: readonly string[];
-  readonly options: AppendOptions;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface StoredEvent {
-  readonly streamId: string;
-  readonly revision: number;
-  readonly position: string;
-}
-
 /** What the batch's transaction knows about the streams and event ids it touches, kept current as it writes. */
 interface BatchState {
   readonly lastRevision: Map<string, number>;
-  readonly storedEvents: Map<string, StoredEvent>;
+  readonly storedEvents: Map<string, StoredAt>;
 }
 
 type Plan = { readonly retried: AppendResult } | { readonly lastRevision: number };
 
-interface EventRow {
-  position: string;
-  event_id: string;
-  stream_id: string;
-  revision: string;
-  type: string;
-  schema_version: number;
-  occurred_at: string;
-  recorded_at: string;
-  correlation_id: string;
-  causation_id: string;
-  tenant_id: string;
-  actor: string;
-  data: string;
-}
-
 // Casts keep positions and data as text whatever type parsers the process has installed globally:
 // positions must never pass through a JS number, and data must parse from the exact stored text.
-// The aliases shadow the columns in ORDER BY, so queries qualify the columns (`e.`) to sort numerically.
-const COLUMNS =
-  "e.position::text AS position, e.event_id::text AS event_id, e.stream_id, e.revision::text AS revision, e.type, e.schema_version, e.occurred_at, e.recorded_at, e.correlation_id, e.causation_id, e.tenant_id, e.actor, e.data::text AS data";
+const AS_TEXT: ReadonlySet<EventColumn> = new Set(["position", "event_id", "revision", "data"]);
+const COLUMNS = EVENT_COLUMNS.map((c) => (AS_TEXT.has(c) ? `e.${c}::text` : `e.${c}`)).join(", ");
 
 const INT8_MAX = 9_223_372_036_854_775_807n;
 
@@ -135,13 +104,10 @@ export class PostgresEventStore implements EventStore {
   readonly #target: string;
   readonly #lockKey: string;
   readonly #now: () => Date;
-  readonly #maxBatch: number;
+  readonly #queue: AppendQueue;
   readonly #signal = new AppendSignal();
   readonly #subscriptions = new Set<Subscription>();
   readonly #sql: ReturnType<typeof statements>;
-  #queue: PendingAppend[] = [];
-  #flushScheduled = false;
-  #flushing: Promise<void> | undefined;
   #closed = false;
   #listener: pg.Client | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
@@ -167,7 +133,7 @@ export class PostgresEventStore implements EventStore {
     this.#applicationName = options.applicationName ?? "ledger-event-store";
     this.#connectionTimeoutMillis = options.connectionTimeoutMillis ?? 5000;
     this.#now = options.now ?? (() => new Date());
-    this.#maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.#queue = new AppendQueue((batch) => this.#write(batch), options.maxBatch ?? DEFAULT_MAX_BATCH);
     this.#pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
@@ -198,38 +164,14 @@ export class PostgresEventStore implements EventStore {
     try {
       const { dataJson } = validateAppend(streamId, events, options);
       assertStorableText(events);
-      return new Promise((resolve, reject) => {
-        this.#queue.push({ streamId, events, dataJson, options, resolve, reject });
-        this.#scheduleFlush();
-      });
+      return this.#queue.enqueue({ streamId, events, dataJson, options });
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => {
-      this.#flushScheduled = false;
-      this.#startFlushing();
-    });
-  }
-
-  /** One flush loop at a time: it is the process's single writer. */
-  #startFlushing(): void {
-    if (this.#flushing) return;
-    this.#flushing = (async () => {
-      while (this.#queue.length > 0) await this.#flush(this.#queue.splice(0, this.#maxBatch));
-    })().finally(() => {
-      this.#flushing = undefined;
-      // An append may have queued between the loop's last check and this callback.
-      if (this.#queue.length > 0) this.#scheduleFlush();
-    });
-  }
-
   /** Never throws: every pending append is settled. */
-  async #flush(batch: PendingAppend[]): Promise<void> {
+  async #write(batch: PendingAppend[]): Promise<void> {
     const recordedAt = this.#now().toISOString();
     const outcomes: (() => void)[] = [];
     let client: pg.PoolClient | undefined;
@@ -338,19 +280,13 @@ export class PostgresEventStore implements EventStore {
     this.#assertOpen();
     validateReadStream(streamId, options);
     const maxCount = options?.maxCount ?? MAX_PAGE;
-    const rows =
-      options?.direction === "backwards"
-        ? await this.#query<EventRow>(this.#sql.streamBackwards, [
-            streamId,
-            options.fromRevision ?? Number.MAX_SAFE_INTEGER,
-            maxCount,
-          ])
-        : await this.#query<EventRow>(this.#sql.streamForwards, [
-            streamId,
-            options?.fromRevision ?? 0,
-            maxCount,
-          ]);
-    return rows.map(toEnvelope);
+    return options?.direction === "backwards"
+      ? this.#readEvents(this.#sql.streamBackwards, [
+          streamId,
+          options.fromRevision ?? Number.MAX_SAFE_INTEGER,
+          maxCount,
+        ])
+      : this.#readEvents(this.#sql.streamForwards, [streamId, options?.fromRevision ?? 0, maxCount]);
   }
 
   async readAll(options: ReadAllOptions): Promise<EventEnvelope[]> {
@@ -362,13 +298,14 @@ export class PostgresEventStore implements EventStore {
   async #readAllUnchecked(after: string, maxCount: number): Promise<EventEnvelope[]> {
     // A valid position beyond bigint would be an out-of-range error in SQL; nothing can come after it.
     if (BigInt(after) >= INT8_MAX) return [];
-    return (await this.#query<EventRow>(this.#sql.all, [after, maxCount])).map(toEnvelope);
+    return this.#readEvents(this.#sql.all, [after, maxCount]);
   }
 
   async headPosition(): Promise<string> {
     this.#assertOpen();
+    // An aggregate always answers one row; COALESCE makes it "0" for an empty log.
     const [row] = await this.#query<{ head: string }>(this.#sql.head, []);
-    return row?.head ?? "0";
+    return row!.head;
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
@@ -399,10 +336,7 @@ export class PostgresEventStore implements EventStore {
     this.#closed = true;
     clearTimeout(this.#reconnectTimer);
     await Promise.all([...this.#subscriptions].map((s) => s.stop()));
-    while (this.#flushing || this.#queue.length > 0) {
-      this.#startFlushing();
-      await this.#flushing;
-    }
+    await this.#queue.drain();
     const listener = this.#listener;
     this.#listener = undefined;
     await Promise.all([listener?.end().catch(() => {}), this.#pool.end().catch(() => {})]);
@@ -472,6 +406,17 @@ export class PostgresEventStore implements EventStore {
   ): Promise<Row[]> {
     try {
       return (await this.#pool.query<Row>({ ...config, values })).rows;
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  /** Runs a SELECT of COLUMNS; its rows come as arrays, which pg builds faster than objects. */
+  async #readEvents(config: { name: string; text: string }, values: unknown[]): Promise<EventEnvelope[]> {
+    try {
+      return (await this.#pool.query<EventRow>({ ...config, values, rowMode: "array" })).rows.map(
+        rowToEnvelope,
+      );
     } catch (error) {
       throw this.#unavailable(error);
     }
@@ -586,20 +531,13 @@ function planRound(
   return { steps, deferred: [] };
 }
 
-/** Decides one append against the batch's state; the same rules as the SQLite adapter. */
+/** Decides one append against the batch's state. */
 function planAppend(pending: PendingAppend, state: BatchState): Plan {
   const { streamId, events, options } = pending;
-  const retried = alreadyAppended(streamId, events, state.storedEvents);
+  const retried = retriedAppend(streamId, events, (eventId) => state.storedEvents.get(eventId));
   if (retried) return { retried };
   const last = state.lastRevision.get(streamId);
-  const actual = last === undefined ? "no_stream" : last;
-  const expected = options.expectedRevision;
-  const ok =
-    expected === "any" ||
-    (expected === "no_stream" && actual === "no_stream") ||
-    (expected === "stream_exists" && actual !== "no_stream") ||
-    expected === actual;
-  if (!ok) throw new WrongExpectedRevision(streamId, expected, actual);
+  checkExpectedRevision(streamId, options.expectedRevision, last ?? "no_stream");
   return { lastRevision: last ?? -1 };
 }
 
@@ -657,32 +595,6 @@ function applyWrite(
   return { nextExpectedRevision: nextRevision, position: last.position.toString() };
 }
 
-/** A retry of an append already stored returns the original result; any other reuse of an id is refused. */
-function alreadyAppended(
-  streamId: string,
-  events: readonly EventToAppend[],
-  storedEvents: ReadonlyMap<string, StoredEvent>,
-): AppendResult | undefined {
-  let previous: StoredEvent | undefined;
-  let stored = 0;
-  events.forEach((event, i) => {
-    const row = storedEvents.get(event.eventId);
-    if (!row) return;
-    const consecutive =
-      row.streamId === streamId &&
-      (previous === undefined ? true : row.revision === previous.revision + 1) &&
-      stored === i;
-    if (!consecutive) throw new DuplicateEventId(event.eventId, `${row.streamId}@${row.revision}`);
-    stored++;
-    previous = row;
-  });
-  if (stored === 0) return undefined;
-  if (stored !== events.length || !previous) {
-    throw new DuplicateEventId(events[stored]?.eventId ?? "", "only part of this append is stored");
-  }
-  return { nextExpectedRevision: previous.revision, position: previous.position };
-}
-
 /**
  * PostgreSQL text cannot hold U+0000 and the client would silently replace a lone surrogate with U+FFFD;
  * refusing both up front keeps "reads back exactly what was appended" true. (`data` is safe: it is JSON
@@ -711,22 +623,4 @@ function errorText(error: unknown): string {
     return error.message || (typeof code === "string" ? code : error.name);
   }
   return String(error);
-}
-
-function toEnvelope(row: EventRow): EventEnvelope {
-  return {
-    eventId: row.event_id,
-    type: row.type,
-    schemaVersion: row.schema_version,
-    streamId: row.stream_id,
-    revision: Number(row.revision),
-    position: row.position,
-    occurredAt: row.occurred_at,
-    recordedAt: row.recorded_at,
-    correlationId: row.correlation_id,
-    causationId: row.causation_id,
-    tenantId: row.tenant_id,
-    actor: row.actor,
-    data: JSON.parse(row.data),
-  };
 }

@@ -9,8 +9,15 @@ import {
   type Statement,
   type TableSpec,
 } from "./port.ts";
-import { assertIdentifier, createTableSql, META_SQL, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
-import { toState } from "./sqlite-read-store.ts";
+import {
+  applySteps,
+  assertIdentifier,
+  META_SQL,
+  META_TABLES,
+  prepareGenerationSteps,
+  promoteSteps,
+  toState,
+} from "./sql.ts";
 
 export interface PostgresReadStoreOptions {
   readonly connectionString: string;
@@ -80,16 +87,16 @@ export class PostgresReadStore implements ReadStore {
     return this.#ready;
   }
 
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** Runs the steps in one transaction. */
+  async #transaction(steps: readonly Statement[]): Promise<void> {
     try {
       await this.#migrate();
       const client = await this.#pool.connect();
       let broken = false;
       try {
         await client.query("BEGIN");
-        const result = await work(client);
+        for (const s of steps) await client.query(numbered(s.sql), params(s.params));
         await client.query("COMMIT");
-        return result;
       } catch (error) {
         broken = isConnectionError(error);
         await client.query("ROLLBACK").catch(() => {});
@@ -123,16 +130,11 @@ export class PostgresReadStore implements ReadStore {
     version: number,
     tables: Record<string, TableSpec>,
   ): Promise<void> {
-    assertIdentifier("projection", name);
-    await this.#transaction(async (client) => {
+    await this.#transaction([
       // Concurrent starters would race on CREATE TABLE IF NOT EXISTS; serialise them per projection.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${this.#schema}.${name}`]);
-      for (const [logical, spec] of Object.entries(tables)) {
-        for (const ddl of createTableSql(logical, generation, spec)) await client.query(ddl);
-      }
-      await client.query(numbered(META_SQL.insertCheckpoint), [name, generation]);
-      await client.query(numbered(META_SQL.insertState), [name, generation, version]);
-    });
+      { sql: "SELECT pg_advisory_xact_lock(hashtext(?))", params: [`${this.#schema}.${name}`] },
+      ...prepareGenerationSteps(name, generation, version, tables),
+    ]);
   }
 
   async generationPosition(name: string, generation: number): Promise<string> {
@@ -146,11 +148,7 @@ export class PostgresReadStore implements ReadStore {
     statements: readonly Statement[],
     position: string,
   ): Promise<void> {
-    await this.#transaction(async (client) => {
-      for (const s of statements)
-        await client.query(numbered(resolveTables(s.sql, generation)), params(s.params));
-      await client.query(numbered(META_SQL.moveCheckpoint), [position, name, generation]);
-    });
+    await this.#transaction(applySteps(name, generation, statements, position));
   }
 
   async promote(
@@ -160,11 +158,7 @@ export class PostgresReadStore implements ReadStore {
     tables: Record<string, TableSpec>,
   ): Promise<void> {
     const previous = await this.projectionState(name);
-    await this.#transaction(async (client) => {
-      for (const ddl of promoteSql(tables, generation, previous?.generation)) await client.query(ddl);
-      await client.query(numbered(META_SQL.promoteState), [name, generation, version]);
-      await client.query(numbered(META_SQL.dropOtherCheckpoints), [name, generation]);
-    });
+    await this.#transaction(promoteSteps(name, generation, version, tables, previous?.generation));
   }
 
   async setStatus(name: string, status: ProjectionStatus, error: string | null): Promise<void> {

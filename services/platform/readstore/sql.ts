@@ -1,4 +1,4 @@
-import type { TableSpec } from "./port.ts";
+import type { ProjectionState, ProjectionStatus, Row, Statement, TableSpec } from "./port.ts";
 
 // Shared by the SQLite and PostgreSQL read stores so both lay out generations identically.
 
@@ -71,3 +71,64 @@ export const META_SQL = {
   dropOtherCheckpoints: "DELETE FROM projection_checkpoints WHERE name = ? AND generation <> ?",
   setStatus: "UPDATE projection_state SET status = ?, error = ? WHERE name = ?",
 } as const;
+
+/** A row of META_SQL.states. */
+export function toState(row: Row): ProjectionState {
+  return {
+    name: String(row.name),
+    generation: Number(row.generation),
+    version: Number(row.version),
+    position: row.position === null || row.position === undefined ? "0" : String(row.position),
+    status: row.status as ProjectionStatus,
+    error: row.error === null ? null : String(row.error),
+  };
+}
+
+const ddl = (sql: string): Statement => ({ sql, params: [] });
+
+// Each write of the port as the statements it runs, in order; a store runs them in one transaction.
+
+/** ReadStore.prepareGeneration: the generation's tables, its checkpoint at "0", its state (if new). */
+export function prepareGenerationSteps(
+  name: string,
+  generation: number,
+  version: number,
+  tables: Record<string, TableSpec>,
+): Statement[] {
+  assertIdentifier("projection", name);
+  return [
+    ...Object.entries(tables).flatMap(([logical, spec]) =>
+      createTableSql(logical, generation, spec).map(ddl),
+    ),
+    { sql: META_SQL.insertCheckpoint, params: [name, generation] },
+    { sql: META_SQL.insertState, params: [name, generation, version] },
+  ];
+}
+
+/** ReadStore.apply: a projection's statements on the generation's tables, then its checkpoint. */
+export function applySteps(
+  name: string,
+  generation: number,
+  statements: readonly Statement[],
+  position: string,
+): Statement[] {
+  return [
+    ...statements.map((s) => ({ sql: resolveTables(s.sql, generation), params: s.params })),
+    { sql: META_SQL.moveCheckpoint, params: [position, name, generation] },
+  ];
+}
+
+/** ReadStore.promote: views onto the generation, older tables dropped, the generation made current. */
+export function promoteSteps(
+  name: string,
+  generation: number,
+  version: number,
+  tables: Record<string, TableSpec>,
+  previousGeneration: number | undefined,
+): Statement[] {
+  return [
+    ...promoteSql(tables, generation, previousGeneration).map(ddl),
+    { sql: META_SQL.promoteState, params: [name, generation, version] },
+    { sql: META_SQL.dropOtherCheckpoints, params: [name, generation] },
+  ];
+}

@@ -10,7 +10,7 @@ import type {
   Statement,
   TableSpec,
 } from "./port.ts";
-import { assertIdentifier, createTableSql, META_SQL, META_TABLES, promoteSql, resolveTables } from "./sql.ts";
+import { applySteps, META_SQL, META_TABLES, prepareGenerationSteps, promoteSteps, toState } from "./sql.ts";
 
 /**
  * Read models in SQLite, by default in the same file as the event log (DESIGN.md). Every transaction here
@@ -42,10 +42,11 @@ export class SqliteReadStore implements ReadStore {
     return statement;
   }
 
-  #transaction(work: () => void): void {
+  /** Runs the steps in one transaction; synchronous, so it never interleaves with another on this thread. */
+  #transaction(steps: readonly Statement[]): void {
     this.#db.exec("BEGIN IMMEDIATE");
     try {
-      work();
+      for (const s of steps) this.#prepare(s.sql).run(...(s.params as SqlValue[]));
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
@@ -68,14 +69,7 @@ export class SqliteReadStore implements ReadStore {
     version: number,
     tables: Record<string, TableSpec>,
   ): Promise<void> {
-    assertIdentifier("projection", name);
-    this.#transaction(() => {
-      for (const [logical, spec] of Object.entries(tables)) {
-        for (const ddl of createTableSql(logical, generation, spec)) this.#db.exec(ddl);
-      }
-      this.#prepare(META_SQL.insertCheckpoint).run(name, generation);
-      this.#prepare(META_SQL.insertState).run(name, generation, version);
-    });
+    this.#transaction(prepareGenerationSteps(name, generation, version, tables));
   }
 
   async generationPosition(name: string, generation: number): Promise<string> {
@@ -89,11 +83,7 @@ export class SqliteReadStore implements ReadStore {
     statements: readonly Statement[],
     position: string,
   ): Promise<void> {
-    this.#transaction(() => {
-      for (const s of statements)
-        this.#prepare(resolveTables(s.sql, generation)).run(...(s.params as SqlValue[]));
-      this.#prepare(META_SQL.moveCheckpoint).run(position, name, generation);
-    });
+    this.#transaction(applySteps(name, generation, statements, position));
   }
 
   async promote(
@@ -103,11 +93,7 @@ export class SqliteReadStore implements ReadStore {
     tables: Record<string, TableSpec>,
   ): Promise<void> {
     const previous = await this.projectionState(name);
-    this.#transaction(() => {
-      for (const ddl of promoteSql(tables, generation, previous?.generation)) this.#db.exec(ddl);
-      this.#prepare(META_SQL.promoteState).run(name, generation, version);
-      this.#prepare(META_SQL.dropOtherCheckpoints).run(name, generation);
-    });
+    this.#transaction(promoteSteps(name, generation, version, tables, previous?.generation));
     this.#statements.clear();
   }
 
@@ -122,15 +108,4 @@ export class SqliteReadStore implements ReadStore {
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
-}
-
-export function toState(row: Row): ProjectionState {
-  return {
-    name: String(row.name),
-    generation: Number(row.generation),
-    version: Number(row.version),
-    position: row.position === null || row.position === undefined ? "0" : String(row.position),
-    status: row.status as ProjectionStatus,
-    error: row.error === null ? null : String(row.error),
-  };
 }

@@ -1,31 +1,46 @@
-import type { PushTrxStatus, TransactionPush } from "../../contracts/checkout/push.ts";
+import type { PushTrxStatus } from "../../contracts/checkout/push.ts";
 import { transactionPushSchema } from "../../contracts/checkout/push.ts";
-import type { EventEnvelope } from "../../contracts/envelope.ts";
+import { type EventEnvelope, streamKind } from "../../contracts/envelope.ts";
 import type { EventCodec } from "../../contracts/event-codec.ts";
 import { money, renderCheckoutAmount } from "../../contracts/money.ts";
-import { signatureKey } from "../checkout/credentials.ts";
 import { checkoutDecider } from "../ledger/checkout/checkout.decider.ts";
 import { type CheckoutEvent, checkoutCodec } from "../ledger/checkout/checkout.events.ts";
 import { fold } from "../ledger/decider.ts";
 import { merchantDecider, merchantStream } from "../ledger/merchant/merchant.decider.ts";
 import { merchantCodec } from "../ledger/merchant/merchant.events.ts";
+import {
+  type DeliveryEvent,
+  type DeliveryRequest,
+  type DeliverySource,
+  STATUS_OK_REPLY,
+} from "../notifier/index.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import { signatureKey } from "./credentials.ts";
 
 /** The checkout events a merchant must hear about, and the push's trx_status for each. */
-export const PUSHED_EVENTS: Readonly<Record<string, PushTrxStatus>> = {
-  Pending: "pending",
-  Failed: "failed",
-  Denied: "denied",
-  Cancelled: "cancel",
-};
+const PUSHED_EVENTS: ReadonlyMap<string, PushTrxStatus> = new Map([
+  ["Pending", "pending"],
+  ["Failed", "failed"],
+  ["Denied", "denied"],
+  ["Cancelled", "cancel"],
+]);
 
-export interface BuiltPush {
-  readonly url: string;
-  readonly push: TransactionPush;
-  /** The exact bytes sent, the same on every retry. */
-  readonly body: string;
-  /** Key of the Standard Webhooks signature: the merchant's serverKeyHash as it is now. */
-  readonly webhookKey: string;
+/**
+ * Transaction pushes of the Checkout API (seed 001) to the checkout's push_url: the seed's body with its
+ * `signature_key`, acknowledged only by `{"status": "OK"}`. Each delivery is labelled with its
+ * transactionId and trxStatus, which the operator API shows.
+ */
+export function checkoutPushSource(store: EventStore): DeliverySource {
+  return {
+    name: "kredivo-push",
+    matches: (event) => streamKind(event.streamId) === "checkout" && PUSHED_EVENTS.has(event.type),
+    labels: (event) => ({
+      transactionId: event.streamId.slice(event.streamId.indexOf("-") + 1),
+      trxStatus: trxStatusOf(event.type),
+    }),
+    request: (event) => buildPush(store, event),
+    reply: STATUS_OK_REPLY,
+  };
 }
 
 /**
@@ -33,12 +48,10 @@ export interface BuiltPush {
  * triggering event and the merchant folded up to that event's position. Later events (a settlement, a
  * server key rotation) therefore never change the body, so every retry sends the same bytes and the same
  * `signature_key`. Only the webhook-signature uses the merchant's current key: it authenticates this
- * attempt, and a receiver verifies it with the secret it holds today.
+ * attempt, and a receiver verifies it with the secret it holds today. That key is the UTF-8 text of
+ * hex(SHA-256(server_key)), the seed's signature_key key, so a merchant derives it from what it holds.
  */
-export async function buildPush(
-  store: EventStore,
-  delivery: { deliveryId: string; streamId: string; eventPosition: string },
-): Promise<BuiltPush> {
+async function buildPush(store: EventStore, delivery: DeliveryEvent): Promise<DeliveryRequest> {
   const history = await readStream(store, delivery.streamId, checkoutCodec);
   const index = history.findIndex((e) => e.envelope.eventId === delivery.deliveryId);
   if (index === -1) throw new Error(`event ${delivery.deliveryId} is not in ${delivery.streamId}`);
@@ -66,14 +79,12 @@ export async function buildPush(
   const amount = money(initiated.amountMinor, "VND");
   // No checkout-page discount exists yet, so the whole amount is disbursed.
   const discount = money(0n, "VND");
-  const trxStatus = PUSHED_EVENTS[trigger.type];
-  if (trxStatus === undefined) throw new Error(`${trigger.type} is not a pushed event`);
   const push = transactionPushSchema.parse({
     amount: renderCheckoutAmount(amount),
     discount_amount: renderCheckoutAmount(discount),
     disbursed_amount: renderCheckoutAmount(money(amount.amountMinor - discount.amountMinor, "VND")),
     tenure,
-    trx_status: trxStatus,
+    trx_status: trxStatusOf(trigger.type),
     order_id: initiated.orderId,
     transaction_time: Math.floor(Date.parse(initiated.initiatedAt) / 1000),
     transaction_id: initiated.transactionId,
@@ -85,7 +96,13 @@ export async function buildPush(
     }),
     message: pushMessage(trigger),
   });
-  return { url: initiated.pushUrl, push, body: JSON.stringify(push), webhookKey: merchantNow.serverKeyHash };
+  return { url: initiated.pushUrl, body: JSON.stringify(push), signingKey: merchantNow.serverKeyHash };
+}
+
+function trxStatusOf(eventType: string): PushTrxStatus {
+  const trxStatus = PUSHED_EVENTS.get(eventType);
+  if (trxStatus === undefined) throw new Error(`${eventType} is not a pushed event`);
+  return trxStatus;
 }
 
 /** The seed's wording for pending; failures, denials and cancellations say why in plain words. */

@@ -1,0 +1,165 @@
+import {
+  type CheckoutErrorReply,
+  type CheckoutFailureCode,
+  checkoutError,
+} from "../../contracts/checkout/errors.ts";
+import { money, renderDecimal } from "../../contracts/money.ts";
+import type { Rejection } from "../ledger/decider.ts";
+import { type CheckoutContextRule, isRuleOf } from "./use-cases/rules.ts";
+
+// The ONE table of how the use cases' refusals answer on /kredivo (seed 001 "API Error Code"): rule → the
+// seed's code, and the detail that says how to fix it. The code fixes the seed's message and the HTTP status
+// (contracts/checkout/errors.ts: 200 for every coded outcome). A 1002 sends the detail as error.message,
+// since its seed message is generic; the other codes' seed messages say it themselves, so their detail is
+// only logged. Typed over every rule the checkout context can be refused by: a new rule fails to compile
+// until it has a row here.
+//
+// Before any use case runs, the error contract (error-contract.ts) refuses a malformed body or field with
+// 1002 (cancel's negative or zero amount with 2011). Within a use case, the first rule broken is the one
+// answered: transaction/cancel checks server_key (2012), then the (transaction_id, order_id) pair (2018),
+// then the decider's CANCEL_RULES in their order.
+
+type Detail = Rejection["detail"];
+
+export interface KredivoAnswer {
+  readonly code: CheckoutFailureCode;
+  /** What was wrong and how to fix it, from the rule's name and the rejection's detail. */
+  readonly detail: (rule: string, detail: Detail) => string;
+  /** The values of the `{}` placeholders of the code's seed message, in order (2013's template). */
+  readonly params?: (detail: Detail) => readonly string[];
+}
+
+/** A rule of a decider: the detail is `<rule>: <how to fix it>`. */
+const broke = (code: CheckoutFailureCode, fix: string | ((detail: Detail) => string)): KredivoAnswer => ({
+  code,
+  detail: (rule, detail) => `${rule}: ${typeof fix === "string" ? fix : fix(detail)}`,
+});
+
+/** A rule of the use cases: the detail names the field or the value at fault first. */
+const names = (code: CheckoutFailureCode, text: (detail: Detail) => string): KredivoAnswer => ({
+  code,
+  detail: (_rule, detail) => text(detail),
+});
+
+/** A rule no merchant's request breaks in a state we know of (the buyer's, the timers', other streams'). */
+const NOT_ALLOWED = broke(1002, "request not allowed in the transaction's state");
+
+const text = (value: unknown): string =>
+  typeof value === "bigint" ? renderDecimal(money(value, "VND")) : String(value);
+
+const tenureMinimum = (detail: Detail) =>
+  `tenures of 3, 6 and 12 months need an amount of at least ${text(detail.minimumMinor)}`;
+
+export const KREDIVO_CODES: Readonly<Record<CheckoutContextRule, KredivoAnswer>> = {
+  // Who asks, and about what (use-cases/rules.ts)
+  server_key_must_belong_to_active_merchant: names(
+    2012,
+    () => "server_key does not belong to an active merchant",
+  ),
+  transaction_must_be_known: names(1002, (d) => `transaction_id ${text(d.transactionId)} is unknown`),
+  transaction_must_be_known_to_merchant: names(
+    1002,
+    (d) => `transaction_id ${text(d.transactionId)} is unknown to this merchant`,
+  ),
+  // The seed requires cancel's order_id but gives no code for a mismatch: 2018 ("Invalid transaction
+  // token"), not 1002, since the pair names no transaction of this merchant, which is exactly what 2018
+  // means to a merchant, and the seed's cancel table has no 1002.
+  transaction_must_match_merchant_order: names(
+    2018,
+    (d) =>
+      `transaction_id ${text(d.transactionId)} with order_id ${text(d.orderId)} is no transaction of this merchant`,
+  ),
+  signature_key_must_match_push: names(
+    1002,
+    () => "signature_key does not match the one sent in the push notification",
+  ),
+  loan_amount_must_meet_tenure_minimum: names(1002, (d) => `amount: ${tenureMinimum(d)}`),
+
+  // checkout/init (Initiate), in precedence order
+  order_id_must_be_unique: broke(
+    1002,
+    "order_id was already used for a different checkout; send a new order_id",
+  ),
+  amount_must_be_positive: broke(1002, "amount must be greater than 0"),
+  amount_must_equal_items_total: broke(
+    1002,
+    (d) =>
+      `amount must equal the items' total (price × quantity, discounts subtracted): ${text(d.itemsTotalMinor)}`,
+  ),
+  amount_must_meet_tenure_minimum: broke(1002, tenureMinimum),
+
+  // checkout/update (Settle, Fail)
+  transaction_already_failed: broke(
+    1002,
+    "the transaction has already failed (not confirmed in time or reported failed); start a new checkout",
+  ),
+  transaction_already_settled: broke(1002, "the transaction is already settled"),
+  transaction_must_be_pending: broke(
+    1002,
+    "the transaction is not waiting for confirmation; confirm only after a pending push",
+  ),
+  confirmation_window_must_be_open: broke(
+    1002,
+    "the confirmation came after the confirmation deadline; the transaction fails and the buyer's credit is released",
+  ),
+
+  // transaction/cancel (Cancel), in the decider's precedence order (CANCEL_RULES)
+  transaction_must_exist: broke(2018, "unknown transaction_id"),
+  cancel_amount_must_be_positive: broke(2011, "amount is zero or negative"),
+  transaction_already_cancelled: broke(2016, "the transaction is fully cancelled"),
+  transaction_must_be_settled: broke(2015, "the transaction is not in settle status"),
+  cancellation_window_must_be_open: broke(2017, "settled more than 20 days ago"),
+  // "Transaction id {} amount cancel {} different with co amount {}": the amount still cancellable is the
+  // checked-out amount less earlier partial cancellations (on a first cancellation the two are equal).
+  cancel_amount_must_not_exceed_remaining: {
+    ...broke(2013, "amount above what is left to cancel"),
+    params: (d) => [text(d.transactionId), text(d.amountMinor), text(d.remainingMinor)],
+  },
+
+  // The buyer's steps (the hosted page answers them), the timers and the payout reactor
+  checkout_must_await_buyer: NOT_ALLOWED,
+  session_must_be_signed_in: NOT_ALLOWED,
+  checkout_step_out_of_order: NOT_ALLOWED,
+  confirmation_window_must_have_passed: NOT_ALLOWED,
+  transaction_already_paid: NOT_ALLOWED,
+
+  // Registrations and payouts (sandbox seeding, /v1), and the credit line (the approval, the reactors)
+  merchant_must_not_be_registered_twice: NOT_ALLOWED,
+  merchant_must_exist: NOT_ALLOWED,
+  payout_amount_must_be_positive: NOT_ALLOWED,
+  payout_must_match_its_parts: NOT_ALLOWED,
+  payout_must_cover_transactions: NOT_ALLOWED,
+  buyer_must_not_be_registered_twice: NOT_ALLOWED,
+  limit_must_not_be_negative: NOT_ALLOWED,
+  tenure_limit_must_be_within_total: NOT_ALLOWED,
+  credit_line_must_keep_its_key: NOT_ALLOWED,
+  credit_line_must_keep_its_kind: NOT_ALLOWED,
+  limit_must_cover_outstanding: NOT_ALLOWED,
+  credit_line_must_be_open: NOT_ALLOWED,
+  hold_must_not_be_closed: NOT_ALLOWED,
+  hold_must_keep_its_tenure: NOT_ALLOWED,
+  buyer_must_not_have_overdue_debt: NOT_ALLOWED,
+  tenure_must_be_offered: NOT_ALLOWED,
+  credit_limit_must_cover_amount: NOT_ALLOWED,
+  hold_must_exist: NOT_ALLOWED,
+  hold_must_be_open: NOT_ALLOWED,
+  capture_terms_must_match_the_line: NOT_ALLOWED,
+  repayment_amount_must_be_positive: NOT_ALLOWED,
+  repayment_must_not_exceed_outstanding: NOT_ALLOWED,
+  loan_must_exist: NOT_ALLOWED,
+  loan_cancellation_must_not_exceed_loan: NOT_ALLOWED,
+};
+
+export interface KredivoRefusal {
+  readonly reply: CheckoutErrorReply;
+  /** What was wrong and how to fix it, for the log (and error.message of a 1002). */
+  readonly detail: string;
+}
+
+/** A use case's refusal in the seed's words. A rule of no table (another context's) is a named 1002. */
+export function kredivoRefusal(rejection: Rejection): KredivoRefusal {
+  const answer = isRuleOf(KREDIVO_CODES, rejection.rule) ? KREDIVO_CODES[rejection.rule] : NOT_ALLOWED;
+  const detail = answer.detail(rejection.rule, rejection.detail);
+  const params = answer.params?.(rejection.detail) ?? [];
+  return { reply: checkoutError(answer.code, answer.code === 1002 ? detail : undefined, params), detail };
+}

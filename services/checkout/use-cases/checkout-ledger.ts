@@ -1,0 +1,84 @@
+import { buyerDecider } from "../../ledger/buyer/buyer.decider.ts";
+import { buyerCodec } from "../../ledger/buyer/buyer.events.ts";
+import {
+  type CheckoutCommand,
+  checkoutDecider,
+  checkoutStream,
+} from "../../ledger/checkout/checkout.decider.ts";
+import { checkoutCodec } from "../../ledger/checkout/checkout.events.ts";
+import { creditLineDecider } from "../../ledger/creditline/creditline.decider.ts";
+import { creditLineCodec } from "../../ledger/creditline/creditline.events.ts";
+import { type Caller, type CommandMeta, Rejection } from "../../ledger/decider.ts";
+import type { InterestRates } from "../../ledger/loan/loan-terms.ts";
+import { merchantDecider } from "../../ledger/merchant/merchant.decider.ts";
+import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
+import { commandHandler } from "../../platform/command-handler.ts";
+import type { EventStore } from "../../platform/eventstore/port.ts";
+import type { ReadStore } from "../../platform/readstore/port.ts";
+import { sha256Hex } from "../credentials.ts";
+import type { CheckoutUseCaseRule } from "./rules.ts";
+
+export interface CheckoutServiceOptions {
+  readonly store: EventStore;
+  readonly readStore: ReadStore;
+  /** Read-your-writes: resolves when projections have reached the position (bounded). */
+  readonly waitForProjections: (position: string) => Promise<boolean>;
+  readonly now: () => Date;
+  readonly publicBaseUrl: string;
+  readonly confirmTimeoutSeconds: number;
+  readonly checkoutExpirySeconds: number;
+  readonly interestRates: InterestRates;
+}
+
+export type CheckoutLedger = ReturnType<typeof checkoutLedger>;
+
+/**
+ * What every checkout use case works with: the command handlers of the streams it touches, the metadata of
+ * a command, and the two lookups most of them start with (the merchant a server_key names, a transaction).
+ */
+export function checkoutLedger(options: CheckoutServiceOptions) {
+  const { store, readStore } = options;
+  const checkouts = commandHandler(store, checkoutDecider, checkoutCodec);
+
+  const meta = (caller: Caller, tenantId: string): CommandMeta => ({
+    now: options.now().toISOString(),
+    actor: caller.actor,
+    tenantId,
+    correlationId: caller.correlationId,
+    causationId: caller.causationId,
+  });
+
+  return {
+    options,
+    readStore,
+    checkouts,
+    creditLines: commandHandler(store, creditLineDecider, creditLineCodec),
+    merchants: commandHandler(store, merchantDecider, merchantCodec),
+    buyers: commandHandler(store, buyerDecider, buyerCodec),
+    meta,
+
+    async merchantByKey(serverKey: string) {
+      const [row] = await readStore.query(
+        "SELECT merchant_id, status FROM merchants WHERE server_key_hash = ? AND status = 'active'",
+        [sha256Hex(serverKey)],
+      );
+      if (!row) throw new Rejection<CheckoutUseCaseRule>("server_key_must_belong_to_active_merchant");
+      return { merchantId: String(row.merchant_id) };
+    },
+
+    async loadCheckout(transactionId: string) {
+      const { state } = await checkouts.load(checkoutStream(transactionId));
+      if (state.phase === "none" || !state.initiated) {
+        throw new Rejection<CheckoutUseCaseRule>("transaction_must_be_known", { transactionId });
+      }
+      return { state, initiated: state.initiated };
+    },
+
+    /** One command on a checkout's stream, answered once the read models show it (read-your-writes). */
+    async checkoutCommand(transactionId: string, command: CheckoutCommand, caller: Caller, tenantId: string) {
+      const handled = await checkouts.handle(checkoutStream(transactionId), command, meta(caller, tenantId));
+      if (handled.position !== undefined) await options.waitForProjections(handled.position);
+      return handled;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { BuyerRule } from "../../ledger/buyer/buyer.decider.ts";
+import type { CheckoutRule } from "../../ledger/checkout/checkout.decider.ts";
+import type { CreditLineRule } from "../../ledger/creditline/creditline.rules.ts";
+import type { MerchantRule } from "../../ledger/merchant/merchant.decider.ts";
+
+/**
+ * Rules of the checkout use cases themselves, not of one stream: who may ask, and about what. Each is
+ * thrown as a Rejection before any command, so breaking one appends nothing.
+ */
+export type CheckoutUseCaseRule =
+  /** A merchant's call must carry the server_key of an active merchant. */
+  | "server_key_must_belong_to_active_merchant"
+  /** A transaction_id must name a checkout we initiated. */
+  | "transaction_must_be_known"
+  /** transaction/status: the transaction_id must name a checkout of the asking merchant. */
+  | "transaction_must_be_known_to_merchant"
+  /** transaction/cancel: the (transaction_id, order_id) pair must name a checkout of the asking merchant. */
+  | "transaction_must_match_merchant_order"
+  /** checkout/update: the signature_key must be the one our push carried. */
+  | "signature_key_must_match_push"
+  /** loan/calculator: tenures of 3, 6 and 12 months need the installment minimum, as at checkout/init. */
+  | "loan_amount_must_meet_tenure_minimum";
+
+/** Every rule a checkout use case can be refused by, whichever stream or use case names it. */
+export type CheckoutContextRule =
+  | CheckoutRule
+  | MerchantRule
+  | BuyerRule
+  | CreditLineRule
+  | CheckoutUseCaseRule;
+
+/** Whether a rejection's rule, a plain string at run time, is one a table of rules has a row for. */
+export function isRuleOf<Rule extends string>(
+  table: Readonly<Partial<Record<Rule, unknown>>>,
+  rule: string,
+): rule is Rule {
+  return Object.hasOwn(table, rule);
+}

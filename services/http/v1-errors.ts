@@ -1,0 +1,150 @@
+// The one catalogue of `/v1` error codes (README "/v1 errors" lists it, the OpenAPI document enumerates it as
+// `V1ErrorCode`). A problem is sent by its code only: the status comes from here, so a code that is not
+// catalogued does not compile and one code never answers two statuses.
+
+export interface V1Error {
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+  /** Names the problem type in the documentation; the wire's `title` stays the status phrase. */
+  readonly title: string;
+  /** What the caller does about it: the guidance a problem's `detail` gives when it has nothing more exact. */
+  readonly fix: string;
+}
+
+export const V1_ERRORS = {
+  invalid_parameter: {
+    status: 400,
+    title: "Invalid parameter",
+    fix: "Correct the parameter named in `param`; `detail` names the rule it broke.",
+  },
+  malformed_body: {
+    status: 400,
+    title: "Malformed body",
+    fix: "Send a well-formed JSON body whose length matches its Content-Length header.",
+  },
+  idempotency_key_required: {
+    status: 400,
+    title: "Idempotency-Key missing",
+    fix: "Send an Idempotency-Key header (1 to 255 visible ASCII characters, e.g. a UUID) with this POST.",
+  },
+  idempotency_key_invalid: {
+    status: 400,
+    title: "Idempotency-Key malformed",
+    fix: "Send an Idempotency-Key of 1 to 255 visible ASCII characters (e.g. a UUID), without spaces.",
+  },
+  position_beyond_log_head: {
+    status: 400,
+    title: "Position beyond the log head",
+    fix: "Ask for a log position at or before the head (`store.head` in `GET /readyz`).",
+  },
+  api_key_missing: {
+    status: 401,
+    title: "API key missing",
+    fix: "Send an API key as `Authorization: Bearer <key>`.",
+  },
+  api_key_invalid: {
+    status: 401,
+    title: "API key not recognised",
+    fix: "Send one of the keys configured in `API_KEYS` as `Authorization: Bearer <key>`.",
+  },
+  role_required: {
+    status: 403,
+    title: "Role required",
+    fix: "Use an API key that has the role `detail` names (roles are given per key in `API_KEYS`).",
+  },
+  account_not_found: {
+    status: 404,
+    title: "Unknown account",
+    fix: "Name an account that has postings, as listed by `GET /v1/finance/trial-balance`.",
+  },
+  merchant_not_found: {
+    status: 404,
+    title: "Unknown merchant",
+    fix: "Name a registered merchant by its id.",
+  },
+  buyer_not_found: {
+    status: 404,
+    title: "Unknown buyer",
+    fix: "Name a buyer who has a credit line (opened by the buyer's first approved checkout).",
+  },
+  credit_line_not_found: {
+    status: 404,
+    title: "No credit line",
+    fix: "Record repayments only for a buyer who has a credit line (opened by the buyer's first approved checkout).",
+  },
+  delivery_not_found: {
+    status: 404,
+    title: "Unknown delivery",
+    fix: "Use a delivery id (the id of the event it delivers), e.g. from `GET /v1/notifications/dead-letters`.",
+  },
+  idempotency_request_in_progress: {
+    status: 409,
+    title: "Request in progress",
+    fix: "Wait until the first request with this Idempotency-Key has finished (or, if it died, until its lease of IDEMPOTENCY_LEASE_MS has run out), then retry with the same key to get its answer.",
+  },
+  transaction_already_paid: {
+    status: 409,
+    title: "Transaction already paid",
+    fix: "A concurrent payout run paid these transactions first; run payouts again to pay what is still open.",
+  },
+  repayment_must_not_exceed_outstanding: {
+    status: 409,
+    title: "Repayment exceeds what is owed",
+    fix: "Record at most `outstanding`, what the buyer owes now, and refund the rest to the buyer.",
+  },
+  delivery_not_dead: {
+    status: 409,
+    title: "Delivery not dead-lettered",
+    fix: "Replay only a dead letter; `GET /v1/notifications/{deliveryId}` shows a delivery's status.",
+  },
+  body_too_large: {
+    status: 413,
+    title: "Body too large",
+    fix: "Send a body of at most 1 MiB.",
+  },
+  unsupported_media_type: {
+    status: 415,
+    title: "Unsupported media type",
+    fix: "Send the body as JSON with `Content-Type: application/json`.",
+  },
+  idempotency_key_reused: {
+    status: 422,
+    title: "Idempotency-Key reused",
+    fix: "Use a new Idempotency-Key for a new request; reuse a key only to retry the same request.",
+  },
+  internal_error: {
+    status: 500,
+    title: "Internal error",
+    fix: "A fault on our side, logged with the request id: retry later, and quote `requestId` to support if it persists.",
+  },
+  temporarily_unavailable: {
+    status: 503,
+    title: "Temporarily unavailable",
+    fix: "Retry in a moment: the ledger could not complete this right now and nothing was changed.",
+  },
+  journal_behind: {
+    status: 503,
+    title: "Journal behind the log",
+    fix: "Retry shortly: the journal is still catching up with the log and nothing was changed.",
+  },
+} as const satisfies Record<string, V1Error>;
+
+export type V1ErrorCode = keyof typeof V1_ERRORS;
+
+const isV1ErrorCode = (code: string): code is V1ErrorCode => Object.hasOwn(V1_ERRORS, code);
+
+/** Every code, in the catalogue's order (by status). */
+export const V1_ERROR_CODES: readonly V1ErrorCode[] = Object.keys(V1_ERRORS).filter(isV1ErrorCode);
+
+/** The status phrases of RFC 9110, the `title` a problem carries on the wire. */
+export const STATUS_TITLES: Record<V1Error["status"], string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};

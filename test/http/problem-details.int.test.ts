@@ -1,0 +1,180 @@
+import type { FastifyInstance } from "fastify";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { apiKeys } from "../../services/http/api-keys.ts";
+import { type App, buildApp, type HttpMount } from "../../services/http/app.ts";
+import { sendProblem, useProblemErrors } from "../../services/http/problem-details.ts";
+import { V1_ERRORS } from "../../services/http/v1-errors.ts";
+import { ReadStoreUnavailable } from "../../services/platform/readstore/port.ts";
+
+// The problem plumbing on the real app factory: a route answers only the codes it declares (the serializer
+// refuses any other), declarations from the shared plugins and the route meet in one schema per status
+// whatever the order, and the error handler turns failures into catalogued problems.
+
+const KEY = "problem-test-key-0123456789";
+
+let app: App | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function start(mount: HttpMount, lines: string[] = []) {
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(line) });
+  app = await buildApp({
+    logger,
+    readiness: async () => ({ ready: true, store: { open: true, head: "0" }, projections: [] }),
+    mounts: [async (root) => root.register(mount, { prefix: "/v1" })],
+  });
+  return app;
+}
+
+const get = (url: string) => app!.inject({ method: "GET", url, headers: { authorization: `Bearer ${KEY}` } });
+
+describe("a /v1 route's problems", () => {
+  it("are only the codes it declares: another one is refused on the way out, as our fault", async () => {
+    const lines: string[] = [];
+    await start(async (v1: FastifyInstance) => {
+      useProblemErrors(v1, "test");
+      v1.get("/declared", { config: { problems: ["account_not_found"] } }, (request, reply) =>
+        sendProblem(request, reply, "account_not_found", { param: "account" }),
+      );
+      v1.get("/undeclared", { config: { problems: ["account_not_found"] } }, (request, reply) =>
+        sendProblem(request, reply, "merchant_not_found"),
+      );
+    }, lines);
+
+    const declared = await get("/v1/declared");
+    expect(declared.statusCode).toBe(404);
+    expect(declared.headers["content-type"]).toContain("application/problem+json");
+    expect(declared.json()).toEqual({
+      type: "/problems/account_not_found",
+      title: "Not Found",
+      status: 404,
+      detail: V1_ERRORS.account_not_found.fix,
+      code: "account_not_found",
+      param: "account",
+      requestId: declared.headers["request-id"],
+    });
+
+    const undeclared = await get("/v1/undeclared");
+    expect(undeclared.statusCode).toBe(500);
+    expect(undeclared.json()).toMatchObject({
+      code: "internal_error",
+      requestId: undeclared.headers["request-id"],
+    });
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "test route failed");
+    expect(logged).toMatchObject({ reqId: undeclared.headers["request-id"] });
+  });
+
+  it("carry the extension members declared with their code", async () => {
+    await start(async (v1: FastifyInstance) => {
+      useProblemErrors(v1, "test");
+      const extension = { outstanding: z.string() };
+      v1.get(
+        "/owed",
+        {
+          config: {
+            problems: [{ code: "repayment_must_not_exceed_outstanding", extension }, "delivery_not_dead"],
+          },
+        },
+        (request, reply) =>
+          sendProblem(request, reply, "repayment_must_not_exceed_outstanding", {
+            detail: "too much",
+            extensions: { outstanding: "1000" },
+          }),
+      );
+    });
+    const res = await get("/v1/owed");
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: "repayment_must_not_exceed_outstanding", outstanding: "1000" });
+    const doc = (await app!.inject({ method: "GET", url: "/docs/json" })).json();
+    const conflict = doc.paths["/v1/owed"].get.responses["409"].content["application/problem+json"].schema;
+    expect(
+      conflict.anyOf.map((b: { properties: { code: { enum: string[] } } }) => b.properties.code.enum),
+    ).toEqual([["repayment_must_not_exceed_outstanding"], ["delivery_not_dead"]]);
+    expect(conflict.anyOf[0].required).toContain("outstanding");
+  });
+
+  it("meet the shared plugins' in one schema per status, whichever registers first", async () => {
+    await start(async (v1: FastifyInstance) => {
+      useProblemErrors(v1, "test");
+      await v1.register(apiKeys, { apiKeys: [{ key: KEY, roles: ["finance"] }] });
+      v1.get(
+        "/statement/:account",
+        {
+          preHandler: v1.requireRole("finance"),
+          config: { problems: ["account_not_found"] },
+          schema: { params: z.object({ account: z.string().min(2) }) },
+        },
+        (request, reply) => sendProblem(request, reply, "account_not_found"),
+      );
+    });
+    const doc = (await app!.inject({ method: "GET", url: "/docs/json" })).json();
+    const { responses, security } = doc.paths["/v1/statement/{account}"].get;
+    const codes = (status: string) =>
+      responses[status].content["application/problem+json"].schema.properties.code.enum;
+    expect(Object.keys(responses).sort()).toEqual(["400", "401", "403", "404", "500", "503"]);
+    expect(codes("401")).toEqual(["api_key_missing", "api_key_invalid"]);
+    expect(codes("404")).toEqual(["account_not_found"]);
+    expect(security).toEqual([{ apiKey: [] }]);
+    expect((await get("/v1/statement/x")).json()).toMatchObject({
+      code: "invalid_parameter",
+      param: "account",
+    });
+    expect((await get("/v1/statement/xy")).json()).toMatchObject({ code: "account_not_found" });
+  });
+
+  it("are declared, not written as a response schema of a problem status", async () => {
+    await expect(
+      start(async (v1: FastifyInstance) => {
+        useProblemErrors(v1, "test");
+        v1.get(
+          "/own",
+          { config: { problems: ["account_not_found"] }, schema: { response: { 404: z.object({}) } } },
+          async () => ({}),
+        );
+      }),
+    ).rejects.toThrow("GET /v1/own: declare its 404 answers as config.problems, not as a response schema");
+  });
+});
+
+describe("the /v1 error handler", () => {
+  it("answers a store out of reach with 503 temporarily_unavailable, and says to retry", async () => {
+    await start(async (v1: FastifyInstance) => {
+      useProblemErrors(v1, "test");
+      v1.get("/down", async () => {
+        throw new ReadStoreUnavailable("read store down", { cause: new Error("ECONNREFUSED") });
+      });
+    });
+    const res = await get("/v1/down");
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({
+      code: "temporarily_unavailable",
+      title: "Service Unavailable",
+      detail: V1_ERRORS.temporarily_unavailable.fix,
+    });
+  });
+
+  it.each([
+    ["a body that is not JSON", "application/json", "{nope", 400, "malformed_body"],
+    ["an empty JSON body", "application/json", "", 400, "malformed_body"],
+    ["a body over 1 MiB", "application/json", `"${"x".repeat(1024 * 1024)}"`, 413, "body_too_large"],
+    ["a body of another media type", "application/xml", "<a/>", 415, "unsupported_media_type"],
+  ])("answers %s with %i %s, saying what to send", async (_, contentType, payload, status, code) => {
+    await start(async (v1: FastifyInstance) => {
+      useProblemErrors(v1, "test");
+      v1.post("/echo", async (request) => ({ got: request.body }));
+    });
+    const res = await app!.inject({
+      method: "POST",
+      url: "/v1/echo",
+      headers: { "content-type": contentType },
+      payload,
+    });
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toMatchObject({ status, code });
+    expect(res.json().detail).toContain(V1_ERRORS[code as keyof typeof V1_ERRORS].fix);
+  });
+});
