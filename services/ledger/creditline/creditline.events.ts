@@ -28,7 +28,7 @@ const limitSetBase = z.object({
   reason: z.string(),
 });
 
-/** A hold's id: the checkout transaction (Kredivo) or the disbursal (Kredmint) that spends the credit. */
+/** A hold, named by the checkout transaction (Kredivo) or the disbursal (Kredmint) that spends the credit. */
 const holdData = z.object({
   transactionId: z.string(),
   amountMinor: minorUnits,
