@@ -12,6 +12,7 @@ import {
 } from "../ledger/creditline/creditline.state.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import { streamEvents } from "../platform/eventstore/stream-events.ts";
 
 export interface Components {
   readonly principalMinor: bigint;
@@ -63,7 +64,6 @@ const add = (a: Components, b: Components): Components => ({
   interestMinor: a.interestMinor + b.interestMinor,
   feeMinor: a.feeMinor + b.feeMinor,
 });
-const PAGE = 1000;
 
 /**
  * A buyer's loans, read from the credit line's own stream (the consistency boundary of its money): each
@@ -76,13 +76,8 @@ export async function buyerLoans(
   now: Date,
 ): Promise<BuyerLoans | undefined> {
   const events: CreditLineEvent[] = [];
-  for (let from = 0; ; from += PAGE) {
-    const page = await store.readStream(creditLineStream(kredivoLine(userId)), {
-      fromRevision: from,
-      maxCount: PAGE,
-    });
-    for (const envelope of page) events.push(creditLineCodec.decode(envelope));
-    if (page.length < PAGE) break;
+  for await (const envelope of streamEvents(store, creditLineStream(kredivoLine(userId)))) {
+    events.push(creditLineCodec.decode(envelope));
   }
   if (events.length === 0) return undefined;
   const state = events.reduce(creditLineDecider.evolve, creditLineDecider.initialState);
