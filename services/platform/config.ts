@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { isTenure, TENURES, type Tenure } from "../../contracts/checkout/common.ts";
 
 /** Every variable the service reads, validated once at start (README "Configuration"). */
 const configSchema = z.object({
@@ -96,25 +97,27 @@ const configSchema = z.object({
     .transform((text, ctx) => parseApiKeys(text, ctx)),
 });
 
-function parseRates(text: string, ctx: z.RefinementCtx): Record<1 | 3 | 6 | 12, number> {
-  const rates: Record<number, number> = {};
+function parseRates(text: string, ctx: z.RefinementCtx): Record<Tenure, number> {
+  const rates = new Map<Tenure, number>();
   for (const pair of text.split(",")) {
-    const match = /^(1|3|6|12):(\d{1,5})$/.exec(pair.trim());
-    if (!match) {
+    const match = /^(\d{1,2}):(\d{1,5})$/.exec(pair.trim());
+    const tenure = Number(match?.[1]);
+    if (!match || !isTenure(tenure)) {
       ctx.addIssue({
         code: "custom",
         message: `expected tenure:bps pairs like 1:0,3:295, got ${JSON.stringify(pair)}`,
       });
       return z.NEVER;
     }
-    rates[Number(match[1])] = Number(match[2]);
+    rates.set(tenure, Number(match[2]));
   }
-  const [r1, r3, r6, r12] = [rates[1], rates[3], rates[6], rates[12]];
-  if (r1 === undefined || r3 === undefined || r6 === undefined || r12 === undefined) {
-    ctx.addIssue({ code: "custom", message: "every tenure 1, 3, 6 and 12 needs a rate" });
+  const missing = TENURES.filter((tenure) => !rates.has(tenure));
+  if (missing.length > 0) {
+    ctx.addIssue({ code: "custom", message: `every tenure needs a rate; missing ${missing.join(", ")}` });
     return z.NEVER;
   }
-  return { 1: r1, 3: r3, 6: r6, 12: r12 };
+  // Every tenure is set (checked above), so the entries are a whole Record<Tenure, number>.
+  return Object.fromEntries(rates) as Record<Tenure, number>;
 }
 
 function parseRoutes(text: string, ctx: z.RefinementCtx): string[] {
