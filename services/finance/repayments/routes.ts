@@ -19,6 +19,7 @@ import { idempotencyKeys } from "../../http/idempotency.ts";
 import { type ProblemFields, sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import type { V1ErrorCode } from "../../http/v1-errors.ts";
 import { CreditLineRejection, type RepayRule } from "../../ledger/creditline/creditline.rules.ts";
+import { kredivoUserIdSchema } from "../../ledger/creditline/creditline.stream.ts";
 import { invariant } from "../../ledger/decider.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 
@@ -126,7 +127,10 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
           "fee, then interest, then principal; the principal repaid is credit the buyer may spend again. " +
           "Needs an Idempotency-Key: the same key and body answer the stored response without recording " +
           "the repayment twice.",
-        body: repaymentRequestSchema,
+        // The contract checks the shape; a user id must also name a credit line's stream.
+        body: repaymentRequestSchema.extend({
+          userId: repaymentRequestSchema.shape.userId.pipe(kredivoUserIdSchema),
+        }),
         response: { 201: repaymentResponseSchema },
       },
     },

@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { streamIdSchema } from "../../../contracts/envelope.ts";
 import { type Currency, currencies } from "../../../contracts/money.ts";
 import { invariant } from "../decider.ts";
 import { CREDIT_PRODUCTS, type CreditProduct } from "./creditline.events.ts";
@@ -47,3 +49,11 @@ export function creditLineKeyOf(streamId: string): CreditLineKey {
   );
   return { product, userId, currency };
 }
+
+/** A user id that can name a Kredivo VND credit line's stream: what a route checks before it reads or appends. */
+export const kredivoUserIdSchema = z
+  .string()
+  .refine(
+    (userId) => streamIdSchema.safeParse(creditLineStream(kredivoLine(userId))).success,
+    "user_id_must_be_1_to_189_letters_digits_or_dot_underscore_colon_dash",
+  );
