@@ -1,4 +1,5 @@
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import type { CheckoutEvent } from "../../ledger/checkout/checkout.events.ts";
 import {
   assertBalanced,
   decodeJournalEvent,
@@ -6,6 +7,7 @@ import {
   type JournalEvent,
   postingsForEvent,
 } from "../../ledger/journal/postings.ts";
+import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
 import type { SqlValue, Statement } from "../../platform/readstore/port.ts";
 import type { Projection } from "../../platform/readstore/projection.ts";
 
@@ -111,30 +113,48 @@ const placeholders = (columns: number, rows: number): string =>
     return new Array<string>(rows).fill(row).join(", ");
   });
 
+/** Where an event sits in the log: each row it writes carries both (decimal text, and BIGINT for ranges). */
+interface LogPosition {
+  readonly position: string;
+  readonly positionNum: bigint;
+}
+
+const logPositionOf = (envelope: EventEnvelope): LogPosition => ({
+  position: envelope.position,
+  positionNum: BigInt(envelope.position),
+});
+
 function journalStatements(envelope: EventEnvelope, entries: readonly JournalEntry[]): Statement[] {
-  const position = envelope.position;
-  const positionNum = BigInt(position);
-  const statements: Statement[] = [];
-  for (const e of entries) {
-    statements.push({
-      sql: `INSERT INTO {{journal_entries}} (entry_id, event_id, position, position_num, effective_at, recorded_at,
-              kind, transaction_id, merchant_id, user_id) VALUES ${placeholders(10, 1)}`,
-      params: [
-        e.entryId,
-        e.eventId,
-        position,
-        positionNum,
-        e.effectiveAt,
-        envelope.recordedAt,
-        e.kind,
-        e.transactionId ?? null,
-        e.merchantId ?? null,
-        e.userId ?? null,
-      ],
-    });
-  }
-  // Current totals first (one row per account and currency: PostgreSQL refuses to upsert a row twice in one
-  // statement), then the postings, each reading its account's totals just after this event.
+  const at = logPositionOf(envelope);
+  // Current totals first, then the postings, each reading its account's totals just after this event.
+  return [
+    ...entries.map((e) => entryStatement(e, at, envelope.recordedAt)),
+    balancesStatement(entries),
+    postingsStatement(entries, at),
+  ];
+}
+
+function entryStatement(e: JournalEntry, at: LogPosition, recordedAt: string): Statement {
+  return {
+    sql: `INSERT INTO {{journal_entries}} (entry_id, event_id, position, position_num, effective_at, recorded_at,
+            kind, transaction_id, merchant_id, user_id) VALUES ${placeholders(10, 1)}`,
+    params: [
+      e.entryId,
+      e.eventId,
+      at.position,
+      at.positionNum,
+      e.effectiveAt,
+      recordedAt,
+      e.kind,
+      e.transactionId ?? null,
+      e.merchantId ?? null,
+      e.userId ?? null,
+    ],
+  };
+}
+
+/** One row per account and currency: PostgreSQL refuses to upsert a row twice in one statement. */
+function balancesStatement(entries: readonly JournalEntry[]): Statement {
   const totals = new Map<string, { account: string; currency: string; debit: bigint; credit: bigint }>();
   for (const p of entries.flatMap((e) => e.postings)) {
     const key = `${p.account}\u0000${p.currency}`;
@@ -143,9 +163,12 @@ function journalStatements(envelope: EventEnvelope, entries: readonly JournalEnt
     else t.credit += p.amountMinor;
     totals.set(key, t);
   }
-  const balanceParams: SqlValue[] = [];
-  for (const t of totals.values()) balanceParams.push(t.account, t.currency, t.debit, t.credit);
-  statements.push({ sql: upsertBalancesSql(totals.size), params: balanceParams });
+  const params: SqlValue[] = [];
+  for (const t of totals.values()) params.push(t.account, t.currency, t.debit, t.credit);
+  return { sql: upsertBalancesSql(totals.size), params };
+}
+
+function postingsStatement(entries: readonly JournalEntry[], at: LogPosition): Statement {
   const params: SqlValue[] = [];
   let seq = 0;
   for (const e of entries) {
@@ -162,14 +185,13 @@ function journalStatements(envelope: EventEnvelope, entries: readonly JournalEnt
         p.currency,
         p.account,
         p.currency,
-        position,
-        positionNum,
+        at.position,
+        at.positionNum,
         e.effectiveAt,
       );
     }
   }
-  statements.push({ sql: insertPostingsSql(seq), params });
-  return statements;
+  return { sql: insertPostingsSql(seq), params };
 }
 
 const upsertBalancesSql = (rows: number) =>
@@ -193,135 +215,160 @@ const insertPostingsSql = (rows: number) =>
           VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
   });
 
+type CheckoutData<Type extends CheckoutEvent["type"]> = Extract<CheckoutEvent, { type: Type }>["data"];
+type PayoutData = Extract<MerchantEvent, { type: "PayoutMade" }>["data"];
+
+/** What every open item of one checkout event shares. */
+interface ItemOrigin extends LogPosition {
+  readonly transactionId: string;
+  readonly currency: string;
+}
+
 function openItemStatements(
   envelope: EventEnvelope,
   decoded: JournalEvent,
   entries: readonly JournalEntry[],
 ): Statement[] {
-  const position = envelope.position;
-  const positionNum = BigInt(position);
+  const at = logPositionOf(envelope);
   // An open item is in the currency its event was posted in (the postings of one entry share it).
   const currency = entries[0]!.postings[0]!.currency;
   switch (decoded.stream) {
     case "checkout": {
+      const origin = { ...at, currency, transactionId: envelope.streamId.slice("checkout-".length) };
       const event = decoded.event;
-      const transactionId = envelope.streamId.slice("checkout-".length);
-      if (event.type === "Settled") {
-        const d = event.data;
-        return [
-          {
-            sql: `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
-                    gross_minor, fee_minor, payable_minor, receivable_minor, cum_minor, position, position_num,
-                    effective_at, payout_id)
-                  VALUES (?, ?, ?, 'settled', ?, ?, ?, ?, 0, 0, ?, ?, ?, NULL)`,
-            params: [
-              `settled:${transactionId}`,
-              d.merchantId,
-              currency,
-              transactionId,
-              d.amountMinor,
-              d.merchantFeeMinor,
-              d.amountMinor - d.merchantFeeMinor,
-              position,
-              positionNum,
-              d.settledAt,
-            ],
-          },
-        ];
-      }
-      if (event.type === "Cancelled") {
-        const d = event.data;
-        const net = d.amountMinor - d.merchantFeeMinor;
-        const kind = d.afterPayout ? "cancel_receivable" : "cancel_payable";
-        return [
-          {
-            sql: `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
-                    gross_minor, fee_minor, payable_minor, receivable_minor, cum_minor, position, position_num,
-                    effective_at, payout_id)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    (SELECT COALESCE(MAX(cum_minor), 0) FROM {{merchant_open_items}}
-                      WHERE merchant_id = ? AND currency = ? AND kind = ?) + ?,
-                    ?, ?, ?, NULL)`,
-            params: [
-              `cancel:${transactionId}:${d.cancellationId}`,
-              d.merchantId,
-              currency,
-              kind,
-              transactionId,
-              d.amountMinor,
-              d.merchantFeeMinor,
-              d.afterPayout ? 0n : -net,
-              d.afterPayout ? net : 0n,
-              d.merchantId,
-              currency,
-              kind,
-              net,
-              position,
-              positionNum,
-              d.cancelledAt,
-            ],
-          },
-        ];
-      }
+      if (event.type === "Settled") return [settledItem(origin, event.data)];
+      if (event.type === "Cancelled") return [cancelledItem(origin, event.data)];
       return [];
     }
     case "merchant": {
       const event = decoded.event;
       if (event.type !== "PayoutMade") return [];
-      const d = event.data;
       const merchantId = envelope.streamId.slice("merchant-".length);
-      const netted = (kind: string, column: string): Statement => ({
-        sql: `UPDATE {{merchant_open_items}} SET payout_id = ?
-              WHERE merchant_id = ? AND currency = ? AND kind = ? AND payout_id IS NULL
-                AND cum_minor <= (SELECT ${column} FROM {{merchant_netting}} WHERE merchant_id = ? AND currency = ?)`,
-        params: [d.payoutId, merchantId, d.currency, kind, merchantId, d.currency],
-      });
       return [
-        {
-          sql: `INSERT INTO {{merchant_payouts}} (payout_id, merchant_id, currency, paid_at, payable_minor,
-                  receivable_minor, amount_minor, bank_account, bank_reference, transaction_ids, position, position_num)
-                VALUES ${placeholders(12, 1)}`,
-          params: [
-            d.payoutId,
-            merchantId,
-            d.currency,
-            d.paidAt,
-            d.payableMinor,
-            d.receivableMinor,
-            d.amountMinor,
-            d.bankAccount,
-            d.bankReference,
-            JSON.stringify(d.transactionIds),
-            position,
-            positionNum,
-          ],
-        },
-        ...d.transactionIds.map(
-          (transactionId): Statement => ({
-            sql: `UPDATE {{merchant_open_items}} SET payout_id = ? WHERE item_id = ? AND payout_id IS NULL`,
-            params: [d.payoutId, `settled:${transactionId}`],
-          }),
-        ),
-        {
-          sql: `INSERT INTO {{merchant_netting}} (merchant_id, currency, cancel_payable_netted_minor,
-                  cancel_receivable_netted_minor) VALUES (?, ?, 0, 0) ON CONFLICT (merchant_id, currency) DO NOTHING`,
-          params: [merchantId, d.currency],
-        },
-        {
-          // Payable cancellations netted = the settled payable this payout closed − the payable it cleared.
-          sql: `UPDATE {{merchant_netting}} SET
-                  cancel_payable_netted_minor = cancel_payable_netted_minor
-                    + ((SELECT COALESCE(SUM(payable_minor), 0) FROM {{merchant_open_items}}
-                        WHERE payout_id = ? AND kind = 'settled') - ?),
-                  cancel_receivable_netted_minor = cancel_receivable_netted_minor + ?
-                WHERE merchant_id = ? AND currency = ?`,
-          params: [d.payoutId, d.payableMinor, d.receivableMinor, merchantId, d.currency],
-        },
-        netted("cancel_payable", "cancel_payable_netted_minor"),
-        netted("cancel_receivable", "cancel_receivable_netted_minor"),
+        payoutStatement(merchantId, event.data, at),
+        ...closedSettledItems(event.data),
+        ...nettedCancellations(merchantId, event.data),
       ];
     }
     default:
       return [];
   }
+}
+
+/** A settled transaction is open for payout until a payout lists it. */
+function settledItem(origin: ItemOrigin, d: CheckoutData<"Settled">): Statement {
+  const { transactionId, currency, position, positionNum } = origin;
+  return {
+    sql: `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
+            gross_minor, fee_minor, payable_minor, receivable_minor, cum_minor, position, position_num,
+            effective_at, payout_id)
+          VALUES (?, ?, ?, 'settled', ?, ?, ?, ?, 0, 0, ?, ?, ?, NULL)`,
+    params: [
+      `settled:${transactionId}`,
+      d.merchantId,
+      currency,
+      transactionId,
+      d.amountMinor,
+      d.merchantFeeMinor,
+      d.amountMinor - d.merchantFeeMinor,
+      position,
+      positionNum,
+      d.settledAt,
+    ],
+  };
+}
+
+/** A cancellation is open until a payout nets it; its running total of its kind says when (see above). */
+function cancelledItem(origin: ItemOrigin, d: CheckoutData<"Cancelled">): Statement {
+  const { transactionId, currency, position, positionNum } = origin;
+  const net = d.amountMinor - d.merchantFeeMinor;
+  const kind = d.afterPayout ? "cancel_receivable" : "cancel_payable";
+  return {
+    sql: `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
+            gross_minor, fee_minor, payable_minor, receivable_minor, cum_minor, position, position_num,
+            effective_at, payout_id)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
+            (SELECT COALESCE(MAX(cum_minor), 0) FROM {{merchant_open_items}}
+              WHERE merchant_id = ? AND currency = ? AND kind = ?) + ?,
+            ?, ?, ?, NULL)`,
+    params: [
+      `cancel:${transactionId}:${d.cancellationId}`,
+      d.merchantId,
+      currency,
+      kind,
+      transactionId,
+      d.amountMinor,
+      d.merchantFeeMinor,
+      d.afterPayout ? 0n : -net,
+      d.afterPayout ? net : 0n,
+      d.merchantId,
+      currency,
+      kind,
+      net,
+      position,
+      positionNum,
+      d.cancelledAt,
+    ],
+  };
+}
+
+function payoutStatement(merchantId: string, d: PayoutData, at: LogPosition): Statement {
+  return {
+    sql: `INSERT INTO {{merchant_payouts}} (payout_id, merchant_id, currency, paid_at, payable_minor,
+            receivable_minor, amount_minor, bank_account, bank_reference, transaction_ids, position, position_num)
+          VALUES ${placeholders(12, 1)}`,
+    params: [
+      d.payoutId,
+      merchantId,
+      d.currency,
+      d.paidAt,
+      d.payableMinor,
+      d.receivableMinor,
+      d.amountMinor,
+      d.bankAccount,
+      d.bankReference,
+      JSON.stringify(d.transactionIds),
+      at.position,
+      at.positionNum,
+    ],
+  };
+}
+
+function closedSettledItems(d: PayoutData): Statement[] {
+  return d.transactionIds.map((transactionId) => ({
+    sql: `UPDATE {{merchant_open_items}} SET payout_id = ? WHERE item_id = ? AND payout_id IS NULL`,
+    params: [d.payoutId, `settled:${transactionId}`],
+  }));
+}
+
+/**
+ * The payout's netting adds to the merchant's netted totals, then closes the cancellations those totals now
+ * cover, oldest first. Runs after closedSettledItems: the payable netted is read from the items it closed.
+ */
+function nettedCancellations(merchantId: string, d: PayoutData): Statement[] {
+  const netted = (kind: string, column: string): Statement => ({
+    sql: `UPDATE {{merchant_open_items}} SET payout_id = ?
+          WHERE merchant_id = ? AND currency = ? AND kind = ? AND payout_id IS NULL
+            AND cum_minor <= (SELECT ${column} FROM {{merchant_netting}} WHERE merchant_id = ? AND currency = ?)`,
+    params: [d.payoutId, merchantId, d.currency, kind, merchantId, d.currency],
+  });
+  return [
+    {
+      sql: `INSERT INTO {{merchant_netting}} (merchant_id, currency, cancel_payable_netted_minor,
+              cancel_receivable_netted_minor) VALUES (?, ?, 0, 0) ON CONFLICT (merchant_id, currency) DO NOTHING`,
+      params: [merchantId, d.currency],
+    },
+    {
+      // Payable cancellations netted = the settled payable this payout closed − the payable it cleared.
+      sql: `UPDATE {{merchant_netting}} SET
+              cancel_payable_netted_minor = cancel_payable_netted_minor
+                + ((SELECT COALESCE(SUM(payable_minor), 0) FROM {{merchant_open_items}}
+                    WHERE payout_id = ? AND kind = 'settled') - ?),
+              cancel_receivable_netted_minor = cancel_receivable_netted_minor + ?
+            WHERE merchant_id = ? AND currency = ?`,
+      params: [d.payoutId, d.payableMinor, d.receivableMinor, merchantId, d.currency],
+    },
+    netted("cancel_payable", "cancel_payable_netted_minor"),
+    netted("cancel_receivable", "cancel_receivable_netted_minor"),
+  ];
 }

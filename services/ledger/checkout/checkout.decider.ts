@@ -102,6 +102,7 @@ export interface CheckoutState {
 }
 
 type SettledData = Extract<CheckoutEvent, { type: "Settled" }>["data"];
+type CancelledData = Extract<CheckoutEvent, { type: "Cancelled" }>["data"];
 
 export interface Reversal {
   readonly amountMinor: bigint;
@@ -315,8 +316,6 @@ function cancel(
       amountMinor: amount,
     });
   }
-  const last = amount === remaining;
-  const part = (total: bigint, already: bigint) => share(total, amount, settled.amountMinor, already, last);
   return [
     {
       type: "Cancelled",
@@ -330,12 +329,26 @@ function cancel(
         reason: command.reason,
         cancelledBy: command.cancelledBy,
         afterPayout: state.paidBy !== undefined,
-        merchantFeeMinor: part(settled.merchantFeeMinor, state.cancelled.merchantFeeMinor),
-        interestMinor: part(settled.interestMinor, state.cancelled.interestMinor),
-        processingFeeMinor: part(settled.processingFeeMinor, state.cancelled.processingFeeMinor),
+        ...sharesOf(settled, state.cancelled, amount),
       },
     },
   ];
+}
+
+/** What a cancellation of `amountMinor` takes back of the settlement's fee, interest and processing fee. */
+function sharesOf(
+  settled: SettledData,
+  already: Reversal,
+  amountMinor: bigint,
+): Omit<Reversal, "amountMinor"> {
+  const last = amountMinor === settled.amountMinor - already.amountMinor;
+  const part = (total: bigint, alreadyMinor: bigint) =>
+    share(total, amountMinor, settled.amountMinor, alreadyMinor, last);
+  return {
+    merchantFeeMinor: part(settled.merchantFeeMinor, already.merchantFeeMinor),
+    interestMinor: part(settled.interestMinor, already.interestMinor),
+    processingFeeMinor: part(settled.processingFeeMinor, already.processingFeeMinor),
+  };
 }
 
 /** Recorded once per payout; a transaction is paid at most once. */
@@ -411,25 +424,8 @@ function evolve(state: CheckoutState, event: CheckoutEvent): CheckoutState {
     case "Settled":
       invariant(state.phase === "pending", "only a pending checkout settles");
       return { ...state, phase: "settled", settlement: event.data };
-    case "Cancelled": {
-      invariant(state.phase === "settled", "only a settled checkout is cancelled");
-      const cancelled: Reversal = {
-        amountMinor: state.cancelled.amountMinor + event.data.amountMinor,
-        merchantFeeMinor: state.cancelled.merchantFeeMinor + event.data.merchantFeeMinor,
-        interestMinor: state.cancelled.interestMinor + event.data.interestMinor,
-        processingFeeMinor: state.cancelled.processingFeeMinor + event.data.processingFeeMinor,
-      };
-      invariant(
-        cancelled.amountMinor <= state.settlement!.amountMinor,
-        "cancellations never exceed the amount",
-      );
-      return {
-        ...state,
-        cancelled,
-        cancellationIds: new Set([...state.cancellationIds, event.data.cancellationId]),
-        phase: event.data.remainingMinor === 0n ? "cancelled" : "settled",
-      };
-    }
+    case "Cancelled":
+      return withCancellation(state, event.data);
     case "Paid":
       invariant(state.paidBy === undefined, "a transaction is paid out once");
       return { ...state, paidBy: event.data.payoutId };
@@ -441,6 +437,24 @@ function evolve(state: CheckoutState, event: CheckoutEvent): CheckoutState {
     default:
       return unhandled(event);
   }
+}
+
+/** A cancellation adds to what was cancelled; the checkout is cancelled once nothing of it remains. */
+function withCancellation(state: CheckoutState, data: CancelledData): CheckoutState {
+  invariant(state.phase === "settled", "only a settled checkout is cancelled");
+  const cancelled: Reversal = {
+    amountMinor: state.cancelled.amountMinor + data.amountMinor,
+    merchantFeeMinor: state.cancelled.merchantFeeMinor + data.merchantFeeMinor,
+    interestMinor: state.cancelled.interestMinor + data.interestMinor,
+    processingFeeMinor: state.cancelled.processingFeeMinor + data.processingFeeMinor,
+  };
+  invariant(cancelled.amountMinor <= state.settlement!.amountMinor, "cancellations never exceed the amount");
+  return {
+    ...state,
+    cancelled,
+    cancellationIds: new Set([...state.cancellationIds, data.cancellationId]),
+    phase: data.remainingMinor === 0n ? "cancelled" : "settled",
+  };
 }
 
 export const checkoutDecider: Decider<CheckoutCommand, CheckoutEvent, CheckoutState> = {

@@ -1,19 +1,15 @@
 import { type Decider, invariant, unhandled } from "../decider.ts";
 import { holdRefusal } from "./creditline.eligibility.ts";
 import type { CreditLineEvent, LineKind, Tenure } from "./creditline.events.ts";
+import { evolve, reduceFromLatest, sameKey } from "./creditline.evolve.ts";
 import { CreditLineRejection } from "./creditline.rules.ts";
 import {
   type CreditLineState,
-  type Hold,
   type Installment,
   initialCreditLine,
-  type Loan,
-  type LoanAmounts,
   lessOf,
   outstandingMinor,
-  outstandingPrincipal,
   owedOn,
-  totalOf,
 } from "./creditline.state.ts";
 import type { CreditLineKey } from "./creditline.stream.ts";
 
@@ -125,9 +121,6 @@ function setLimit(
     },
   ];
 }
-
-const sameKey = (a: CreditLineKey, b: CreditLineKey) =>
-  a.product === b.product && a.userId === b.userId && a.currency === b.currency;
 
 /** Rules in holdRefusal. A hold already placed for the transaction with the same tenure is a retry. */
 function placeHold(
@@ -268,213 +261,6 @@ function cancelLoan(
   // Per component, what the unpaid installments could not give back had been repaid: it is refunded as such.
   const refundDue = lessOf(cancelled, reduceFromLatest(loan, cancelled).taken);
   return [{ type: "LoanCancelled", data: { transactionId, cancellationId, ...cancelled, refundDue } }];
-}
-
-/**
- * Takes amounts off a loan's installments from the last one back, each component up to what is still owed
- * of it; returns the new installments and what it took of each component.
- */
-function reduceFromLatest(
-  loan: Loan,
-  amounts: LoanAmounts,
-): { installments: Installment[]; taken: LoanAmounts } {
-  let { principalMinor, interestMinor, feeMinor } = amounts;
-  const installments = [...loan.installments];
-  for (let n = installments.length - 1; n >= 0; n--) {
-    const i = installments[n]!;
-    const p = i.principalMinor < principalMinor ? i.principalMinor : principalMinor;
-    const r = i.interestMinor < interestMinor ? i.interestMinor : interestMinor;
-    const f = i.feeMinor < feeMinor ? i.feeMinor : feeMinor;
-    principalMinor -= p;
-    interestMinor -= r;
-    feeMinor -= f;
-    installments[n] = {
-      ...i,
-      principalMinor: i.principalMinor - p,
-      interestMinor: i.interestMinor - r,
-      feeMinor: i.feeMinor - f,
-    };
-  }
-  return { installments, taken: lessOf(amounts, { principalMinor, interestMinor, feeMinor }) };
-}
-
-function withLoan(state: CreditLineState, loan: Loan): ReadonlyMap<string, Loan> {
-  const loans = new Map(state.loans);
-  loans.set(loan.transactionId, loan);
-  return loans;
-}
-
-function withHold(state: CreditLineState, transactionId: string, hold: Hold): ReadonlyMap<string, Hold> {
-  const holds = new Map(state.holds);
-  holds.set(transactionId, hold);
-  return holds;
-}
-
-/** A captured hold's loan or drawdown opens: its principal is now used. */
-function opened(state: CreditLineState, loan: Loan): CreditLineState {
-  invariant(!state.loans.has(loan.transactionId), "a transaction opens one loan");
-  invariant(state.holds.get(loan.transactionId)?.state === "captured", "a loan opens from a captured hold");
-  return {
-    ...state,
-    usedMinor: state.usedMinor + loan.uncancelled.principalMinor,
-    loans: withLoan(state, loan),
-  };
-}
-
-function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState {
-  const next = ((): CreditLineState => {
-    switch (event.type) {
-      case "CreditLimitSet": {
-        const { product, userId, currency, kind } = event.data;
-        invariant(
-          state.key === undefined || sameKey(state.key, { product, userId, currency }),
-          "a credit line keeps its product, user and currency",
-        );
-        invariant(state.kind === undefined || state.kind === kind, "a credit line keeps its kind");
-        return {
-          ...state,
-          open: true,
-          key: { product, userId, currency },
-          kind,
-          totalMinor: event.data.totalMinor,
-          perTenureMinor: new Map(
-            event.data.kind === "instalment"
-              ? event.data.perTenureMinor.map((t) => [t.tenure, t.limitMinor])
-              : [],
-          ),
-        };
-      }
-      case "CreditHeld":
-        invariant(!state.holds.has(event.data.transactionId), "a transaction holds credit at most once");
-        invariant(
-          (state.kind === "instalment") === (event.data.tenure !== undefined),
-          "a hold has a tenure on an instalment line and none on a revolving line",
-        );
-        return {
-          ...state,
-          heldMinor: state.heldMinor + event.data.amountMinor,
-          holds: withHold(state, event.data.transactionId, {
-            amountMinor: event.data.amountMinor,
-            tenure: event.data.tenure,
-            state: "held",
-          }),
-        };
-      case "CreditHoldCaptured":
-      case "CreditHoldReleased": {
-        const hold = state.holds.get(event.data.transactionId);
-        invariant(hold?.state === "held", "a hold is captured or released exactly once");
-        const captured = event.type === "CreditHoldCaptured";
-        // A captured hold becomes used credit through the LoanOpened or DrawdownOpened that always follows it.
-        return {
-          ...state,
-          heldMinor: state.heldMinor - hold.amountMinor,
-          holds: withHold(state, event.data.transactionId, {
-            ...hold,
-            state: captured ? "captured" : "released",
-          }),
-        };
-      }
-      case "LoanOpened": {
-        invariant(state.kind === "instalment", "a loan opens on an instalment line");
-        const d = event.data;
-        return opened(state, {
-          transactionId: d.transactionId,
-          tenure: d.tenure,
-          openedAt: d.openedAt,
-          installments: d.installments,
-          uncancelled: {
-            principalMinor: d.principalMinor,
-            interestMinor: d.interestMinor,
-            feeMinor: d.processingFeeMinor,
-          },
-        });
-      }
-      case "DrawdownOpened": {
-        invariant(state.kind === "revolving", "a drawdown opens on a revolving line");
-        const { transactionId, openedAt, principalMinor } = event.data;
-        const owed = { principalMinor, interestMinor: 0n, feeMinor: 0n };
-        return opened(state, {
-          transactionId,
-          tenure: undefined,
-          openedAt,
-          installments: [{ number: 1, dueDate: undefined, ...owed }],
-          uncancelled: owed,
-        });
-      }
-      case "RepaymentApplied": {
-        let next: CreditLineState = {
-          ...state,
-          repaymentIds: new Set([...state.repaymentIds, event.data.repaymentId]),
-        };
-        for (const a of event.data.allocations) {
-          const loan = next.loans.get(a.transactionId);
-          invariant(loan !== undefined, "a repayment applies to an open loan");
-          const installments = loan.installments.map((i) => {
-            if (i.number !== a.installment) return i;
-            const paid = {
-              principalMinor: i.principalMinor - a.principalMinor,
-              interestMinor: i.interestMinor - a.interestMinor,
-              feeMinor: i.feeMinor - a.feeMinor,
-            };
-            invariant(
-              paid.principalMinor >= 0n && paid.interestMinor >= 0n && paid.feeMinor >= 0n,
-              "never repaid beyond what is owed",
-            );
-            return { ...i, ...paid };
-          });
-          next = {
-            ...next,
-            usedMinor: next.usedMinor - a.principalMinor,
-            loans: withLoan(next, { ...loan, installments }),
-          };
-        }
-        return next;
-      }
-      case "LoanCancelled": {
-        const loan = state.loans.get(event.data.transactionId);
-        invariant(loan !== undefined, "a cancellation applies to an open loan");
-        const { refundDue, ...cancelled } = event.data;
-        const { installments, taken } = reduceFromLatest(loan, cancelled);
-        invariant(
-          totalOf(taken) + totalOf(refundDue) === totalOf(cancelled),
-          "a cancellation is reduced or refunded, never lost",
-        );
-        const kept = lessOf(cancelled, refundDue);
-        invariant(
-          [...Object.values(refundDue), ...Object.values(kept)].every((minor) => minor >= 0n),
-          "a refund gives back no more of a component than the cancellation took",
-        );
-        return {
-          ...state,
-          usedMinor: state.usedMinor - taken.principalMinor,
-          loans: withLoan(state, { ...loan, installments, uncancelled: lessOf(loan.uncancelled, cancelled) }),
-          cancellationIds: new Set([...state.cancellationIds, event.data.cancellationId]),
-          refundDueMinor: state.refundDueMinor + totalOf(refundDue),
-        };
-      }
-      default:
-        return unhandled(event);
-    }
-  })();
-  invariant(next.heldMinor >= 0n && next.usedMinor >= 0n, "held and used are never negative");
-  invariant(next.heldMinor + next.usedMinor <= next.totalMinor, "held + used never exceed the limit");
-  invariant(next.heldMinor === openHolds(next), "held credit is exactly the open holds");
-  invariant(next.usedMinor === outstandingPrincipal(next), "used credit is exactly the principal still owed");
-  invariant(
-    [...next.loans.values()].every(
-      (loan) =>
-        loan.uncancelled.principalMinor >= 0n &&
-        loan.installments.every((i) => i.principalMinor >= 0n && i.interestMinor >= 0n && i.feeMinor >= 0n),
-    ),
-    "a loan never owes or cancels a negative amount",
-  );
-  return next;
-}
-
-function openHolds(state: CreditLineState): bigint {
-  let sum = 0n;
-  for (const hold of state.holds.values()) if (hold.state === "held") sum += hold.amountMinor;
-  return sum;
 }
 
 export const creditLineDecider: Decider<CreditLineCommand, CreditLineEvent, CreditLineState> = {

@@ -3,7 +3,7 @@ import type { Currency } from "../../../contracts/money.ts";
 import { type CheckoutEvent, checkoutCodec } from "../checkout/checkout.events.ts";
 import { type CreditLineEvent, creditLineCodec } from "../creditline/creditline.events.ts";
 import { totalOf } from "../creditline/creditline.state.ts";
-import { creditLineKeyOf } from "../creditline/creditline.stream.ts";
+import { type CreditLineKey, creditLineKeyOf } from "../creditline/creditline.stream.ts";
 import { InvariantViolation } from "../decider.ts";
 import { type MerchantEvent, merchantCodec } from "../merchant/merchant.events.ts";
 
@@ -107,6 +107,9 @@ function entries(envelope: EventEnvelope, drafts: readonly Draft[]): JournalEntr
   }));
 }
 
+type CheckoutData<Type extends CheckoutEvent["type"]> = Extract<CheckoutEvent, { type: Type }>["data"];
+type CreditLineData<Type extends CreditLineEvent["type"]> = Extract<CreditLineEvent, { type: Type }>["data"];
+
 const idAfter = (streamId: string, kind: string) => streamId.slice(kind.length + 1);
 
 /** A decoded event of a kind the journal posts. */
@@ -155,131 +158,145 @@ export function postingsForEvent(envelope: EventEnvelope, decoded: JournalEvent)
 
 function checkoutEntries(envelope: EventEnvelope, event: CheckoutEvent): JournalEntry[] {
   const transactionId = idAfter(envelope.streamId, "checkout");
-  const c = CHECKOUT_CURRENCY;
   switch (event.type) {
-    case "Settled": {
-      // The buyer now owes the amount, the interest and the processing fee; we owe the merchant the amount
-      // less its discount fee; both fees and the interest are earned at settlement.
-      const d = event.data;
-      return entries(envelope, [
-        {
-          effectiveAt: d.settledAt,
-          transactionId,
-          merchantId: d.merchantId,
-          userId: d.userId,
-          postings: [
-            debit(accounts.customerReceivable(d.userId), d.amountMinor, c),
-            debit(accounts.interestReceivable(d.userId), d.interestMinor, c),
-            debit(accounts.feeReceivable(d.userId), d.processingFeeMinor, c),
-            credit(accounts.merchantPayable(d.merchantId), d.amountMinor - d.merchantFeeMinor, c),
-            credit(accounts.feeIncome, d.merchantFeeMinor + d.processingFeeMinor, c),
-            credit(accounts.interestIncome, d.interestMinor, c),
-          ],
-        },
-      ]);
-    }
-    case "Cancelled": {
-      // The settlement reversed by the cancelled shares. Before payout the merchant's payable shrinks; after
-      // it the merchant owes us the net amount back (merchant-receivable), which the next payout nets off.
-      const d = event.data;
-      const merchantSide = d.afterPayout
-        ? accounts.merchantReceivable(d.merchantId)
-        : accounts.merchantPayable(d.merchantId);
-      return entries(envelope, [
-        {
-          effectiveAt: d.cancelledAt,
-          transactionId,
-          merchantId: d.merchantId,
-          userId: d.userId,
-          postings: [
-            debit(merchantSide, d.amountMinor - d.merchantFeeMinor, c),
-            debit(accounts.feeIncome, d.merchantFeeMinor + d.processingFeeMinor, c),
-            debit(accounts.interestIncome, d.interestMinor, c),
-            credit(accounts.customerReceivable(d.userId), d.amountMinor, c),
-            credit(accounts.interestReceivable(d.userId), d.interestMinor, c),
-            credit(accounts.feeReceivable(d.userId), d.processingFeeMinor, c),
-          ],
-        },
-      ]);
+    case "Settled":
+      return entries(envelope, [settledDraft(transactionId, event.data)]);
+    case "Cancelled":
+      return entries(envelope, [cancelledDraft(transactionId, event.data)]);
+    default:
+      return [];
+  }
+}
+
+/**
+ * The buyer now owes the amount, the interest and the processing fee; we owe the merchant the amount less its
+ * discount fee; both fees and the interest are earned at settlement.
+ */
+function settledDraft(transactionId: string, d: CheckoutData<"Settled">): Draft {
+  const c = CHECKOUT_CURRENCY;
+  return {
+    effectiveAt: d.settledAt,
+    transactionId,
+    merchantId: d.merchantId,
+    userId: d.userId,
+    postings: [
+      debit(accounts.customerReceivable(d.userId), d.amountMinor, c),
+      debit(accounts.interestReceivable(d.userId), d.interestMinor, c),
+      debit(accounts.feeReceivable(d.userId), d.processingFeeMinor, c),
+      credit(accounts.merchantPayable(d.merchantId), d.amountMinor - d.merchantFeeMinor, c),
+      credit(accounts.feeIncome, d.merchantFeeMinor + d.processingFeeMinor, c),
+      credit(accounts.interestIncome, d.interestMinor, c),
+    ],
+  };
+}
+
+/**
+ * The settlement reversed by the cancelled shares. Before payout the merchant's payable shrinks; after it the
+ * merchant owes us the net amount back (merchant-receivable), which the next payout nets off.
+ */
+function cancelledDraft(transactionId: string, d: CheckoutData<"Cancelled">): Draft {
+  const c = CHECKOUT_CURRENCY;
+  const merchantSide = d.afterPayout
+    ? accounts.merchantReceivable(d.merchantId)
+    : accounts.merchantPayable(d.merchantId);
+  return {
+    effectiveAt: d.cancelledAt,
+    transactionId,
+    merchantId: d.merchantId,
+    userId: d.userId,
+    postings: [
+      debit(merchantSide, d.amountMinor - d.merchantFeeMinor, c),
+      debit(accounts.feeIncome, d.merchantFeeMinor + d.processingFeeMinor, c),
+      debit(accounts.interestIncome, d.interestMinor, c),
+      credit(accounts.customerReceivable(d.userId), d.amountMinor, c),
+      credit(accounts.interestReceivable(d.userId), d.interestMinor, c),
+      credit(accounts.feeReceivable(d.userId), d.processingFeeMinor, c),
+    ],
+  };
+}
+
+function creditLineEntries(envelope: EventEnvelope, event: CreditLineEvent): JournalEntry[] {
+  const line = creditLineKeyOf(envelope.streamId);
+  switch (event.type) {
+    case "RepaymentApplied":
+      return entries(envelope, [repaymentDraft(line, event.data)]);
+    case "LoanCancelled": {
+      const draft = refundDraft(line, event.data, envelope.occurredAt);
+      return entries(envelope, draft ? [draft] : []);
     }
     default:
       return [];
   }
 }
 
-function creditLineEntries(envelope: EventEnvelope, event: CreditLineEvent): JournalEntry[] {
-  const { userId, currency: c } = creditLineKeyOf(envelope.streamId);
-  switch (event.type) {
-    case "RepaymentApplied": {
-      // Cash in; the receivables go down by what the allocation (oldest installment first) applied to each.
-      const d = event.data;
-      let principal = 0n;
-      let interest = 0n;
-      let fee = 0n;
-      for (const a of d.allocations) {
-        principal += a.principalMinor;
-        interest += a.interestMinor;
-        fee += a.feeMinor;
-      }
-      const transactions = [...new Set(d.allocations.map((a) => a.transactionId))];
-      return entries(envelope, [
-        {
-          effectiveAt: d.receivedAt,
-          transactionId: transactions.length === 1 ? transactions[0] : undefined,
-          userId,
-          postings: [
-            debit(accounts.cash(COLLECTION_BANK_ACCOUNT), d.amountMinor, c),
-            credit(accounts.feeReceivable(userId), fee, c),
-            credit(accounts.interestReceivable(userId), interest, c),
-            credit(accounts.customerReceivable(userId), principal, c),
-          ],
-        },
-      ]);
-    }
-    case "LoanCancelled": {
-      /*
-       * The checkout's Cancelled already credited the receivables by the full cancelled shares, as if the
-       * buyer still owed all of them. The credit line then took those shares off the loan's unpaid
-       * installments (latest first); what it could not take (refundDue) the buyer had already repaid. That
-       * part was credited twice (once by the repayment, once by Cancelled), so each receivable is debited
-       * back by its own component of it, and the whole becomes a debt of ours to the buyer.
-       *
-       * Worked example, tenure 1 with no interest: amount 1,000,000, processing fee 10,000.
-       *   Settled            DR customer-receivable 1,000,000   DR fee-receivable 10,000
-       *   Repayment 600,000  CR fee-receivable 10,000 (fee first)   CR customer-receivable 590,000
-       *                      → customer-receivable 410,000, fee-receivable 0: the buyer owes 410,000.
-       *   Cancel 500,000     shares: principal 500,000, fee 5,000
-       *                      CR customer-receivable 500,000 → −90,000   CR fee-receivable 5,000 → −5,000
-       *   LoanCancelled      the loan's unpaid part was 410,000 principal and no fee, so the credit line
-       *                      took 410,000 of principal and nothing of the fee: refundDue = principal 90,000,
-       *                      fee 5,000
-       *                      DR customer-receivable 90,000 → 0   DR fee-receivable 5,000 → 0
-       *                      CR refund-payable 95,000
-       *   Each receivable is what the loan's installments still owe of it (nothing), none is left with a
-       *   credit balance, and we owe the buyer 95,000: 600,000 repaid = 505,000 kept for the uncancelled
-       *   half (500,000 + 5,000 fee) + 95,000 refund.
-       *
-       * A v1 LoanCancelled carried the refund as one total; its upcast splits it principal first
-       * (creditline.events.ts), which posts it as v1 did: to customer-receivable.
-       */
-      const { refundDue, transactionId } = event.data;
-      const refundMinor = totalOf(refundDue);
-      const draft = {
-        effectiveAt: envelope.occurredAt,
-        transactionId,
-        userId,
-        postings: [
-          debit(accounts.customerReceivable(userId), refundDue.principalMinor, c),
-          debit(accounts.interestReceivable(userId), refundDue.interestMinor, c),
-          debit(accounts.feeReceivable(userId), refundDue.feeMinor, c),
-          credit(accounts.refundPayable(userId), refundMinor, c),
-        ],
-      };
-      return entries(envelope, refundMinor > 0n ? [draft] : []);
-    }
-    default:
-      return [];
+/** Cash in; the receivables go down by what the allocation (oldest installment first) applied to each. */
+function repaymentDraft(
+  { userId, currency: c }: CreditLineKey,
+  d: CreditLineData<"RepaymentApplied">,
+): Draft {
+  const applied = { principalMinor: 0n, interestMinor: 0n, feeMinor: 0n };
+  for (const a of d.allocations) {
+    applied.principalMinor += a.principalMinor;
+    applied.interestMinor += a.interestMinor;
+    applied.feeMinor += a.feeMinor;
   }
+  const transactions = [...new Set(d.allocations.map((a) => a.transactionId))];
+  return {
+    effectiveAt: d.receivedAt,
+    transactionId: transactions.length === 1 ? transactions[0] : undefined,
+    userId,
+    postings: [
+      debit(accounts.cash(COLLECTION_BANK_ACCOUNT), d.amountMinor, c),
+      credit(accounts.feeReceivable(userId), applied.feeMinor, c),
+      credit(accounts.interestReceivable(userId), applied.interestMinor, c),
+      credit(accounts.customerReceivable(userId), applied.principalMinor, c),
+    ],
+  };
+}
+
+/**
+ * The checkout's Cancelled already credited the receivables by the full cancelled shares, as if the buyer
+ * still owed all of them. The credit line then took those shares off the loan's unpaid installments (latest
+ * first); what it could not take (refundDue) the buyer had already repaid. That part was credited twice (once
+ * by the repayment, once by Cancelled), so each receivable is debited back by its own component of it, and the
+ * whole becomes a debt of ours to the buyer. Nothing to refund posts nothing.
+ *
+ * Worked example, tenure 1 with no interest: amount 1,000,000, processing fee 10,000.
+ *   Settled            DR customer-receivable 1,000,000   DR fee-receivable 10,000
+ *   Repayment 600,000  CR fee-receivable 10,000 (fee first)   CR customer-receivable 590,000
+ *                      → customer-receivable 410,000, fee-receivable 0: the buyer owes 410,000.
+ *   Cancel 500,000     shares: principal 500,000, fee 5,000
+ *                      CR customer-receivable 500,000 → −90,000   CR fee-receivable 5,000 → −5,000
+ *   LoanCancelled      the loan's unpaid part was 410,000 principal and no fee, so the credit line
+ *                      took 410,000 of principal and nothing of the fee: refundDue = principal 90,000,
+ *                      fee 5,000
+ *                      DR customer-receivable 90,000 → 0   DR fee-receivable 5,000 → 0
+ *                      CR refund-payable 95,000
+ *   Each receivable is what the loan's installments still owe of it (nothing), none is left with a
+ *   credit balance, and we owe the buyer 95,000: 600,000 repaid = 505,000 kept for the uncancelled
+ *   half (500,000 + 5,000 fee) + 95,000 refund.
+ *
+ * A v1 LoanCancelled carried the refund as one total; its upcast splits it principal first
+ * (creditline.events.ts), which posts it as v1 did: to customer-receivable.
+ */
+function refundDraft(
+  { userId, currency: c }: CreditLineKey,
+  { refundDue, transactionId }: CreditLineData<"LoanCancelled">,
+  effectiveAt: string,
+): Draft | undefined {
+  const refundMinor = totalOf(refundDue);
+  if (refundMinor <= 0n) return undefined;
+  return {
+    effectiveAt,
+    transactionId,
+    userId,
+    postings: [
+      debit(accounts.customerReceivable(userId), refundDue.principalMinor, c),
+      debit(accounts.interestReceivable(userId), refundDue.interestMinor, c),
+      debit(accounts.feeReceivable(userId), refundDue.feeMinor, c),
+      credit(accounts.refundPayable(userId), refundMinor, c),
+    ],
+  };
 }
 
 function merchantEntries(envelope: EventEnvelope, event: MerchantEvent): JournalEntry[] {
