@@ -31,6 +31,12 @@ export type DomainEvents<Defs extends Record<string, EventDefinition>> = {
   [K in keyof Defs & string]: { readonly type: K; readonly data: z.output<Defs[K]["data"]> };
 }[keyof Defs & string];
 
+/** The data of one event type of a union: `EventData<CheckoutEvent, "Settled">`. */
+export type EventData<E extends { type: string; data: unknown }, Type extends E["type"]> = Extract<
+  E,
+  { type: Type }
+>["data"];
+
 export interface EventCodec<E extends { type: string }> {
   encode(event: E): { type: string; schemaVersion: number; data: unknown };
   decode(envelope: Pick<EventEnvelope, "type" | "schemaVersion" | "data">): E;

@@ -1,3 +1,4 @@
+import type { EventData } from "../../contracts/event-codec.ts";
 import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { type CreditLineEvent, creditLineCodec } from "../ledger/creditline/creditline.events.ts";
 import { outstandingMinor } from "../ledger/creditline/creditline.state.ts";
@@ -24,7 +25,7 @@ export interface RepaymentInput {
   readonly receivedAt: string | undefined;
 }
 
-export type RepaymentApplied = Extract<CreditLineEvent, { type: "RepaymentApplied" }>["data"];
+export type RepaymentApplied = EventData<CreditLineEvent, "RepaymentApplied">;
 
 /** The user has no open credit line: nobody to repay for. */
 export class UnknownCreditLine extends Error {

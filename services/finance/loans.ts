@@ -1,3 +1,4 @@
+import type { EventData } from "../../contracts/event-codec.ts";
 import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import {
   type CreditLineEvent,
@@ -81,7 +82,7 @@ export async function buyerLoans(
   }
   if (events.length === 0) return undefined;
   const state = events.reduce(creditLineDecider.evolve, creditLineDecider.initialState);
-  const opened = new Map<string, Extract<CreditLineEvent, { type: "LoanOpened" }>["data"]>();
+  const opened = new Map<string, EventData<CreditLineEvent, "LoanOpened">>();
   const repaid = new Map<string, Components>();
   const cancelled = new Map<string, Components>();
   const refunds = new Map<string, bigint>();

@@ -1,4 +1,5 @@
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import type { EventData } from "../../../contracts/event-codec.ts";
 import type { CheckoutEvent } from "../../ledger/checkout/checkout.events.ts";
 import {
   assertBalanced,
@@ -215,8 +216,8 @@ const insertPostingsSql = (rows: number) =>
           VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
   });
 
-type CheckoutData<Type extends CheckoutEvent["type"]> = Extract<CheckoutEvent, { type: Type }>["data"];
-type PayoutData = Extract<MerchantEvent, { type: "PayoutMade" }>["data"];
+type CheckoutData<Type extends CheckoutEvent["type"]> = EventData<CheckoutEvent, Type>;
+type PayoutData = EventData<MerchantEvent, "PayoutMade">;
 
 /** What every open item of one checkout event shares. */
 interface ItemOrigin extends LogPosition {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type DomainEvents, eventCodec } from "../../../contracts/event-codec.ts";
+import { type DomainEvents, type EventData, eventCodec } from "../../../contracts/event-codec.ts";
 
 /** `buyer-<userId>`: a Checkout API user's identity; their money lives on `creditline-<userId>`. */
 export const buyerEvents = {
@@ -16,5 +16,5 @@ export const buyerEvents = {
 };
 
 export type BuyerEvent = DomainEvents<typeof buyerEvents>;
-export type BuyerProfile = Extract<BuyerEvent, { type: "BuyerRegistered" }>["data"];
+export type BuyerProfile = EventData<BuyerEvent, "BuyerRegistered">;
 export const buyerCodec = eventCodec(buyerEvents);

@@ -1,3 +1,4 @@
+import type { EventData } from "../../../contracts/event-codec.ts";
 import type { Tenure } from "../creditline/creditline.events.ts";
 import { type CommandMeta, type Decider, invariant, Rejection, unhandled } from "../decider.ts";
 import { applyBps, type InterestRates, loanTerms } from "../loan/loan-terms.ts";
@@ -101,8 +102,8 @@ export interface CheckoutState {
   readonly cancellationIds: ReadonlySet<string>;
 }
 
-type SettledData = Extract<CheckoutEvent, { type: "Settled" }>["data"];
-type CancelledData = Extract<CheckoutEvent, { type: "Cancelled" }>["data"];
+type SettledData = EventData<CheckoutEvent, "Settled">;
+type CancelledData = EventData<CheckoutEvent, "Cancelled">;
 
 export interface Reversal {
   readonly amountMinor: bigint;

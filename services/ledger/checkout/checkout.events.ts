@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TENURES } from "../../../contracts/checkout/common.ts";
-import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
+import { type DomainEvents, type EventData, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
 
 const tenure = z.literal(TENURES);
 
@@ -106,5 +106,5 @@ export const checkoutEvents = {
 };
 
 export type CheckoutEvent = DomainEvents<typeof checkoutEvents>;
-export type InitiatedData = Extract<CheckoutEvent, { type: "Initiated" }>["data"];
+export type InitiatedData = EventData<CheckoutEvent, "Initiated">;
 export const checkoutCodec = eventCodec(checkoutEvents);

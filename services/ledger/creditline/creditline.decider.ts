@@ -1,3 +1,4 @@
+import type { EventData } from "../../../contracts/event-codec.ts";
 import { type Decider, invariant, unhandled } from "../decider.ts";
 import { holdRefusal } from "./creditline.eligibility.ts";
 import type { CreditLineEvent, LineKind, Tenure } from "./creditline.events.ts";
@@ -62,7 +63,7 @@ export type CreditLineCommand =
     }
   | { readonly type: "ReleaseHold"; readonly transactionId: string; readonly reason: string };
 
-type LoanOpenedData = Extract<CreditLineEvent, { type: "LoanOpened" }>["data"];
+type LoanOpenedData = EventData<CreditLineEvent, "LoanOpened">;
 
 /** Installments are due every 30 days from settlement. */
 export const INSTALLMENT_DAYS = 30;

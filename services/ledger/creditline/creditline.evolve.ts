@@ -1,3 +1,4 @@
+import type { EventData } from "../../../contracts/event-codec.ts";
 import { invariant, unhandled } from "../decider.ts";
 import type { CreditLineEvent } from "./creditline.events.ts";
 import {
@@ -12,7 +13,7 @@ import {
 } from "./creditline.state.ts";
 import type { CreditLineKey } from "./creditline.stream.ts";
 
-type DataOf<Type extends CreditLineEvent["type"]> = Extract<CreditLineEvent, { type: Type }>["data"];
+type DataOf<Type extends CreditLineEvent["type"]> = EventData<CreditLineEvent, Type>;
 type Allocation = DataOf<"RepaymentApplied">["allocations"][number];
 
 export const sameKey = (a: CreditLineKey, b: CreditLineKey) =>

@@ -1,4 +1,5 @@
 import { type EventEnvelope, streamKind } from "../../../contracts/envelope.ts";
+import type { EventData } from "../../../contracts/event-codec.ts";
 import type { Currency } from "../../../contracts/money.ts";
 import { type CheckoutEvent, checkoutCodec } from "../checkout/checkout.events.ts";
 import { type CreditLineEvent, creditLineCodec } from "../creditline/creditline.events.ts";
@@ -107,8 +108,8 @@ function entries(envelope: EventEnvelope, drafts: readonly Draft[]): JournalEntr
   }));
 }
 
-type CheckoutData<Type extends CheckoutEvent["type"]> = Extract<CheckoutEvent, { type: Type }>["data"];
-type CreditLineData<Type extends CreditLineEvent["type"]> = Extract<CreditLineEvent, { type: Type }>["data"];
+type CheckoutData<Type extends CheckoutEvent["type"]> = EventData<CheckoutEvent, Type>;
+type CreditLineData<Type extends CreditLineEvent["type"]> = EventData<CreditLineEvent, Type>;
 
 const idAfter = (streamId: string, kind: string) => streamId.slice(kind.length + 1);
 

@@ -1,7 +1,8 @@
+import type { EventData } from "../../../contracts/event-codec.ts";
 import { type Decider, invariant, Rejection, unhandled } from "../decider.ts";
 import type { MerchantEvent, MerchantProfile } from "./merchant.events.ts";
 
-type PayoutData = Extract<MerchantEvent, { type: "PayoutMade" }>["data"];
+type PayoutData = EventData<MerchantEvent, "PayoutMade">;
 
 /** Every rule a merchant command can break: Register's, then Payout's in precedence order. */
 export type MerchantRule =

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
+import { type DomainEvents, type EventData, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
 import { currencies } from "../../../contracts/money.ts";
 
 /** `merchant-<id>`: a Checkout API merchant's configuration (DESIGN.md). */
@@ -39,5 +39,5 @@ export const merchantEvents = {
 };
 
 export type MerchantEvent = DomainEvents<typeof merchantEvents>;
-export type MerchantProfile = Extract<MerchantEvent, { type: "MerchantRegistered" }>["data"];
+export type MerchantProfile = EventData<MerchantEvent, "MerchantRegistered">;
 export const merchantCodec = eventCodec(merchantEvents);
