@@ -2,16 +2,14 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { OK, Receiver } from "../notifier/harness.ts";
+import { initRequest, SEED_AMOUNT, singleItem } from "../support/checkout-requests.ts";
+import { approveInBrowser } from "../support/http-browser.ts";
 import { approveAsSandboxBuyer } from "./harness.ts";
 import {
-  approveInBrowser,
-  initRequest,
   type LiveService,
   merchantVerifies,
   pushesOf,
   SANDBOX_LIMIT,
-  SEED_AMOUNT,
-  singleItemOrder,
   startLiveService,
   waitForPush,
 } from "./lifecycle-support.ts";
@@ -291,7 +289,7 @@ describe("the 2-click lifecycle over HTTP", () => {
     const amount = 150_000_000;
     const orderId = order("denied");
     const { transactionId, checkoutUrl } = await client.init(
-      initRequest(orderId, receiver.url, singleItemOrder(amount)),
+      initRequest(orderId, receiver.url, singleItem(amount)),
     );
     expect(amount).toBeGreaterThan(SANDBOX_LIMIT);
 

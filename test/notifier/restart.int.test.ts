@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findAttempts } from "../../services/notifier/store.ts";
 import { NOTIFIER } from "../../services/notifier/tables.ts";
-import { pendingCheckout, registerMerchant } from "../support/checkout-fixtures.ts";
+import { pendingCheckout } from "../support/checkout-fixtures.ts";
+import { registerMerchant } from "../support/merchants.ts";
 import { OK, World } from "./harness.ts";
 
 // Pushes survive restarts: the log and the notifier's own tables, not memory, say what is owed.
