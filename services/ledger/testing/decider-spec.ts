@@ -10,6 +10,10 @@ export const testMeta: CommandMeta = {
   tenantId: "tenant-test",
 };
 
+/** `days` days (and `ms` milliseconds) after testMeta.now, as an ISO timestamp. */
+export const at = (days: number, ms = 0) =>
+  new Date(Date.parse(testMeta.now) + days * 86_400_000 + ms).toISOString();
+
 /** testMeta at the business time `now` (and for `tenantId`). */
 export const meta = (now: string, tenantId = testMeta.tenantId): CommandMeta => ({
   ...testMeta,
