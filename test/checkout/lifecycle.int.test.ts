@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { OK, Receiver } from "../notifier/harness.ts";
 import { initRequest, SEED_AMOUNT, singleItem } from "../support/checkout-requests.ts";
+import { sleep } from "../support/eventually.ts";
 import { approveInBrowser } from "../support/http-browser.ts";
 import { approveAsSandboxBuyer } from "./harness.ts";
 import {
@@ -51,7 +52,7 @@ async function creditLineBecomes(l: LiveService, expected: { held: number; used:
       expect(line).toEqual({ total: SANDBOX_LIMIT, ...expected });
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 
