@@ -2,9 +2,11 @@ import type { EventEnvelope } from "../../contracts/envelope.ts";
 import { streamKind } from "../../contracts/envelope.ts";
 import { checkoutDecider, checkoutStream } from "../ledger/checkout/checkout.decider.ts";
 import { checkoutCodec } from "../ledger/checkout/checkout.events.ts";
-import { creditLineDecider, creditLineStream } from "../ledger/creditline/creditline.decider.ts";
+import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { creditLineCodec } from "../ledger/creditline/creditline.events.ts";
-import { type CommandMeta, Rejection } from "../ledger/decider.ts";
+import { CreditLineRejection } from "../ledger/creditline/creditline.rules.ts";
+import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
+import type { CommandMeta } from "../ledger/decider.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import { reactionMeta } from "../platform/reactor.ts";
@@ -29,11 +31,11 @@ export function creditLineReactions(store: EventStore) {
       case "Settled": {
         const { userId, merchantId, settledAt, interestMinor, processingFeeMinor } = event.data;
         await creditLines.handle(
-          creditLineStream(userId),
+          creditLineStream(kredivoLine(userId)),
           {
             type: "CaptureHold",
             transactionId,
-            loan: { merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
+            terms: { kind: "loan", merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
           },
           meta,
         );
@@ -42,7 +44,7 @@ export function creditLineReactions(store: EventStore) {
       case "Cancelled": {
         const { userId, cancellationId, amountMinor, interestMinor, processingFeeMinor } = event.data;
         await creditLines.handle(
-          creditLineStream(userId),
+          creditLineStream(kredivoLine(userId)),
           {
             type: "CancelLoan",
             transactionId,
@@ -79,12 +81,13 @@ async function releaseHold(
 ): Promise<void> {
   try {
     await creditLines.handle(
-      creditLineStream(userId),
+      creditLineStream(kredivoLine(userId)),
       { type: "ReleaseHold", transactionId, reason: ending.toLowerCase() },
       meta,
     );
   } catch (error) {
-    const noHold = error instanceof Rejection && error.rule === "hold_must_exist" && ending !== "Failed";
+    const noHold =
+      error instanceof CreditLineRejection && error.rule === "hold_must_exist" && ending !== "Failed";
     if (!noHold) throw error;
   }
 }

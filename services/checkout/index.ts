@@ -1,8 +1,11 @@
 import { CHECKOUT_MOUNT } from "../../contracts/checkout/routes.ts";
 import type { HttpMount } from "../http/app.ts";
+import { idempotencyClaims } from "../http/idempotency-claims.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { Reaction } from "../platform/reactor.ts";
+import type { ReadStore } from "../platform/readstore/port.ts";
 import type { Projection } from "../platform/readstore/projection.ts";
+import { cancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { creditLineReactions } from "./credit-line-reactor.ts";
 import { checkoutErrorContract } from "./error-contract.ts";
@@ -33,12 +36,19 @@ export function checkoutReactions(store: EventStore): readonly Reaction[] {
 }
 
 /** The API under /kredivo, in its own error contract, and the buyer's hosted page beside it. */
-export function checkoutHttp(checkout: CheckoutService): HttpMount {
+export function checkoutHttp(
+  checkout: CheckoutService,
+  idempotency: { readonly readStore: ReadStore; readonly leaseMs: number },
+): HttpMount {
+  const claims = idempotencyClaims(idempotency);
   return async (app) => {
     await app.register(
       async (kredivo) => {
         await kredivo.register(checkoutErrorContract); // body parser, validation and errors for /kredivo
-        await kredivo.register(checkoutRoutes, { checkout });
+        await kredivo.register(checkoutRoutes, {
+          checkout,
+          cancelIdempotency: cancelIdempotency(claims, idempotency.leaseMs),
+        });
       },
       { prefix: CHECKOUT_MOUNT },
     );

@@ -15,6 +15,7 @@ import {
   STATUS_OK_REPLY,
 } from "../notifier/index.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import { streamEvents } from "../platform/eventstore/stream-events.ts";
 import { signatureKey } from "./credentials.ts";
 
 /** The checkout events a merchant must hear about, and the push's trx_status for each. */
@@ -128,17 +129,13 @@ function pushMessage(event: CheckoutEvent): string {
   }
 }
 
-const PAGE = 1000;
-
 async function readStream<E extends { type: string }>(
   store: EventStore,
   streamId: string,
   codec: EventCodec<E>,
 ): Promise<{ envelope: EventEnvelope; event: E }[]> {
   const events: { envelope: EventEnvelope; event: E }[] = [];
-  for (let from = 0; ; from += PAGE) {
-    const page = await store.readStream(streamId, { fromRevision: from, maxCount: PAGE });
-    for (const envelope of page) events.push({ envelope, event: codec.decode(envelope) });
-    if (page.length < PAGE) return events;
-  }
+  for await (const envelope of streamEvents(store, streamId))
+    events.push({ envelope, event: codec.decode(envelope) });
+  return events;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { CancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { calculatorRoute } from "./endpoints/calculator.ts";
 import { cancelRoute } from "./endpoints/cancel.ts";
@@ -13,6 +14,8 @@ import { updateRoute } from "./endpoints/update.ts";
 
 export interface CheckoutRoutesOptions {
   readonly checkout: CheckoutService;
+  /** The optional Idempotency-Key of transaction/cancel (our extension). */
+  readonly cancelIdempotency: CancelIdempotency;
 }
 
 /** The 2-click routes, cancel and the loan calculator; register under CHECKOUT_MOUNT after checkoutErrorContract. */
@@ -21,6 +24,6 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
   initRoute(app, checkout);
   updateRoute(app, checkout);
   statusRoute(app, checkout);
-  cancelRoute(app, checkout);
+  cancelRoute(app, checkout, options.cancelIdempotency);
   calculatorRoute(app, checkout);
 }

@@ -1,3 +1,5 @@
+import { TENURES } from "../../contracts/checkout/common.ts";
+import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { hashSecret, sha256Hex } from "./credentials.ts";
 
@@ -60,14 +62,17 @@ export async function seedSandbox(service: CheckoutService, serverKey: string): 
     };
     positions.push((await service.buyers.handle(buyerStream, { type: "Register", profile }, meta)).position);
   }
-  const lineStream = `creditline-${SANDBOX_BUYER.userId}`;
+  const lineStream = creditLineStream(kredivoLine(SANDBOX_BUYER.userId));
   const { state: line } = await service.creditLines.load(lineStream);
   if (!line.open) {
     const limit = {
       type: "SetLimit" as const,
-      userId: SANDBOX_BUYER.userId,
-      totalMinor: SANDBOX_LIMIT_MINOR,
-      perTenureMinor: ([1, 3, 6, 12] as const).map((tenure) => ({ tenure, limitMinor: SANDBOX_LIMIT_MINOR })),
+      line: kredivoLine(SANDBOX_BUYER.userId),
+      limit: {
+        kind: "instalment" as const,
+        totalMinor: SANDBOX_LIMIT_MINOR,
+        perTenureMinor: TENURES.map((tenure) => ({ tenure, limitMinor: SANDBOX_LIMIT_MINOR })),
+      },
       reason: "sandbox account",
     };
     positions.push((await service.creditLines.handle(lineStream, limit, meta)).position);

@@ -1,11 +1,11 @@
-import {
-  creditLineDecider,
-  creditLineStream,
-  outstandingMinor,
-} from "../ledger/creditline/creditline.decider.ts";
+import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { type CreditLineEvent, creditLineCodec } from "../ledger/creditline/creditline.events.ts";
+import { outstandingMinor } from "../ledger/creditline/creditline.state.ts";
+import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
+import type { Caller } from "../ledger/decider.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import { streamEvents } from "../platform/eventstore/stream-events.ts";
 
 export interface RepaymentServiceOptions {
   readonly store: EventStore;
@@ -22,12 +22,6 @@ export interface RepaymentInput {
   readonly bankReference: string;
   /** ISO 8601; default: now. */
   readonly receivedAt: string | undefined;
-}
-
-export interface RepaymentCaller {
-  readonly actor: string;
-  readonly correlationId: string;
-  readonly causationId: string;
 }
 
 export type RepaymentApplied = Extract<CreditLineEvent, { type: "RepaymentApplied" }>["data"];
@@ -54,24 +48,20 @@ export function repaymentService(options: RepaymentServiceOptions) {
 
   /** A repayment id already applied: the event that applied it, read back from the stream. */
   async function appliedBefore(userId: string, repaymentId: string): Promise<RepaymentApplied> {
-    const streamId = creditLineStream(userId);
-    const page = 1000;
-    for (let from = 0; ; from += page) {
-      const envelopes = await options.store.readStream(streamId, { fromRevision: from, maxCount: page });
-      for (const envelope of envelopes) {
-        const event = creditLineCodec.decode(envelope);
-        if (event.type === "RepaymentApplied" && event.data.repaymentId === repaymentId) return event.data;
-      }
-      if (envelopes.length < page) throw new Error(`repayment ${repaymentId} is not in ${streamId}`);
+    const streamId = creditLineStream(kredivoLine(userId));
+    for await (const envelope of streamEvents(options.store, streamId)) {
+      const event = creditLineCodec.decode(envelope);
+      if (event.type === "RepaymentApplied" && event.data.repaymentId === repaymentId) return event.data;
     }
+    throw new Error(`repayment ${repaymentId} is not in ${streamId}`);
   }
 
   return {
     async repay(
       input: RepaymentInput,
-      caller: RepaymentCaller,
+      caller: Caller,
     ): Promise<{ applied: RepaymentApplied; outstandingMinor: bigint }> {
-      const streamId = creditLineStream(input.userId);
+      const streamId = creditLineStream(kredivoLine(input.userId));
       const { state } = await creditLines.load(streamId);
       if (!state.open) throw new UnknownCreditLine(input.userId);
       const now = options.now().toISOString();

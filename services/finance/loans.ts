@@ -1,16 +1,18 @@
-import {
-  availableFor,
-  creditLineDecider,
-  creditLineStream,
-  hasOverdueDebt,
-  outstandingMinor,
-} from "../ledger/creditline/creditline.decider.ts";
+import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import {
   type CreditLineEvent,
   creditLineCodec,
   type Tenure,
 } from "../ledger/creditline/creditline.events.ts";
+import {
+  availableFor,
+  hasOverdueDebt,
+  outstandingMinor,
+  totalOf,
+} from "../ledger/creditline/creditline.state.ts";
+import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import { streamEvents } from "../platform/eventstore/stream-events.ts";
 
 export interface Components {
   readonly principalMinor: bigint;
@@ -62,7 +64,6 @@ const add = (a: Components, b: Components): Components => ({
   interestMinor: a.interestMinor + b.interestMinor,
   feeMinor: a.feeMinor + b.feeMinor,
 });
-const PAGE = 1000;
 
 /**
  * A buyer's loans, read from the credit line's own stream (the consistency boundary of its money): each
@@ -75,10 +76,8 @@ export async function buyerLoans(
   now: Date,
 ): Promise<BuyerLoans | undefined> {
   const events: CreditLineEvent[] = [];
-  for (let from = 0; ; from += PAGE) {
-    const page = await store.readStream(creditLineStream(userId), { fromRevision: from, maxCount: PAGE });
-    for (const envelope of page) events.push(creditLineCodec.decode(envelope));
-    if (page.length < PAGE) break;
+  for await (const envelope of streamEvents(store, creditLineStream(kredivoLine(userId)))) {
+    events.push(creditLineCodec.decode(envelope));
   }
   if (events.length === 0) return undefined;
   const state = events.reduce(creditLineDecider.evolve, creditLineDecider.initialState);
@@ -99,7 +98,7 @@ export async function buyerLoans(
       case "LoanCancelled": {
         const d = event.data;
         cancelled.set(d.transactionId, add(cancelled.get(d.transactionId) ?? ZERO, d));
-        refunds.set(d.transactionId, (refunds.get(d.transactionId) ?? 0n) + d.refundDueMinor);
+        refunds.set(d.transactionId, (refunds.get(d.transactionId) ?? 0n) + totalOf(d.refundDue));
         break;
       }
       default:

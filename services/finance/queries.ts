@@ -1,3 +1,4 @@
+import { type Currency, currencies } from "../../contracts/money.ts";
 import type { ReadStore, Row, SqlValue } from "../platform/readstore/port.ts";
 import { JOURNAL_PROJECTION } from "./read-models/journal.ts";
 
@@ -190,6 +191,8 @@ export interface SettlementStatement {
 }
 
 export interface PayoutRow {
+  readonly merchantId: string;
+  readonly currency: Currency;
   readonly payoutId: string;
   readonly paidAt: string;
   readonly payableMinor: bigint;
@@ -277,6 +280,8 @@ export async function settlementStatement(
 export function toPayout(r: Row): PayoutRow {
   const ids: unknown = JSON.parse(String(r.transaction_ids));
   return {
+    merchantId: String(r.merchant_id),
+    currency: currencyOf(r.currency),
     payoutId: String(r.payout_id),
     paidAt: String(r.paid_at),
     payableMinor: big(r.payable_minor),
@@ -289,9 +294,28 @@ export function toPayout(r: Row): PayoutRow {
   };
 }
 
+/** The journal writes only currencies it knows; anything else in a row is a bug. */
+function currencyOf(value: unknown): Currency {
+  const currency = currencies.find((c) => c === value);
+  if (currency === undefined) throw new Error(`unknown currency ${String(value)} in the journal`);
+  return currency;
+}
+
+/** Payouts whose id starts with `prefix` (the payouts of one run: payout-run.ts PayoutRunKey), in log order. */
+export async function payoutsWithIdPrefix(readStore: ReadStore, prefix: string): Promise<PayoutRow[]> {
+  // LIKE, not a range: PostgreSQL compares text by collation, which may order "-" unlike the bytes.
+  if (!/^[0-9a-f-]+$/.test(prefix))
+    throw new Error(`a payout id prefix is hex digits and dashes, got ${prefix}`);
+  const rows = await readStore.query(
+    "SELECT * FROM merchant_payouts WHERE payout_id LIKE ? ORDER BY position_num",
+    [`${prefix}%`],
+  );
+  return rows.map(toPayout);
+}
+
 export interface OpenItem {
   readonly merchantId: string;
-  readonly currency: string;
+  readonly currency: Currency;
   readonly kind: "settled" | "cancel_payable" | "cancel_receivable";
   readonly transactionId: string;
   readonly payableMinor: bigint;
@@ -312,7 +336,7 @@ export async function openItems(readStore: ReadStore): Promise<OpenItem[]> {
     if (!isOpenItemKind(kind)) throw new Error(`unknown open item kind ${kind}`);
     return {
       merchantId: String(r.merchant_id),
-      currency: String(r.currency),
+      currency: currencyOf(r.currency),
       kind,
       transactionId: String(r.transaction_id),
       payableMinor: big(r.payable_minor),

@@ -79,7 +79,7 @@ export const V1_ERRORS = {
   idempotency_request_in_progress: {
     status: 409,
     title: "Request in progress",
-    fix: "Wait until the first request with this Idempotency-Key has finished, then retry with the same key to get its answer.",
+    fix: "Wait until the first request with this Idempotency-Key has finished (or, if it died, until its lease of IDEMPOTENCY_LEASE_MS has run out), then retry with the same key to get its answer.",
   },
   transaction_already_paid: {
     status: 409,

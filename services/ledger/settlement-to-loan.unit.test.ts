@@ -2,14 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type CheckoutCommand, type CheckoutState, checkoutDecider } from "./checkout/checkout.decider.ts";
 import type { CheckoutEvent } from "./checkout/checkout.events.ts";
-import {
-  type CreditLineCommand,
-  type CreditLineState,
-  creditLineDecider,
-  outstandingMinor,
-} from "./creditline/creditline.decider.ts";
+import { type CreditLineCommand, creditLineDecider } from "./creditline/creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "./creditline/creditline.events.ts";
+import { type CreditLineState, outstandingMinor } from "./creditline/creditline.state.ts";
 import { type CommandMeta, fold } from "./decider.ts";
+import { limitSet } from "./testing/creditline-fixtures.ts";
 import { testMeta } from "./testing/decider-spec.ts";
 
 /**
@@ -92,17 +89,7 @@ describe("a settled checkout and its loan, through cancellations and repayments"
         if (settled?.type !== "Settled") throw new Error("expected Settled");
 
         let line: CreditLineState = fold(creditLineDecider, [
-          {
-            type: "CreditLimitSet",
-            data: {
-              userId: "user-1",
-              currency: "VND",
-              totalMinor: 50_000_000n,
-              perTenureMinor: [{ tenure, limitMinor: 50_000_000n }],
-              setBy: "test",
-              reason: "onboarding",
-            },
-          },
+          limitSet(50_000_000n, [{ tenure, limitMinor: 50_000_000n }]),
           { type: "CreditHeld", data: { transactionId: "tx-1", amountMinor, tenure } },
         ] satisfies CreditLineEvent[]);
         const { merchantId, settledAt, interestMinor, processingFeeMinor } = settled.data;
@@ -112,7 +99,7 @@ describe("a settled checkout and its loan, through cancellations and repayments"
           {
             type: "CaptureHold",
             transactionId: "tx-1",
-            loan: { merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
+            terms: { kind: "loan", merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
           },
           meta(now),
         ).state;

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { EventCodec } from "../../contracts/event-codec.ts";
 import { type CommandMeta, type Decider, fold } from "../ledger/decider.ts";
 import { type EventStore, WrongExpectedRevision } from "./eventstore/port.ts";
+import { streamEvents } from "./eventstore/stream-events.ts";
 
 export interface CommandHandlerOptions {
   /** Attempts on a revision conflict before giving up; each reloads the stream and decides again. */
@@ -41,11 +42,7 @@ export function commandHandler<Command, Event extends { type: string }, State>(
 
   const load = async (streamId: string) => {
     const events: Event[] = [];
-    for (let from = 0; ; from += PAGE) {
-      const page = await store.readStream(streamId, { fromRevision: from, maxCount: PAGE });
-      for (const envelope of page) events.push(codec.decode(envelope));
-      if (page.length < PAGE) break;
-    }
+    for await (const envelope of streamEvents(store, streamId)) events.push(codec.decode(envelope));
     // Revisions are consecutive from 0, so the last one is the count of events less one.
     return { events, revision: events.length === 0 ? undefined : events.length - 1 };
   };
@@ -94,5 +91,4 @@ export function commandHandler<Command, Event extends { type: string }, State>(
   };
 }
 
-const PAGE = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { isTenure, TENURES, type Tenure } from "../../contracts/checkout/common.ts";
 
 /** Every variable the service reads, validated once at start (README "Configuration"). */
 const configSchema = z.object({
@@ -73,6 +74,22 @@ const configSchema = z.object({
     .default(3 * 24 * 3_600_000),
   /** Per-attempt timeout of a push, connection to last byte. */
   NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /**
+   * An Idempotency-Key held by a request whose process died (it stops renewing its lease) is taken over by
+   * the next retry after this long; until then the retry is told the first request is still in progress.
+   */
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Test seam (test/faults/): `METHOD /route` entries, e.g. `POST /v1/payouts/run`; a request to one of
+   * them kills this process with SIGKILL right after its first append commits, before it replies. Empty
+   * (off) by default; refused when NODE_ENV is production.
+   */
+  FAULT_KILL_AFTER_APPEND: z
+    .string()
+    .default("")
+    .transform((text, ctx) => parseRoutes(text, ctx)),
+  /** `production` refuses the test seams above. */
+  NODE_ENV: z.string().optional(),
   /** `/v1` API keys with roles: `key1:operator|finance,key2:finance`. Empty: `/v1` refuses everyone. */
   API_KEYS: z
     .string()
@@ -80,25 +97,43 @@ const configSchema = z.object({
     .transform((text, ctx) => parseApiKeys(text, ctx)),
 });
 
-function parseRates(text: string, ctx: z.RefinementCtx): Record<1 | 3 | 6 | 12, number> {
-  const rates: Record<number, number> = {};
+function parseRates(text: string, ctx: z.RefinementCtx): Record<Tenure, number> {
+  const rates = new Map<Tenure, number>();
   for (const pair of text.split(",")) {
-    const match = /^(1|3|6|12):(\d{1,5})$/.exec(pair.trim());
-    if (!match) {
+    const match = /^(\d{1,2}):(\d{1,5})$/.exec(pair.trim());
+    const tenure = Number(match?.[1]);
+    if (!match || !isTenure(tenure)) {
       ctx.addIssue({
         code: "custom",
         message: `expected tenure:bps pairs like 1:0,3:295, got ${JSON.stringify(pair)}`,
       });
       return z.NEVER;
     }
-    rates[Number(match[1])] = Number(match[2]);
+    rates.set(tenure, Number(match[2]));
   }
-  const [r1, r3, r6, r12] = [rates[1], rates[3], rates[6], rates[12]];
-  if (r1 === undefined || r3 === undefined || r6 === undefined || r12 === undefined) {
-    ctx.addIssue({ code: "custom", message: "every tenure 1, 3, 6 and 12 needs a rate" });
+  const missing = TENURES.filter((tenure) => !rates.has(tenure));
+  if (missing.length > 0) {
+    ctx.addIssue({ code: "custom", message: `every tenure needs a rate; missing ${missing.join(", ")}` });
     return z.NEVER;
   }
-  return { 1: r1, 3: r3, 6: r6, 12: r12 };
+  // Every tenure is set (checked above), so the entries are a whole Record<Tenure, number>.
+  return Object.fromEntries(rates) as Record<Tenure, number>;
+}
+
+function parseRoutes(text: string, ctx: z.RefinementCtx): string[] {
+  const routes = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const route of routes) {
+    if (!/^(GET|POST|PUT|PATCH|DELETE) \/\S*$/.test(route)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected METHOD /route entries like POST /v1/payouts/run, got ${JSON.stringify(route)}`,
+      });
+    }
+  }
+  return routes;
 }
 
 function parseApiKeys(text: string, ctx: z.RefinementCtx): { key: string; roles: string[] }[] {
@@ -127,7 +162,10 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad variable is reported by name in one line. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = configSchema.superRefine(requireConnections).safeParse(env);
+  const parsed = configSchema
+    .superRefine(requireConnections)
+    .superRefine(noTestSeamsInProduction)
+    .safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
@@ -147,5 +185,16 @@ function requireConnections(config: z.infer<typeof configSchema>, ctx: z.Refinem
   }
   if (config.EVENT_STORE === "esdb" && !config.ESDB_URL) {
     ctx.addIssue({ code: "custom", path: ["ESDB_URL"], message: "required when EVENT_STORE is esdb" });
+  }
+}
+
+/** A test seam in production would let one request kill the service: refuse to start. */
+function noTestSeamsInProduction(config: z.infer<typeof configSchema>, ctx: z.RefinementCtx): void {
+  if (config.NODE_ENV === "production" && config.FAULT_KILL_AFTER_APPEND.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["FAULT_KILL_AFTER_APPEND"],
+      message: "a test seam; refused when NODE_ENV is production",
+    });
   }
 }

@@ -21,6 +21,19 @@ describe("configuration", () => {
     expect(config.API_KEYS).toEqual([{ key: "operator-key-0123456789", roles: ["operator", "finance"] }]);
   });
 
+  it("reads the test seam, off by default", () => {
+    expect(loadConfig({}).FAULT_KILL_AFTER_APPEND).toEqual([]);
+    expect(loadConfig({ IDEMPOTENCY_LEASE_MS: "1000" }).IDEMPOTENCY_LEASE_MS).toBe(1000);
+    const seam = "POST /v1/payouts/run, POST /kredivo/transaction/cancel";
+    expect(loadConfig({ FAULT_KILL_AFTER_APPEND: seam, NODE_ENV: "test" }).FAULT_KILL_AFTER_APPEND).toEqual([
+      "POST /v1/payouts/run",
+      "POST /kredivo/transaction/cancel",
+    ]);
+    expect(
+      loadConfig({ FAULT_KILL_AFTER_APPEND: "", NODE_ENV: "production" }).FAULT_KILL_AFTER_APPEND,
+    ).toEqual([]);
+  });
+
   it.each([
     ["PORT", { PORT: "http" }],
     ["PORT", { PORT: "70000" }],
@@ -32,6 +45,9 @@ describe("configuration", () => {
     ["ESDB_URL", { EVENT_STORE: "esdb" }],
     ["INTEREST_RATES_BPS", { INTEREST_RATES_BPS: "1:0,3:x" }],
     ["API_KEYS", { API_KEYS: "short:operator" }],
+    ["IDEMPOTENCY_LEASE_MS", { IDEMPOTENCY_LEASE_MS: "10" }],
+    ["FAULT_KILL_AFTER_APPEND", { FAULT_KILL_AFTER_APPEND: "/v1/payouts/run" }],
+    ["FAULT_KILL_AFTER_APPEND", { FAULT_KILL_AFTER_APPEND: "POST /v1/payouts/run", NODE_ENV: "production" }],
   ])("names the bad variable %s", (name, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${name}: `));

@@ -50,6 +50,8 @@ export async function startGatewayRole(
     now,
     apiKeys: config.API_KEYS,
     repayments: repaymentService({ store, now, waitForProjections: wiring.waitForProjections }),
+    idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
-  return { checkout, mounts: [checkoutHttp(checkout), finance], stops: [() => timers.stop()] };
+  const kredivo = checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS });
+  return { checkout, mounts: [kredivo, finance], stops: [() => timers.stop()] };
 }

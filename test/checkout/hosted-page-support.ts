@@ -8,6 +8,7 @@ import type { CheckoutService } from "../../services/checkout/checkout-service.t
 import { checkoutHttp } from "../../services/checkout/index.ts";
 import { type App, buildApp } from "../../services/http/app.ts";
 import { readiness } from "../../services/http/readiness.ts";
+import { loadConfig } from "../../services/platform/config.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { SANDBOX_SERVER_KEY, sampleInit } from "../support/checkout-requests.ts";
@@ -27,14 +28,14 @@ export interface HostedPageHarness {
 
 export async function startHostedPageHarness(): Promise<HostedPageHarness> {
   const dir = mkdtempSync(join(tmpdir(), "ledger-hosted-page-"));
-  const path = join(dir, "ledger.db");
-  const store = new SqliteEventStore({ path });
-  const readStore = new SqliteReadStore({ path });
+  const config = loadConfig({ DATA_DIR: dir, PORT: "0", LOG_LEVEL: "silent" });
+  const store = new SqliteEventStore({ path: config.eventStorePath });
+  const readStore = new SqliteReadStore({ path: config.eventStorePath });
   const { checkout, runner } = await startSandboxCheckout(store, readStore, SANDBOX_SERVER_KEY);
   const app = await buildApp({
     logger: pino({ level: "silent" }),
     readiness: readiness(store, readStore, 10_000),
-    mounts: [checkoutHttp(checkout)],
+    mounts: [checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS })],
   });
   await app.ready();
   return {

@@ -1,10 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import pino from "pino";
 import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
+import type { PayoutService } from "../../services/finance/payouts/payout-run.ts";
+import { payoutRoutes } from "../../services/finance/payouts/routes.ts";
+import { requestContext } from "../../services/http/request-context.ts";
 import { checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
 import type { CommandMeta } from "../../services/ledger/decider.ts";
+import type { ReadStore, Row, SqlValue } from "../../services/platform/readstore/port.ts";
 import { type ComposedService, composeService } from "../../services/runtime/compose.ts";
 import { approveAsSandboxBuyer, SANDBOX_SERVER_KEY, sampleInit, testConfig } from "../checkout/harness.ts";
 
@@ -40,6 +46,8 @@ export interface Reply {
 }
 
 export const SANDBOX = { merchantId: "sandbox-merchant", serverKey: SANDBOX_SERVER_KEY };
+/** A second merchant (fee 2 %); it sorts before the sandbox merchant, so a payout run pays it first. */
+export const M2 = { merchantId: "m2", serverKey: "m2-server-key-0123456789abcdef" };
 
 export const meta = (now = new Date()): CommandMeta => ({
   now: now.toISOString(),
@@ -157,3 +165,54 @@ export async function startFinanceHarness(env: Record<string, string> = {}): Pro
 }
 
 export { checkoutStream };
+
+/** The read store `real` with another `query`: e.g. a payout run whose read of the open items is stale. */
+export function withQuery(
+  real: ReadStore,
+  query: (sql: string, params: readonly SqlValue[] | undefined) => Promise<Row[]>,
+): ReadStore {
+  return {
+    dialect: real.dialect,
+    projectionState: (name) => real.projectionState(name),
+    projectionStates: () => real.projectionStates(),
+    prepareGeneration: (...args) => real.prepareGeneration(...args),
+    generationPosition: (...args) => real.generationPosition(...args),
+    apply: (...args) => real.apply(...args),
+    promote: (...args) => real.promote(...args),
+    setStatus: (...args) => real.setStatus(...args),
+    query,
+    close: () => Promise.resolve(),
+  };
+}
+
+/** POST /v1/payouts/run on a bare app around `payouts` (a payout service built for one test). */
+export async function payoutApp(payouts: PayoutService, readStore: ReadStore): Promise<FastifyInstance> {
+  const app = Fastify();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(requestContext);
+  await app.register(payoutRoutes, {
+    prefix: "/v1",
+    payouts,
+    readStore,
+    apiKeys: [{ key: OPERATOR_KEY, roles: ["operator"] }],
+  });
+  return app;
+}
+
+/**
+ * As if the request holding `key` had died after its appends and before its answer was stored, and its
+ * lease had run out: the next request with the key takes it over and runs.
+ */
+export async function leaseRunOut(readStore: ReadStore, key: string): Promise<void> {
+  await readStore.query("UPDATE idempotency_keys SET state = 'running', lease_until = 0 WHERE idem_key = ?", [
+    key,
+  ]);
+}
+
+/** The harness with M2 registered beside the sandbox merchant. */
+export async function startTwoMerchants(): Promise<FinanceHarness> {
+  const h = await startFinanceHarness();
+  await h.registerMerchant(M2.merchantId, M2.serverKey, 200);
+  return h;
+}

@@ -1,20 +1,18 @@
-import Fastify from "fastify";
-import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PayoutConflict, payoutService } from "../../services/finance/payouts/payout-run.ts";
-import { payoutRoutes } from "../../services/finance/payouts/routes.ts";
 import { openItems } from "../../services/finance/queries.ts";
-import { requestContext } from "../../services/http/request-context.ts";
 import { checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
-import type { ReadStore } from "../../services/platform/readstore/port.ts";
 import {
   BOTH_KEY,
   FINANCE_KEY,
   type FinanceHarness,
+  M2,
   meta,
   OPERATOR_KEY,
+  payoutApp,
   SANDBOX,
-  startFinanceHarness,
+  startTwoMerchants,
+  withQuery,
 } from "./harness.ts";
 
 // The journal, payouts and the finance API through HTTP on the composed embedded runtime. One story, in
@@ -22,12 +20,10 @@ import {
 // pays each merchant once and the checkouts become Paid; the books stay balanced through cancellations
 // before and after payout, a repayment and a second run; the journal rebuilt from the log is identical.
 
-const M2 = { merchantId: "m2", serverKey: "m2-server-key-0123456789abcdef" };
 let h: FinanceHarness;
 
 beforeAll(async () => {
-  h = await startFinanceHarness();
-  await h.registerMerchant(M2.merchantId, M2.serverKey, 200);
+  h = await startTwoMerchants();
 });
 afterAll(async () => {
   await h?.close();
@@ -331,6 +327,20 @@ describe("journal, payouts and the finance API", () => {
     });
   });
 
+  it("a settlement statement is per currency: the merchant's INR statement holds none of its VND business", async () => {
+    const res = await h.get("/v1/finance/merchants/sandbox-merchant/settlement-statement?currency=INR");
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      currency: "INR",
+      settled: { count: 0, gross: "0", merchantFee: "0", net: "0" },
+      payouts: [],
+      closingNet: "0",
+    });
+    const usd = await h.get("/v1/finance/merchants/sandbox-merchant/settlement-statement?currency=USD");
+    expect(usd.statusCode).toBe(400);
+    expect(usd.json()).toMatchObject({ code: "invalid_parameter", param: "currency" });
+  });
+
   it("a buyer's loans: the schedule and what is still owed", async () => {
     const res = await h.get("/v1/finance/buyers/sandbox-buyer/loans");
     expect(res.statusCode, res.body).toBe(200);
@@ -400,19 +410,9 @@ describe("journal, payouts and the finance API", () => {
     );
     expect((await runPayouts("run-4")).statusCode).toBe(201);
     const real = h.service.readStore;
-    const stale: ReadStore = {
-      dialect: real.dialect,
-      projectionState: (name) => real.projectionState(name),
-      projectionStates: () => real.projectionStates(),
-      prepareGeneration: (...args) => real.prepareGeneration(...args),
-      generationPosition: (...args) => real.generationPosition(...args),
-      apply: (...args) => real.apply(...args),
-      promote: (...args) => real.promote(...args),
-      setStatus: (...args) => real.setStatus(...args),
-      query: (sql, params) =>
-        sql.includes("merchant_open_items") ? Promise.resolve(snapshot) : real.query(sql, params),
-      close: () => Promise.resolve(),
-    };
+    const stale = withQuery(real, (sql, params) =>
+      sql.includes("merchant_open_items") ? Promise.resolve(snapshot) : real.query(sql, params),
+    );
     const slow = payoutService({
       store: h.service.store,
       readStore: stale,
@@ -423,16 +423,7 @@ describe("journal, payouts and the finance API", () => {
       slow.run({}, { actor: "test", correlationId: "c", causationId: "c" }),
     ).rejects.toBeInstanceOf(PayoutConflict);
 
-    const app = Fastify();
-    app.setValidatorCompiler(validatorCompiler);
-    app.setSerializerCompiler(serializerCompiler);
-    await app.register(requestContext);
-    await app.register(payoutRoutes, {
-      prefix: "/v1",
-      payouts: slow,
-      readStore: real,
-      apiKeys: [{ key: OPERATOR_KEY, roles: ["operator"] }],
-    });
+    const app = await payoutApp(slow, real);
     const res = await app.inject({
       method: "POST",
       url: "/v1/payouts/run",

@@ -4,8 +4,15 @@ import { join } from "node:path";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventCodec } from "../../contracts/event-codec.ts";
+import type { Currency } from "../../contracts/money.ts";
 import { openBalances } from "../../services/finance/payouts/payout-run.ts";
-import { openItems, trialBalance } from "../../services/finance/queries.ts";
+import {
+  accountCurrencies,
+  accountStatement,
+  openItems,
+  settlementStatement,
+  trialBalance,
+} from "../../services/finance/queries.ts";
 import { journalProjection } from "../../services/finance/read-models/journal.ts";
 import { type CheckoutEvent, checkoutCodec } from "../../services/ledger/checkout/checkout.events.ts";
 import { type CreditLineEvent, creditLineCodec } from "../../services/ledger/creditline/creditline.events.ts";
@@ -91,12 +98,13 @@ const payout = (
   payableMinor: bigint,
   receivableMinor: bigint,
   transactionIds: string[],
+  currency: Currency = "VND",
 ): MerchantEvent => ({
   type: "PayoutMade",
   data: {
     payoutId,
     paidAt: tick(),
-    currency: "VND",
+    currency,
     payableMinor,
     receivableMinor,
     amountMinor: payableMinor - receivableMinor,
@@ -106,6 +114,15 @@ const payout = (
   },
 });
 
+/** Runs the journal projection over the whole log into `readStore`; true once it reached the head. */
+async function projectJournal(store: SqliteEventStore, readStore: ReadStore): Promise<boolean> {
+  const runner = new ProjectionRunner({ store, readStore, projections: [journalProjection], logger: silent });
+  await runner.start();
+  const reached = await runner.waitFor(await store.headPosition(), 20_000);
+  await runner.stop();
+  return reached;
+}
+
 describe("journal projection on SQLite and PostgreSQL", () => {
   let dir: string;
   let store: SqliteEventStore;
@@ -114,18 +131,7 @@ describe("journal projection on SQLite and PostgreSQL", () => {
   const schema = uniqueSchema("journal");
   const append = async (streamId: string, events: EventToAppend[]) =>
     (await store.append(streamId, events, { expectedRevision: "any" })).position;
-  const project = async (readStore: ReadStore) => {
-    const runner = new ProjectionRunner({
-      store,
-      readStore,
-      projections: [journalProjection],
-      logger: silent,
-    });
-    await runner.start();
-    const reached = await runner.waitFor(await store.headPosition(), 20_000);
-    await runner.stop();
-    return reached;
-  };
+  const project = (readStore: ReadStore) => projectJournal(store, readStore);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "ledger-journal-"));
@@ -169,7 +175,7 @@ describe("journal projection on SQLite and PostgreSQL", () => {
           principalMinor: 200_000n,
           interestMinor: 0n,
           feeMinor: 2_000n,
-          refundDueMinor: 2_000n,
+          refundDue: { principalMinor: 0n, interestMinor: 0n, feeMinor: 2_000n },
         },
       }),
     ]);
@@ -282,4 +288,84 @@ describe("journal projection on SQLite and PostgreSQL", () => {
       }
     },
   );
+});
+
+// Payouts, journal accounts and trial balances are per currency: a merchant paid in VND and in INR from
+// one bank account has two balances on each account, and nothing is ever summed across currencies.
+describe("journal accounts and trial balances per currency, on SQLite and PostgreSQL", () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let sqlite: SqliteReadStore;
+  let postgres: PostgresReadStore;
+  const schema = uniqueSchema("journal_cur");
+  let inrPosition: bigint;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ledger-journal-cur-"));
+    store = new SqliteEventStore({ path: join(dir, "ledger.db") });
+    const append = async (streamId: string, event: EventToAppend) =>
+      BigInt((await store.append(streamId, [event], { expectedRevision: "any" })).position);
+    await append("checkout-t1", encoded(checkoutCodec, settled("a", 1_000_000n, 20_000n)));
+    await append("merchant-a", encoded(merchantCodec, payout("p-vnd", 980_000n, 0n, ["t1"])));
+    inrPosition = await append(
+      "merchant-a",
+      encoded(merchantCodec, payout("p-inr", 100_056n, 56n, ["i1"], "INR")),
+    );
+    sqlite = new SqliteReadStore({ path: join(dir, "read.db") });
+    postgres = new PostgresReadStore({ connectionString: DATABASE_URL, schema });
+    for (const readStore of [sqlite, postgres]) expect(await projectJournal(store, readStore)).toBe(true);
+  });
+
+  afterAll(async () => {
+    await postgres?.dropSchema();
+    await postgres?.close();
+    await sqlite?.close();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const each = [
+    ["SQLite", () => sqlite],
+    ["PostgreSQL", () => postgres],
+  ] as const;
+
+  it.each(each)("on %s each currency's trial balance is zero and accounts are kept apart", async (_, rs) => {
+    const tb = await trialBalance(rs(), { kind: "current" });
+    const lines = tb.accounts.map((a) => [a.account, a.currency, a.debitMinor - a.creditMinor]);
+    expect(lines).toEqual([
+      ["cash:BCA-1", "INR", -100_000n],
+      ["cash:BCA-1", "VND", -980_000n],
+      ["customer-receivable:u1", "VND", 1_000_000n],
+      ["fee-income", "VND", -30_000n],
+      ["fee-receivable:u1", "VND", 10_000n],
+      ["merchant-payable:a", "INR", 100_056n],
+      ["merchant-payable:a", "VND", 0n],
+      ["merchant-receivable:a", "INR", -56n],
+    ]);
+    for (const currency of ["INR", "VND"]) {
+      const sum = tb.accounts
+        .filter((a) => a.currency === currency)
+        .reduce((total, a) => total + a.debitMinor - a.creditMinor, 0n);
+      expect(sum, currency).toBe(0n);
+    }
+    const before = await trialBalance(rs(), { kind: "position", position: inrPosition - 1n });
+    expect(before.accounts.map((a) => a.currency)).not.toContain("INR");
+  });
+
+  it.each(each)("on %s an account's statement and a merchant's payouts are per currency", async (_, rs) => {
+    expect(await accountCurrencies(rs(), "cash:BCA-1")).toEqual(["INR", "VND"]);
+    const inr = await accountStatement(rs(), "cash:BCA-1", "INR", undefined, 10);
+    expect(inr.map((l) => [l.kind, l.creditMinor, l.balanceMinor])).toEqual([
+      ["PayoutMade", 100_000n, -100_000n],
+    ]);
+    const period = ["2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z"] as const;
+    const inrStatement = await settlementStatement(rs(), "a", "INR", ...period);
+    expect(inrStatement.payouts.map((p) => [p.payoutId, p.currency, p.amountMinor])).toEqual([
+      ["p-inr", "INR", 100_000n],
+    ]);
+    expect(inrStatement.settled.count).toBe(0);
+    const vndStatement = await settlementStatement(rs(), "a", "VND", ...period);
+    expect(vndStatement.payouts.map((p) => [p.payoutId, p.currency])).toEqual([["p-vnd", "VND"]]);
+    expect(vndStatement.settled.count).toBe(1);
+  });
 });

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
+import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
 import {
   availableFor,
   type CreditLineState,
   outstandingMinor,
-} from "../../services/ledger/creditline/creditline.decider.ts";
-import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
+} from "../../services/ledger/creditline/creditline.state.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
 import { projections } from "../../services/runtime/projections.ts";

@@ -21,9 +21,9 @@ export interface TestMerchant {
 /** An active merchant with a 1.5 % fee; a fresh id and server_key unless given. */
 export async function registerMerchant(
   store: EventStore,
-  options: { merchantId?: string; serverKey?: string; at?: CommandMeta } = {},
+  merchantId = `m${randomUUID().slice(0, 8)}`,
+  options: { serverKey?: string; at?: CommandMeta } = {},
 ): Promise<TestMerchant> {
-  const merchantId = options.merchantId ?? `m${randomUUID().slice(0, 8)}`;
   const serverKey = options.serverKey ?? `sk-${randomUUID()}`;
   const serverKeyHash = sha256Hex(serverKey);
   await commandHandler(store, merchantDecider, merchantCodec).handle(
@@ -45,7 +45,7 @@ export async function registerMerchant(
 
 /** Registers an active merchant of the Checkout API now and waits until the harness's directory knows it. */
 export async function registerKnownMerchant(h: CheckoutHarness, merchantId: string, serverKey: string) {
-  await registerMerchant(h.store, { merchantId, serverKey, at: meta(new Date().toISOString(), "kredivo") });
+  await registerMerchant(h.store, merchantId, { serverKey, at: meta(new Date().toISOString(), "kredivo") });
   await eventually(`merchant ${merchantId} in the directory`, async () => {
     const res = await h.post("/transaction/status", { server_key: serverKey, transaction_id: "none" });
     return (res.json() as { status: number }).status !== 2012 ? true : undefined;

@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import { hashSecret } from "../../services/checkout/credentials.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
+import { kredivoLine } from "../../services/ledger/creditline/creditline.stream.ts";
 import { meta } from "../../services/ledger/testing/decider-spec.ts";
 import type { CheckoutHarness } from "../checkout/harness.ts";
 import { approveAs, type Buyer } from "./buyers.ts";
@@ -121,12 +122,15 @@ export async function registerBuyer(
     `creditline-${buyer.userId}`,
     {
       type: "SetLimit",
-      userId: buyer.userId,
-      totalMinor: limit,
-      perTenureMinor: Object.entries(perTenure).map(([tenure, limitMinor]) => ({
-        tenure: tenureOf(Number(tenure)),
-        limitMinor,
-      })),
+      line: kredivoLine(buyer.userId),
+      limit: {
+        kind: "instalment",
+        totalMinor: limit,
+        perTenureMinor: Object.entries(perTenure).map(([tenure, limitMinor]) => ({
+          tenure: tenureOf(Number(tenure)),
+          limitMinor,
+        })),
+      },
       reason: "test buyer",
     },
     now(),

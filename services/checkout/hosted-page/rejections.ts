@@ -53,8 +53,10 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   checkout_must_await_buyer: CURRENT_STEP,
   session_must_be_signed_in: CURRENT_STEP,
   checkout_step_out_of_order: CURRENT_STEP,
-  // Approve with a tenure the order is too small for.
+  // Approve with a tenure the order is too small for, or another than the one already held for it (a
+  // retry after a crash between the hold and Pending): nothing changes, the buyer chooses again.
   amount_must_meet_tenure_minimum: { show: "summary", status: 422, error: "tenureNotAllowed" },
+  hold_must_keep_its_tenure: { show: "summary", status: 422, error: "tenureNotAllowed" },
   // The merchant's calls, the timers, payouts, registrations; a credit line's refusal of the hold is no
   // refusal of the step but the reason the checkout is denied (an outcome page).
   order_id_must_be_unique: FAULT,
@@ -84,6 +86,8 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   buyer_must_not_be_registered_twice: FAULT,
   limit_must_not_be_negative: FAULT,
   tenure_limit_must_be_within_total: FAULT,
+  credit_line_must_keep_its_key: FAULT,
+  credit_line_must_keep_its_kind: FAULT,
   limit_must_cover_outstanding: FAULT,
   credit_line_must_be_open: FAULT,
   hold_must_not_be_closed: FAULT,
@@ -92,6 +96,7 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   credit_limit_must_cover_amount: FAULT,
   hold_must_exist: FAULT,
   hold_must_be_open: FAULT,
+  capture_terms_must_match_the_line: FAULT,
   repayment_amount_must_be_positive: FAULT,
   repayment_must_not_exceed_outstanding: FAULT,
   loan_must_exist: FAULT,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Tenure } from "../../ledger/creditline/creditline.events.ts";
+import { TENURES, type Tenure } from "../../../contracts/checkout/common.ts";
 import { LANGS } from "./i18n.ts";
 
 // What the page's links and forms carry. Browsers send forms, so a field that is absent reads as empty and
@@ -18,4 +18,5 @@ export const otpBody = z.object({ ...formCommon, otp: field(16) });
 export const approveBody = z.object({ ...formCommon, tenure: field(4) });
 export const cancelBody = z.object(formCommon);
 
-export const TENURES: Readonly<Record<string, Tenure>> = { "1": 1, "3": 3, "6": 6, "12": 12 };
+/** The tenure a form field names, exactly as the page writes it ("1", "3", "6", "12"). */
+export const tenureNamed = (field: string): Tenure | undefined => TENURES.find((t) => String(t) === field);

@@ -1,12 +1,12 @@
 import { type CheckoutCommand, checkoutDecider } from "../../ledger/checkout/checkout.decider.ts";
 import type { InitiatedData } from "../../ledger/checkout/checkout.events.ts";
-import { creditLineStream } from "../../ledger/creditline/creditline.decider.ts";
 import type { Tenure } from "../../ledger/creditline/creditline.events.ts";
-import { type Caller, Rejection } from "../../ledger/decider.ts";
+import { CreditLineRejection, type CreditLineRule } from "../../ledger/creditline/creditline.rules.ts";
+import { creditLineStream, kredivoLine } from "../../ledger/creditline/creditline.stream.ts";
+import type { Caller } from "../../ledger/decider.ts";
 import { sha256Hex } from "../credentials.ts";
 import { asBuyer } from "./buyer-sign-in.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
-import { type CreditLineRuleName, isRuleOf } from "./rules.ts";
 
 type Hold = Extract<CheckoutCommand, { type: "Approve" }>["hold"];
 
@@ -16,14 +16,16 @@ type Hold = Extract<CheckoutCommand, { type: "Approve" }>["hold"];
  * with "user_has_overdue_debt" (push message "transaction denied: user has overdue debt"); other rules
  * keep their name.
  */
-const DENIAL_REASONS: Readonly<Partial<Record<CreditLineRuleName, string>>> = {
+const DENIAL_REASONS: Readonly<Partial<Record<CreditLineRule, string>>> = {
   buyer_must_not_have_overdue_debt: "user_has_overdue_debt",
 };
 
-const denialReason = (rule: string): string =>
-  (isRuleOf(DENIAL_REASONS, rule) ? DENIAL_REASONS[rule] : undefined) ?? rule;
-
-/** Asks the credit line for the hold; its refusal is not an error but the reason the checkout is denied. */
+/**
+ * Asks the credit line for the hold; its refusal is not an error but the reason the checkout is denied.
+ * Except another tenure than one already held for this checkout (a retry after a crash between the hold
+ * and Pending): that is the buyer's choice gone astray, refused as it is and changing nothing, so the buyer
+ * can still approve the held tenure.
+ */
 async function placeHold(
   ledger: CheckoutLedger,
   userId: string,
@@ -34,14 +36,14 @@ async function placeHold(
   const { transactionId, amountMinor } = initiated;
   try {
     await ledger.creditLines.handle(
-      creditLineStream(userId),
+      creditLineStream(kredivoLine(userId)),
       { type: "PlaceHold", transactionId, amountMinor, tenure },
       ledger.meta(buyer, "kredivo"),
     );
     return { placed: true };
   } catch (error) {
-    if (!(error instanceof Rejection)) throw error;
-    return { placed: false, reason: denialReason(error.rule) };
+    if (!(error instanceof CreditLineRejection) || error.rule === "hold_must_keep_its_tenure") throw error;
+    return { placed: false, reason: DENIAL_REASONS[error.rule] ?? error.rule };
   }
 }
 
@@ -79,7 +81,7 @@ export function buyerApproval(ledger: CheckoutLedger) {
       } catch (error) {
         if (hold.placed) {
           await creditLines.handle(
-            creditLineStream(userId),
+            creditLineStream(kredivoLine(userId)),
             { type: "ReleaseHold", transactionId, reason: "approval_refused" },
             ledger.meta(buyer, "kredivo"),
           );

@@ -11,10 +11,10 @@ export function cancellation(ledger: CheckoutLedger) {
     /**
      * Full when amount is absent (everything not yet cancelled), partial otherwise. The transaction must be
      * this merchant's and carry the order_id sent; then the decider's rules apply (CANCEL_RULES). Each
-     * accepted request is a new cancellation (the seed gives no key to dedupe a retried partial; the
-     * remaining amount bounds them).
+     * accepted request is a new cancellation, unless it carries the id of one already recorded (derived
+     * from an Idempotency-Key by cancel-idempotency.ts): then it is a retry and records nothing.
      */
-    async cancel(request: CancelRequest, caller: Caller) {
+    async cancel(request: CancelRequest, caller: Caller, cancellationId: string = uuidv7()) {
       const { merchantId } = await ledger.merchantByKey(request.server_key);
       const transactionId = request.transaction_id;
       const { state } = await ledger.checkouts.load(checkoutStream(transactionId));
@@ -29,7 +29,7 @@ export function cancellation(ledger: CheckoutLedger) {
         transactionId,
         {
           type: "Cancel",
-          cancellationId: uuidv7(),
+          cancellationId,
           amountMinor: request.amount?.amountMinor,
           reason: request.reason,
           cancelledBy: request.cancelled_by,

@@ -1,5 +1,6 @@
 import type { BuyerRule } from "../../ledger/buyer/buyer.decider.ts";
 import type { CheckoutRule } from "../../ledger/checkout/checkout.decider.ts";
+import type { CreditLineRule } from "../../ledger/creditline/creditline.rules.ts";
 import type { MerchantRule } from "../../ledger/merchant/merchant.decider.ts";
 
 /**
@@ -20,33 +21,12 @@ export type CheckoutUseCaseRule =
   /** loan/calculator: tenures of 3, 6 and 12 months need the installment minimum, as at checkout/init. */
   | "loan_amount_must_meet_tenure_minimum";
 
-/**
- * The credit line decider's rules by name: a hold the buyer's approval asks for is refused by one of them
- * (it becomes the Denied reason), and the reactors meet them.
- */
-export type CreditLineRuleName =
-  | "limit_must_not_be_negative"
-  | "tenure_limit_must_be_within_total"
-  | "limit_must_cover_outstanding"
-  | "amount_must_be_positive"
-  | "credit_line_must_be_open"
-  | "hold_must_not_be_closed"
-  | "buyer_must_not_have_overdue_debt"
-  | "tenure_must_be_offered"
-  | "credit_limit_must_cover_amount"
-  | "hold_must_exist"
-  | "hold_must_be_open"
-  | "repayment_amount_must_be_positive"
-  | "repayment_must_not_exceed_outstanding"
-  | "loan_must_exist"
-  | "loan_cancellation_must_not_exceed_loan";
-
 /** Every rule a checkout use case can be refused by, whichever stream or use case names it. */
 export type CheckoutContextRule =
   | CheckoutRule
   | MerchantRule
   | BuyerRule
-  | CreditLineRuleName
+  | CreditLineRule
   | CheckoutUseCaseRule;
 
 /** Whether a rejection's rule, a plain string at run time, is one a table of rules has a row for. */

@@ -1,18 +1,29 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { currencies } from "../../../contracts/money.ts";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { idempotencyKeys } from "../../http/idempotency.ts";
+import { type Claim, derivedId, derivedIdPrefix } from "../../http/idempotency-claims.ts";
 import { sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
-import { JournalBehind, PayoutConflict, type PayoutMade, type PayoutService } from "./payout-run.ts";
+import {
+  JournalBehind,
+  PayoutConflict,
+  type PayoutMade,
+  type PayoutRunKey,
+  type PayoutRunResult,
+  type PayoutService,
+} from "./payout-run.ts";
 
 export interface PayoutRoutesOptions {
   readonly payouts: PayoutService;
   /** Where the Idempotency-Key table lives. */
   readonly readStore: ReadStore;
   readonly apiKeys: readonly ApiKey[];
+  /** IDEMPOTENCY_LEASE_MS (default: the plugin's). */
+  readonly leaseMs?: number;
 }
 
 export const payoutRunRequestSchema = z
@@ -48,7 +59,7 @@ const payoutSchema = z.object({
   merchantId: z.string(),
   payoutId: z.string(),
   amount: z.string().describe("cash sent: payable − receivable, decimal string in the currency"),
-  currency: z.literal("VND"),
+  currency: z.enum(currencies),
   payable: z.string().describe("merchant payable cleared"),
   receivable: z.string().describe("merchant receivable netted off (cancellations after an earlier payout)"),
   transactionIds: z.array(z.string()),
@@ -57,7 +68,21 @@ const payoutSchema = z.object({
   paidAt: z.string(),
   position: z.string().describe("log position of the PayoutMade event"),
 });
-const runResponseSchema = z.object({ payouts: z.array(payoutSchema) });
+const runResponseSchema = z.object({
+  payouts: z.array(payoutSchema),
+  position: z
+    .string()
+    .optional()
+    .describe("log position of the run's last payout: the journal shows every payout once it has applied it"),
+  journalCaughtUp: z
+    .boolean()
+    .optional()
+    .describe("false: the journal had not applied `position` yet; ask with asOfPosition=<position> to wait"),
+  interrupted: z
+    .object({ merchantId: z.string(), currency: z.enum(currencies), detail: z.string() })
+    .optional()
+    .describe("a fault of ours stopped the run here after money had moved; the payouts listed stand"),
+});
 
 function toApi(p: PayoutMade): z.output<typeof payoutSchema> {
   return {
@@ -75,14 +100,47 @@ function toApi(p: PayoutMade): z.output<typeof payoutSchema> {
   };
 }
 
+/** The run's payout ids come from its Idempotency-Key: one per key, merchant and currency. */
+function runKey(claim: Claim | undefined): PayoutRunKey | undefined {
+  if (!claim) return undefined;
+  return {
+    payoutId: (merchantId, currency) => derivedId(claim, merchantId, currency),
+    payoutIdPrefix: derivedIdPrefix(claim),
+  };
+}
+
+function runResponse(result: PayoutRunResult): z.output<typeof runResponseSchema> {
+  if (result.payouts.length === 0) return { payouts: [] };
+  const { interrupted } = result;
+  return {
+    payouts: result.payouts.map(toApi),
+    position: result.position,
+    journalCaughtUp: result.journalCaughtUp,
+    ...(interrupted
+      ? {
+          interrupted: {
+            merchantId: interrupted.merchantId,
+            currency: interrupted.currency,
+            detail:
+              `a fault of ours stopped the run at merchant ${interrupted.merchantId} (${interrupted.currency}); ` +
+              "the payouts listed stand; run again with a new Idempotency-Key to pay the rest",
+          },
+        }
+      : {}),
+  };
+}
+
 /**
- * `POST /v1/payouts/run` (operator, Idempotency-Key): one payout per merchant with a positive open balance.
- * 201 with the payouts made; 200 with an empty list when nothing is owed; 409 when a covered transaction
- * was already paid by a concurrent run; 503 when the journal is behind the log.
+ * `POST /v1/payouts/run` (operator, Idempotency-Key): one payout per merchant and currency with a positive
+ * open balance. 201 with the payouts made and the log position to wait for (also when the journal lagged or
+ * a fault stopped the run after money moved: never a 5xx then); 200 with an empty list when nothing is
+ * owed; 409 with the payouts made before it when a covered transaction was already paid by a concurrent
+ * run; 503 when the journal is behind the log before anything was paid. A retry with the key of a run that
+ * died pays nobody twice and answers the payouts that run made.
  */
 export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
-  await app.register(idempotencyKeys, { readStore: options.readStore });
+  await app.register(idempotencyKeys, { readStore: options.readStore, leaseMs: options.leaseMs });
   useProblemErrors(app, "payout");
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
@@ -91,7 +149,20 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
     {
       // Before the Idempotency-Key is claimed: a caller without the role must not hold (or fill) keys.
       onRequest: app.requireRole("operator"),
-      config: { idempotent: true, problems: ["transaction_already_paid", "journal_behind"] },
+      config: {
+        idempotent: true,
+        problems: [
+          {
+            code: "transaction_already_paid",
+            extension: {
+              payouts: z
+                .array(payoutSchema)
+                .describe("the payouts this run made before the conflict: they stand"),
+            },
+          },
+          "journal_behind",
+        ],
+      },
       schema: {
         tags: ["payouts"],
         summary: "Pay every merchant its settled, unpaid balance: one payout per merchant (Idempotency-Key)",
@@ -102,13 +173,17 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
     async (request, reply) => {
       const caller = { actor: "operator", correlationId: request.correlationId, causationId: request.id };
       try {
-        const made = await options.payouts.run(request.body, caller);
-        return reply.code(made.length === 0 ? 200 : 201).send({ payouts: made.map(toApi) });
+        const result = await options.payouts.run(request.body, caller, runKey(request.idempotency));
+        if (result.interrupted) {
+          request.log.error({ err: result.interrupted.cause }, "payout run interrupted after money moved");
+        }
+        return reply.code(result.payouts.length === 0 ? 200 : 201).send(runResponse(result));
       } catch (error) {
         if (error instanceof PayoutConflict) {
           const before = error.made.map((p) => `${p.payoutId} (${p.merchantId})`).join(", ");
           return sendProblem(request, reply, "transaction_already_paid", {
             detail: `${error.message}${before ? `; payouts made before it: ${before}` : ""}`,
+            extensions: { payouts: error.made.map(toApi) },
           });
         }
         if (error instanceof JournalBehind) {

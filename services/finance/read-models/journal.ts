@@ -39,9 +39,10 @@ import type { Projection } from "../../platform/readstore/projection.ts";
  */
 export const JOURNAL_PROJECTION = "journal";
 
+/** v2: LoanCancelled posts its refund to each receivable by component (postings.ts). */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 1,
+  version: 2,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
@@ -88,7 +89,7 @@ export const journalProjection: Projection = {
     const entries = postingsForEvent(envelope, decoded);
     for (const entry of entries) assertBalanced(entry);
     if (entries.length === 0) return [];
-    return [...journalStatements(envelope, entries), ...openItemStatements(envelope, decoded)];
+    return [...journalStatements(envelope, entries), ...openItemStatements(envelope, decoded, entries)];
   },
 };
 
@@ -192,11 +193,15 @@ const insertPostingsSql = (rows: number) =>
           VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
   });
 
-const CHECKOUT_CURRENCY = "VND";
-
-function openItemStatements(envelope: EventEnvelope, decoded: JournalEvent): Statement[] {
+function openItemStatements(
+  envelope: EventEnvelope,
+  decoded: JournalEvent,
+  entries: readonly JournalEntry[],
+): Statement[] {
   const position = envelope.position;
   const positionNum = BigInt(position);
+  // An open item is in the currency its event was posted in (the postings of one entry share it).
+  const currency = entries[0]!.postings[0]!.currency;
   switch (decoded.stream) {
     case "checkout": {
       const event = decoded.event;
@@ -212,7 +217,7 @@ function openItemStatements(envelope: EventEnvelope, decoded: JournalEvent): Sta
             params: [
               `settled:${transactionId}`,
               d.merchantId,
-              CHECKOUT_CURRENCY,
+              currency,
               transactionId,
               d.amountMinor,
               d.merchantFeeMinor,
@@ -240,7 +245,7 @@ function openItemStatements(envelope: EventEnvelope, decoded: JournalEvent): Sta
             params: [
               `cancel:${transactionId}:${d.cancellationId}`,
               d.merchantId,
-              CHECKOUT_CURRENCY,
+              currency,
               kind,
               transactionId,
               d.amountMinor,
@@ -248,7 +253,7 @@ function openItemStatements(envelope: EventEnvelope, decoded: JournalEvent): Sta
               d.afterPayout ? 0n : -net,
               d.afterPayout ? net : 0n,
               d.merchantId,
-              CHECKOUT_CURRENCY,
+              currency,
               kind,
               net,
               position,

@@ -18,7 +18,9 @@ import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { idempotencyKeys } from "../../http/idempotency.ts";
 import { type ProblemFields, sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import type { V1ErrorCode } from "../../http/v1-errors.ts";
-import { invariant, Rejection } from "../../ledger/decider.ts";
+import { CreditLineRejection, type RepayRule } from "../../ledger/creditline/creditline.rules.ts";
+import { kredivoUserIdSchema } from "../../ledger/creditline/creditline.stream.ts";
+import { invariant } from "../../ledger/decider.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 
 export interface RepaymentRoutesOptions {
@@ -26,6 +28,8 @@ export interface RepaymentRoutesOptions {
   /** Where the Idempotency-Key table lives. */
   readonly readStore: ReadStore;
   readonly apiKeys: readonly ApiKey[];
+  /** IDEMPOTENCY_LEASE_MS (default: the plugin's). */
+  readonly leaseMs?: number;
 }
 
 /** Repayment ids are derived from (API key scope, Idempotency-Key): a retried request is the same repayment. */
@@ -33,12 +37,13 @@ const REPAYMENT_NAMESPACE = "0b6f5d1e-3c2a-4f7e-9d8c-5a4b3c2d1e0f";
 
 const vnd = (minor: bigint) => renderDecimal(money(minor, "VND"));
 
-type RepayRule = "repayment_amount_must_be_positive" | "repayment_must_not_exceed_outstanding";
-
-/** The credit line's Repay rules (creditline.decider.ts) as problems, in the decider's precedence order. */
+/** The credit line's Repay rules (CREDIT_LINE_RULES.Repay) as problems, in the decider's precedence order. */
 const REPAY_PROBLEMS: Record<
   RepayRule,
-  (rejection: Rejection, request: { userId: string; amount: string }) => ProblemFields & { code: V1ErrorCode }
+  (
+    rejection: CreditLineRejection,
+    request: { userId: string; amount: string },
+  ) => ProblemFields & { code: V1ErrorCode }
 > = {
   // The body's schema refuses a non-positive amount before the decider sees it, in the same words.
   repayment_amount_must_be_positive: () => ({
@@ -93,7 +98,7 @@ function callerOf(request: FastifyRequest) {
  */
 export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
-  await app.register(idempotencyKeys, { readStore: options.readStore });
+  await app.register(idempotencyKeys, { readStore: options.readStore, leaseMs: options.leaseMs });
   useProblemErrors(app, "repayment");
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -122,7 +127,10 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
           "fee, then interest, then principal; the principal repaid is credit the buyer may spend again. " +
           "Needs an Idempotency-Key: the same key and body answer the stored response without recording " +
           "the repayment twice.",
-        body: repaymentRequestSchema,
+        // The contract checks the shape; a user id must also name a credit line's stream.
+        body: repaymentRequestSchema.extend({
+          userId: repaymentRequestSchema.shape.userId.pipe(kredivoUserIdSchema),
+        }),
         response: { 201: repaymentResponseSchema },
       },
     },
@@ -143,7 +151,7 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
             param: "userId",
           });
         }
-        if (error instanceof Rejection && isRepayRule(error.rule)) {
+        if (error instanceof CreditLineRejection && isRepayRule(error.rule)) {
           const { code, ...fields } = REPAY_PROBLEMS[error.rule](error, { userId, amount });
           return sendProblem(request, reply, code, fields);
         }

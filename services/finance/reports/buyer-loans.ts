@@ -1,9 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { streamIdSchema } from "../../../contracts/envelope.ts";
 import { sendProblem } from "../../http/problem-details.ts";
-import { creditLineStream } from "../../ledger/creditline/creditline.decider.ts";
+import { kredivoUserIdSchema } from "../../ledger/creditline/creditline.stream.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import { decimal } from "../decimal.ts";
 import { type BuyerLoans, buyerLoans, type Components } from "../loans.ts";
@@ -114,12 +113,7 @@ export async function buyerLoansRoutes(app: FastifyInstance, options: BuyerLoans
         summary:
           "A buyer's loans: schedule, repaid, cancelled and outstanding per installment, from the credit line",
         params: z.object({
-          userId: z
-            .string()
-            .refine(
-              (userId) => streamIdSchema.safeParse(creditLineStream(userId)).success,
-              "user_id_must_be_1_to_189_letters_digits_or_dot_underscore_colon_dash",
-            ),
+          userId: kredivoUserIdSchema,
         }),
         response: { 200: loansSchema },
       },

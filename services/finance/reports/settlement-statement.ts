@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { currencies } from "../../../contracts/money.ts";
 import { sendProblem } from "../../http/problem-details.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
@@ -104,7 +105,10 @@ export async function settlementStatementRoutes(
             .optional()
             .describe("start of the period, inclusive (effective time); default: the start"),
           to: isoTime.optional().describe("end of the period, exclusive (effective time); default: now"),
-          currency: z.enum(["VND"]).default("VND"),
+          currency: z
+            .enum(currencies)
+            .default("VND")
+            .describe("the statement's currency: a merchant with business in several has one statement each"),
         }),
         response: { 200: settlementSchema },
       },

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { TENURES } from "../../../contracts/checkout/common.ts";
 import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
 
-const tenure = z.union([z.literal(1), z.literal(3), z.literal(6), z.literal(12)]);
+const tenure = z.literal(TENURES);
 
 export const checkoutItem = z.object({
   id: z.string(),

@@ -1,26 +1,54 @@
-import { type Decider, invariant, Rejection, unhandled } from "../decider.ts";
-import type { CreditLineEvent, Tenure } from "./creditline.events.ts";
+import { type Decider, invariant, unhandled } from "../decider.ts";
+import { holdRefusal } from "./creditline.eligibility.ts";
+import type { CreditLineEvent, LineKind, Tenure } from "./creditline.events.ts";
+import { CreditLineRejection } from "./creditline.rules.ts";
+import {
+  type CreditLineState,
+  type Hold,
+  type Installment,
+  initialCreditLine,
+  type Loan,
+  type LoanAmounts,
+  lessOf,
+  outstandingMinor,
+  outstandingPrincipal,
+  owedOn,
+  totalOf,
+} from "./creditline.state.ts";
+import type { CreditLineKey } from "./creditline.stream.ts";
+
+/** A line's limit: instalment lines cap each tenure they offer, revolving lines have one total only. */
+export type CreditLimit =
+  | {
+      readonly kind: "instalment";
+      readonly totalMinor: bigint;
+      readonly perTenureMinor: readonly { tenure: Tenure; limitMinor: bigint }[];
+    }
+  | { readonly kind: "revolving"; readonly totalMinor: bigint };
+
+/** What a captured hold becomes: on an instalment line the settlement's loan, on a revolving line a drawdown. */
+export type CaptureTerms =
+  | ({ readonly kind: "loan" } & Omit<
+      LoanOpenedData,
+      "installments" | "transactionId" | "principalMinor" | "tenure"
+    >)
+  | { readonly kind: "drawdown"; readonly openedAt: string };
 
 export type CreditLineCommand =
   | {
       readonly type: "SetLimit";
-      readonly userId: string;
-      readonly totalMinor: bigint;
-      readonly perTenureMinor: readonly { tenure: Tenure; limitMinor: bigint }[];
+      readonly line: CreditLineKey;
+      readonly limit: CreditLimit;
       readonly reason: string;
     }
   | {
       readonly type: "PlaceHold";
       readonly transactionId: string;
       readonly amountMinor: bigint;
-      readonly tenure: Tenure;
+      /** The tenure chosen on an instalment line; none on a revolving line. */
+      readonly tenure: Tenure | undefined;
     }
-  | {
-      readonly type: "CaptureHold";
-      readonly transactionId: string;
-      /** The settlement's terms: the captured hold becomes this loan. */
-      readonly loan: Omit<LoanOpenedData, "installments" | "transactionId" | "principalMinor" | "tenure">;
-    }
+  | { readonly type: "CaptureHold"; readonly transactionId: string; readonly terms: CaptureTerms }
   | {
       readonly type: "Repay";
       readonly repaymentId: string;
@@ -38,93 +66,10 @@ export type CreditLineCommand =
     }
   | { readonly type: "ReleaseHold"; readonly transactionId: string; readonly reason: string };
 
-export type HoldState = "held" | "captured" | "released";
-
 type LoanOpenedData = Extract<CreditLineEvent, { type: "LoanOpened" }>["data"];
-
-/** What is still owed on one installment. */
-export interface Installment {
-  readonly number: number;
-  readonly dueDate: string;
-  readonly principalMinor: bigint;
-  readonly interestMinor: bigint;
-  readonly feeMinor: bigint;
-}
-
-export interface Loan {
-  readonly transactionId: string;
-  readonly tenure: Tenure;
-  readonly openedAt: string;
-  readonly installments: readonly Installment[];
-  /** What cancellations may still take back: the loan's amounts less what was cancelled already. */
-  readonly uncancelled: LoanAmounts;
-}
-
-export interface LoanAmounts {
-  readonly principalMinor: bigint;
-  readonly interestMinor: bigint;
-  readonly feeMinor: bigint;
-}
 
 /** Installments are due every 30 days from settlement. */
 export const INSTALLMENT_DAYS = 30;
-
-export interface Hold {
-  readonly amountMinor: bigint;
-  readonly tenure: Tenure;
-  readonly state: HoldState;
-}
-
-export interface CreditLineState {
-  readonly open: boolean;
-  readonly totalMinor: bigint;
-  readonly perTenureMinor: ReadonlyMap<Tenure, bigint>;
-  readonly heldMinor: bigint;
-  readonly usedMinor: bigint;
-  readonly holds: ReadonlyMap<string, Hold>;
-  /** Open loans in the order they were opened: repayments apply oldest first. */
-  readonly loans: ReadonlyMap<string, Loan>;
-  readonly repaymentIds: ReadonlySet<string>;
-  readonly cancellationIds: ReadonlySet<string>;
-  /** Repaid amounts that a later cancellation took back: owed to the buyer. */
-  readonly refundDueMinor: bigint;
-}
-
-export const initialCreditLine: CreditLineState = {
-  open: false,
-  totalMinor: 0n,
-  perTenureMinor: new Map(),
-  heldMinor: 0n,
-  usedMinor: 0n,
-  holds: new Map(),
-  loans: new Map(),
-  repaymentIds: new Set(),
-  cancellationIds: new Set(),
-  refundDueMinor: 0n,
-};
-
-const owed = (i: Installment) => i.principalMinor + i.interestMinor + i.feeMinor;
-
-export function outstandingMinor(state: CreditLineState): bigint {
-  let sum = 0n;
-  for (const loan of state.loans.values()) for (const i of loan.installments) sum += owed(i);
-  return sum;
-}
-
-function outstandingPrincipal(state: CreditLineState): bigint {
-  let sum = 0n;
-  for (const loan of state.loans.values()) for (const i of loan.installments) sum += i.principalMinor;
-  return sum;
-}
-
-/** Any installment past its due date and not fully repaid: new checkouts are denied (seed: overdue debt). */
-export function hasOverdueDebt(state: CreditLineState, now: string): boolean {
-  const at = Date.parse(now);
-  for (const loan of state.loans.values()) {
-    for (const i of loan.installments) if (owed(i) > 0n && Date.parse(i.dueDate) < at) return true;
-  }
-  return false;
-}
 
 /** Even split of an amount over the tenure; the last installment takes the remainder. */
 function split(total: bigint, count: number, index: number): bigint {
@@ -149,85 +94,52 @@ export function schedule(terms: {
   }));
 }
 
-/** Held and still owed (principal) on one tenure, which its own cap bounds. */
-function outstandingOn(state: CreditLineState, tenure: Tenure): bigint {
-  let sum = 0n;
-  for (const hold of state.holds.values())
-    if (hold.tenure === tenure && hold.state === "held") sum += hold.amountMinor;
-  for (const loan of state.loans.values()) {
-    if (loan.tenure === tenure) for (const i of loan.installments) sum += i.principalMinor;
-  }
-  return sum;
-}
-
-/** What the user may still spend on a tenure: the smaller of the line's and the tenure's headroom. */
-export function availableFor(state: CreditLineState, tenure: Tenure): bigint {
-  const cap = state.perTenureMinor.get(tenure);
-  if (!state.open || cap === undefined) return 0n;
-  const line = state.totalMinor - state.heldMinor - state.usedMinor;
-  const onTenure = cap - outstandingOn(state, tenure);
-  const available = line < onTenure ? line : onTenure;
-  return available > 0n ? available : 0n;
-}
-
+/** Rules in CREDIT_LINE_RULES.SetLimit's order. The first limit fixes the line's key and kind. */
 function setLimit(
   command: Extract<CreditLineCommand, { type: "SetLimit" }>,
   state: CreditLineState,
   actor: string,
 ): CreditLineEvent[] {
-  if (command.totalMinor < 0n) throw new Rejection("limit_must_not_be_negative");
-  if (command.perTenureMinor.some((t) => t.limitMinor < 0n || t.limitMinor > command.totalMinor)) {
-    throw new Rejection("tenure_limit_must_be_within_total");
+  const { line, limit } = command;
+  if (limit.totalMinor < 0n) throw new CreditLineRejection("limit_must_not_be_negative");
+  const tenures = limit.kind === "instalment" ? limit.perTenureMinor : [];
+  if (tenures.some((t) => t.limitMinor < 0n || t.limitMinor > limit.totalMinor)) {
+    throw new CreditLineRejection("tenure_limit_must_be_within_total");
   }
-  if (command.totalMinor < state.heldMinor + state.usedMinor)
-    throw new Rejection("limit_must_cover_outstanding");
+  if (state.key && !sameKey(state.key, line)) {
+    throw new CreditLineRejection("credit_line_must_keep_its_key", { key: state.key });
+  }
+  if (state.kind && state.kind !== limit.kind) {
+    throw new CreditLineRejection("credit_line_must_keep_its_kind", { kind: state.kind });
+  }
+  if (limit.totalMinor < state.heldMinor + state.usedMinor)
+    throw new CreditLineRejection("limit_must_cover_outstanding");
+  const base = { ...line, totalMinor: limit.totalMinor, setBy: actor, reason: command.reason };
   return [
     {
       type: "CreditLimitSet",
-      data: {
-        userId: command.userId,
-        currency: "VND",
-        totalMinor: command.totalMinor,
-        perTenureMinor: [...command.perTenureMinor],
-        setBy: actor,
-        reason: command.reason,
-      },
+      data:
+        limit.kind === "instalment"
+          ? { ...base, kind: "instalment", perTenureMinor: [...limit.perTenureMinor] }
+          : { ...base, kind: "revolving" },
     },
   ];
 }
 
-/**
- * Rules, in precedence order: amount_must_be_positive, credit_line_must_be_open, hold_must_not_be_closed,
- * buyer_must_not_have_overdue_debt, tenure_must_be_offered, credit_limit_must_cover_amount. A hold already placed for the transaction is
- * a retry: nothing new happens.
- */
+const sameKey = (a: CreditLineKey, b: CreditLineKey) =>
+  a.product === b.product && a.userId === b.userId && a.currency === b.currency;
+
+/** Rules in holdRefusal. A hold already placed for the transaction with the same tenure is a retry. */
 function placeHold(
   command: Extract<CreditLineCommand, { type: "PlaceHold" }>,
   state: CreditLineState,
   now: string,
 ): CreditLineEvent[] {
-  if (command.amountMinor <= 0n) throw new Rejection("amount_must_be_positive");
-  if (!state.open) throw new Rejection("credit_line_must_be_open");
-  const existing = state.holds.get(command.transactionId);
-  if (existing?.state === "held") return [];
-  if (existing) throw new Rejection("hold_must_not_be_closed", { state: existing.state });
-  if (hasOverdueDebt(state, now)) throw new Rejection("buyer_must_not_have_overdue_debt");
-  if (!state.perTenureMinor.has(command.tenure)) throw new Rejection("tenure_must_be_offered");
-  if (availableFor(state, command.tenure) < command.amountMinor) {
-    throw new Rejection("credit_limit_must_cover_amount", {
-      availableMinor: availableFor(state, command.tenure),
-    });
-  }
-  return [
-    {
-      type: "CreditHeld",
-      data: {
-        transactionId: command.transactionId,
-        amountMinor: command.amountMinor,
-        tenure: command.tenure,
-      },
-    },
-  ];
+  const refusal = holdRefusal(state, command, now);
+  if (refusal) throw new CreditLineRejection(refusal.rule, refusal.detail);
+  if (state.holds.has(command.transactionId)) return [];
+  const { transactionId, amountMinor, tenure } = command;
+  return [{ type: "CreditHeld", data: { transactionId, amountMinor, tenure } }];
 }
 
 /** Capture and release close a hold exactly once; repeating the same close is a no-op, the other is refused. */
@@ -238,35 +150,55 @@ function closeHold(
   reason: string,
 ): CreditLineEvent[] {
   const hold = state.holds.get(transactionId);
-  if (!hold) throw new Rejection("hold_must_exist");
+  if (!hold) throw new CreditLineRejection("hold_must_exist");
   if (hold.state === target) return [];
-  if (hold.state !== "held") throw new Rejection("hold_must_be_open", { state: hold.state });
+  if (hold.state !== "held") throw new CreditLineRejection("hold_must_be_open", { state: hold.state });
   const data = { transactionId, amountMinor: hold.amountMinor, tenure: hold.tenure };
   return target === "captured"
     ? [{ type: "CreditHoldCaptured", data }]
     : [{ type: "CreditHoldReleased", data: { ...data, reason } }];
 }
 
-/** Capturing a hold opens the loan the settlement defines, with its schedule. */
+/** What each kind of line captures a hold into. */
+const CAPTURES_INTO: Readonly<Record<LineKind, CaptureTerms["kind"]>> = {
+  instalment: "loan",
+  revolving: "drawdown",
+};
+
+/**
+ * Capturing a hold opens what the line lends: on an instalment line the loan the settlement defines, with
+ * its schedule; on a revolving line a drawdown of the held amount.
+ */
 function capture(
   command: Extract<CreditLineCommand, { type: "CaptureHold" }>,
   state: CreditLineState,
 ): CreditLineEvent[] {
   const captured = closeHold(command.transactionId, state, "captured", "settled");
   if (captured.length === 0) return [];
-  const hold = state.holds.get(command.transactionId)!;
-  const terms = { ...command.loan, tenure: hold.tenure, principalMinor: hold.amountMinor };
+  const { terms, transactionId } = command;
+  invariant(state.kind !== undefined, "a line with a hold is open");
+  if (CAPTURES_INTO[state.kind] !== terms.kind) {
+    throw new CreditLineRejection("capture_terms_must_match_the_line", { kind: state.kind });
+  }
+  const hold = state.holds.get(transactionId)!;
+  if (terms.kind === "drawdown") {
+    const data = { transactionId, openedAt: terms.openedAt, principalMinor: hold.amountMinor };
+    return [...captured, { type: "DrawdownOpened", data }];
+  }
+  invariant(hold.tenure !== undefined, "a hold on an instalment line has a tenure");
+  const { kind: _loan, ...charges } = terms;
+  const loan = { ...charges, tenure: hold.tenure, principalMinor: hold.amountMinor };
   return [
     ...captured,
-    {
-      type: "LoanOpened",
-      data: { ...terms, transactionId: command.transactionId, installments: schedule(terms) },
-    },
+    { type: "LoanOpened", data: { ...loan, transactionId, installments: schedule(loan) } },
   ];
 }
 
+/** When an installment falls due, for ordering; a drawdown's (no due date) after every dated one. */
+const dueAt = (i: Installment) => (i.dueDate === undefined ? Number.MAX_SAFE_INTEGER : Date.parse(i.dueDate));
+
 /**
- * Rules, in precedence order: repayment_amount_must_be_positive, repayment_must_not_exceed_outstanding.
+ * Rules in CREDIT_LINE_RULES.Repay's order.
  * Applied oldest installment first, and within one: processing fee, interest, then principal.
  * A repayment id already applied is a retry: nothing new happens.
  */
@@ -275,10 +207,10 @@ function repay(
   state: CreditLineState,
 ): CreditLineEvent[] {
   if (state.repaymentIds.has(command.repaymentId)) return [];
-  if (command.amountMinor <= 0n) throw new Rejection("repayment_amount_must_be_positive");
+  if (command.amountMinor <= 0n) throw new CreditLineRejection("repayment_amount_must_be_positive");
   const outstanding = outstandingMinor(state);
   if (command.amountMinor > outstanding) {
-    throw new Rejection("repayment_must_not_exceed_outstanding", { outstandingMinor: outstanding });
+    throw new CreditLineRejection("repayment_must_not_exceed_outstanding", { outstandingMinor: outstanding });
   }
   let left = command.amountMinor;
   const take = (owedMinor: bigint) => {
@@ -287,13 +219,11 @@ function repay(
     return taken;
   };
   // Oldest installment first across all loans (by due date, then by loan age), so the debt that is due is
-  // always the debt that is paid.
+  // always the debt that is paid. Drawdowns have no due date: the oldest is repaid first.
   const dueOrder = [...state.loans.values()]
     .flatMap((loan, age) => loan.installments.map((i) => ({ loan, i, age })))
-    .filter(({ i }) => owed(i) > 0n)
-    .sort(
-      (a, b) => Date.parse(a.i.dueDate) - Date.parse(b.i.dueDate) || a.age - b.age || a.i.number - b.i.number,
-    );
+    .filter(({ i }) => owedOn(i) > 0n)
+    .sort((a, b) => dueAt(a.i) - dueAt(b.i) || a.age - b.age || a.i.number - b.i.number);
   const allocations = [];
   for (const { loan, i } of dueOrder) {
     if (left === 0n) break;
@@ -314,42 +244,42 @@ function repay(
   ];
 }
 
-/** A merchant's cancellation takes back the loan's latest installments first; repaid parts become a refund due. */
+/**
+ * A merchant's cancellation takes back the loan's latest installments first; repaid parts become a refund
+ * due. Rules in CREDIT_LINE_RULES.CancelLoan's order; a cancellation id already applied is a retry.
+ */
 function cancelLoan(
   command: Extract<CreditLineCommand, { type: "CancelLoan" }>,
   state: CreditLineState,
 ): CreditLineEvent[] {
   if (state.cancellationIds.has(command.cancellationId)) return [];
   const loan = state.loans.get(command.transactionId);
-  if (!loan) throw new Rejection("loan_must_exist");
+  if (!loan) throw new CreditLineRejection("loan_must_exist");
   const { uncancelled } = loan;
   if (
     command.principalMinor > uncancelled.principalMinor ||
     command.interestMinor > uncancelled.interestMinor ||
     command.feeMinor > uncancelled.feeMinor
   ) {
-    throw new Rejection("loan_cancellation_must_not_exceed_loan", { uncancelled });
+    throw new CreditLineRejection("loan_cancellation_must_not_exceed_loan", { uncancelled });
   }
   const { transactionId, cancellationId, principalMinor, interestMinor, feeMinor } = command;
-  const reduced = reduceFromLatest(loan, { principalMinor, interestMinor, feeMinor });
-  const refundDueMinor = principalMinor + interestMinor + feeMinor - reduced.total;
-  return [
-    {
-      type: "LoanCancelled",
-      data: { transactionId, cancellationId, principalMinor, interestMinor, feeMinor, refundDueMinor },
-    },
-  ];
+  const cancelled = { principalMinor, interestMinor, feeMinor };
+  // Per component, what the unpaid installments could not give back had been repaid: it is refunded as such.
+  const refundDue = lessOf(cancelled, reduceFromLatest(loan, cancelled).taken);
+  return [{ type: "LoanCancelled", data: { transactionId, cancellationId, ...cancelled, refundDue } }];
 }
 
-/** Takes amounts off a loan's installments from the last one back; returns the new installments and what it took. */
+/**
+ * Takes amounts off a loan's installments from the last one back, each component up to what is still owed
+ * of it; returns the new installments and what it took of each component.
+ */
 function reduceFromLatest(
   loan: Loan,
-  amounts: { principalMinor: bigint; interestMinor: bigint; feeMinor: bigint },
-): { installments: Installment[]; principalMinor: bigint; total: bigint } {
+  amounts: LoanAmounts,
+): { installments: Installment[]; taken: LoanAmounts } {
   let { principalMinor, interestMinor, feeMinor } = amounts;
   const installments = [...loan.installments];
-  let tookPrincipal = 0n;
-  let total = 0n;
   for (let n = installments.length - 1; n >= 0; n--) {
     const i = installments[n]!;
     const p = i.principalMinor < principalMinor ? i.principalMinor : principalMinor;
@@ -358,8 +288,6 @@ function reduceFromLatest(
     principalMinor -= p;
     interestMinor -= r;
     feeMinor -= f;
-    tookPrincipal += p;
-    total += p + r + f;
     installments[n] = {
       ...i,
       principalMinor: i.principalMinor - p,
@@ -367,7 +295,7 @@ function reduceFromLatest(
       feeMinor: i.feeMinor - f,
     };
   }
-  return { installments, principalMinor: tookPrincipal, total };
+  return { installments, taken: lessOf(amounts, { principalMinor, interestMinor, feeMinor }) };
 }
 
 function withLoan(state: CreditLineState, loan: Loan): ReadonlyMap<string, Loan> {
@@ -382,29 +310,61 @@ function withHold(state: CreditLineState, transactionId: string, hold: Hold): Re
   return holds;
 }
 
+/** A captured hold's loan or drawdown opens: its principal is now used. */
+function opened(state: CreditLineState, loan: Loan): CreditLineState {
+  invariant(!state.loans.has(loan.transactionId), "a transaction opens one loan");
+  invariant(state.holds.get(loan.transactionId)?.state === "captured", "a loan opens from a captured hold");
+  return {
+    ...state,
+    usedMinor: state.usedMinor + loan.uncancelled.principalMinor,
+    loans: withLoan(state, loan),
+  };
+}
+
 function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState {
   const next = ((): CreditLineState => {
     switch (event.type) {
-      case "CreditLimitSet":
+      case "CreditLimitSet": {
+        const { product, userId, currency, kind } = event.data;
+        invariant(
+          state.key === undefined || sameKey(state.key, { product, userId, currency }),
+          "a credit line keeps its product, user and currency",
+        );
+        invariant(state.kind === undefined || state.kind === kind, "a credit line keeps its kind");
         return {
           ...state,
           open: true,
+          key: { product, userId, currency },
+          kind,
           totalMinor: event.data.totalMinor,
-          perTenureMinor: new Map(event.data.perTenureMinor.map((t) => [t.tenure, t.limitMinor])),
+          perTenureMinor: new Map(
+            event.data.kind === "instalment"
+              ? event.data.perTenureMinor.map((t) => [t.tenure, t.limitMinor])
+              : [],
+          ),
         };
+      }
       case "CreditHeld":
         invariant(!state.holds.has(event.data.transactionId), "a transaction holds credit at most once");
+        invariant(
+          (state.kind === "instalment") === (event.data.tenure !== undefined),
+          "a hold has a tenure on an instalment line and none on a revolving line",
+        );
         return {
           ...state,
           heldMinor: state.heldMinor + event.data.amountMinor,
-          holds: withHold(state, event.data.transactionId, { ...event.data, state: "held" }),
+          holds: withHold(state, event.data.transactionId, {
+            amountMinor: event.data.amountMinor,
+            tenure: event.data.tenure,
+            state: "held",
+          }),
         };
       case "CreditHoldCaptured":
       case "CreditHoldReleased": {
         const hold = state.holds.get(event.data.transactionId);
         invariant(hold?.state === "held", "a hold is captured or released exactly once");
         const captured = event.type === "CreditHoldCaptured";
-        // A captured hold becomes used credit through the LoanOpened that always follows it.
+        // A captured hold becomes used credit through the LoanOpened or DrawdownOpened that always follows it.
         return {
           ...state,
           heldMinor: state.heldMinor - hold.amountMinor,
@@ -414,27 +374,33 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
           }),
         };
       }
-      case "LoanOpened":
-        invariant(!state.loans.has(event.data.transactionId), "a transaction opens one loan");
-        invariant(
-          state.holds.get(event.data.transactionId)?.state === "captured",
-          "a loan opens from a captured hold",
-        );
-        return {
-          ...state,
-          usedMinor: state.usedMinor + event.data.principalMinor,
-          loans: withLoan(state, {
-            transactionId: event.data.transactionId,
-            tenure: event.data.tenure,
-            openedAt: event.data.openedAt,
-            installments: event.data.installments,
-            uncancelled: {
-              principalMinor: event.data.principalMinor,
-              interestMinor: event.data.interestMinor,
-              feeMinor: event.data.processingFeeMinor,
-            },
-          }),
-        };
+      case "LoanOpened": {
+        invariant(state.kind === "instalment", "a loan opens on an instalment line");
+        const d = event.data;
+        return opened(state, {
+          transactionId: d.transactionId,
+          tenure: d.tenure,
+          openedAt: d.openedAt,
+          installments: d.installments,
+          uncancelled: {
+            principalMinor: d.principalMinor,
+            interestMinor: d.interestMinor,
+            feeMinor: d.processingFeeMinor,
+          },
+        });
+      }
+      case "DrawdownOpened": {
+        invariant(state.kind === "revolving", "a drawdown opens on a revolving line");
+        const { transactionId, openedAt, principalMinor } = event.data;
+        const owed = { principalMinor, interestMinor: 0n, feeMinor: 0n };
+        return opened(state, {
+          transactionId,
+          tenure: undefined,
+          openedAt,
+          installments: [{ number: 1, dueDate: undefined, ...owed }],
+          uncancelled: owed,
+        });
+      }
       case "RepaymentApplied": {
         let next: CreditLineState = {
           ...state,
@@ -467,26 +433,23 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
       case "LoanCancelled": {
         const loan = state.loans.get(event.data.transactionId);
         invariant(loan !== undefined, "a cancellation applies to an open loan");
-        const reduced = reduceFromLatest(loan, event.data);
+        const { refundDue, ...cancelled } = event.data;
+        const { installments, taken } = reduceFromLatest(loan, cancelled);
         invariant(
-          reduced.total + event.data.refundDueMinor ===
-            event.data.principalMinor + event.data.interestMinor + event.data.feeMinor,
+          totalOf(taken) + totalOf(refundDue) === totalOf(cancelled),
           "a cancellation is reduced or refunded, never lost",
+        );
+        const kept = lessOf(cancelled, refundDue);
+        invariant(
+          [...Object.values(refundDue), ...Object.values(kept)].every((minor) => minor >= 0n),
+          "a refund gives back no more of a component than the cancellation took",
         );
         return {
           ...state,
-          usedMinor: state.usedMinor - reduced.principalMinor,
-          loans: withLoan(state, {
-            ...loan,
-            installments: reduced.installments,
-            uncancelled: {
-              principalMinor: loan.uncancelled.principalMinor - event.data.principalMinor,
-              interestMinor: loan.uncancelled.interestMinor - event.data.interestMinor,
-              feeMinor: loan.uncancelled.feeMinor - event.data.feeMinor,
-            },
-          }),
+          usedMinor: state.usedMinor - taken.principalMinor,
+          loans: withLoan(state, { ...loan, installments, uncancelled: lessOf(loan.uncancelled, cancelled) }),
           cancellationIds: new Set([...state.cancellationIds, event.data.cancellationId]),
-          refundDueMinor: state.refundDueMinor + event.data.refundDueMinor,
+          refundDueMinor: state.refundDueMinor + totalOf(refundDue),
         };
       }
       default:
@@ -495,6 +458,7 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
   })();
   invariant(next.heldMinor >= 0n && next.usedMinor >= 0n, "held and used are never negative");
   invariant(next.heldMinor + next.usedMinor <= next.totalMinor, "held + used never exceed the limit");
+  invariant(next.heldMinor === openHolds(next), "held credit is exactly the open holds");
   invariant(next.usedMinor === outstandingPrincipal(next), "used credit is exactly the principal still owed");
   invariant(
     [...next.loans.values()].every(
@@ -505,6 +469,12 @@ function evolve(state: CreditLineState, event: CreditLineEvent): CreditLineState
     "a loan never owes or cancels a negative amount",
   );
   return next;
+}
+
+function openHolds(state: CreditLineState): bigint {
+  let sum = 0n;
+  for (const hold of state.holds.values()) if (hold.state === "held") sum += hold.amountMinor;
+  return sum;
 }
 
 export const creditLineDecider: Decider<CreditLineCommand, CreditLineEvent, CreditLineState> = {
@@ -529,5 +499,3 @@ export const creditLineDecider: Decider<CreditLineCommand, CreditLineEvent, Cred
   },
   evolve,
 };
-
-export const creditLineStream = (userId: string) => `creditline-${userId}`;

@@ -1,81 +1,47 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fold, InvariantViolation, Rejection } from "../decider.ts";
+import {
+  at,
+  capture,
+  captured,
+  held,
+  type LoanTermsOf,
+  limitSet,
+  loanOf,
+  placeHold,
+  release,
+  released,
+  setLimit,
+  T0,
+} from "../testing/creditline-fixtures.ts";
 import { spec, testMeta } from "../testing/decider-spec.ts";
 import {
-  availableFor,
+  type CreditLimit,
   type CreditLineCommand,
-  type CreditLineState,
   creditLineDecider,
-  hasOverdueDebt,
   INSTALLMENT_DAYS,
-  outstandingMinor,
 } from "./creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "./creditline.events.ts";
+import { CREDIT_LINE_RULES } from "./creditline.rules.ts";
+import {
+  availableFor,
+  type CreditLineState,
+  hasOverdueDebt,
+  type LoanAmounts,
+  outstandingMinor,
+} from "./creditline.state.ts";
+import { type CreditLineKey, kredivoLine } from "./creditline.stream.ts";
 
 const creditLine = spec(creditLineDecider);
+/** The rules a precedence table's rows break, each once, in the table's order. */
+const inOrder = (rows: readonly { rule: string }[]) => [...new Set(rows.map((r) => r.rule))];
 
-const limitSet = (
-  totalMinor: bigint,
-  perTenureMinor: { tenure: Tenure; limitMinor: bigint }[],
-  reason = "onboarding",
-): CreditLineEvent => ({
-  type: "CreditLimitSet",
-  data: { userId: "user-1", currency: "VND", totalMinor, perTenureMinor, setBy: testMeta.actor, reason },
-});
-const held = (transactionId: string, amountMinor: bigint, tenure: Tenure): CreditLineEvent => ({
-  type: "CreditHeld",
-  data: { transactionId, amountMinor, tenure },
-});
-const captured = (transactionId: string, amountMinor: bigint, tenure: Tenure): CreditLineEvent => ({
-  type: "CreditHoldCaptured",
-  data: { transactionId, amountMinor, tenure },
-});
-const released = (
-  transactionId: string,
-  amountMinor: bigint,
-  tenure: Tenure,
-  reason = "aborted",
-): CreditLineEvent => ({ type: "CreditHoldReleased", data: { transactionId, amountMinor, tenure, reason } });
-
-const setLimit = (
-  totalMinor: bigint,
-  perTenureMinor: { tenure: Tenure; limitMinor: bigint }[],
-  reason = "onboarding",
-): CreditLineCommand => ({ type: "SetLimit", userId: "user-1", totalMinor, perTenureMinor, reason });
-const placeHold = (transactionId: string, amountMinor: bigint, tenure: Tenure): CreditLineCommand => ({
-  type: "PlaceHold",
-  transactionId,
-  amountMinor,
-  tenure,
-});
-type LoanTermsOf = Extract<CreditLineCommand, { type: "CaptureHold" }>["loan"];
-const T0 = testMeta.now; // 2026-11-27T10:00:00.000Z
-/** `days` days (and `ms` milliseconds) after T0. */
-const at = (days: number, ms = 0) => new Date(Date.parse(T0) + days * 86_400_000 + ms).toISOString();
-/** The settlement's terms a capture turns into a loan. */
-const loanOf = (openedAt = T0, interestMinor = 0n, processingFeeMinor = 0n): LoanTermsOf => ({
-  merchantId: "merchant-1",
-  openedAt,
-  interestMinor,
-  processingFeeMinor,
-});
-const capture = (transactionId: string, loan: LoanTermsOf = loanOf()): CreditLineCommand => ({
-  type: "CaptureHold",
-  transactionId,
-  loan,
-});
 /** A history where the hold was captured the way the decider does it: CreditHoldCaptured, then LoanOpened. */
 const withCapture = (history: readonly CreditLineEvent[], transactionId: string): CreditLineEvent[] => [
   ...history,
   ...creditLineDecider.decide(capture(transactionId), fold(creditLineDecider, history), testMeta),
 ];
-const release = (transactionId: string, reason = "aborted"): CreditLineCommand => ({
-  type: "ReleaseHold",
-  transactionId,
-  reason,
-});
-
 // A 10,000,000 VND line offering tenures 1 and 3 up to the whole line.
 const open = [
   limitSet(10_000_000n, [
@@ -98,11 +64,11 @@ const loanOpened = (
   transactionId: string,
   tenure: Tenure,
   principalMinor: bigint,
-  loan: LoanTermsOf,
+  { kind: _loan, ...charges }: LoanTermsOf,
   installments: InstallmentData[],
 ): CreditLineEvent => ({
   type: "LoanOpened",
-  data: { transactionId, tenure, principalMinor, ...loan, installments },
+  data: { transactionId, tenure, principalMinor, ...charges, installments },
 });
 const repay = (repaymentId: string, amountMinor: bigint, receivedAt = at(10)): CreditLineCommand => ({
   type: "Repay",
@@ -141,16 +107,24 @@ const cancelLoan = (
   interestMinor,
   feeMinor,
 });
+/** A cancellation of these shares, `refund` of which (by component, none by default) had been repaid. */
 const loanCancelled = (
   transactionId: string,
   principalMinor: bigint,
   interestMinor: bigint,
   feeMinor: bigint,
-  refundDueMinor: bigint,
+  refund: Partial<LoanAmounts> = {},
   cancellationId = "cancel-1",
 ): CreditLineEvent => ({
   type: "LoanCancelled",
-  data: { transactionId, cancellationId, principalMinor, interestMinor, feeMinor, refundDueMinor },
+  data: {
+    transactionId,
+    cancellationId,
+    principalMinor,
+    interestMinor,
+    feeMinor,
+    refundDue: { principalMinor: 0n, interestMinor: 0n, feeMinor: 0n, ...refund },
+  },
 });
 /** Principal still owed on every loan, summed here rather than by the decider. */
 const principalOwed = (s: CreditLineState): bigint =>
@@ -184,8 +158,10 @@ describe("credit line decider", () => {
           {
             type: "CreditLimitSet",
             data: {
+              product: "kredivo",
               userId: "user-1",
               currency: "VND",
+              kind: "instalment",
               totalMinor: 10_000_000n,
               perTenureMinor: [{ tenure: 3, limitMinor: 5_000_000n }],
               setBy: "risk-officer",
@@ -349,6 +325,14 @@ describe("credit line decider", () => {
         .when(placeHold("tx-1", 4_000_000n, 3))
         .yields([]);
     });
+    it("placing it again with another tenure is refused: its loan must have the tenure the settlement prices", () => {
+      for (const tenure of [1, 6, 12] as const) {
+        creditLine
+          .given(holding)
+          .when(placeHold("tx-1", 4_000_000n, tenure))
+          .rejects("hold_must_keep_its_tenure");
+      }
+    });
     it("the retry succeeds even when the line could not cover the hold a second time", () => {
       const full = [...open, held("tx-1", 10_000_000n, 1)];
       creditLine
@@ -492,6 +476,13 @@ describe("credit line decider", () => {
         now: overdue,
       },
       {
+        rule: "hold_must_keep_its_tenure",
+        breaks: "keep tenure, overdue, tenure, cover",
+        given: [...closed, limitSet(1_000_001n, [{ tenure: 3, limitMinor: 1_000_001n }]), held("t-3", 1n, 3)],
+        command: placeHold("t-3", 1n, 12),
+        now: overdue,
+      },
+      {
         rule: "buyer_must_not_have_overdue_debt",
         breaks: "overdue, tenure, cover",
         given: closed,
@@ -514,6 +505,64 @@ describe("credit line decider", () => {
       },
     ];
     for (const row of rows) creditLine.given(row.given).when(row.command, { now: row.now }).rejects(row.rule);
+    expect(inOrder(rows)).toEqual(CREDIT_LINE_RULES.PlaceHold);
+  });
+
+  it("SetLimit checks its rules in precedence order", () => {
+    // 4,000,000 held on a 10,000,000 Kredivo line; each row breaks its rule and every later one.
+    const holding = [...open, held("tx-1", 4_000_000n, 3)];
+    const someoneElse = kredivoLine("user-2");
+    const limit = (line: CreditLineKey, limit: CreditLimit): CreditLineCommand => ({
+      type: "SetLimit",
+      line,
+      limit,
+      reason: "review",
+    });
+    const rows: { rule: string; command: CreditLineCommand }[] = [
+      {
+        rule: "limit_must_not_be_negative",
+        command: limit(someoneElse, {
+          kind: "instalment",
+          totalMinor: -1n,
+          perTenureMinor: [{ tenure: 3, limitMinor: 0n }],
+        }),
+      },
+      {
+        rule: "tenure_limit_must_be_within_total",
+        command: limit(someoneElse, {
+          kind: "instalment",
+          totalMinor: 1n,
+          perTenureMinor: [{ tenure: 3, limitMinor: 2n }],
+        }),
+      },
+      {
+        rule: "credit_line_must_keep_its_key",
+        command: limit(someoneElse, { kind: "revolving", totalMinor: 1n }),
+      },
+      {
+        rule: "credit_line_must_keep_its_kind",
+        command: limit(kredivoLine("user-1"), { kind: "revolving", totalMinor: 1n }),
+      },
+      { rule: "limit_must_cover_outstanding", command: setLimit(3_999_999n, []) },
+    ];
+    for (const row of rows) creditLine.given(holding).when(row.command).rejects(row.rule);
+    expect(inOrder(rows)).toEqual(CREDIT_LINE_RULES.SetLimit);
+  });
+
+  it("CaptureHold checks its rules in precedence order", () => {
+    // Drawdown terms on an instalment line break capture_terms_must_match_the_line in every row.
+    const drawdown: CreditLineCommand = {
+      type: "CaptureHold",
+      transactionId: "tx-1",
+      terms: { kind: "drawdown", openedAt: T0 },
+    };
+    const rows: { rule: string; given: readonly CreditLineEvent[] }[] = [
+      { rule: "hold_must_exist", given: open },
+      { rule: "hold_must_be_open", given: [...open, held("tx-1", 1n, 3), released("tx-1", 1n, 3)] },
+      { rule: "capture_terms_must_match_the_line", given: [...open, held("tx-1", 1n, 3)] },
+    ];
+    for (const row of rows) creditLine.given(row.given).when(drawdown).rejects(row.rule);
+    expect(inOrder(rows)).toEqual(CREDIT_LINE_RULES.CaptureHold);
   });
 
   describe("when a hold is captured into a loan", () => {
@@ -626,14 +675,14 @@ describe("credit line decider", () => {
     });
     it("a full cancellation takes everything back: nothing was repaid, nothing is refunded", () => {
       const step = creditLine.given(withLoanA).when(cancelLoan("tx-1", 1_000_000n, 88_500n, 10_000n));
-      step.yields([loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n, 0n)]);
+      step.yields([loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n)]);
       const after = step.state();
       expect([after.usedMinor, outstandingMinor(after), after.refundDueMinor]).toEqual([0n, 0n, 0n]);
     });
     it("a partial cancellation takes back from the latest installments first", () => {
       // Half of it: 500,000 principal (333,334 of #3, 166,666 of #2), 44,250 interest, 5,000 of the fee on #1.
       const step = creditLine.given(withLoanA).when(cancelLoan("tx-1", 500_000n, 44_250n, 5_000n));
-      step.yields([loanCancelled("tx-1", 500_000n, 44_250n, 5_000n, 0n)]);
+      step.yields([loanCancelled("tx-1", 500_000n, 44_250n, 5_000n)]);
       const after = step.state();
       expect(after.loans.get("tx-1")?.installments).toEqual([
         installment(1, at(30), 333_333n, 29_500n, 5_000n),
@@ -644,7 +693,7 @@ describe("credit line decider", () => {
     });
     it("a cancellation re-sent is a no-op", () => {
       creditLine
-        .given([...withLoanA, loanCancelled("tx-1", 500_000n, 44_250n, 5_000n, 0n)])
+        .given([...withLoanA, loanCancelled("tx-1", 500_000n, 44_250n, 5_000n)])
         .when(cancelLoan("tx-1", 500_000n, 44_250n, 5_000n))
         .yields([]);
     });
@@ -683,7 +732,13 @@ describe("credit line decider", () => {
     it("a full cancellation refunds exactly what was repaid and restores the outstanding principal", () => {
       expect(state(partlyRepaid).usedMinor).toBe(666_667n);
       const step = creditLine.given(partlyRepaid).when(cancelLoan("tx-1", 1_000_000n, 88_500n, 10_000n));
-      step.yields([loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n, 372_833n)]);
+      step.yields([
+        loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n, {
+          principalMinor: 333_333n,
+          interestMinor: 29_500n,
+          feeMinor: 10_000n,
+        }),
+      ]);
       const after = step.state();
       expect([after.usedMinor, principalOwed(after), outstandingMinor(after)]).toEqual([0n, 0n, 0n]);
       expect(after.refundDueMinor).toBe(372_833n);
@@ -693,7 +748,7 @@ describe("credit line decider", () => {
       // Half of it: principal and interest come off installments 3 and 2, still owed; the 5,000 share of the
       // processing fee was repaid with installment 1, so it is refunded.
       const step = creditLine.given(partlyRepaid).when(cancelLoan("tx-1", 500_000n, 44_250n, 5_000n));
-      step.yields([loanCancelled("tx-1", 500_000n, 44_250n, 5_000n, 5_000n)]);
+      step.yields([loanCancelled("tx-1", 500_000n, 44_250n, 5_000n, { feeMinor: 5_000n })]);
       const after = step.state();
       expect(after.loans.get("tx-1")?.installments).toEqual([
         installment(1, at(30), 0n, 0n, 0n),
@@ -709,7 +764,7 @@ describe("credit line decider", () => {
     it("a cancellation of more principal than is still owed refunds the repaid principal", () => {
       // 800,000 principal: 666,667 still owed comes off, the other 133,333 was repaid and is refunded.
       const step = creditLine.given(partlyRepaid).when(cancelLoan("tx-1", 800_000n, 0n, 0n));
-      step.yields([loanCancelled("tx-1", 800_000n, 0n, 0n, 133_333n)]);
+      step.yields([loanCancelled("tx-1", 800_000n, 0n, 0n, { principalMinor: 133_333n })]);
       expect(step.state().usedMinor).toBe(0n);
     });
     it("the next repayment goes to the second installment", () => {
@@ -820,7 +875,7 @@ describe("credit line decider", () => {
     });
     it("a cancelled loan owes nothing, so is never overdue", () => {
       creditLine
-        .given([...withLoanA, loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n, 0n)])
+        .given([...withLoanA, loanCancelled("tx-1", 1_000_000n, 88_500n, 10_000n)])
         .when(placeHold("tx-9", 100_000n, 1), { now: at(100) })
         .yields([held("tx-9", 100_000n, 1)]);
     });
@@ -870,7 +925,7 @@ describe("credit line decider", () => {
     });
     // The same suspected bug, through a cancellation.
     it("comes back when the loan is cancelled", () => {
-      const cancelledInFull = [...usedUp, loanCancelled("tx-1", 1_000_000n, 0n, 0n, 0n)];
+      const cancelledInFull = [...usedUp, loanCancelled("tx-1", 1_000_000n, 0n, 0n)];
       expect(availableFor(state(cancelledInFull), 1)).toBe(1_000_000n);
     });
   });
@@ -889,6 +944,7 @@ describe("credit line decider", () => {
       },
     ];
     for (const row of rows) creditLine.given(row.given).when(row.command).rejects(row.rule);
+    expect(inOrder(rows)).toEqual(CREDIT_LINE_RULES.Repay);
     // A repayment id already applied is a retry before any rule.
     creditLine.given(partlyRepaid).when(repay("repay-1", -5n)).yields([]);
     creditLine.given(partlyRepaid).when(repay("repay-1", 725_668n)).yields([]);
@@ -918,10 +974,10 @@ describe("credit line decider", () => {
         "a repayment of a loan never opened",
         [...withLoanA, repaid("repay-1", 1n, [allocation("tx-2", 1, 1n, 0n, 0n)])],
       ],
-      ["a cancellation of a loan never opened", [...withLoanA, loanCancelled("tx-2", 1n, 0n, 0n, 0n)]],
+      ["a cancellation of a loan never opened", [...withLoanA, loanCancelled("tx-2", 1n, 0n, 0n)]],
       [
         "a cancellation neither taken off the loan nor refunded",
-        [...withLoanA, loanCancelled("tx-1", 1_000_000n, 0n, 0n, 1n)],
+        [...withLoanA, loanCancelled("tx-1", 1_000_000n, 0n, 0n, { principalMinor: 1n })],
       ],
     ];
     it.each(impossible)("%s", (_name, history) => {
@@ -935,17 +991,21 @@ describe("credit line decider", () => {
     const limit = (totalMinor: fc.Arbitrary<bigint>, limitMinor: fc.Arbitrary<bigint>) =>
       fc.record({
         type: fc.constant("SetLimit" as const),
-        userId: fc.constant("user-1"),
-        totalMinor,
-        perTenureMinor: fc.uniqueArray(fc.record({ tenure, limitMinor }), {
-          selector: (t) => t.tenure,
-          maxLength: 4,
+        line: fc.constant(kredivoLine("user-1")),
+        limit: fc.record({
+          kind: fc.constant("instalment" as const),
+          totalMinor,
+          perTenureMinor: fc.uniqueArray(fc.record({ tenure, limitMinor }), {
+            selector: (t) => t.tenure,
+            maxLength: 4,
+          }),
         }),
         reason: fc.constant("review"),
       });
     // Loans opened at T0 owe nothing yet; those opened in September or October are overdue at T0, so later
     // holds meet buyer_must_not_have_overdue_debt until the overdue installments are repaid or cancelled.
     const loan: fc.Arbitrary<LoanTermsOf> = fc.record({
+      kind: fc.constant("loan" as const),
       merchantId: fc.constant("merchant-1"),
       openedAt: fc.constantFrom(T0, T0, "2026-09-01T00:00:00.000Z", "2026-10-20T12:00:00.000Z"),
       interestMinor: fc.bigInt({ min: 0n, max: 200n }),
@@ -966,7 +1026,7 @@ describe("credit line decider", () => {
         weight: 4,
       },
       {
-        arbitrary: fc.record({ type: fc.constant("CaptureHold" as const), transactionId, loan }),
+        arbitrary: fc.record({ type: fc.constant("CaptureHold" as const), transactionId, terms: loan }),
         weight: 4,
       },
       {
@@ -1015,14 +1075,17 @@ describe("credit line decider", () => {
     const opening = fc.tuple(cap, cap, cap, cap).map(
       ([c1, c3, c6, c12]): CreditLineCommand => ({
         type: "SetLimit",
-        userId: "user-1",
-        totalMinor: 2_000n,
-        perTenureMinor: [
-          { tenure: 1, limitMinor: c1 },
-          { tenure: 3, limitMinor: c3 },
-          { tenure: 6, limitMinor: c6 },
-          { tenure: 12, limitMinor: c12 },
-        ],
+        line: kredivoLine("user-1"),
+        limit: {
+          kind: "instalment",
+          totalMinor: 2_000n,
+          perTenureMinor: [
+            { tenure: 1, limitMinor: c1 },
+            { tenure: 3, limitMinor: c3 },
+            { tenure: 6, limitMinor: c6 },
+            { tenure: 12, limitMinor: c12 },
+          ],
+        },
         reason: "onboarding",
       }),
     );
@@ -1046,7 +1109,7 @@ describe("credit line decider", () => {
       opened: Parts;
       repaid: Parts;
       cancelled: Parts;
-      refundDueMinor: bigint;
+      refundDue: Parts;
     }
     const record = (books: Map<string, Book>, event: CreditLineEvent) => {
       switch (event.type) {
@@ -1059,7 +1122,7 @@ describe("credit line decider", () => {
             },
             repaid: NONE,
             cancelled: NONE,
-            refundDueMinor: 0n,
+            refundDue: NONE,
           });
           return;
         case "RepaymentApplied":
@@ -1073,7 +1136,7 @@ describe("credit line decider", () => {
           books.set(event.data.transactionId, {
             ...book,
             cancelled: plus(book.cancelled, event.data),
-            refundDueMinor: book.refundDueMinor + event.data.refundDueMinor,
+            refundDue: plus(book.refundDue, event.data.refundDue),
           });
           return;
         }
@@ -1200,16 +1263,26 @@ describe("credit line decider", () => {
             let refunds = 0n;
             for (const [id, book] of books) {
               const owed = s.loans.get(id)!.installments.reduce<Parts>((sum, i) => plus(sum, i), NONE);
+              const refundDueMinor = total(book.refundDue);
               // opened = repaid + owed + (cancelled − refunded), part by part.
-              const taken = total(book.cancelled) - book.refundDueMinor;
+              const taken = total(book.cancelled) - refundDueMinor;
               expect(total(book.repaid) + total(owed) + taken).toBe(total(book.opened));
               expect(book.repaid.principalMinor + owed.principalMinor).toBeLessThanOrEqual(
                 book.opened.principalMinor,
               );
               // A refund gives back only what was repaid.
-              expect(book.refundDueMinor).toBeGreaterThanOrEqual(0n);
-              expect(book.refundDueMinor).toBeLessThanOrEqual(total(book.repaid));
-              refunds += book.refundDueMinor;
+              expect(refundDueMinor).toBeGreaterThanOrEqual(0n);
+              expect(refundDueMinor).toBeLessThanOrEqual(total(book.repaid));
+              // And so component by component: what the journal's receivable of each holds (settled − repaid
+              // − cancelled + refunded) is exactly what the installments still owe of it, never below zero.
+              for (const part of ["principalMinor", "interestMinor", "feeMinor"] as const) {
+                expect(book.refundDue[part]).toBeGreaterThanOrEqual(0n);
+                expect(book.refundDue[part]).toBeLessThanOrEqual(book.repaid[part]);
+                expect(
+                  book.opened[part] - book.repaid[part] - book.cancelled[part] + book.refundDue[part],
+                ).toBe(owed[part]);
+              }
+              refunds += refundDueMinor;
             }
             expect(s.refundDueMinor).toBe(refunds);
           });

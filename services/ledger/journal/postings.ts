@@ -2,6 +2,8 @@ import { type EventEnvelope, streamKind } from "../../../contracts/envelope.ts";
 import type { Currency } from "../../../contracts/money.ts";
 import { type CheckoutEvent, checkoutCodec } from "../checkout/checkout.events.ts";
 import { type CreditLineEvent, creditLineCodec } from "../creditline/creditline.events.ts";
+import { totalOf } from "../creditline/creditline.state.ts";
+import { creditLineKeyOf } from "../creditline/creditline.stream.ts";
 import { InvariantViolation } from "../decider.ts";
 import { type MerchantEvent, merchantCodec } from "../merchant/merchant.events.ts";
 
@@ -67,7 +69,7 @@ export const accounts = {
  */
 export const COLLECTION_BANK_ACCOUNT = "operating";
 
-/** The Checkout API and the credit lines are VND only (their event schemas fix the currency). */
+/** The Checkout API is VND only (its event schemas fix the currency); a credit line's is in its key. */
 const CHECKOUT_CURRENCY: Currency = "VND";
 
 const debit = (account: string, amountMinor: bigint, currency: Currency): Posting => ({
@@ -206,8 +208,7 @@ function checkoutEntries(envelope: EventEnvelope, event: CheckoutEvent): Journal
 }
 
 function creditLineEntries(envelope: EventEnvelope, event: CreditLineEvent): JournalEntry[] {
-  const userId = idAfter(envelope.streamId, "creditline");
-  const c = CHECKOUT_CURRENCY;
+  const { userId, currency: c } = creditLineKeyOf(envelope.streamId);
   switch (event.type) {
     case "RepaymentApplied": {
       // Cash in; the receivables go down by what the allocation (oldest installment first) applied to each.
@@ -239,9 +240,9 @@ function creditLineEntries(envelope: EventEnvelope, event: CreditLineEvent): Jou
       /*
        * The checkout's Cancelled already credited the receivables by the full cancelled shares, as if the
        * buyer still owed all of them. The credit line then took those shares off the loan's unpaid
-       * installments (latest first); what it could not take (refundDueMinor) the buyer had already repaid.
-       * That part was credited twice (once by the repayment, once by Cancelled), so it is debited back here
-       * and becomes a debt of ours to the buyer.
+       * installments (latest first); what it could not take (refundDue) the buyer had already repaid. That
+       * part was credited twice (once by the repayment, once by Cancelled), so each receivable is debited
+       * back by its own component of it, and the whole becomes a debt of ours to the buyer.
        *
        * Worked example, tenure 1 with no interest: amount 1,000,000, processing fee 10,000.
        *   Settled            DR customer-receivable 1,000,000   DR fee-receivable 10,000
@@ -250,36 +251,31 @@ function creditLineEntries(envelope: EventEnvelope, event: CreditLineEvent): Jou
        *   Cancel 500,000     shares: principal 500,000, fee 5,000
        *                      CR customer-receivable 500,000 → −90,000   CR fee-receivable 5,000 → −5,000
        *   LoanCancelled      the loan's unpaid part was 410,000 principal and no fee, so the credit line
-       *                      took 410,000 and refundDue = 500,000 + 5,000 − 410,000 = 95,000
-       *                      DR customer-receivable 95,000 → 5,000   CR refund-payable 95,000
-       *   The buyer's receivables now total 5,000 − 5,000 = 0 (the loan's installments are all zero), and we
-       *   owe the buyer 95,000. That is exactly right in total: 600,000 repaid = 505,000 kept for the
-       *   uncancelled half (500,000 + 5,000 fee) + 95,000 refund.
+       *                      took 410,000 of principal and nothing of the fee: refundDue = principal 90,000,
+       *                      fee 5,000
+       *                      DR customer-receivable 90,000 → 0   DR fee-receivable 5,000 → 0
+       *                      CR refund-payable 95,000
+       *   Each receivable is what the loan's installments still owe of it (nothing), none is left with a
+       *   credit balance, and we owe the buyer 95,000: 600,000 repaid = 505,000 kept for the uncancelled
+       *   half (500,000 + 5,000 fee) + 95,000 refund.
        *
-       * The split between the three receivables is not exact when the refunded part includes repaid fee or
-       * interest (here 5,000 of fee): LoanCancelled carries the refund as one total, not per component, so
-       * the whole correction is posted to customer-receivable, which then never goes negative, while
-       * fee-receivable (or interest-receivable) can show the refunded fee (interest) as a credit balance.
-       * The buyer's total receivable is always exactly what the loan's installments still say is owed.
-       * (A LoanCancelled that carried the refund per component would let each be debited exactly.)
+       * A v1 LoanCancelled carried the refund as one total; its upcast splits it principal first
+       * (creditline.events.ts), which posts it as v1 did: to customer-receivable.
        */
-      const d = event.data;
-      return entries(
-        envelope,
-        d.refundDueMinor > 0n
-          ? [
-              {
-                effectiveAt: envelope.occurredAt,
-                transactionId: d.transactionId,
-                userId,
-                postings: [
-                  debit(accounts.customerReceivable(userId), d.refundDueMinor, c),
-                  credit(accounts.refundPayable(userId), d.refundDueMinor, c),
-                ],
-              },
-            ]
-          : [],
-      );
+      const { refundDue, transactionId } = event.data;
+      const refundMinor = totalOf(refundDue);
+      const draft = {
+        effectiveAt: envelope.occurredAt,
+        transactionId,
+        userId,
+        postings: [
+          debit(accounts.customerReceivable(userId), refundDue.principalMinor, c),
+          debit(accounts.interestReceivable(userId), refundDue.interestMinor, c),
+          debit(accounts.feeReceivable(userId), refundDue.feeMinor, c),
+          credit(accounts.refundPayable(userId), refundMinor, c),
+        ],
+      };
+      return entries(envelope, refundMinor > 0n ? [draft] : []);
     }
     default:
       return [];

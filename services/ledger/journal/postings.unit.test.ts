@@ -39,6 +39,34 @@ const creditLineEnvelope = (event: CreditLineEvent, eventId?: string) =>
 const merchantEnvelope = (event: MerchantEvent, eventId?: string) =>
   envelope("merchant-m-1", merchantCodec.encode(event), eventId);
 
+/** The worked example's cancellation (principal 500,000, fee 5,000) with `refundDue` of it repaid. */
+const loanCancelled = (refundDue: Extract<CreditLineEvent, { type: "LoanCancelled" }>["data"]["refundDue"]) =>
+  ({
+    type: "LoanCancelled",
+    data: {
+      transactionId: TX,
+      cancellationId: "c-1",
+      principalMinor: 500_000n,
+      interestMinor: 0n,
+      feeMinor: 5_000n,
+      refundDue,
+    },
+  }) satisfies CreditLineEvent;
+/** The same cancellation as the log holds it from before v2: the refund as one total. */
+const loanCancelledV1 = (refundDueMinor: bigint) =>
+  envelope("creditline-user-1", {
+    type: "LoanCancelled",
+    schemaVersion: 1,
+    data: {
+      transactionId: TX,
+      cancellationId: "c-1",
+      principalMinor: "500000",
+      interestMinor: "0",
+      feeMinor: "5000",
+      refundDueMinor: refundDueMinor.toString(),
+    },
+  });
+
 const dr = (account: string, amountMinor: bigint): Posting => ({
   account,
   side: "debit",
@@ -209,19 +237,28 @@ describe("posting rules", () => {
     expect(entry?.postings).toEqual([dr("cash:operating", 30n), cr("customer-receivable:user-1", 30n)]);
   });
 
-  it("LoanCancelled with a refund due owes the repaid part back to the buyer", () => {
-    const event: CreditLineEvent = {
-      type: "LoanCancelled",
-      data: {
-        transactionId: TX,
-        cancellationId: "c-1",
-        principalMinor: 500_000n,
-        interestMinor: 0n,
-        feeMinor: 5_000n,
-        refundDueMinor: 95_000n,
-      },
-    };
+  it("LoanCancelled with a refund due owes the repaid part back to the buyer, each receivable by its part", () => {
+    const event = loanCancelled({ principalMinor: 90_000n, interestMinor: 0n, feeMinor: 5_000n });
     expect(postingsFor(creditLineEnvelope(event))).toEqual([
+      {
+        entryId: `${EVENT_ID}:1`,
+        eventId: EVENT_ID,
+        kind: "LoanCancelled",
+        effectiveAt: "2026-11-27T10:00:00.000Z",
+        transactionId: TX,
+        merchantId: undefined,
+        userId: "user-1",
+        postings: [
+          dr("customer-receivable:user-1", 90_000n),
+          dr("fee-receivable:user-1", 5_000n),
+          cr("refund-payable:user-1", 95_000n),
+        ],
+      },
+    ]);
+  });
+
+  it("a v1 LoanCancelled (one refund total) posts as it always did: the refund to customer-receivable", () => {
+    expect(postingsFor(loanCancelledV1(95_000n))).toEqual([
       {
         entryId: `${EVENT_ID}:1`,
         eventId: EVENT_ID,
@@ -236,21 +273,22 @@ describe("posting rules", () => {
   });
 
   it("LoanCancelled with nothing repaid makes no entry", () => {
-    const event: CreditLineEvent = {
-      type: "LoanCancelled",
-      data: {
-        transactionId: TX,
-        cancellationId: "c-1",
-        principalMinor: 500_000n,
-        interestMinor: 0n,
-        feeMinor: 5_000n,
-        refundDueMinor: 0n,
-      },
-    };
+    const event = loanCancelled({ principalMinor: 0n, interestMinor: 0n, feeMinor: 0n });
     expect(postingsFor(creditLineEnvelope(event))).toEqual([]);
   });
 
-  it("the worked example in postings.ts: the buyer's receivables end at what the loan still says is owed", () => {
+  it("a Kredmint INR line's entries are in rupees, on its buyer's accounts", () => {
+    const event = loanCancelled({ principalMinor: 25_050n, interestMinor: 0n, feeMinor: 0n });
+    const [entry] = postingsFor(envelope("creditline-kredmint:INR:USR-2225", creditLineCodec.encode(event)));
+    expect(entry?.userId).toBe("USR-2225");
+    expect(entry?.postings).toEqual([
+      { account: "customer-receivable:USR-2225", side: "debit", amountMinor: 25_050n, currency: "INR" },
+      { account: "refund-payable:USR-2225", side: "credit", amountMinor: 25_050n, currency: "INR" },
+    ]);
+  });
+
+  /** The worked example in postings.ts up to the checkout's Cancelled, then `loanCancelled`: the balances. */
+  const workedExample = (loanCancelled: EventEnvelope): Map<string, bigint> => {
     const balances = new Map<string, bigint>();
     const post = (entries: JournalEntry[]) => {
       for (const e of entries) {
@@ -309,28 +347,27 @@ describe("posting rules", () => {
       ),
     );
     expect(balances.get("customer-receivable:user-1")).toBe(-90_000n);
-    post(
-      postingsFor(
-        creditLineEnvelope({
-          type: "LoanCancelled",
-          data: {
-            transactionId: TX,
-            cancellationId: "c-1",
-            principalMinor: 500_000n,
-            interestMinor: 0n,
-            feeMinor: 5_000n,
-            refundDueMinor: 95_000n,
-          },
-        }),
-      ),
+    post(postingsFor(loanCancelled));
+    expect(balances.get("refund-payable:user-1")).toBe(-95_000n);
+    expect(balances.get("cash:operating")).toBe(600_000n);
+    expect([...balances.values()].reduce((a, b) => a + b, 0n)).toBe(0n);
+    return balances;
+  };
+
+  it("the worked example in postings.ts: each receivable ends at what the loan still owes of it, none below zero", () => {
+    const balances = workedExample(
+      creditLineEnvelope(loanCancelled({ principalMinor: 90_000n, interestMinor: 0n, feeMinor: 5_000n })),
     );
+    expect(balances.get("customer-receivable:user-1")).toBe(0n);
+    expect(balances.get("fee-receivable:user-1")).toBe(0n);
+  });
+
+  it("the worked example with v1's refund total: the receivables sum to what is owed, split as v1 posted it", () => {
+    const balances = workedExample(loanCancelledV1(95_000n));
     expect(balances.get("customer-receivable:user-1")).toBe(5_000n);
     expect(balances.get("fee-receivable:user-1")).toBe(-5_000n);
     // Together the buyer's receivables are what the installments still hold: nothing.
     expect(balances.get("customer-receivable:user-1")! + balances.get("fee-receivable:user-1")!).toBe(0n);
-    expect(balances.get("refund-payable:user-1")).toBe(-95_000n);
-    expect(balances.get("cash:operating")).toBe(600_000n);
-    expect([...balances.values()].reduce((a, b) => a + b, 0n)).toBe(0n);
   });
 
   it("PayoutMade clears the payable, nets the receivable and pays the difference from the bank", () => {
@@ -508,9 +545,13 @@ const loanCancelledArb = fc
     feeMinor: share(100_000n),
   })
   .chain((d) =>
-    share(d.principalMinor + d.interestMinor + d.feeMinor).map((refundDueMinor) =>
-      creditLineEnvelope({ type: "LoanCancelled", data: { ...d, refundDueMinor } }),
-    ),
+    fc
+      .record({
+        principalMinor: share(d.principalMinor),
+        interestMinor: share(d.interestMinor),
+        feeMinor: share(d.feeMinor),
+      })
+      .map((refundDue) => creditLineEnvelope({ type: "LoanCancelled", data: { ...d, refundDue } })),
   );
 
 const payoutArb = fc

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
+import { currencies } from "../../../contracts/money.ts";
 
 /** `merchant-<id>`: a Checkout API merchant's configuration (DESIGN.md). */
 export const merchantEvents = {
@@ -21,7 +22,7 @@ export const merchantEvents = {
     data: z.object({
       payoutId: z.string(),
       paidAt: z.string(),
-      currency: z.literal("VND"),
+      currency: z.enum(currencies),
       /** merchant-payable cleared by this payout. */
       payableMinor: minorUnits,
       /** merchant-receivable (cancellations after earlier payouts) netted off. */

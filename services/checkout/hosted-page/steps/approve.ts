@@ -3,7 +3,7 @@ import type { CheckoutService } from "../../checkout-service.ts";
 import { clearCookies, type HostedPage, sessionOf } from "../browser.ts";
 import { currentStepOr, pageAnswer } from "../rejections.ts";
 import { buyerCaller, contextFor, outcomePage, send, tenureView, toPage } from "../respond.ts";
-import { approveBody, TENURES } from "../schemas.ts";
+import { approveBody, tenureNamed } from "../schemas.ts";
 import { summaryPage } from "../views.ts";
 import { formStep } from "./form-step.ts";
 
@@ -19,7 +19,7 @@ export function approveStep(app: FastifyInstance, page: HostedPage): void {
     const ctx = contextFor(page, request, reply, initiated, language);
     const summaryWith = async (status: number, error: string) =>
       send(reply, status, summaryPage(ctx, { ...(await tenureView(page, initiated)), error }), initiated);
-    const tenure = TENURES[form.tenure];
+    const tenure = tenureNamed(form.tenure);
     if (tenure === undefined) return summaryWith(422, ctx.t.chooseTenure);
     let result: Awaited<ReturnType<CheckoutService["approve"]>>;
     try {
