@@ -44,7 +44,7 @@ export function statusRequest(transactionId: string, serverKey = SANDBOX_SERVER_
   return { server_key: serverKey, transaction_id: transactionId };
 }
 
-/** transaction/cancel of a settled checkout by the sandbox merchant: in full unless `extra` names an amount. */
+/** transaction/cancel by the sandbox merchant: in full unless `extra` names an amount (undefined is left out). */
 export function cancelRequest(
   checkout: { transactionId: string; orderId: string },
   extra: Record<string, unknown> = {},
