@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calculatorRequestExample, calculatorResponseExample } from "../../contracts/checkout/calculator.ts";
 import { checkoutCodec } from "../../services/ledger/checkout/checkout.events.ts";
+import { SANDBOX_SERVER_KEY } from "../support/checkout-requests.ts";
 import { settleThroughHttp } from "../support/money-flows.ts";
-import { type CheckoutHarness, SANDBOX_SERVER_KEY, startCheckoutHarness } from "./harness.ts";
+import { type CheckoutHarness, startCheckoutHarness } from "./harness.ts";
 
 // POST /kredivo/loan/calculator through HTTP on the composed runtime, with the default rates
 // (INTEREST_RATES_BPS 1:0,3:295,6:295,12:295 monthly). Rounding: interest and the 1 % processing fee each

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import { KREDIVO_CODES } from "../../services/checkout/kredivo-codes.ts";
 import { CANCEL_RULES } from "../../services/ledger/checkout/checkout.decider.ts";
 import { Receiver } from "../notifier/harness.ts";
+import { approveAs } from "../support/buyers.ts";
+import { cancelRequest, pushSignature } from "../support/checkout-requests.ts";
+import { eventually } from "../support/eventually.ts";
+import { registerKnownMerchant } from "../support/merchants.ts";
 import {
-  approveAs,
   BusinessClock,
   DAY_MS,
-  eventually,
   initThroughHttp,
-  registerMerchant,
   type Settled,
   settleThroughHttp,
 } from "../support/money-flows.ts";
-import { type CheckoutHarness, SANDBOX_SERVER_KEY, startCheckoutHarness } from "./harness.ts";
+import { type CheckoutHarness, startCheckoutHarness } from "./harness.ts";
 
 // POST /kredivo/transaction/cancel through HTTP on the composed runtime (services/runtime/compose.ts). Checkouts are
 // settled end to end (init and update over HTTP, the buyer's approval through the service); the business
@@ -30,7 +30,7 @@ const receiver = new Receiver();
 beforeAll(async () => {
   await receiver.listen();
   h = await startCheckoutHarness({ now: clock.now, env: { CONFIRM_TIMEOUT_SECONDS: "30" } });
-  await registerMerchant(h, "other-merchant", OTHER_KEY);
+  await registerKnownMerchant(h, "other-merchant", OTHER_KEY);
 });
 afterAll(async () => {
   await h?.close();
@@ -38,20 +38,6 @@ afterAll(async () => {
 });
 
 const settle = (amount = AMOUNT) => settleThroughHttp(h, { amount, pushUrl: receiver.url });
-
-function cancelBody(
-  t: { transactionId: string; orderId: string },
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    transaction_id: t.transactionId,
-    server_key: SANDBOX_SERVER_KEY,
-    reason: "Out of stock",
-    cancelled_by: "merchant_name",
-    order_id: t.orderId,
-    ...extra,
-  };
-}
 
 async function cancel(body: unknown): Promise<Record<string, unknown>> {
   const res = await h.post("/transaction/cancel", body);
@@ -68,44 +54,36 @@ async function refused(body: unknown, code: number): Promise<Record<string, unkn
   return json;
 }
 
-async function trxStatus(transactionId: string): Promise<unknown> {
-  const res = await h.post("/transaction/status", {
-    server_key: SANDBOX_SERVER_KEY,
-    transaction_id: transactionId,
-  });
-  return (res.json() as { trx_status?: unknown }).trx_status;
-}
-
 const RECEIVED = { status: 1, message: "API cancel received" };
 
 describe("POST /kredivo/transaction/cancel: accepted", () => {
   it("cancels in full without an amount, in the seed's exact reply; trx_status turns cancel", async () => {
     const t = await settle();
-    const res = await h.post("/transaction/cancel", cancelBody(t));
+    const res = await h.post("/transaction/cancel", cancelRequest(t));
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('{"status":1,"message":"API cancel received"}');
-    expect(await trxStatus(t.transactionId)).toBe("cancel");
+    expect(await h.trxStatus(t.transactionId)).toBe("cancel");
   });
 
   it("an amount equal to the transaction amount is a full cancellation", async () => {
     const t = await settle();
-    expect(await cancel(cancelBody(t, { amount: AMOUNT }))).toEqual(RECEIVED);
-    expect(await trxStatus(t.transactionId)).toBe("cancel");
+    expect(await cancel(cancelRequest(t, { amount: AMOUNT }))).toEqual(RECEIVED);
+    expect(await h.trxStatus(t.transactionId)).toBe("cancel");
   });
 
   it("two partials adding up to the amount cancel it; a third is refused 2016", async () => {
     const t = await settle();
-    expect(await cancel(cancelBody(t, { amount: 400_000 }))).toEqual(RECEIVED);
-    expect(await trxStatus(t.transactionId)).toBe("settlement");
-    expect(await cancel(cancelBody(t, { amount: 600_000 }))).toEqual(RECEIVED);
-    expect(await trxStatus(t.transactionId)).toBe("cancel");
-    await refused(cancelBody(t, { amount: 1 }), 2016);
-    await refused(cancelBody(t), 2016);
+    expect(await cancel(cancelRequest(t, { amount: 400_000 }))).toEqual(RECEIVED);
+    expect(await h.trxStatus(t.transactionId)).toBe("settlement");
+    expect(await cancel(cancelRequest(t, { amount: 600_000 }))).toEqual(RECEIVED);
+    expect(await h.trxStatus(t.transactionId)).toBe("cancel");
+    await refused(cancelRequest(t, { amount: 1 }), 2016);
+    await refused(cancelRequest(t), 2016);
   });
 
   it("a cancellation 1 minute inside the 20-day window is accepted", async () => {
     const t = await settle();
-    const json = await clock.ahead(20 * DAY_MS - 60_000, () => cancel(cancelBody(t, { amount: 100_000 })));
+    const json = await clock.ahead(20 * DAY_MS - 60_000, () => cancel(cancelRequest(t, { amount: 100_000 })));
     expect(json).toEqual(RECEIVED);
   });
 
@@ -119,7 +97,7 @@ describe("POST /kredivo/transaction/cancel: accepted", () => {
     };
     await h.quietHead();
     const before = await used();
-    await cancel(cancelBody(t, { amount: 250_000 }));
+    await cancel(cancelRequest(t, { amount: 250_000 }));
     await eventually("used credit to go down by the cancellation", async () =>
       (await used()) === before - 250_000n ? true : undefined,
     );
@@ -133,7 +111,7 @@ describe("POST /kredivo/transaction/cancel: every refusal, nothing appended", ()
   });
 
   it("2011: a negative amount, in the seed's exact envelope", async () => {
-    const json = await refused(cancelBody(t, { amount: -90500 }), 2011);
+    const json = await refused(cancelRequest(t, { amount: -90500 }), 2011);
     expect(json).toEqual({
       status: 2011,
       message: "Field amount is negative.",
@@ -142,19 +120,19 @@ describe("POST /kredivo/transaction/cancel: every refusal, nothing appended", ()
   });
 
   it("2011: a zero amount", async () => {
-    const json = await refused(cancelBody(t, { amount: 0 }), 2011);
+    const json = await refused(cancelRequest(t, { amount: 0 }), 2011);
     expect(json.error).toEqual({ message: "amount: amount_must_be_positive" });
   });
 
   it("2012: a server_key of no merchant", async () => {
-    expect(await refused(cancelBody(t, { server_key: "nope" }), 2012)).toEqual({
+    expect(await refused(cancelRequest(t, { server_key: "nope" }), 2012)).toEqual({
       status: 2012,
       message: "Invalid Merchant",
     });
   });
 
   it("2013: more than the transaction amount, with the seed's message filled in", async () => {
-    const json = await refused(cancelBody(t, { amount: AMOUNT + 1 }), 2013);
+    const json = await refused(cancelRequest(t, { amount: AMOUNT + 1 }), 2013);
     expect(json).toEqual({
       status: 2013,
       message: `Transaction id ${t.transactionId} amount cancel ${AMOUNT + 1} different with co amount ${AMOUNT}`,
@@ -163,8 +141,8 @@ describe("POST /kredivo/transaction/cancel: every refusal, nothing appended", ()
 
   it("2013: after a partial, more than what is left (the message names what is left)", async () => {
     const p = await settle();
-    await cancel(cancelBody(p, { amount: 300_000 }));
-    const json = await refused(cancelBody(p, { amount: 700_001 }), 2013);
+    await cancel(cancelRequest(p, { amount: 300_000 }));
+    const json = await refused(cancelRequest(p, { amount: 700_001 }), 2013);
     expect(json.message).toBe(
       `Transaction id ${p.transactionId} amount cancel 700001 different with co amount 700000`,
     );
@@ -173,25 +151,25 @@ describe("POST /kredivo/transaction/cancel: every refusal, nothing appended", ()
   it("2015: a transaction the buyer approved but the merchant has not confirmed (pending)", async () => {
     const pending = await initThroughHttp(h, { amount: AMOUNT, pushUrl: receiver.url });
     expect(await approveAs(h, pending.transactionId)).toBe("pending");
-    await refused(cancelBody(pending), 2015);
+    await refused(cancelRequest(pending), 2015);
   });
 
   it("2015: a transaction the buyer has not approved yet", async () => {
     const initiated = await initThroughHttp(h, { amount: AMOUNT, pushUrl: receiver.url });
-    await refused(cancelBody(initiated, { amount: 1000 }), 2015);
+    await refused(cancelRequest(initiated, { amount: 1000 }), 2015);
   });
 
   it("2016: an already cancelled transaction", async () => {
     const c = await settle();
-    await cancel(cancelBody(c));
-    expect(await refused(cancelBody(c), 2016)).toEqual({
+    await cancel(cancelRequest(c));
+    expect(await refused(cancelRequest(c), 2016)).toEqual({
       status: 2016,
       message: "Loan is already cancelled. Cannot cancel",
     });
   });
 
   it("2017: settled more than 20 days ago", async () => {
-    const json = await clock.ahead(20 * DAY_MS + 60_000, () => refused(cancelBody(t), 2017));
+    const json = await clock.ahead(20 * DAY_MS + 60_000, () => refused(cancelRequest(t), 2017));
     expect(json).toEqual({
       status: 2017,
       message: "You can't cancel the transactions that was created more than 20 days",
@@ -200,36 +178,36 @@ describe("POST /kredivo/transaction/cancel: every refusal, nothing appended", ()
 
   it("2018: an unknown transaction_id", async () => {
     const json = await refused(
-      cancelBody({ transactionId: "7ab07794-8ccf-4406-bd52-91bf6b7e7c03", orderId: t.orderId }),
+      cancelRequest({ transactionId: "7ab07794-8ccf-4406-bd52-91bf6b7e7c03", orderId: t.orderId }),
       2018,
     );
     expect(json).toEqual({ status: 2018, message: "Invalid transaction token" });
   });
 
   it("2018: another merchant's transaction", async () => {
-    await refused(cancelBody(t, { server_key: OTHER_KEY }), 2018);
+    await refused(cancelRequest(t, { server_key: OTHER_KEY }), 2018);
   });
 
   it("2018: an order_id that is not the transaction's", async () => {
-    await refused(cancelBody(t, { order_id: `${t.orderId}-other` }), 2018);
+    await refused(cancelRequest(t, { order_id: `${t.orderId}-other` }), 2018);
   });
 
   it.each(["transaction_id", "server_key", "reason", "cancelled_by", "order_id"])(
     "1002: without %s",
     async (field) => {
-      const { [field]: _dropped, ...rest } = cancelBody(t);
+      const { [field]: _dropped, ...rest } = cancelRequest(t);
       const json = await refused(rest, 1002);
       expect(json.error).toEqual({ message: `${field}: required` });
     },
   );
 
   it("1002: an amount with decimals VND does not have", async () => {
-    await refused(cancelBody(t, { amount: 1000.5 }), 1002);
+    await refused(cancelRequest(t, { amount: 1000.5 }), 1002);
   });
 
   it("the transaction refused all of the above is still whole and cancellable", async () => {
-    expect(await trxStatus(t.transactionId)).toBe("settlement");
-    expect(await cancel(cancelBody(t))).toEqual(RECEIVED);
+    expect(await h.trxStatus(t.transactionId)).toBe("settlement");
+    expect(await cancel(cancelRequest(t))).toEqual(RECEIVED);
   });
 });
 
@@ -243,7 +221,7 @@ describe("rule precedence: CANCEL_RULE_CODES, first rule broken wins", () => {
   const scenarios: Record<string, () => Promise<{ body: unknown; aheadMs: number }>> = {
     // unknown, and an amount above anything
     transaction_must_exist: async () => ({
-      body: cancelBody(
+      body: cancelRequest(
         { transactionId: "00000000-0000-4000-8000-000000000000", orderId: "none" },
         { amount: TOO_MUCH },
       ),
@@ -252,30 +230,30 @@ describe("rule precedence: CANCEL_RULE_CODES, first rule broken wins", () => {
     // fully cancelled, past the window, and a negative amount
     cancel_amount_must_be_positive: async () => {
       const c = await settle();
-      await cancel(cancelBody(c));
-      return { body: cancelBody(c, { amount: -1 }), aheadMs: 21 * DAY_MS };
+      await cancel(cancelRequest(c));
+      return { body: cancelRequest(c, { amount: -1 }), aheadMs: 21 * DAY_MS };
     },
     // fully cancelled (so not settled either), past the window, more than the amount
     transaction_already_cancelled: async () => {
       const c = await settle();
-      await cancel(cancelBody(c));
-      return { body: cancelBody(c, { amount: TOO_MUCH }), aheadMs: 21 * DAY_MS };
+      await cancel(cancelRequest(c));
+      return { body: cancelRequest(c, { amount: TOO_MUCH }), aheadMs: 21 * DAY_MS };
     },
     // pending, "past the window", more than the amount
     transaction_must_be_settled: async () => {
       const p = await initThroughHttp(h, { amount: AMOUNT, pushUrl: receiver.url });
       expect(await approveAs(h, p.transactionId)).toBe("pending");
-      return { body: cancelBody(p, { amount: TOO_MUCH }), aheadMs: 21 * DAY_MS };
+      return { body: cancelRequest(p, { amount: TOO_MUCH }), aheadMs: 21 * DAY_MS };
     },
     // settled 21 days ago, more than the amount
     cancellation_window_must_be_open: async () => {
       const s = await settle();
-      return { body: cancelBody(s, { amount: TOO_MUCH }), aheadMs: 21 * DAY_MS };
+      return { body: cancelRequest(s, { amount: TOO_MUCH }), aheadMs: 21 * DAY_MS };
     },
     // settled today, more than the amount
     cancel_amount_must_not_exceed_remaining: async () => {
       const s = await settle();
-      return { body: cancelBody(s, { amount: TOO_MUCH }), aheadMs: 0 };
+      return { body: cancelRequest(s, { amount: TOO_MUCH }), aheadMs: 0 };
     },
   };
 
@@ -311,7 +289,7 @@ describe("the merchant's push for a cancellation", () => {
 
   it("arrives at the push_url with trx_status cancel, the seed's fields and signature_key", async () => {
     const t = await settle();
-    await cancel(cancelBody(t, { reason: "Customer changed mind" }));
+    await cancel(cancelRequest(t, { reason: "Customer changed mind" }));
     const [push] = await eventually("the cancel push", () => {
       const found = pushesOf(t.transactionId, "cancel");
       return found.length > 0 ? found : undefined;
@@ -325,7 +303,7 @@ describe("the merchant's push for a cancellation", () => {
       order_id: t.orderId,
       transaction_time: expect.any(Number),
       transaction_id: t.transactionId,
-      signature_key: signatureKey(sha256Hex(SANDBOX_SERVER_KEY), {
+      signature_key: pushSignature({
         transactionId: t.transactionId,
         orderId: t.orderId,
         amountMinor: BigInt(AMOUNT),
@@ -338,8 +316,8 @@ describe("the merchant's push for a cancellation", () => {
 
   it("each partial cancellation is pushed once, saying what is left", async () => {
     const t = await settle();
-    await cancel(cancelBody(t, { amount: 400_000 }));
-    await cancel(cancelBody(t, { amount: 600_000 }));
+    await cancel(cancelRequest(t, { amount: 400_000 }));
+    await cancel(cancelRequest(t, { amount: 600_000 }));
     const pushes = await eventually("two cancel pushes", () => {
       const found = pushesOf(t.transactionId, "cancel");
       return found.length >= 2 ? found : undefined;

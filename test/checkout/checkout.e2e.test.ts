@@ -8,10 +8,13 @@ import pino from "pino";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { initExample, initSuccessResponseSchema } from "../../contracts/checkout/init.ts";
+import { initSuccessResponseSchema } from "../../contracts/checkout/init.ts";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { loadConfig } from "../../services/platform/config.ts";
 import { type RunningService, startService } from "../../services/runtime/compose.ts";
+import { sampleInit, statusRequest } from "../support/checkout-requests.ts";
+import { eventually } from "../support/eventually.ts";
+import { kredivo } from "../support/kredivo-http.ts";
 
 // The 2-click checkout end to end in a real browser: the merchant starts a checkout over HTTP, the buyer
 // signs in, enters the OTP, picks tenure 3 and approves in headless Chromium, and lands back at the store.
@@ -19,7 +22,6 @@ import { type RunningService, startService } from "../../services/runtime/compos
 // Chromium is Debian's (/usr/bin/chromium), driven by playwright-core; no browser is ever downloaded.
 
 const CHROMIUM = "/usr/bin/chromium";
-const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 const ARTIFACTS = resolve(import.meta.dirname, "../artifacts");
 
 const hasChromium = existsSync(CHROMIUM);
@@ -114,29 +116,30 @@ describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
   });
 
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${service.url}/kredivo${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (res.status === 404)
+    const { httpStatus, json } = await kredivo(service.url, path, body);
+    if (httpStatus === 404)
       throw new Error(`POST /kredivo${path} is not served: this test needs the Checkout API routes`);
-    expect(res.status).toBe(200);
-    return res.json();
+    expect(httpStatus).toBe(200);
+    return json;
   };
 
-  it("merchant init → sign in → OTP → tenure 3 → approve → back at the store, transaction pending", async () => {
-    const orderId = `E2E-${randomUUID()}`;
-    const init = initSuccessResponseSchema.parse(
-      await post("/checkout/init", {
-        ...structuredClone(initExample),
-        server_key: SANDBOX_SERVER_KEY,
-        order_id: orderId,
+  const trxStatus = async (transactionId: string) =>
+    statusResponse.parse(await post("/transaction/status", statusRequest(transactionId))).trx_status;
+
+  /** The seed's sample order from the merchant's store: pushes and landing pages at the merchant. */
+  const initFromStore = (orderId: string) =>
+    post(
+      "/checkout/init",
+      sampleInit(orderId, {
         push_url: `${merchant.url}/push`,
         back_to_store_url: `${merchant.url}/back`,
         cancel_url: `${merchant.url}/cancel`,
       }),
     );
+
+  it("merchant init → sign in → OTP → tenure 3 → approve → back at the store, transaction pending", async () => {
+    const orderId = `E2E-${randomUUID()}`;
+    const init = initSuccessResponseSchema.parse(await initFromStore(orderId));
     expect(init.checkout_url).toBe(`${service.url}/kredivo/signIn?tk=${init.transaction_id}`);
 
     const context = await browser.newContext({
@@ -200,13 +203,7 @@ describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
       c.name.endsWith(init.transaction_id),
     );
     expect(left).toEqual([]);
-    const status = statusResponse.parse(
-      await post("/transaction/status", {
-        server_key: SANDBOX_SERVER_KEY,
-        transaction_id: init.transaction_id,
-      }),
-    );
-    expect(status.trx_status).toBe("pending");
+    expect(await trxStatus(init.transaction_id)).toBe("pending");
 
     // The page now says the purchase is approved.
     await page.goto(init.checkout_url);
@@ -217,16 +214,7 @@ describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
 
   it("merchant receives the pending push at push_url, confirms with POST /kredivo/checkout/update and its signature_key, and /kredivo/transaction/status says settlement", async () => {
     const orderId = `E2E-${randomUUID()}`;
-    const init = initSuccessResponseSchema.parse(
-      await post("/checkout/init", {
-        ...structuredClone(initExample),
-        server_key: SANDBOX_SERVER_KEY,
-        order_id: orderId,
-        push_url: `${merchant.url}/push`,
-        back_to_store_url: `${merchant.url}/back`,
-        cancel_url: `${merchant.url}/cancel`,
-      }),
-    );
+    const init = initSuccessResponseSchema.parse(await initFromStore(orderId));
 
     // The buyer approves in the browser, tenure 1 (the order's own).
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-US" });
@@ -244,18 +232,11 @@ describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
     await Promise.all([page.waitForURL(`${merchant.url}/back`), page.click("#approve button[type=submit]")]);
 
     // The push reaches the merchant's push_url: pending, with the signature_key to confirm with.
-    const deadline = Date.now() + 15_000;
-    let push: z.infer<typeof pushBody> | undefined;
-    let headers: IncomingMessage["headers"] | undefined;
-    while (push === undefined) {
-      if (Date.now() > deadline)
-        throw new Error(`no push for ${init.transaction_id} at ${merchant.url}/push`);
-      const received = merchant.pushes.find((p) => p.body.includes(init.transaction_id));
-      if (received) {
-        push = pushBody.parse(JSON.parse(received.body));
-        headers = received.headers;
-      } else await new Promise((r) => setTimeout(r, 25));
-    }
+    const received = await eventually(`a push of ${init.transaction_id} at ${merchant.url}/push`, () =>
+      merchant.pushes.find((p) => p.body.includes(init.transaction_id)),
+    );
+    const push = pushBody.parse(JSON.parse(received.body));
+    const headers = received.headers;
     expect(push).toMatchObject({
       trx_status: "pending",
       transaction_id: init.transaction_id,
@@ -272,13 +253,7 @@ describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
       status: "settled",
     });
     expect(updated).toMatchObject({ status: "settlement", message: "Success", order_id: orderId });
-    const status = statusResponse.parse(
-      await post("/transaction/status", {
-        server_key: SANDBOX_SERVER_KEY,
-        transaction_id: init.transaction_id,
-      }),
-    );
-    expect(status.trx_status).toBe("settlement");
+    expect(await trxStatus(init.transaction_id)).toBe("settlement");
 
     // The buyer's page says so too.
     await page.goto(init.checkout_url);

@@ -1,21 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
-import { initExample } from "../../contracts/checkout/init.ts";
 import type { CheckoutService } from "../../services/checkout/checkout-service.ts";
-import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import type { App } from "../../services/http/app.ts";
 import { type Config, loadConfig } from "../../services/platform/config.ts";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
-import { composeService } from "../../services/runtime/compose.ts";
+import { approveAs } from "../support/buyers.ts";
+import { statusRequest } from "../support/checkout-requests.ts";
+import { quietHead } from "../support/events.ts";
+import { composeInTempDir } from "../support/runtime.ts";
 
 // The embedded runtime, composed by services/runtime/compose.ts but not listening: the app is driven with
 // inject(), the store answers the log head, and the service drives the hosted-page steps (sign in, OTP,
 // approve) that the Checkout API itself does not expose.
 
-export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
+// The money and finance tests take the merchant's requests from here.
+export { SANDBOX_SERVER_KEY, sampleInit } from "../support/checkout-requests.ts";
+
 export const PUBLIC_BASE_URL = "http://127.0.0.1:3000";
 
 export interface CheckoutHarness {
@@ -39,6 +38,8 @@ export interface CheckoutHarness {
     body: unknown,
     headers?: Record<string, string>,
   ): Promise<{ statusCode: number; body: string; json(): unknown; headers: Record<string, unknown> }>;
+  /** The trx_status transaction/status answers the sandbox merchant. */
+  trxStatus(transactionId: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -61,65 +62,42 @@ export interface CheckoutHarnessOptions {
 }
 
 export async function startCheckoutHarness(options: CheckoutHarnessOptions = {}): Promise<CheckoutHarness> {
-  const dir = mkdtempSync(join(tmpdir(), "ledger-checkout-"));
-  const config = testConfig(dir, { PUBLIC_BASE_URL, ...options.env });
-  const logs: Record<string, unknown>[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line)) });
-  const service = await composeService(config, logger, "all", { now: options.now });
-  const { app, store, readStore } = service;
-  const checkout = service.checkout!;
+  const composed = await composeInTempDir(
+    "ledger-checkout-",
+    (dir) => testConfig(dir, { PUBLIC_BASE_URL, ...options.env }),
+    { now: options.now },
+  );
+  const { app, store, readStore } = composed.service;
+  const checkout = composed.service.checkout!;
   await app.ready();
+  const post: CheckoutHarness["post"] = async (path, body, headers = {}) => {
+    const payload = typeof body === "string" ? body : JSON.stringify(body);
+    const res = await app.inject({
+      method: "POST",
+      url: `/kredivo${path}`,
+      payload,
+      headers: { "content-type": "application/json", ...headers },
+    });
+    return { statusCode: res.statusCode, body: res.body, json: () => res.json(), headers: res.headers };
+  };
 
   return {
     app,
     store,
     readStore,
     checkout,
-    config,
-    logs,
+    config: composed.config,
+    logs: composed.logs,
     head: () => store.headPosition(),
-    async quietHead() {
-      const deadline = Date.now() + 5000;
-      for (let last = await store.headPosition(); ; ) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const now = await store.headPosition();
-        if (now === last || Date.now() > deadline) return now;
-        last = now;
-      }
+    quietHead: () => quietHead(store, 100),
+    post,
+    async trxStatus(transactionId) {
+      const res = await post("/transaction/status", statusRequest(transactionId));
+      return (res.json() as { trx_status?: unknown }).trx_status;
     },
-    async post(path, body, headers = {}) {
-      const payload = typeof body === "string" ? body : JSON.stringify(body);
-      const res = await app.inject({
-        method: "POST",
-        url: `/kredivo${path}`,
-        payload,
-        headers: { "content-type": "application/json", ...headers },
-      });
-      return { statusCode: res.statusCode, body: res.body, json: () => res.json(), headers: res.headers };
-    },
-    async close() {
-      await service.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: composed.close,
   };
 }
-
-/** The seed's 2-click request sent to the sandbox merchant with a fresh order_id. */
-export function sampleInit(
-  orderId: string,
-  overrides: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    ...structuredClone(initExampleBody),
-    server_key: SANDBOX_SERVER_KEY,
-    order_id: orderId,
-    ...overrides,
-  };
-}
-
-const initExampleBody: Record<string, unknown> = initExample;
-
-const caller = { actor: "test", correlationId: "test", causationId: "test" };
 
 /** Drives the hosted page's steps with the sandbox buyer: sign in, OTP, approve with `tenure`. */
 export async function approveAsSandboxBuyer(
@@ -127,9 +105,6 @@ export async function approveAsSandboxBuyer(
   transactionId: string,
   tenure: 1 | 3 | 6 | 12 = 1,
 ): Promise<void> {
-  const signedIn = await checkout.signIn(transactionId, SANDBOX_BUYER.phone, SANDBOX_BUYER.pin, caller);
-  if (!signedIn.session) throw new Error("sandbox sign-in failed");
-  await checkout.verifyOtp(transactionId, signedIn.session, SANDBOX_BUYER.otp, caller);
-  const approved = await checkout.approve(transactionId, signedIn.session, tenure, caller);
-  if (approved.state.phase !== "pending") throw new Error(`approval ended in ${approved.state.phase}`);
+  const phase = await approveAs({ checkout }, transactionId, undefined, tenure);
+  if (phase !== "pending") throw new Error(`approval ended in ${phase}`);
 }

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initExample } from "../../contracts/checkout/init.ts";
 import { ReadStoreUnavailable } from "../../services/platform/readstore/port.ts";
-import {
-  type CheckoutHarness,
-  PUBLIC_BASE_URL,
-  SANDBOX_SERVER_KEY,
-  sampleInit,
-  startCheckoutHarness,
-} from "./harness.ts";
+import { nextOrder, SANDBOX_SERVER_KEY, sampleInit } from "../support/checkout-requests.ts";
+import { type CheckoutHarness, PUBLIC_BASE_URL, startCheckoutHarness } from "./harness.ts";
 
 // checkout/init and transaction/status through HTTP on the embedded runtime, and the /kredivo error
 // contract: every refusal is the seed's envelope with HTTP 200 and leaves the event log untouched.
@@ -15,8 +10,6 @@ import {
 const BAD_REQUEST = "Bad request, please check your request.";
 
 let h: CheckoutHarness;
-let orders = 0;
-const nextOrder = () => `ORD-${Date.now()}-${++orders}`;
 
 beforeAll(async () => {
   h = await startCheckoutHarness();
@@ -68,7 +61,7 @@ function rendered(path: readonly (string | number)[]): string {
 
 describe("POST /kredivo/checkout/init", () => {
   it("accepts the seed's sample and answers the seed's positive shape", async () => {
-    const orderId = nextOrder();
+    const orderId = nextOrder("ORD");
     const res = await h.post("/checkout/init", sampleInit(orderId));
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^application\/json/);
@@ -86,7 +79,7 @@ describe("POST /kredivo/checkout/init", () => {
   });
 
   it("is idempotent on order_id: the same body answers the same transaction and appends nothing", async () => {
-    const body = sampleInit(nextOrder());
+    const body = sampleInit(nextOrder("ORD"));
     const first = (await h.post("/checkout/init", body)).json() as { transaction_id: string };
     const head = await h.head();
     // Key order and the object form of shipping_addresses do not make it a different request.
@@ -99,7 +92,7 @@ describe("POST /kredivo/checkout/init", () => {
   });
 
   it("refuses a different body under a used order_id with 1002", async () => {
-    const orderId = nextOrder();
+    const orderId = nextOrder("ORD");
     await h.post("/checkout/init", sampleInit(orderId));
     await expectBadRequest(
       "/checkout/init",
@@ -110,7 +103,7 @@ describe("POST /kredivo/checkout/init", () => {
 
   it("answers an unknown server_key with the seed's 2012", async () => {
     const before = await h.head();
-    const res = await h.post("/checkout/init", { ...initExample, order_id: nextOrder() });
+    const res = await h.post("/checkout/init", { ...initExample, order_id: nextOrder("ORD") });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('{"status":2012,"message":"Invalid Merchant"}');
     expect(await h.head()).toBe(before);
@@ -119,7 +112,7 @@ describe("POST /kredivo/checkout/init", () => {
   it("refuses an amount that is not the items' total", async () => {
     await expectBadRequest(
       "/checkout/init",
-      sampleInit(nextOrder(), { amount: 6505001 }),
+      sampleInit(nextOrder("ORD"), { amount: 6505001 }),
       /^amount_must_equal_items_total: .*6505000$/,
     );
   });
@@ -130,7 +123,7 @@ describe("POST /kredivo/checkout/init", () => {
     ];
     await expectBadRequest(
       "/checkout/init",
-      sampleInit(nextOrder(), { tenure: 3, amount: 699999, items }),
+      sampleInit(nextOrder("ORD"), { tenure: 3, amount: 699999, items }),
       /^amount_must_meet_tenure_minimum: /,
     );
   });
@@ -138,29 +131,29 @@ describe("POST /kredivo/checkout/init", () => {
   it("refuses source offline: not available yet", async () => {
     await expectBadRequest(
       "/checkout/init",
-      sampleInit(nextOrder(), { source: "offline", dealer_code: "SF241290" }),
+      sampleInit(nextOrder("ORD"), { source: "offline", dealer_code: "SF241290" }),
       "source: offline_checkout_is_not_available_yet",
     );
     await expectBadRequest(
       "/checkout/init",
-      sampleInit(nextOrder(), { source: "web" }),
+      sampleInit(nextOrder("ORD"), { source: "web" }),
       "source: must_be_one_of:ecom|offline",
     );
   });
 
   it("reads amounts exactly: 6505000.0 is the amount, a fraction of a dong is refused", async () => {
-    const orderId = nextOrder();
+    const orderId = nextOrder("ORD");
     const text = JSON.stringify(sampleInit(orderId)).replace('"amount":6505000', '"amount":6505000.0');
     expect(text).toContain('"amount":6505000.0');
     expect((await h.post("/checkout/init", text)).json()).toMatchObject({ status: 1 });
     await expectBadRequest(
       "/checkout/init",
-      text.replace('"amount":6505000.0', '"amount":6505000.5').replace(orderId, nextOrder()),
+      text.replace('"amount":6505000.0', '"amount":6505000.5').replace(orderId, nextOrder("ORD")),
       "amount: amount_has_too_many_decimals",
     );
     await expectBadRequest(
       "/checkout/init",
-      sampleInit(nextOrder(), { tenure: 1.5 }),
+      sampleInit(nextOrder("ORD"), { tenure: 1.5 }),
       "tenure: must_be_an_integer",
     );
   });
@@ -195,7 +188,7 @@ describe("POST /kredivo/checkout/init", () => {
   it.each(requiredFields.map((path) => [rendered(path), path] as const))(
     "refuses a request without %s, naming it, and appends nothing",
     async (name, path) => {
-      const body = removeAt(sampleInit(nextOrder()), path);
+      const body = removeAt(sampleInit(nextOrder("ORD")), path);
       await expectBadRequest("/checkout/init", body, `${name}: required`);
     },
   );
@@ -208,12 +201,12 @@ describe("POST /kredivo/checkout/init", () => {
     ["a negative amount", { amount: -1 }, "amount: amount_must_not_be_negative"],
     ["items as an object", { items: { id: "x" } }, "items: expected_array"],
   ])("refuses %s", async (_name, overrides, detail) => {
-    await expectBadRequest("/checkout/init", sampleInit(nextOrder(), overrides), detail);
+    await expectBadRequest("/checkout/init", sampleInit(nextOrder("ORD"), overrides), detail);
   });
 });
 
 describe("the /kredivo error contract", () => {
-  const valid = () => JSON.stringify(sampleInit(nextOrder()));
+  const valid = () => JSON.stringify(sampleInit(nextOrder("ORD")));
 
   it("refuses malformed JSON with 1002, not a 4xx/5xx", async () => {
     await expectBadRequest("/checkout/init", '{"server_key": "abc",', "body: malformed_json");
@@ -251,7 +244,7 @@ describe("the /kredivo error contract", () => {
   });
 
   it("refuses a body over 1 MiB", async () => {
-    const big = JSON.stringify(sampleInit(nextOrder(), { device_id: "x".repeat(1024 * 1024) }));
+    const big = JSON.stringify(sampleInit(nextOrder("ORD"), { device_id: "x".repeat(1024 * 1024) }));
     await expectBadRequest("/checkout/init", big, "body: too_large:max_1048576_bytes");
   });
 
@@ -327,7 +320,7 @@ describe("the /kredivo error contract", () => {
 
 describe("POST /kredivo/transaction/status", () => {
   it("answers a fresh transaction as pending with the items breakdown, checkout_amount a bare 6505000.0", async () => {
-    const orderId = nextOrder();
+    const orderId = nextOrder("ORD");
     const { transaction_id } = (await h.post("/checkout/init", sampleInit(orderId))).json() as {
       transaction_id: string;
     };
@@ -402,7 +395,7 @@ describe("POST /kredivo/transaction/status", () => {
   });
 
   it("answers an unknown server_key with 2012 and an unknown transaction with 1002", async () => {
-    const { transaction_id } = (await h.post("/checkout/init", sampleInit(nextOrder()))).json() as {
+    const { transaction_id } = (await h.post("/checkout/init", sampleInit(nextOrder("ORD")))).json() as {
       transaction_id: string;
     };
     const other = await h.post("/transaction/status", { server_key: "not-a-merchant-key", transaction_id });

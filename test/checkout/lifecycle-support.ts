@@ -1,28 +1,27 @@
 import { createHash, createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import pino from "pino";
 import { z } from "zod";
-import { initExample } from "../../contracts/checkout/init.ts";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { webhookSignature } from "../../services/notifier/index.ts";
 import { loadConfig } from "../../services/platform/config.ts";
-import { type ComposedService, composeService } from "../../services/runtime/compose.ts";
+import type { ComposedService } from "../../services/runtime/compose.ts";
 import type { Received, Receiver } from "../notifier/harness.ts";
+import { SANDBOX_SERVER_KEY, statusRequest } from "../support/checkout-requests.ts";
+import { quietHead } from "../support/events.ts";
+import { eventually } from "../support/eventually.ts";
+import { bearer } from "../support/http.ts";
+import { kredivo, postInit } from "../support/kredivo-http.ts";
+import { composeInTempDir } from "../support/runtime.ts";
 
 // The 2-click lifecycle over real HTTP: the service listening on 127.0.0.1 (composed in this process or
 // started as its own process), the buyer's hosted page driven by fetch with a cookie jar, the merchant's
 // push receiver a real HTTP server (test/notifier/harness.ts Receiver), the merchant's calls plain JSON
 // POSTs and the operator's calls Bearer-authenticated /v1 requests.
 
-export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 export const OPERATOR_KEY = "lifecycle-operator-key-0001";
 /** The sandbox buyer's limit on every tenure (services/checkout/sandbox.ts). */
 export const SANDBOX_LIMIT = 100_000_000;
-/** The seed's sample order (contracts/checkout/init.ts initExample). */
-export const SEED_AMOUNT = 6_505_000;
 
 /** Retries in milliseconds, three attempts, one-second timeout, a sweep every 50 ms. */
 export const FAST_ENV: Readonly<Record<string, string>> = {
@@ -33,24 +32,6 @@ export const FAST_ENV: Readonly<Record<string, string>> = {
   NOTIFY_TIMEOUT_MS: "1000",
   API_KEYS: `${OPERATOR_KEY}:operator`,
 };
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns something other than undefined. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-  everyMs = 20,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 // ------------------------------------------------------------------------------------ the merchant's side
 
@@ -114,40 +95,6 @@ export function merchantVerifies(push: Push, serverKey = SANDBOX_SERVER_KEY): bo
   return expected === push.signature_key && push.raw.headers["webhook-signature"] === signature;
 }
 
-/** The seed's 2-click request for the sandbox merchant, pushing to `pushUrl`. */
-export function initRequest(
-  orderId: string,
-  pushUrl: string,
-  overrides: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    ...structuredClone(initExample as Record<string, unknown>),
-    server_key: SANDBOX_SERVER_KEY,
-    order_id: orderId,
-    push_url: pushUrl,
-    back_to_store_url: "http://127.0.0.1:9/back-to-store",
-    cancel_url: "http://127.0.0.1:9/cancelled",
-    ...overrides,
-  };
-}
-
-/** One item worth `amount` VND: an order the sandbox buyer's 100,000,000 VND limit may not cover. */
-export function singleItemOrder(amount: number): Record<string, unknown> {
-  return {
-    amount,
-    items: [
-      {
-        id: "MOTO-1",
-        name: "Motorbike",
-        price: amount,
-        type: "Vehicle",
-        url: "http://merchant.example/motorbike",
-        quantity: 1,
-      },
-    ],
-  };
-}
-
 /** The Checkout API and the operator API of one running service, over HTTP. */
 export class ServiceClient {
   readonly url: string;
@@ -156,19 +103,14 @@ export class ServiceClient {
   }
 
   async kredivo(path: string, body: unknown): Promise<Record<string, unknown>> {
-    const res = await fetch(`${this.url}/kredivo${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 200) throw new Error(`POST /kredivo${path}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, unknown>;
+    const { httpStatus, json } = await kredivo(this.url, path, body);
+    if (httpStatus !== 200)
+      throw new Error(`POST /kredivo${path}: HTTP ${httpStatus} ${JSON.stringify(json)}`);
+    return json;
   }
 
-  async init(body: Record<string, unknown>): Promise<{ transactionId: string; checkoutUrl: string }> {
-    const json = await this.kredivo("/checkout/init", body);
-    if (json.status !== 1) throw new Error(`checkout/init refused: ${JSON.stringify(json)}`);
-    return { transactionId: String(json.transaction_id), checkoutUrl: String(json.checkout_url) };
+  init(body: Record<string, unknown>): Promise<{ transactionId: string; checkoutUrl: string }> {
+    return postInit(this.url, body);
   }
 
   update(transactionId: string, signatureKey: string, status: "settled" | "failed" = "settled") {
@@ -180,10 +122,7 @@ export class ServiceClient {
   }
 
   async trxStatus(transactionId: string): Promise<unknown> {
-    const json = await this.kredivo("/transaction/status", {
-      server_key: SANDBOX_SERVER_KEY,
-      transaction_id: transactionId,
-    });
+    const json = await this.kredivo("/transaction/status", statusRequest(transactionId));
     return json.trx_status;
   }
 
@@ -196,7 +135,7 @@ export class ServiceClient {
   ): Promise<{ status: number; json: Record<string, unknown> }> {
     const res = await fetch(`${this.url}/v1${path}`, {
       method,
-      headers: key === null ? {} : { authorization: `Bearer ${key}` },
+      headers: key === null ? {} : bearer(key),
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   }
@@ -262,10 +201,6 @@ export const deliverySchema = z.object({
 });
 export type Delivery = z.infer<typeof deliverySchema>;
 
-// ------------------------------------------------------------------------------------- the buyer's side
-
-export { approveInBrowser, HttpBrowser } from "../support/http-browser.ts";
-
 // --------------------------------------------------------------------------------- the service, in-process
 
 export interface LiveService {
@@ -285,46 +220,36 @@ export interface LiveService {
 
 /** The whole runtime (every role) composed on a fresh DATA_DIR and listening on 127.0.0.1. */
 export async function startLiveService(env: Record<string, string> = {}): Promise<LiveService> {
-  const dir = mkdtempSync(join(tmpdir(), "ledger-lifecycle-"));
-  const config = loadConfig({ DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1", ...FAST_ENV, ...env });
-  const logs: Record<string, unknown>[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line)) });
-  const service = await composeService(config, logger);
+  const composed = await composeInTempDir("ledger-lifecycle-", (dir) =>
+    loadConfig({ DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1", ...FAST_ENV, ...env }),
+  );
+  const { service } = composed;
   const url = await service.app.listen({ port: 0, host: "127.0.0.1" });
   service.setPublicBaseUrl(url);
   const { store, readStore } = service;
   return {
     url,
-    dir,
+    dir: composed.dir,
     service,
     client: new ServiceClient(url),
-    logs,
+    logs: composed.logs,
     async creditLine(userId = SANDBOX_BUYER.userId) {
-      const [row] = await readStore.query(
-        "SELECT total_minor, held_minor, used_minor FROM credit_lines WHERE user_id = ?",
-        [userId],
-      );
-      if (!row) throw new Error(`no credit line for ${userId}`);
-      return { total: Number(row.total_minor), held: Number(row.held_minor), used: Number(row.used_minor) };
+      return creditLineOf(userId, (await readStore.query(CREDIT_LINE_SQL, [userId]))[0]);
     },
     async streamTypes(streamId) {
       return (await store.readStream(streamId)).map((e) => e.type);
     },
-    async quietHead() {
-      let last = await store.headPosition();
-      for (let quietFor = 0; quietFor < 300; ) {
-        await sleep(50);
-        const now = await store.headPosition();
-        quietFor = now === last ? quietFor + 50 : 0;
-        last = now;
-      }
-      return last;
-    },
-    async close() {
-      await service.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    quietHead: () => quietHead(store, 300, 15_000),
+    close: composed.close,
   };
+}
+
+const CREDIT_LINE_SQL = "SELECT total_minor, held_minor, used_minor FROM credit_lines WHERE user_id = ?";
+
+/** A `credit_lines` row in VND as numbers; throws when the buyer has none. */
+function creditLineOf(userId: string, row: Record<string, unknown> | undefined) {
+  if (!row) throw new Error(`no credit line for ${userId}`);
+  return { total: Number(row.total_minor), held: Number(row.held_minor), used: Number(row.used_minor) };
 }
 
 // ----------------------------------------------------------------------- a service process's file, from outside
@@ -361,11 +286,5 @@ export function fileStream(
 }
 
 export function fileCreditLine(dir: string, userId = SANDBOX_BUYER.userId) {
-  return readLedgerFile(dir, (db) => {
-    const row = db
-      .prepare("SELECT total_minor, held_minor, used_minor FROM credit_lines WHERE user_id = ?")
-      .get(userId);
-    if (!row) throw new Error(`no credit line for ${userId}`);
-    return { total: Number(row.total_minor), held: Number(row.held_minor), used: Number(row.used_minor) };
-  });
+  return readLedgerFile(dir, (db) => creditLineOf(userId, db.prepare(CREDIT_LINE_SQL).get(userId)));
 }

@@ -2,16 +2,15 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { OK, Receiver } from "../notifier/harness.ts";
+import { initRequest, SEED_AMOUNT, singleItem } from "../support/checkout-requests.ts";
+import { sleep } from "../support/eventually.ts";
+import { approveInBrowser } from "../support/http-browser.ts";
 import { approveAsSandboxBuyer } from "./harness.ts";
 import {
-  approveInBrowser,
-  initRequest,
   type LiveService,
   merchantVerifies,
   pushesOf,
   SANDBOX_LIMIT,
-  SEED_AMOUNT,
-  singleItemOrder,
   startLiveService,
   waitForPush,
 } from "./lifecycle-support.ts";
@@ -53,7 +52,7 @@ async function creditLineBecomes(l: LiveService, expected: { held: number; used:
       expect(line).toEqual({ total: SANDBOX_LIMIT, ...expected });
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 
@@ -291,7 +290,7 @@ describe("the 2-click lifecycle over HTTP", () => {
     const amount = 150_000_000;
     const orderId = order("denied");
     const { transactionId, checkoutUrl } = await client.init(
-      initRequest(orderId, receiver.url, singleItemOrder(amount)),
+      initRequest(orderId, receiver.url, singleItem(amount)),
     );
     expect(amount).toBeGreaterThan(SANDBOX_LIMIT);
 

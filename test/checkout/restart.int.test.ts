@@ -5,20 +5,18 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { OK, Receiver } from "../notifier/harness.ts";
+import { initRequest, SEED_AMOUNT } from "../support/checkout-requests.ts";
+import { eventually, sleep } from "../support/eventually.ts";
+import { approveInBrowser } from "../support/http-browser.ts";
 import { killHard, type ServiceProcess, startServiceProcess } from "../support/service-process.ts";
 import {
-  approveInBrowser,
-  eventually,
   FAST_ENV,
   fileCreditLine,
   fileStream,
-  initRequest,
   pushesOf,
   readLedgerFile,
   SANDBOX_LIMIT,
-  SEED_AMOUNT,
   ServiceClient,
-  sleep,
   waitForPush,
 } from "./lifecycle-support.ts";
 

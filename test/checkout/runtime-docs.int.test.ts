@@ -7,7 +7,8 @@ import { initExample } from "../../contracts/checkout/init.ts";
 import { statusRequestExample } from "../../contracts/checkout/status.ts";
 import { updateRequestExample } from "../../contracts/checkout/update.ts";
 import { type RunningService, startService } from "../../services/runtime/compose.ts";
-import { SANDBOX_SERVER_KEY, sampleInit, testConfig } from "./harness.ts";
+import { SANDBOX_SERVER_KEY, sampleInit } from "../support/checkout-requests.ts";
+import { testConfig } from "./harness.ts";
 
 // The real runtime (services/runtime/compose.ts) over a real socket: the Checkout API is wired under /kredivo and
 // the OpenAPI document at /docs describes it from the same zod schemas.

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
-import {
-  approveAsSandboxBuyer,
-  type CheckoutHarness,
-  SANDBOX_SERVER_KEY,
-  sampleInit,
-  startCheckoutHarness,
-} from "./harness.ts";
+import { nextOrder, pushSignature, SEED_AMOUNT_MINOR, sampleInit } from "../support/checkout-requests.ts";
+import { approveAsSandboxBuyer, type CheckoutHarness, startCheckoutHarness } from "./harness.ts";
 
 // checkout/update ("Confirm Transaction") through HTTP. The buyer's approval (hosted page) is driven
 // through the service; the confirmation window is 1 s and the timer sweep runs every 50 ms.
@@ -14,8 +8,6 @@ import {
 const BAD_REQUEST = "Bad request, please check your request.";
 
 let h: CheckoutHarness;
-let orders = 0;
-const nextOrder = () => `UPD-${Date.now()}-${++orders}`;
 
 beforeAll(async () => {
   h = await startCheckoutHarness();
@@ -32,15 +24,10 @@ interface Initiated {
 
 /** A checkout of the seed's sample (6,505,000 VND, tenure 1) and the signature_key its push carries. */
 async function initiate(): Promise<Initiated> {
-  const orderId = nextOrder();
+  const orderId = nextOrder("UPD");
   const res = await h.post("/checkout/init", sampleInit(orderId));
   const { transaction_id: transactionId } = res.json() as { transaction_id: string };
-  const signature = signatureKey(sha256Hex(SANDBOX_SERVER_KEY), {
-    transactionId,
-    orderId,
-    amountMinor: 6_505_000n,
-    tenure: 1,
-  });
+  const signature = pushSignature({ transactionId, orderId, amountMinor: SEED_AMOUNT_MINOR, tenure: 1 });
   return { transactionId, orderId, signature };
 }
 
@@ -53,14 +40,6 @@ async function expectBadRequest(body: unknown, detail: string | RegExp): Promise
   if (typeof detail === "string") expect(json.error?.message).toBe(detail);
   else expect(json.error?.message).toMatch(detail);
   expect(await h.head()).toBe(before);
-}
-
-async function trxStatus(transactionId: string): Promise<unknown> {
-  const res = await h.post("/transaction/status", {
-    server_key: SANDBOX_SERVER_KEY,
-    transaction_id: transactionId,
-  });
-  return (res.json() as { trx_status?: unknown }).trx_status;
 }
 
 describe("POST /kredivo/checkout/update", () => {
@@ -141,7 +120,7 @@ describe("POST /kredivo/checkout/update", () => {
     expect(again.body).toBe(first.body);
     expect(await h.head()).toBe(head);
     expect(await h.store.readStream(`checkout-${transactionId}`)).toHaveLength(events.length);
-    expect(await trxStatus(transactionId)).toBe("settlement");
+    expect(await h.trxStatus(transactionId)).toBe("settlement");
 
     // Settled is final: the merchant cannot turn it into a failure.
     await expectBadRequest({ ...confirm, status: "failed" }, /^transaction_already_settled: /);
@@ -156,7 +135,7 @@ describe("POST /kredivo/checkout/update", () => {
       status: "failed",
     });
     expect(res.json()).toMatchObject({ status: "failed", message: "Success", amount: "6505000.0" });
-    expect(await trxStatus(transactionId)).toBe("failed");
+    expect(await h.trxStatus(transactionId)).toBe("failed");
     await expectBadRequest(
       { signature_key: signature, transaction_id: transactionId, status: "settled" },
       /^transaction_already_failed: the transaction has already failed/,
@@ -166,9 +145,9 @@ describe("POST /kredivo/checkout/update", () => {
   it("refuses a confirmation after the 1 s window has failed the transaction, appending nothing", async () => {
     const { transactionId, signature } = await initiate();
     await approveAsSandboxBuyer(h.checkout, transactionId);
-    expect(await trxStatus(transactionId)).toBe("pending");
+    expect(await h.trxStatus(transactionId)).toBe("pending");
     const deadline = Date.now() + 10_000;
-    while ((await trxStatus(transactionId)) !== "failed") {
+    while ((await h.trxStatus(transactionId)) !== "failed") {
       if (Date.now() > deadline) throw new Error("the confirmation timeout never failed the transaction");
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -15,7 +15,7 @@ import {
   quiet,
   SANDBOX_SERVER_KEY,
 } from "../production/support.ts";
-import { registerMerchant, type TestMerchant } from "../support/checkout-fixtures.ts";
+import { registerMerchant, type TestMerchant } from "../support/merchants.ts";
 import { type ServiceProcess, startServiceProcess } from "../support/service-process.ts";
 
 // Exactly once where money moves, proven against the real service process: the route's request kills the

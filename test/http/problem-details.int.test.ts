@@ -7,6 +7,7 @@ import { type App, buildApp, type HttpMount } from "../../services/http/app.ts";
 import { sendProblem, useProblemErrors } from "../../services/http/problem-details.ts";
 import { V1_ERRORS } from "../../services/http/v1-errors.ts";
 import { ReadStoreUnavailable } from "../../services/platform/readstore/port.ts";
+import { alwaysReady, bearer } from "../support/http.ts";
 
 // The problem plumbing on the real app factory: a route answers only the codes it declares (the serializer
 // refuses any other), declarations from the shared plugins and the route meet in one schema per status
@@ -24,13 +25,13 @@ async function start(mount: HttpMount, lines: string[] = []) {
   const logger = pino({ level: "info" }, { write: (line: string) => lines.push(line) });
   app = await buildApp({
     logger,
-    readiness: async () => ({ ready: true, store: { open: true, head: "0" }, projections: [] }),
+    readiness: alwaysReady,
     mounts: [async (root) => root.register(mount, { prefix: "/v1" })],
   });
   return app;
 }
 
-const get = (url: string) => app!.inject({ method: "GET", url, headers: { authorization: `Bearer ${KEY}` } });
+const get = (url: string) => app!.inject({ method: "GET", url, headers: bearer(KEY) });
 
 describe("a /v1 route's problems", () => {
   it("are only the codes it declares: another one is refused on the way out, as our fault", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FINANCE_KEY, type FinanceHarness, startFinanceHarness } from "../finance/harness.ts";
+import { bearer } from "../support/http.ts";
 
 // On the money-moving POSTs the API key and its role are checked before the Idempotency-Key is claimed: a
 // caller who may not run the operation neither holds a key nor writes one (a claimed key would answer its
@@ -19,12 +20,7 @@ describe.each([
 ])("POST %s", (url, body) => {
   it.each([
     ["without an API key", {}, 401, "api_key_missing"],
-    [
-      "with a key that lacks the operator role",
-      { authorization: `Bearer ${FINANCE_KEY}` },
-      403,
-      "role_required",
-    ],
+    ["with a key that lacks the operator role", bearer(FINANCE_KEY), 403, "role_required"],
   ])("%s is refused before its Idempotency-Key is claimed", async (_, auth, status, code) => {
     const headers = { ...auth, "idempotency-key": `auth-first-${code}-${url}` };
     const head = await h.service.store.headPosition();

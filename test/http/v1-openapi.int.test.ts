@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { V1_ERROR_CODES, V1_ERRORS, type V1ErrorCode } from "../../services/http/v1-errors.ts";
 import { FINANCE_KEY, type FinanceHarness, OPERATOR_KEY, startFinanceHarness } from "../finance/harness.ts";
+import { bearer } from "../support/http.ts";
 
 // The OpenAPI document of the composed service, walked operation by operation under /v1: each one documents
 // every status and code it can answer as problems of the catalogue, and its answers to bad requests (no key,
@@ -157,7 +158,6 @@ describe("the answers of /v1 operations to bad requests", () => {
   }
 
   const fill = (path: string, value: string) => path.replace(/\{[^}]+\}/g, encodeURIComponent(value));
-  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
   /** Sends the attempt and checks the answer is a problem the operation documents; returns its code. */
   async function answer(operation: V1Operation, attempt: Attempt): Promise<string | undefined> {

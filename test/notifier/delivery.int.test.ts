@@ -1,7 +1,8 @@
 import { createHash, createHmac } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findAttempts } from "../../services/notifier/store.ts";
-import { deniedCheckout, pendingCheckout, registerMerchant } from "../support/checkout-fixtures.ts";
+import { deniedCheckout, pendingCheckout } from "../support/checkout-fixtures.ts";
+import { registerMerchant } from "../support/merchants.ts";
 import { OK, World } from "./harness.ts";
 
 // The notifier end to end on real components: checkout events decided into the SQLite log, the notifier

@@ -10,6 +10,7 @@ import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-even
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
 import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
+import { eventually } from "../support/eventually.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 
 // Real components for notifier tests: the SQLite log and read store in one temp file (as the embedded
@@ -170,15 +171,16 @@ export class World {
   }
 
   /** Polls the delivery without idle(), for when another send is meant to stay in flight. */
-  async polled(deliveryId: string, status: Delivery["status"], timeoutMs = 5000): Promise<Delivery> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const delivery = await findDelivery(this.readStore, deliveryId);
-      if (delivery?.status === status) return delivery;
-      if (Date.now() > deadline)
-        throw new Error(`delivery ${deliveryId} is ${delivery?.status}, not ${status}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  polled(deliveryId: string, status: Delivery["status"], timeoutMs = 5000): Promise<Delivery> {
+    return eventually(
+      `delivery ${deliveryId} to be ${status}`,
+      async () => {
+        const delivery = await findDelivery(this.readStore, deliveryId);
+        return delivery?.status === status ? delivery : undefined;
+      },
+      timeoutMs,
+      10,
+    );
   }
 
   async close(): Promise<void> {

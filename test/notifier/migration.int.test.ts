@@ -3,7 +3,8 @@ import { findAttempts, findDelivery } from "../../services/notifier/store.ts";
 import { NOTIFIER, NOTIFIER_TABLES, VERSION } from "../../services/notifier/tables.ts";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
 import type { SqlValue, Statement, TableSpec } from "../../services/platform/readstore/port.ts";
-import { pendingCheckout, registerMerchant } from "../support/checkout-fixtures.ts";
+import { pendingCheckout } from "../support/checkout-fixtures.ts";
+import { registerMerchant } from "../support/merchants.ts";
 import { POSTGRES, type ReadStoreChoice, SQLITE, World } from "./harness.ts";
 
 // A database written by the notifier before delivery sources (schema version 1: Kredivo pushes only, with

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findAttempts } from "../../services/notifier/store.ts";
 import { NOTIFIER } from "../../services/notifier/tables.ts";
-import { pendingCheckout, registerMerchant } from "../support/checkout-fixtures.ts";
+import { pendingCheckout } from "../support/checkout-fixtures.ts";
+import { eventually } from "../support/eventually.ts";
+import { registerMerchant } from "../support/merchants.ts";
 import { OK, World } from "./harness.ts";
 
 // Pushes survive restarts: the log and the notifier's own tables, not memory, say what is owed.
@@ -32,7 +34,12 @@ describe("notifier restarts", () => {
     const first = await world.notifier({ timeoutMs: 30_000 });
     const merchant = await registerMerchant(world.store);
     const checkout = await pendingCheckout(world.store, merchant, { pushUrl: receiver.url });
-    while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(
+      "the push in flight",
+      () => (receiver.received.length > 0 ? true : undefined),
+      15_000,
+      5,
+    );
 
     await first.stop();
     expect(await world.polled(checkout.eventId, "pending")).toMatchObject({ attempts: 1 });

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildApp } from "../../services/http/app.ts";
 import { type Notifier, notifierHttp } from "../../services/notifier/index.ts";
-import { pendingCheckout, registerMerchant, type TestMerchant } from "../support/checkout-fixtures.ts";
+import { pendingCheckout } from "../support/checkout-fixtures.ts";
+import { alwaysReady, bearer } from "../support/http.ts";
+import { registerMerchant, type TestMerchant } from "../support/merchants.ts";
 import { type Receiver, silent, World } from "./harness.ts";
 
 // The operator API under /v1, driven through the real app factory with inject().
@@ -19,7 +21,7 @@ beforeEach(async () => {
   notifier = await world.notifier();
   app = await buildApp({
     logger: silent,
-    readiness: async () => ({ ready: true, store: { open: true, head: "0" }, projections: [] }),
+    readiness: alwaysReady,
   });
   await app.register(
     notifierHttp({
@@ -38,8 +40,6 @@ afterEach(async () => {
   await world.close();
 });
 
-const as = (key: string) => ({ authorization: `Bearer ${key}` });
-
 async function deadLetter(receiver: Receiver) {
   const checkout = await pendingCheckout(world.store, merchant, { pushUrl: receiver.url });
   await world.until(notifier, checkout.eventId, "dead");
@@ -54,7 +54,7 @@ describe("/v1/notifications", () => {
     const list = await app.inject({
       method: "GET",
       url: "/v1/notifications/dead-letters",
-      headers: as(OPERATOR),
+      headers: bearer(OPERATOR),
     });
     expect(list.statusCode).toBe(200);
     expect(list.json().data).toMatchObject([
@@ -70,7 +70,7 @@ describe("/v1/notifications", () => {
     const replay = await app.inject({
       method: "POST",
       url: `/v1/notifications/dead-letters/${checkout.eventId}/replay`,
-      headers: as(OPERATOR),
+      headers: bearer(OPERATOR),
     });
     expect(replay.statusCode).toBe(202);
     expect(replay.json()).toMatchObject({ status: "pending", attemptCount: 0, replays: 1 });
@@ -80,7 +80,7 @@ describe("/v1/notifications", () => {
     const detail = await app.inject({
       method: "GET",
       url: `/v1/notifications/${checkout.eventId}`,
-      headers: as(OPERATOR),
+      headers: bearer(OPERATOR),
     });
     expect(detail.statusCode).toBe(200);
     expect(detail.json()).toMatchObject({
@@ -97,13 +97,13 @@ describe("/v1/notifications", () => {
     const after = await app.inject({
       method: "GET",
       url: "/v1/notifications/dead-letters",
-      headers: as(OPERATOR),
+      headers: bearer(OPERATOR),
     });
     expect(after.json().data).toEqual([]);
   });
 
   it("answers 401 without a key or with an unknown one, as problem details", async () => {
-    for (const headers of [{}, as("nope-0123456789")]) {
+    for (const headers of [{}, bearer("nope-0123456789")]) {
       const res = await app.inject({ method: "GET", url: "/v1/notifications/dead-letters", headers });
       expect(res.statusCode).toBe(401);
       expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
@@ -124,7 +124,7 @@ describe("/v1/notifications", () => {
     const res = await app.inject({
       method: "POST",
       url: "/v1/notifications/dead-letters/whatever/replay",
-      headers: as(FINANCE),
+      headers: bearer(FINANCE),
     });
     expect(res.statusCode).toBe(403);
     expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
@@ -140,7 +140,11 @@ describe("/v1/notifications", () => {
       ["GET", "/v1/notifications/0190f5a0-0000-7000-8000-000000000000"],
       ["POST", "/v1/notifications/dead-letters/0190f5a0-0000-7000-8000-000000000000/replay"],
     ] as const) {
-      const res = await app.inject({ method, url, headers: { ...as(OPERATOR), "request-id": "req-404" } });
+      const res = await app.inject({
+        method,
+        url,
+        headers: { ...bearer(OPERATOR), "request-id": "req-404" },
+      });
       expect(res.statusCode).toBe(404);
       expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
       expect(res.json()).toMatchObject({
@@ -160,7 +164,7 @@ describe("/v1/notifications", () => {
     const res = await app.inject({
       method: "POST",
       url: `/v1/notifications/dead-letters/${checkout.eventId}/replay`,
-      headers: as(OPERATOR),
+      headers: bearer(OPERATOR),
     });
     expect(res.statusCode).toBe(409);
     expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
@@ -172,7 +176,7 @@ describe("/v1/notifications", () => {
     const res = await app.inject({
       method: "GET",
       url: "/v1/notifications/dead-letters?limit=0",
-      headers: as(OPERATOR),
+      headers: bearer(OPERATOR),
     });
     expect(res.statusCode).toBe(400);
     expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);

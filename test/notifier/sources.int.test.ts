@@ -5,8 +5,9 @@ import { checkoutPushSource } from "../../services/checkout/index.ts";
 import { ANY_2XX, type DeliverySource } from "../../services/notifier/index.ts";
 import { findAttempts } from "../../services/notifier/store.ts";
 import { NOTIFIER } from "../../services/notifier/tables.ts";
-import { pendingCheckout, registerMerchant } from "../support/checkout-fixtures.ts";
+import { pendingCheckout } from "../support/checkout-fixtures.ts";
 import { eventually } from "../support/eventually.ts";
+import { registerMerchant } from "../support/merchants.ts";
 import { OK, type Receiver, World } from "./harness.ts";
 
 // The notifier knows no product: any source registered beside the Kredivo push is delivered with its own

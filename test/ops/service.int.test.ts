@@ -5,17 +5,14 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { testEvent } from "../support/events.ts";
-import { type ServiceProcess, startServiceProcess } from "../support/service-process.ts";
+import { killHard, type ServiceProcess, startServiceProcess } from "../support/service-process.ts";
 
 describe("the service process", () => {
   let dir: string | undefined;
   let service: ServiceProcess | undefined;
 
   afterEach(async () => {
-    if (service && service.child.exitCode === null) {
-      service.child.kill("SIGKILL");
-      await service.exited;
-    }
+    if (service) await killHard(service);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

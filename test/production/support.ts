@@ -3,133 +3,46 @@
 // test needs around them: a TCP proxy in front of PostgreSQL (to cut and restore the database under a
 // running role), a browser over real HTTP for the hosted page, the merchant's side of the Checkout API,
 // and clean-up of the schema and the topics.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
-import { initExample } from "../../contracts/checkout/init.ts";
-import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
+import { initRequest, pushSignature, SEED_AMOUNT_MINOR } from "../support/checkout-requests.ts";
 import { eventually, sleep } from "../support/eventually.ts";
+import { postInit } from "../support/kredivo-http.ts";
 import { DATABASE_URL } from "../support/postgres.ts";
+import {
+  killHard,
+  type ServiceProcess,
+  spawnService,
+  stopService,
+  untilListening,
+} from "../support/service-process.ts";
 
-export { eventually, sleep };
-
-export const ROOT = resolve(import.meta.dirname, "../..");
-export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
-/** The seed's sample order (contracts/checkout/init.ts initExample): 6,505,000 VND. */
-export const SEED_AMOUNT_MINOR = 6_505_000n;
+export { initRequest, SANDBOX_SERVER_KEY, SEED_AMOUNT_MINOR } from "../support/checkout-requests.ts";
+export { approveInBrowser, HttpBrowser } from "../support/http-browser.ts";
+export { type KredivoReply, kredivo } from "../support/kredivo-http.ts";
+export { eventually, killHard, sleep };
 
 export type Role = "gateway" | "projector" | "publisher" | "notifier";
 
 // ------------------------------------------------------------------------------------------ role processes
 
-export interface RoleProcess {
+export interface RoleProcess extends ServiceProcess {
   readonly role: Role;
-  readonly child: ChildProcess;
-  /** Parsed JSON log lines (stdout), `{ stderr }` chunks, `{ raw }` for anything else. */
-  readonly logs: Record<string, unknown>[];
-  /** Resolves with the exit code (null after a signal). */
-  readonly exited: Promise<number | null>;
-  /** Resolves with the listening URL once the role logs "listening". */
-  readonly listening: Promise<string>;
-  /** The listening URL; throws before the role listens. */
-  readonly url: string;
-  readonly alive: boolean;
 }
 
-/**
- * Spawns one role as its own process (Node 24 from process.execPath, as `npm start` runs it). Does not wait
- * for it to listen: `await role.listening` does.
- */
+/** Spawns one role as its own process. Does not wait for it to listen: `await role.listening` does. */
 export function spawnRole(role: Role, env: Record<string, string>): RoleProcess {
-  const child = spawn(process.execPath, ["services/main.ts", "--role", role], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const logs: Record<string, unknown>[] = [];
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  let url: string | undefined;
-  const listening = new Promise<string>((done, fail) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        entry = { raw: line };
-      }
-      logs.push(entry);
-      if (entry.msg === "listening") {
-        url = String(entry.url);
-        done(url);
-      }
-    });
-    child.stderr!.on("data", (chunk) => logs.push({ stderr: String(chunk) }));
-    void exited.then((code) =>
-      fail(new Error(`${role} exited with ${code} before listening: ${JSON.stringify(logs).slice(0, 4000)}`)),
-    );
-  });
-  listening.catch(() => {}); // observed by whoever awaits it
-  return {
-    role,
-    child,
-    logs,
-    exited,
-    listening,
-    get url() {
-      if (url === undefined) throw new Error(`${role} is not listening`);
-      return url;
-    },
-    get alive() {
-      return child.exitCode === null && child.signalCode === null;
-    },
-  };
+  return Object.assign(spawnService(env, ["--role", role], role), { role });
 }
 
 /** Spawns a role and waits (bounded) until it listens. */
-export async function startRole(
-  role: Role,
-  env: Record<string, string>,
-  timeoutMs = 30_000,
-): Promise<RoleProcess> {
-  const proc = spawnRole(role, env);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      proc.listening,
-      new Promise((_, fail) => {
-        timer = setTimeout(() => fail(new Error(`${role} did not listen within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } catch (error) {
-    await killHard(proc);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return proc;
-}
-
-/** kill -9: no shutdown hook, no flush, no drain. */
-export async function killHard(proc: RoleProcess): Promise<void> {
-  if (proc.alive) proc.child.kill("SIGKILL");
-  await proc.exited;
+export function startRole(role: Role, env: Record<string, string>, timeoutMs = 30_000): Promise<RoleProcess> {
+  return untilListening(spawnRole(role, env), timeoutMs, role);
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`. Resolves with the exit code. */
-export async function stopRole(proc: RoleProcess, timeoutMs = 15_000): Promise<number | null> {
-  if (!proc.alive) return proc.exited;
-  proc.child.kill("SIGTERM");
-  const timer = setTimeout(() => proc.child.kill("SIGKILL"), timeoutMs);
-  try {
-    return await proc.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export const stopRole = stopService;
 
 /** The environment every role of one deployment shares: PostgreSQL for both stores, one schema, Kafka. */
 export function productionEnv(options: {
@@ -358,63 +271,16 @@ export async function deleteTopics(brokers: readonly string[], prefix: string): 
 
 // ------------------------------------------------------------------------------------ the merchant's side
 
-export interface KredivoReply {
-  readonly httpStatus: number;
-  readonly json: Record<string, unknown>;
-  readonly ms: number;
-}
-
-/** POST /kredivo<path> as a merchant's server does; never throws on a status, bounded in time. */
-export async function kredivo(
-  url: string,
-  path: string,
-  body: unknown,
-  timeoutMs = 15_000,
-): Promise<KredivoReply> {
-  const began = Date.now();
-  const res = await fetch(`${url}/kredivo${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  return { httpStatus: res.status, json, ms: Date.now() - began };
-}
-
-/** The seed's 2-click request for the sandbox merchant with a fresh order_id, pushing to `pushUrl`. */
-export function initRequest(orderId: string, pushUrl: string): Record<string, unknown> {
-  return {
-    ...structuredClone(initExample as Record<string, unknown>),
-    server_key: SANDBOX_SERVER_KEY,
-    order_id: orderId,
-    push_url: pushUrl,
-    back_to_store_url: "http://127.0.0.1:9/back-to-store",
-    cancel_url: "http://127.0.0.1:9/cancelled",
-  };
-}
-
-export async function initCheckout(
+/** checkout/init of the seed's sample order with a fresh order_id, pushing to `pushUrl`. */
+export function initCheckout(
   url: string,
   orderId: string,
   pushUrl: string,
 ): Promise<{ transactionId: string; checkoutUrl: string }> {
-  const { httpStatus, json } = await kredivo(url, "/checkout/init", initRequest(orderId, pushUrl));
-  if (httpStatus !== 200 || json.status !== 1)
-    throw new Error(`checkout/init: ${httpStatus} ${JSON.stringify(json)}`);
-  return { transactionId: String(json.transaction_id), checkoutUrl: String(json.checkout_url) };
+  return postInit(url, initRequest(orderId, pushUrl));
 }
 
 /** The signature_key of the seed's sample order (tenure 1), as the push carries it. */
 export function sampleSignature(transactionId: string, orderId: string): string {
-  return signatureKey(sha256Hex(SANDBOX_SERVER_KEY), {
-    transactionId,
-    orderId,
-    amountMinor: SEED_AMOUNT_MINOR,
-    tenure: 1,
-  });
+  return pushSignature({ transactionId, orderId, amountMinor: SEED_AMOUNT_MINOR, tenure: 1 });
 }
-
-// ------------------------------------------------------------------------------------- the buyer's side
-
-export { approveInBrowser, HttpBrowser } from "../support/http-browser.ts";

@@ -3,7 +3,9 @@ import { checkoutTransactionsProjection } from "../../services/checkout/read-mod
 import { creditLinesProjection } from "../../services/credit/read-models/credit-lines.ts";
 import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
-import { type CheckoutHarness, SANDBOX_SERVER_KEY, startCheckoutHarness } from "../checkout/harness.ts";
+import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
+import { cancelRequest } from "../support/checkout-requests.ts";
+import { bearer } from "../support/http.ts";
 import { registerBuyer, settleThroughHttp } from "../support/money-flows.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 
@@ -25,14 +27,7 @@ describe("status view and credit lines after cancellations and repayments, SQLit
     const buyer = await registerBuyer(h, 10_000_000n);
     userId = buyer.userId;
     const cancel = (t: { transactionId: string; orderId: string }, amount?: number) =>
-      h.post("/transaction/cancel", {
-        transaction_id: t.transactionId,
-        server_key: SANDBOX_SERVER_KEY,
-        reason: "parity",
-        cancelled_by: "test",
-        order_id: t.orderId,
-        ...(amount === undefined ? {} : { amount }),
-      });
+      h.post("/transaction/cancel", cancelRequest(t, { amount }));
     const a = await settleThroughHttp(h, { amount: 1_000_000, buyer }); // owes 1,010,000
     const b = await settleThroughHttp(h, { amount: 900_000, tenure: 3, buyer }); // owes 988,650
     const c = await settleThroughHttp(h, { amount: 500_000, buyer }); // owes 505,000
@@ -41,7 +36,7 @@ describe("status view and credit lines after cancellations and repayments, SQLit
       method: "POST",
       url: "/v1/repayments",
       payload: { userId, amount: "1300000", bankReference: "UTR-P-1" },
-      headers: { authorization: `Bearer ${OPERATOR}`, "idempotency-key": "parity-1" },
+      headers: { ...bearer(OPERATOR), "idempotency-key": "parity-1" },
     });
     expect(repaid.statusCode, repaid.body).toBe(201);
     expect((await cancel(c, 200_000)).json()).toMatchObject({ status: 1 }); // partial

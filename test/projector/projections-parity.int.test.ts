@@ -2,19 +2,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initEcomRequestSchema, initExample } from "../../contracts/checkout/init.ts";
-import { checkoutService } from "../../services/checkout/checkout-service.ts";
-import { SANDBOX_BUYER, seedSandbox } from "../../services/checkout/sandbox.ts";
-import { DEFAULT_INTEREST_RATES } from "../../services/ledger/loan/loan-terms.ts";
+import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
 import { projections } from "../../services/runtime/projections.ts";
+import { approveAs } from "../support/buyers.ts";
+import { sampleInit } from "../support/checkout-requests.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
+import { initThroughService, startSandboxCheckout } from "../support/runtime.ts";
 
 const silent = { info: () => {}, error: () => {} };
-const caller = { actor: "test", correlationId: "parity", causationId: "parity" };
 const SERVER_KEY = "parity-server-key-0123456789";
 
 // The same projection code on both read stores gives the same read models (DESIGN.md "Read models").
@@ -29,31 +28,14 @@ describe("projections on SQLite and PostgreSQL", () => {
     dir = mkdtempSync(join(tmpdir(), "ledger-parity-"));
     store = new SqliteEventStore({ path: join(dir, "ledger.db") });
     sqlite = new SqliteReadStore({ path: join(dir, "ledger.db") });
-    const runner = new ProjectionRunner({ store, readStore: sqlite, projections, logger: silent });
-    await runner.start();
-    const service = checkoutService({
-      store,
-      readStore: sqlite,
-      waitForProjections: (p) => runner.waitFor(p, 5000),
-      now: () => new Date(),
-      publicBaseUrl: "http://127.0.0.1",
-      confirmTimeoutSeconds: 30,
-      checkoutExpirySeconds: 3600,
-      interestRates: DEFAULT_INTEREST_RATES,
-    });
-    const seeded = await seedSandbox(service, SERVER_KEY);
-    await runner.waitFor(seeded!, 5000);
+    const { checkout, runner } = await startSandboxCheckout(store, sqlite, SERVER_KEY);
     for (const orderId of ["P-1", "P-2", "P-3"]) {
-      const request = initEcomRequestSchema.parse({
-        ...initExample,
-        server_key: SERVER_KEY,
-        order_id: orderId,
-      });
-      const { transactionId } = await service.init(request, caller);
+      const transactionId = await initThroughService(
+        checkout,
+        sampleInit(orderId, { server_key: SERVER_KEY }),
+      );
       if (orderId === "P-3") continue;
-      const { session } = await service.signIn(transactionId, SANDBOX_BUYER.phone, SANDBOX_BUYER.pin, caller);
-      await service.verifyOtp(transactionId, session!, SANDBOX_BUYER.otp, caller);
-      await service.approve(transactionId, session!, orderId === "P-1" ? 1 : 3, caller);
+      await approveAs({ checkout }, transactionId, SANDBOX_BUYER, orderId === "P-1" ? 1 : 3);
     }
     await runner.waitFor(await store.headPosition(), 5000);
     await runner.stop();

@@ -1,51 +1,16 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { checkoutDecider, checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
 import { checkoutCodec, type InitiatedData } from "../../services/ledger/checkout/checkout.events.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
-import type { CommandMeta } from "../../services/ledger/decider.ts";
-import { merchantDecider, merchantStream } from "../../services/ledger/merchant/merchant.decider.ts";
-import { merchantCodec } from "../../services/ledger/merchant/merchant.events.ts";
+import { meta, testMeta } from "../../services/ledger/testing/decider-spec.ts";
 import { commandHandler } from "../../services/platform/command-handler.ts";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
+import type { TestMerchant } from "./merchants.ts";
 
 // Real checkout histories for tests that follow the log (notifier, projections): every event is decided by
 // the real deciders through the command handler, never hand-written.
 
-export const INITIATED_AT = "2026-11-27T10:00:00.000Z";
-
-const meta = (now: string, tenantId: string): CommandMeta => ({
-  now,
-  actor: "test",
-  tenantId,
-  correlationId: "corr-test",
-  causationId: "cause-test",
-});
-
-export interface TestMerchant {
-  readonly merchantId: string;
-  readonly serverKey: string;
-  readonly serverKeyHash: string;
-}
-
-export async function registerMerchant(store: EventStore, merchantId = `m${randomUUID().slice(0, 8)}`) {
-  const serverKey = `sk-${randomUUID()}`;
-  const serverKeyHash = createHash("sha256").update(serverKey).digest("hex");
-  await commandHandler(store, merchantDecider, merchantCodec).handle(
-    merchantStream(merchantId),
-    {
-      type: "Register",
-      profile: {
-        merchantId,
-        name: `Merchant ${merchantId}`,
-        serverKeyHash,
-        feeRateBps: 150,
-        status: "active",
-      },
-    },
-    meta(INITIATED_AT, merchantId),
-  );
-  return { merchantId, serverKey, serverKeyHash } satisfies TestMerchant;
-}
+const INITIATED_AT = testMeta.now;
 
 export interface TestCheckout {
   readonly transactionId: string;
@@ -98,46 +63,36 @@ export async function verifiedCheckout(
   return { checkout, checkouts, at };
 }
 
-/** A checkout approved with the credit hold placed: its last event is Pending. */
-export async function pendingCheckout(
+type CheckoutOptions = Parameters<typeof verifiedCheckout>[2];
+
+/** A verified checkout the buyer approved, the credit line having answered `hold`. */
+async function approvedCheckout(
   store: EventStore,
   merchant: TestMerchant,
-  options: { pushUrl: string; amountMinor?: bigint; tenure?: Tenure; orderId?: string },
+  options: CheckoutOptions,
+  hold: { placed: true } | { placed: false; reason: string },
 ) {
   const { checkout, checkouts, at } = await verifiedCheckout(store, merchant, options);
   await checkouts.handle(
     checkout.streamId,
-    {
-      type: "Approve",
-      sessionHash: "session-1",
-      tenure: checkout.tenure,
-      hold: { placed: true },
-      confirmTimeoutSeconds: 30,
-    },
+    { type: "Approve", sessionHash: "session-1", tenure: checkout.tenure, hold, confirmTimeoutSeconds: 30 },
     at,
   );
   return { ...checkout, eventId: await lastEventId(store, checkout.streamId) };
 }
 
+/** A checkout approved with the credit hold placed: its last event is Pending. */
+export function pendingCheckout(store: EventStore, merchant: TestMerchant, options: CheckoutOptions) {
+  return approvedCheckout(store, merchant, options, { placed: true });
+}
+
 /** A checkout whose credit hold was refused: its last event is Denied. */
-export async function deniedCheckout(
+export function deniedCheckout(
   store: EventStore,
   merchant: TestMerchant,
-  options: { pushUrl: string; amountMinor?: bigint; tenure?: Tenure },
+  options: Omit<CheckoutOptions, "orderId">,
 ) {
-  const { checkout, checkouts, at } = await verifiedCheckout(store, merchant, options);
-  await checkouts.handle(
-    checkout.streamId,
-    {
-      type: "Approve",
-      sessionHash: "session-1",
-      tenure: checkout.tenure,
-      hold: { placed: false, reason: "insufficient_limit" },
-      confirmTimeoutSeconds: 30,
-    },
-    at,
-  );
-  return { ...checkout, eventId: await lastEventId(store, checkout.streamId) };
+  return approvedCheckout(store, merchant, options, { placed: false, reason: "insufficient_limit" });
 }
 
 async function lastEventId(store: EventStore, streamId: string): Promise<string> {

@@ -1,4 +1,5 @@
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
+import { CookieJar, formAction, hiddenFields } from "./html-forms.ts";
 
 // The buyer's side of the hosted checkout page over real HTTP, shared by the lifecycle, restart and
 // production-shape tests.
@@ -8,7 +9,7 @@ import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
  * fills a form from the last page's hidden fields, and does not follow redirects.
  */
 export class HttpBrowser {
-  readonly #jar = new Map<string, string>();
+  readonly #jar = new CookieJar();
   #last = "";
   #lastUrl = "";
 
@@ -18,21 +19,14 @@ export class HttpBrowser {
 
   /** Posts the form `formId` of the last page with its hidden fields plus `fields`. */
   async submit(formId: string, fields: Record<string, string> = {}) {
-    const form = new RegExp(`<form method="post" action="([^"]+)"[^>]*id="${formId}"[^>]*>`).exec(this.#last);
-    if (!form?.[1]) throw new Error(`no form ${formId} on the last page:\n${this.#last.slice(0, 2000)}`);
-    const hidden: Record<string, string> = {};
-    for (const m of this.#last.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      hidden[m[1]!] = decodeEntities(m[2]!);
-    }
-    return this.#request("POST", new URL(decodeEntities(form[1]), this.#lastUrl).toString(), {
-      ...hidden,
-      ...fields,
-    });
+    const action = new URL(formAction(this.#last, formId), this.#lastUrl).toString();
+    return this.#request("POST", action, { ...hiddenFields(this.#last), ...fields });
   }
 
   async #request(method: "GET" | "POST", url: string, form?: Record<string, string>) {
     const headers: Record<string, string> = { "accept-language": "en" };
-    if (this.#jar.size > 0) headers.cookie = [...this.#jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    const cookie = this.#jar.header();
+    if (cookie !== undefined) headers.cookie = cookie;
     const res = await fetch(url, {
       method,
       redirect: "manual",
@@ -40,12 +34,7 @@ export class HttpBrowser {
       signal: AbortSignal.timeout(15_000),
       ...(form ? { body: new URLSearchParams(form) } : {}),
     });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      if (/;\s*Max-Age=0(;|$)/i.test(line)) this.#jar.delete(pair.slice(0, eq));
-      else this.#jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
+    this.#jar.remember(res.headers.getSetCookie());
     const body = await res.text();
     if (res.headers.get("content-type")?.startsWith("text/html")) {
       this.#last = body;
@@ -53,16 +42,6 @@ export class HttpBrowser {
     }
     return { status: res.status, body, location: res.headers.get("location") };
   }
-}
-
-function decodeEntities(text: string): string {
-  return text
-    .replaceAll("&lt;", "<")
-    .replaceAll("&gt;", ">")
-    .replaceAll("&quot;", '"')
-    .replaceAll("&#39;", "'")
-    .replaceAll("&#96;", "`")
-    .replaceAll("&amp;", "&");
 }
 
 /**

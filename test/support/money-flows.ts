@@ -1,12 +1,15 @@
 import { expect } from "vitest";
-import { hashSecret, sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
-import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
+import { hashSecret } from "../../services/checkout/credentials.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
 import { kredivoLine } from "../../services/ledger/creditline/creditline.stream.ts";
-import { type CheckoutHarness, SANDBOX_SERVER_KEY, sampleInit } from "../checkout/harness.ts";
-import { eventually, sleep } from "./eventually.ts";
+import { meta } from "../../services/ledger/testing/decider-spec.ts";
+import type { CheckoutHarness } from "../checkout/harness.ts";
+import { approveAs, type Buyer } from "./buyers.ts";
+import { nextOrder, pushSignature, sampleInit, singleItem } from "./checkout-requests.ts";
 
-export { eventually, sleep };
+export { eventually } from "./eventually.ts";
+export { registerKnownMerchant as registerMerchant } from "./merchants.ts";
+export { approveAs, type Buyer, singleItem };
 
 // Flows the money tests share, driven through the composed runtime: checkouts settled through HTTP
 // (init → hosted-page approval through the service → checkout/update), buyers and merchants registered as
@@ -30,34 +33,8 @@ export class BusinessClock {
 
 export const DAY_MS = 24 * 3_600_000;
 
-export interface Buyer {
-  readonly userId: string;
-  readonly phone: string;
-  readonly pin: string;
-  readonly otp: string;
-}
-
-const caller = { actor: "test", correlationId: "money-test", causationId: "money-test" };
-const meta = () => ({
-  now: new Date().toISOString(),
-  actor: "test",
-  tenantId: "kredivo",
-  correlationId: "money-test",
-  causationId: "money-test",
-});
-
-let orders = 0;
-export const nextOrder = (prefix: string) => `${prefix}-${Date.now()}-${++orders}`;
-
-/** checkout/init overrides for one item worth `amount` VND. */
-export function singleItem(amount: number): Record<string, unknown> {
-  return {
-    amount,
-    items: [
-      { id: "ITEM-1", name: "Item", price: amount, type: "Goods", url: "http://m.example/i", quantity: 1 },
-    ],
-  };
-}
+/** Commands of the money tests happen now, for the Checkout API's tenant. */
+const now = () => meta(new Date().toISOString(), "kredivo");
 
 export interface Settled {
   readonly transactionId: string;
@@ -84,26 +61,12 @@ export async function initThroughHttp(
   return { transactionId: String(json.transaction_id), orderId };
 }
 
-/** The hosted page's steps for `buyer`: sign in, OTP, approve. Answers the phase the approval ended in. */
-export async function approveAs(
-  h: CheckoutHarness,
-  transactionId: string,
-  buyer: Buyer = SANDBOX_BUYER,
-  tenure: Tenure = 1,
-): Promise<string> {
-  const signedIn = await h.checkout.signIn(transactionId, buyer.phone, buyer.pin, caller);
-  if (!signedIn.session) throw new Error(`sign-in of ${buyer.phone} failed`);
-  await h.checkout.verifyOtp(transactionId, signedIn.session, buyer.otp, caller);
-  const approved = await h.checkout.approve(transactionId, signedIn.session, tenure, caller);
-  return approved.state.phase;
-}
-
 /** checkout/update "settled" with the push's signature_key, through HTTP. */
 export async function confirmThroughHttp(
   h: CheckoutHarness,
   t: { transactionId: string; orderId: string; amount: number; tenure?: Tenure },
 ): Promise<void> {
-  const signature = signatureKey(sha256Hex(SANDBOX_SERVER_KEY), {
+  const signature = pushSignature({
     transactionId: t.transactionId,
     orderId: t.orderId,
     amountMinor: BigInt(t.amount),
@@ -153,7 +116,7 @@ export async function registerBuyer(
   const registered = await h.checkout.buyers.handle(
     `buyer-${buyer.userId}`,
     { type: "Register", profile },
-    meta(),
+    now(),
   );
   const limited = await h.checkout.creditLines.handle(
     `creditline-${buyer.userId}`,
@@ -170,7 +133,7 @@ export async function registerBuyer(
       },
       reason: "test buyer",
     },
-    meta(),
+    now(),
   );
   const position = limited.position ?? registered.position;
   if (position) await h.checkout.waitForProjections(position);
@@ -180,26 +143,4 @@ export async function registerBuyer(
 function tenureOf(n: number): Tenure {
   if (n === 1 || n === 3 || n === 6 || n === 12) return n;
   throw new Error(`not a tenure: ${n}`);
-}
-
-/** Registers another active merchant with `serverKey` and waits until the directory knows it. */
-export async function registerMerchant(h: CheckoutHarness, merchantId: string, serverKey: string) {
-  await h.checkout.merchants.handle(
-    `merchant-${merchantId}`,
-    {
-      type: "Register",
-      profile: {
-        merchantId,
-        name: merchantId,
-        serverKeyHash: sha256Hex(serverKey),
-        feeRateBps: 150,
-        status: "active",
-      },
-    },
-    meta(),
-  );
-  await eventually(`merchant ${merchantId} in the directory`, async () => {
-    const res = await h.post("/transaction/status", { server_key: serverKey, transaction_id: "none" });
-    return (res.json() as { status: number }).status !== 2012 ? true : undefined;
-  });
 }

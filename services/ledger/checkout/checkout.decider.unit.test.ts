@@ -1,8 +1,39 @@
 import { describe, expect, it } from "vitest";
-import type { Tenure } from "../creditline/creditline.events.ts";
 import { fold, InvariantViolation } from "../decider.ts";
-import type { InterestRates } from "../loan/loan-terms.ts";
-import { spec, testMeta } from "../testing/decider-spec.ts";
+import {
+  abort,
+  aborted,
+  approve,
+  type CancelledMoney,
+  CONFIRM_BY,
+  cancel,
+  cancelled,
+  denied,
+  expire,
+  expired,
+  failByMerchant,
+  failByTimeout,
+  failed,
+  history,
+  initiate,
+  initiated,
+  markPaid,
+  orderOf,
+  otpFailed,
+  otpVerified,
+  paid,
+  pending,
+  pendingFor,
+  SEED_ITEMS,
+  SEED_ORDER,
+  settle,
+  settled,
+  signedIn,
+  signIn,
+  signInFailed,
+  verifyOtp,
+} from "../testing/checkout-fixtures.ts";
+import { at, spec } from "../testing/decider-spec.ts";
 import {
   CANCEL_RULES,
   CANCELLATION_WINDOW_DAYS,
@@ -11,202 +42,20 @@ import {
   MAX_FAILED_AUTH_ATTEMPTS,
   MIN_INSTALLMENT_AMOUNT_MINOR,
 } from "./checkout.decider.ts";
-import type { CheckoutEvent, CheckoutItem, InitiatedData } from "./checkout.events.ts";
+import type { CheckoutEvent, InitiatedData } from "./checkout.events.ts";
 
 const checkout = spec(checkoutDecider);
-const now = testMeta.now; // 2026-11-27T10:00:00.000Z
 
-// Seed 001's sample order KD14721: 6,000,000 + 2 × 250,000 + 1,000 tax + 9,000 shipping − 5,000 discount.
-// The seed sends the discount as a positive price; we store deductions negative, so the items sum to the amount.
-const seedItems: CheckoutItem[] = [
-  {
-    id: "BB12345678",
-    name: "iPhone 5S",
-    priceMinor: 6_000_000n,
-    quantity: 1,
-    type: "Smartphone",
-    url: "http://merchant.com/cellphones/iphone5s_64g",
-  },
-  {
-    id: "AZ14565678",
-    name: "Hailee Sneakers Blink Silver",
-    priceMinor: 250_000n,
-    quantity: 2,
-    type: "Sneakers",
-    url: "http://merchant.com/fashion/shoes/sneakers-blink-shoes",
-  },
-  { id: "taxfee", name: "Tax Fee", priceMinor: 1_000n, quantity: 1 },
-  {
-    id: "shippingfee",
-    name: "Shipping Fee",
-    priceMinor: 9_000n,
-    quantity: 1,
-    parentType: "SELLER",
-    parentId: "SELLER456",
-  },
-  { id: "discount", name: "Discount", priceMinor: -5_000n, quantity: 1 },
-];
-
-// Built as a plain object, then typed: it carries initiatedAt whether or not InitiatedData declares it yet.
-const orderFields = {
-  transactionId: "9ce1596f-bd4e-4fa2-b49f-3537de3f4128",
-  merchantId: "merchant-1",
-  orderId: "KD14721",
-  currency: "VND" as const,
-  amountMinor: 6_505_000n,
-  tenure: 1 as const,
-  items: seedItems,
-  details: { source: "ecom" },
-  pushUrl: "https://merchant.example/push",
-  backToStoreUrl: "https://merchant.example/back",
-  requestFingerprint: "fingerprint-1",
-  initiatedAt: now,
-  expiresAt: "2026-11-28T10:00:00.000Z",
-};
-const order: InitiatedData = orderFields;
-
-/** An order of one item for `amountMinor`, at a tenure. */
-const orderOf = (amountMinor: bigint, tenure: Tenure, itemsTotalMinor = amountMinor): InitiatedData => ({
-  ...order,
-  amountMinor,
-  tenure,
-  items: [{ id: "SKU-1", name: "Thing", priceMinor: itemsTotalMinor, quantity: 1 }],
-});
-
-const initiate = (data: InitiatedData = order): CheckoutCommand => ({ type: "Initiate", data });
-const signIn = (userId: string | undefined, sessionHash = "session-1"): CheckoutCommand => ({
-  type: "SignIn",
-  userId,
-  sessionHash,
-});
-const verifyOtp = (otpValid: boolean, sessionHash = "session-1"): CheckoutCommand => ({
-  type: "VerifyOtp",
-  sessionHash,
-  otpValid,
-});
-const approve = (
-  hold: { placed: true } | { placed: false; reason: string } = { placed: true },
-  { tenure = 1 as Tenure, sessionHash = "session-1", confirmTimeoutSeconds = 30 } = {},
-): CheckoutCommand => ({ type: "Approve", sessionHash, tenure, hold, confirmTimeoutSeconds });
-// Spelled out rather than taken from DEFAULT_INTEREST_RATES, so the expected amounts below do not move with config.
-const rates: InterestRates = { 1: 0, 3: 295, 6: 295, 12: 295 };
-/** The merchant's discount rate: 1.5 %. */
-const merchantFeeBps = 150;
-const settle: CheckoutCommand = { type: "Settle", merchantFeeBps, interestRates: rates };
-const abort: CheckoutCommand = { type: "Abort" };
-const expire: CheckoutCommand = { type: "Expire" };
-const failByMerchant: CheckoutCommand = { type: "Fail", reason: "merchant_reported_failure" };
-const failByTimeout: CheckoutCommand = { type: "Fail", reason: "confirmation_timeout" };
-
-const initiatedEvent: CheckoutEvent = { type: "Initiated", data: order };
-const signedInEvent: CheckoutEvent = {
-  type: "BuyerSignedIn",
-  data: { userId: "user-1", sessionHash: "session-1" },
-};
-const otpVerifiedEvent: CheckoutEvent = { type: "OtpVerified", data: { userId: "user-1" } };
-const confirmBy = "2026-11-27T10:00:30.000Z";
-const pendingEvent: CheckoutEvent = {
-  type: "Pending",
-  data: { userId: "user-1", tenure: 1, amountMinor: 6_505_000n, approvedAt: now, confirmBy },
-};
-const signInFailed = (failedAttempts: number): CheckoutEvent => ({
-  type: "BuyerSignInFailed",
-  data: { failedAttempts },
-});
-const otpFailed = (failedAttempts: number): CheckoutEvent => ({
-  type: "OtpFailed",
-  data: { failedAttempts },
-});
-
-const initiated = [initiatedEvent];
-const signedIn = [...initiated, signedInEvent];
-const otpVerified = [...signedIn, otpVerifiedEvent];
-const pending = [...otpVerified, pendingEvent];
-// The seed order, 6,505,000 over 1 month: fee 1.5 % = 97,575; interest-free; processing fee 1 % = 65,050.
-const settledEvent: CheckoutEvent = {
-  type: "Settled",
-  data: {
-    settledAt: now,
-    merchantId: "merchant-1",
-    userId: "user-1",
-    tenure: 1,
-    amountMinor: 6_505_000n,
-    merchantFeeMinor: 97_575n,
-    interestMinor: 0n,
-    processingFeeMinor: 65_050n,
-  },
-};
-const settled = [...pending, settledEvent];
-const failed = [...pending, { type: "Failed", data: { reason: "merchant_reported_failure" } } as const];
-const denied = [...otpVerified, { type: "Denied", data: { reason: "risk", userId: "user-1" } } as const];
-const aborted = [...initiated, { type: "Aborted", data: { by: "user" } } as const];
-const expired = [...initiated, { type: "Expired", data: { expiredAt: order.expiresAt } } as const];
-
-// The money core: a 1,000,000 VND loan over 3 months, settled at `now`.
-/** `days` days (and `ms` milliseconds) after `now`. */
-const at = (days: number, ms = 0) => new Date(Date.parse(now) + days * 86_400_000 + ms).toISOString();
-
-/** A checkout of one item for `amountMinor`, approved at `tenure` and pending at `now`. */
-const pendingFor = (
-  amountMinor: bigint,
-  tenure: Tenure,
-  initiatedTenure: Tenure = tenure,
-): CheckoutEvent[] => [
-  { type: "Initiated", data: orderOf(amountMinor, initiatedTenure) },
-  signedInEvent,
-  otpVerifiedEvent,
-  { type: "Pending", data: { userId: "user-1", tenure, amountMinor, approvedAt: now, confirmBy } },
-];
-const settledFor = (
-  amountMinor: bigint,
-  tenure: Tenure,
-  shares: { merchantFeeMinor: bigint; interestMinor: bigint; processingFeeMinor: bigint },
-  settledAt = now,
-): CheckoutEvent => ({
-  type: "Settled",
-  data: { settledAt, merchantId: "merchant-1", userId: "user-1", tenure, amountMinor, ...shares },
-});
+// The money core: a 1,000,000 VND loan over 3 months, settled now.
 // Fee 1.5 % = 15,000; flat interest 2.95 % × 3 months = 88,500; processing fee 1 % = 10,000.
+const loanShares = { merchantFeeMinor: 15_000n, interestMinor: 88_500n, processingFeeMinor: 10_000n };
 const loanSettled = [
   ...pendingFor(1_000_000n, 3),
-  settledFor(1_000_000n, 3, {
-    merchantFeeMinor: 15_000n,
-    interestMinor: 88_500n,
-    processingFeeMinor: 10_000n,
-  }),
+  settled({ amountMinor: 1_000_000n, tenure: 3, ...loanShares }),
 ];
 
-const cancel = (amountMinor: bigint | undefined, cancellationId = "cancel-1"): CheckoutCommand => ({
-  type: "Cancel",
-  cancellationId,
-  amountMinor,
-  reason: "Out of stock",
-  cancelledBy: "merchant_name",
-});
-const cancelledEvent = (
-  money: {
-    amountMinor: bigint;
-    remainingMinor: bigint;
-    merchantFeeMinor: bigint;
-    interestMinor: bigint;
-    processingFeeMinor: bigint;
-  },
-  { cancellationId = "cancel-1", cancelledAt = at(1), afterPayout = false } = {},
-): CheckoutEvent => ({
-  type: "Cancelled",
-  data: {
-    cancellationId,
-    cancelledAt,
-    merchantId: "merchant-1",
-    userId: "user-1",
-    reason: "Out of stock",
-    cancelledBy: "merchant_name",
-    afterPayout,
-    ...money,
-  },
-});
 // A third of the loan: the shares 5,000 (4,999.995), 29,500 (29,499.97) and 3,333 (3,333.33) round half up.
-const firstThird = {
+const firstThird: CancelledMoney = {
   amountMinor: 333_333n,
   remainingMinor: 666_667n,
   merchantFeeMinor: 5_000n,
@@ -214,47 +63,31 @@ const firstThird = {
   processingFeeMinor: 3_333n,
 };
 // The rest: exactly what the first cancellation left of each share.
-const theRest = {
+const theRest: CancelledMoney = {
   amountMinor: 666_667n,
   remainingMinor: 0n,
   merchantFeeMinor: 10_000n,
   interestMinor: 59_000n,
   processingFeeMinor: 6_667n,
 };
-const everything = {
-  amountMinor: 1_000_000n,
-  remainingMinor: 0n,
-  merchantFeeMinor: 15_000n,
-  interestMinor: 88_500n,
-  processingFeeMinor: 10_000n,
-};
-const partlyCancelled = [...loanSettled, cancelledEvent(firstThird)];
+const everything: CancelledMoney = { amountMinor: 1_000_000n, remainingMinor: 0n, ...loanShares };
+const partlyCancelled = [...loanSettled, cancelled(firstThird)];
 const fullyCancelled = [
   ...partlyCancelled,
-  cancelledEvent(theRest, { cancellationId: "cancel-2", cancelledAt: at(2) }),
+  cancelled(theRest, { cancellationId: "cancel-2", cancelledAt: at(2) }),
 ];
-
-const markPaid = (payoutId = "payout-1", bankReference = "UTR-1"): CheckoutCommand => ({
-  type: "MarkPaid",
-  payoutId,
-  bankReference,
-});
-const paidEvent = (payoutId = "payout-1", paidAt = at(3), bankReference = "UTR-1"): CheckoutEvent => ({
-  type: "Paid",
-  data: { payoutId, paidAt, bankReference },
-});
-const paidOut = [...loanSettled, paidEvent()];
+const paidOut = [...loanSettled, paid()];
 
 describe("checkout decider", () => {
   describe("when no checkout exists", () => {
     it("the seed's sample order, discount stored negative, is initiated", () => {
-      checkout.given([]).when(initiate()).yields([initiatedEvent]);
+      checkout.given([]).when(initiate()).yields([initiated()]);
     });
     it("the seed's sample order at a 3-month tenure meets the installment minimum", () => {
       checkout
         .given([])
-        .when(initiate({ ...order, tenure: 3 }))
-        .yields([{ type: "Initiated", data: { ...order, tenure: 3 } }]);
+        .when(initiate({ ...SEED_ORDER, tenure: 3 }))
+        .yields([initiated({ ...SEED_ORDER, tenure: 3 })]);
     });
     it("a zero amount is rejected", () => {
       checkout
@@ -275,12 +108,12 @@ describe("checkout decider", () => {
         .rejects("amount_must_equal_items_total");
     });
     it("the seed's discount taken as a positive price does not add up to the amount", () => {
-      const positiveDiscount = seedItems.map((item) =>
+      const positiveDiscount = SEED_ITEMS.map((item) =>
         item.id === "discount" ? { ...item, priceMinor: 5_000n } : item,
       );
       checkout
         .given([])
-        .when(initiate({ ...order, items: positiveDiscount }))
+        .when(initiate({ ...SEED_ORDER, items: positiveDiscount }))
         .rejects("amount_must_equal_items_total");
     });
     it.each([3, 6, 12] as const)("a %i-month tenure needs at least 700,000 VND", (tenure) => {
@@ -292,13 +125,13 @@ describe("checkout decider", () => {
       checkout
         .given([])
         .when(initiate(orderOf(700_000n, tenure)))
-        .yields([{ type: "Initiated", data: orderOf(700_000n, tenure) }]);
+        .yields([initiated(orderOf(700_000n, tenure))]);
     });
     it("a 1-month tenure has no minimum", () => {
       checkout
         .given([])
         .when(initiate(orderOf(1n, 1)))
-        .yields([{ type: "Initiated", data: orderOf(1n, 1) }]);
+        .yields([initiated(orderOf(1n, 1))]);
     });
     it("Initiate checks its rules in precedence order", () => {
       // Each row breaks its rule and every later one at once.
@@ -321,50 +154,44 @@ describe("checkout decider", () => {
 
   describe("when initiated", () => {
     it("the same request again is a retry: nothing new happens", () => {
-      checkout.given(initiated).when(initiate()).yields([]);
+      checkout.given(history.initiated).when(initiate()).yields([]);
     });
     it("a different request under the same order id is refused", () => {
       checkout
-        .given(initiated)
-        .when(initiate({ ...order, amountMinor: 1n, requestFingerprint: "fingerprint-2" }))
+        .given(history.initiated)
+        .when(initiate({ ...SEED_ORDER, amountMinor: 1n, requestFingerprint: "fingerprint-2" }))
         .rejects("order_id_must_be_unique");
     });
     it("the buyer signs in", () => {
-      checkout.given(initiated).when(signIn("user-1")).yields([signedInEvent]);
+      checkout.given(history.initiated).when(signIn("user-1")).yields([signedIn()]);
     });
     it("a wrong PIN is recorded, not rejected", () => {
       checkout
-        .given(initiated)
+        .given(history.initiated)
         .when(signIn(undefined))
         .yields([signInFailed(1)]);
     });
     it("an OTP before sign-in is rejected", () => {
-      checkout.given(initiated).when(verifyOtp(true)).rejects("session_must_be_signed_in");
+      checkout.given(history.initiated).when(verifyOtp(true)).rejects("session_must_be_signed_in");
     });
     it("an approval before sign-in is rejected", () => {
-      checkout.given(initiated).when(approve()).rejects("session_must_be_signed_in");
+      checkout.given(history.initiated).when(approve()).rejects("session_must_be_signed_in");
     });
     it("the buyer aborts, once", () => {
-      checkout
-        .given(initiated)
-        .when(abort)
-        .yields([{ type: "Aborted", data: { by: "user" } }]);
+      checkout.given(history.initiated).when(abort).yields([aborted()]);
     });
     it("expiry before expiresAt does nothing", () => {
-      checkout.given(initiated).when(expire, { now: "2026-11-28T09:59:59.999Z" }).yields([]);
+      checkout.given(history.initiated).when(expire, { now: "2026-11-28T09:59:59.999Z" }).yields([]);
     });
     it("expiry from expiresAt on expires it", () => {
-      checkout
-        .given(initiated)
-        .when(expire, { now: order.expiresAt })
-        .yields([{ type: "Expired", data: { expiredAt: order.expiresAt } }]);
+      checkout.given(history.initiated).when(expire, { now: SEED_ORDER.expiresAt }).yields([expired()]);
     });
     it("settling or failing is rejected: nothing is pending", () => {
-      checkout.given(initiated).when(settle).rejects("transaction_must_be_pending");
-      checkout.given(initiated).when(failByMerchant).rejects("transaction_must_be_pending");
+      checkout.given(history.initiated).when(settle).rejects("transaction_must_be_pending");
+      checkout.given(history.initiated).when(failByMerchant).rejects("transaction_must_be_pending");
     });
     it("a confirmation timer firing finds nothing to do", () => {
-      checkout.given(initiated).when(failByTimeout).yields([]);
+      checkout.given(history.initiated).when(failByTimeout).yields([]);
     });
   });
 
@@ -372,52 +199,53 @@ describe("checkout decider", () => {
     // The lock comes with the MAX_FAILED_AUTH_ATTEMPTS-th failure, as the code does; the constant's doc comment
     // ("one more than this locks the checkout") reads as the failure after it. One of the two is off by one.
     it(`the ${MAX_FAILED_AUTH_ATTEMPTS}th wrong PIN locks the checkout`, () => {
-      const nearlyLocked: CheckoutEvent[] = [...initiated];
+      const nearlyLocked: CheckoutEvent[] = [...history.initiated];
       for (let n = 1; n < MAX_FAILED_AUTH_ATTEMPTS; n++) nearlyLocked.push(signInFailed(n));
       checkout
         .given(nearlyLocked)
         .when(signIn(undefined))
-        .yields([
-          signInFailed(MAX_FAILED_AUTH_ATTEMPTS),
-          { type: "Denied", data: { reason: "too_many_failed_attempts", userId: undefined } },
-        ]);
+        .yields([signInFailed(MAX_FAILED_AUTH_ATTEMPTS), denied("too_many_failed_attempts")]);
     });
     it("one short of the lock, the buyer may still sign in", () => {
-      const nearlyLocked: CheckoutEvent[] = [...initiated];
+      const nearlyLocked: CheckoutEvent[] = [...history.initiated];
       for (let n = 1; n < MAX_FAILED_AUTH_ATTEMPTS; n++) nearlyLocked.push(signInFailed(n));
-      checkout.given(nearlyLocked).when(signIn("user-1")).yields([signedInEvent]);
+      checkout.given(nearlyLocked).when(signIn("user-1")).yields([signedIn()]);
     });
     it("wrong PINs and wrong OTPs count together", () => {
       checkout
-        .given([...initiated, signInFailed(1), signInFailed(2), signedInEvent, otpFailed(3)])
+        .given([...history.initiated, signInFailed(1), signInFailed(2), signedIn(), otpFailed(3)])
         .when(verifyOtp(false))
         .yields([otpFailed(4)]);
     });
     it("a lock by wrong OTPs names the signed-in buyer", () => {
       checkout
-        .given([...initiated, signInFailed(1), signInFailed(2), signedInEvent, otpFailed(3), otpFailed(4)])
+        .given([
+          ...history.initiated,
+          signInFailed(1),
+          signInFailed(2),
+          signedIn(),
+          otpFailed(3),
+          otpFailed(4),
+        ])
         .when(verifyOtp(false))
-        .yields([
-          otpFailed(5),
-          { type: "Denied", data: { reason: "too_many_failed_attempts", userId: "user-1" } },
-        ]);
+        .yields([otpFailed(5), denied("too_many_failed_attempts", "user-1")]);
     });
     it("once locked, the buyer can no longer sign in", () => {
       const locked = checkout
-        .given([...initiated, signInFailed(1), signInFailed(2), signInFailed(3), signInFailed(4)])
+        .given([...history.initiated, signInFailed(1), signInFailed(2), signInFailed(3), signInFailed(4)])
         .when(signIn(undefined))
         .state();
       expect(locked.phase).toBe("denied");
       expect(locked.failedAuthAttempts).toBe(MAX_FAILED_AUTH_ATTEMPTS);
       checkout
         .given([
-          ...initiated,
+          ...history.initiated,
           signInFailed(1),
           signInFailed(2),
           signInFailed(3),
           signInFailed(4),
           signInFailed(5),
-          { type: "Denied", data: { reason: "too_many_failed_attempts" } },
+          denied("too_many_failed_attempts"),
         ])
         .when(signIn("user-1"))
         .rejects("checkout_must_await_buyer");
@@ -426,144 +254,135 @@ describe("checkout decider", () => {
 
   describe("when signed in", () => {
     it("a valid OTP verifies the buyer", () => {
-      checkout.given(signedIn).when(verifyOtp(true)).yields([otpVerifiedEvent]);
+      checkout.given(history.signedIn).when(verifyOtp(true)).yields([otpVerified()]);
     });
     it("a wrong OTP is recorded, not rejected", () => {
       checkout
-        .given(signedIn)
+        .given(history.signedIn)
         .when(verifyOtp(false))
         .yields([otpFailed(1)]);
     });
     it("an OTP from another session is rejected", () => {
-      checkout.given(signedIn).when(verifyOtp(true, "session-2")).rejects("session_must_be_signed_in");
+      checkout
+        .given(history.signedIn)
+        .when(verifyOtp(true, "session-2"))
+        .rejects("session_must_be_signed_in");
     });
     it("an approval before the OTP is out of order", () => {
-      checkout.given(signedIn).when(approve()).rejects("checkout_step_out_of_order");
+      checkout.given(history.signedIn).when(approve()).rejects("checkout_step_out_of_order");
     });
   });
 
   describe("when the OTP is verified", () => {
     it("a second OTP is out of order", () => {
-      checkout.given(otpVerified).when(verifyOtp(true)).rejects("checkout_step_out_of_order");
+      checkout.given(history.otpVerified).when(verifyOtp(true)).rejects("checkout_step_out_of_order");
     });
     it("an approval with the hold placed makes it pending until now + the confirmation timeout", () => {
-      checkout.given(otpVerified).when(approve()).yields([pendingEvent]);
+      checkout.given(history.otpVerified).when(approve()).yields([pending()]);
     });
     it("the confirmation deadline is counted from the command's time", () => {
       checkout
-        .given(otpVerified)
+        .given(history.otpVerified)
         .when(approve({ placed: true }, { tenure: 3, confirmTimeoutSeconds: 90 }), {
           now: "2026-12-31T23:59:00.000Z",
         })
         .yields([
-          {
-            type: "Pending",
-            data: {
-              userId: "user-1",
-              tenure: 3,
-              amountMinor: 6_505_000n,
-              approvedAt: "2026-12-31T23:59:00.000Z",
-              confirmBy: "2027-01-01T00:00:30.000Z",
-            },
-          },
+          pending({
+            tenure: 3,
+            approvedAt: "2026-12-31T23:59:00.000Z",
+            confirmBy: "2027-01-01T00:00:30.000Z",
+          }),
         ]);
     });
     it("an approval whose hold the credit line refused denies it, with the credit line's reason", () => {
       checkout
-        .given(otpVerified)
+        .given(history.otpVerified)
         .when(approve({ placed: false, reason: "credit_limit_must_cover_amount" }))
-        .yields([{ type: "Denied", data: { reason: "credit_limit_must_cover_amount", userId: "user-1" } }]);
+        .yields([denied("credit_limit_must_cover_amount", "user-1")]);
     });
     it("an installment tenure chosen on our page must meet the minimum too", () => {
-      const small = { type: "Initiated", data: orderOf(500_000n, 1) } as const;
       checkout
-        .given([small, signedInEvent, otpVerifiedEvent])
+        .given([initiated(orderOf(500_000n, 1)), signedIn(), otpVerified()])
         .when(approve({ placed: true }, { tenure: 3 }))
         .rejects("amount_must_meet_tenure_minimum");
     });
     it("an approval from another session is rejected", () => {
       checkout
-        .given(otpVerified)
+        .given(history.otpVerified)
         .when(approve({ placed: true }, { sessionHash: "session-2" }))
         .rejects("session_must_be_signed_in");
     });
     it("the buyer may still abort", () => {
-      checkout
-        .given(otpVerified)
-        .when(abort)
-        .yields([{ type: "Aborted", data: { by: "user" } }]);
+      checkout.given(history.otpVerified).when(abort).yields([aborted()]);
     });
   });
 
   describe("when pending", () => {
     it("the merchant's confirmation settles it", () => {
-      checkout.given(pending).when(settle).yields([settledEvent]);
+      checkout.given(history.pending).when(settle).yields([settled()]);
     });
     it("the merchant reports a failure", () => {
       checkout
-        .given(pending)
+        .given(history.pending)
         .when(failByMerchant)
-        .yields([{ type: "Failed", data: { reason: "merchant_reported_failure" } }]);
+        .yields([failed("merchant_reported_failure")]);
     });
     it("a timeout before the deadline is rejected", () => {
       checkout
-        .given(pending)
+        .given(history.pending)
         .when(failByTimeout, { now: "2026-11-27T10:00:29.999Z" })
         .rejects("confirmation_window_must_have_passed");
     });
-    it.each([confirmBy, "2026-11-27T11:00:00.000Z"])("a timeout at %s fails it", (at) => {
+    it.each([CONFIRM_BY, "2026-11-27T11:00:00.000Z"])("a timeout at %s fails it", (at) => {
       checkout
-        .given(pending)
+        .given(history.pending)
         .when(failByTimeout, { now: at })
-        .yields([{ type: "Failed", data: { reason: "confirmation_timeout" } }]);
+        .yields([failed("confirmation_timeout")]);
     });
     it("the buyer can no longer abort, sign in or verify", () => {
-      checkout.given(pending).when(abort).rejects("checkout_must_await_buyer");
-      checkout.given(pending).when(signIn("user-1")).rejects("checkout_must_await_buyer");
-      checkout.given(pending).when(verifyOtp(true)).rejects("checkout_must_await_buyer");
+      checkout.given(history.pending).when(abort).rejects("checkout_must_await_buyer");
+      checkout.given(history.pending).when(signIn("user-1")).rejects("checkout_must_await_buyer");
+      checkout.given(history.pending).when(verifyOtp(true)).rejects("checkout_must_await_buyer");
     });
     it("it does not expire: its own deadline fails it", () => {
-      checkout.given(pending).when(expire, { now: "2026-11-29T00:00:00.000Z" }).yields([]);
+      checkout.given(history.pending).when(expire, { now: "2026-11-29T00:00:00.000Z" }).yields([]);
     });
     it("a confirmation after the deadline is refused, whether or not the timer has fired", () => {
       checkout
-        .given(pending)
+        .given(history.pending)
         .when(settle, { now: "2026-11-27T10:00:31.000Z" })
         .rejects("confirmation_window_must_be_open");
     });
   });
 
   describe("when pending: what the settlement carries", () => {
+    const oneMonth = {
+      amountMinor: 1_000_000n,
+      tenure: 1,
+      merchantFeeMinor: 15_000n,
+      interestMinor: 0n,
+      processingFeeMinor: 10_000n,
+    } as const;
     it("the seed's example, 1,000,000 over 1 month: no interest, processing fee 10,000", () => {
       checkout
         .given(pendingFor(1_000_000n, 1))
         .when(settle)
-        .yields([
-          settledFor(1_000_000n, 1, {
-            merchantFeeMinor: 15_000n,
-            interestMinor: 0n,
-            processingFeeMinor: 10_000n,
-          }),
-        ]);
+        .yields([settled(oneMonth)]);
     });
     it("1,000,000 over 3 months: flat interest 2.95 % a month = 88,500", () => {
       checkout
         .given(pendingFor(1_000_000n, 3))
         .when(settle)
-        .yields([
-          settledFor(1_000_000n, 3, {
-            merchantFeeMinor: 15_000n,
-            interestMinor: 88_500n,
-            processingFeeMinor: 10_000n,
-          }),
-        ]);
+        .yields([settled({ amountMinor: 1_000_000n, tenure: 3, ...loanShares })]);
     });
     it("the seed order over 3 months: interest 575,692.5 rounds half up to 575,693", () => {
       checkout
         .given(pendingFor(6_505_000n, 3))
         .when(settle)
         .yields([
-          settledFor(6_505_000n, 3, {
+          settled({
+            amountMinor: 6_505_000n,
+            tenure: 3,
             merchantFeeMinor: 97_575n,
             interestMinor: 575_693n,
             processingFeeMinor: 65_050n,
@@ -575,7 +394,9 @@ describe("checkout decider", () => {
         .given(pendingFor(1_000_000n, 3))
         .when({ type: "Settle", merchantFeeBps: 0, interestRates: { 1: 0, 3: 100, 6: 100, 12: 100 } })
         .yields([
-          settledFor(1_000_000n, 3, {
+          settled({
+            amountMinor: 1_000_000n,
+            tenure: 3,
             merchantFeeMinor: 0n,
             interestMinor: 30_000n,
             processingFeeMinor: 10_000n,
@@ -586,51 +407,38 @@ describe("checkout decider", () => {
       checkout
         .given(pendingFor(1_000_000n, 3, 1))
         .when(settle)
-        .yields([
-          settledFor(1_000_000n, 3, {
-            merchantFeeMinor: 15_000n,
-            interestMinor: 88_500n,
-            processingFeeMinor: 10_000n,
-          }),
-        ]);
+        .yields([settled({ amountMinor: 1_000_000n, tenure: 3, ...loanShares })]);
     });
     it("it is settled at the confirmation's time", () => {
       checkout
         .given(pendingFor(1_000_000n, 1))
         .when(settle, { now: "2026-11-27T10:00:29.999Z" })
-        .yields([
-          settledFor(
-            1_000_000n,
-            1,
-            { merchantFeeMinor: 15_000n, interestMinor: 0n, processingFeeMinor: 10_000n },
-            "2026-11-27T10:00:29.999Z",
-          ),
-        ]);
+        .yields([settled({ ...oneMonth, settledAt: "2026-11-27T10:00:29.999Z" })]);
     });
     it("a cancellation or a payout is refused: it is not settled", () => {
-      checkout.given(pending).when(cancel(undefined)).rejects("transaction_must_be_settled");
-      checkout.given(pending).when(markPaid()).rejects("transaction_must_be_settled");
+      checkout.given(history.pending).when(cancel(undefined)).rejects("transaction_must_be_settled");
+      checkout.given(history.pending).when(markPaid()).rejects("transaction_must_be_settled");
     });
   });
 
   describe("when settled", () => {
     it("a repeated confirmation is a no-op", () => {
-      checkout.given(settled).when(settle).yields([]);
+      checkout.given(history.settled).when(settle).yields([]);
     });
     it("a failure report is refused", () => {
-      checkout.given(settled).when(failByMerchant).rejects("transaction_already_settled");
+      checkout.given(history.settled).when(failByMerchant).rejects("transaction_already_settled");
     });
     it("a late confirmation timer finds nothing to do", () => {
-      checkout.given(settled).when(failByTimeout, { now: "2026-11-27T10:05:00.000Z" }).yields([]);
+      checkout.given(history.settled).when(failByTimeout, { now: "2026-11-27T10:05:00.000Z" }).yields([]);
     });
     it("it can no longer be aborted", () => {
-      checkout.given(settled).when(abort).rejects("checkout_must_await_buyer");
+      checkout.given(history.settled).when(abort).rejects("checkout_must_await_buyer");
     });
     it("a partial cancellation takes back proportional shares of fee, interest and processing fee", () => {
       checkout
         .given(loanSettled)
         .when(cancel(333_333n), { now: at(1) })
-        .yields([cancelledEvent(firstThird)]);
+        .yields([cancelled(firstThird)]);
     });
     it("a partial cancellation leaves it settled", () => {
       const after = checkout
@@ -647,20 +455,20 @@ describe("checkout decider", () => {
     });
     it("a cancellation without an amount cancels everything, and the checkout is cancelled", () => {
       const step = checkout.given(loanSettled).when(cancel(undefined), { now: at(1) });
-      step.yields([cancelledEvent(everything)]);
+      step.yields([cancelled(everything)]);
       expect(step.state().phase).toBe("cancelled");
     });
     it("a cancellation of exactly the amount is a full one", () => {
       const step = checkout.given(loanSettled).when(cancel(1_000_000n), { now: at(1) });
-      step.yields([cancelledEvent(everything)]);
+      step.yields([cancelled(everything)]);
       expect(step.state().phase).toBe("cancelled");
     });
     it("the seed order cancelled in full takes back all of its fee and processing fee", () => {
       checkout
-        .given(settled)
+        .given(history.settled)
         .when(cancel(undefined), { now: at(1) })
         .yields([
-          cancelledEvent({
+          cancelled({
             amountMinor: 6_505_000n,
             remainingMinor: 0n,
             merchantFeeMinor: 97_575n,
@@ -684,7 +492,7 @@ describe("checkout decider", () => {
       checkout
         .given(loanSettled)
         .when(cancel(undefined), { now: at(20) })
-        .yields([cancelledEvent(everything, { cancelledAt: at(20) })]);
+        .yields([cancelled(everything, { cancelledAt: at(20) })]);
       checkout
         .given(loanSettled)
         .when(cancel(undefined), { now: at(20, 1) })
@@ -697,30 +505,25 @@ describe("checkout decider", () => {
     it("the window counts from the settlement, not from the initiation", () => {
       const settledLater = [
         ...pendingFor(1_000_000n, 3),
-        settledFor(
-          1_000_000n,
-          3,
-          { merchantFeeMinor: 15_000n, interestMinor: 88_500n, processingFeeMinor: 10_000n },
-          at(0, 20_000),
-        ),
+        settled({ amountMinor: 1_000_000n, tenure: 3, ...loanShares, settledAt: at(0, 20_000) }),
       ];
       checkout
         .given(settledLater)
         .when(cancel(undefined), { now: at(20, 20_000) })
-        .yields([cancelledEvent(everything, { cancelledAt: at(20, 20_000) })]);
+        .yields([cancelled(everything, { cancelledAt: at(20, 20_000) })]);
     });
     it("the merchant's payout is recorded", () => {
       checkout
         .given(loanSettled)
         .when(markPaid("payout-1", "UTR-1"), { now: at(3) })
-        .yields([paidEvent("payout-1", at(3), "UTR-1")]);
+        .yields([paid({ payoutId: "payout-1", paidAt: at(3), bankReference: "UTR-1" })]);
     });
   });
 
   describe("when partly cancelled", () => {
     it("cancelling the rest takes the exact rest of every share, and the checkout is cancelled", () => {
       const step = checkout.given(partlyCancelled).when(cancel(666_667n, "cancel-2"), { now: at(2) });
-      step.yields([cancelledEvent(theRest, { cancellationId: "cancel-2", cancelledAt: at(2) })]);
+      step.yields([cancelled(theRest, { cancellationId: "cancel-2", cancelledAt: at(2) })]);
       const after = step.state();
       expect(after.phase).toBe("cancelled");
       expect(after.cancelled).toEqual({
@@ -734,22 +537,19 @@ describe("checkout decider", () => {
       checkout
         .given(partlyCancelled)
         .when(cancel(undefined, "cancel-2"), { now: at(2) })
-        .yields([cancelledEvent(theRest, { cancellationId: "cancel-2", cancelledAt: at(2) })]);
+        .yields([cancelled(theRest, { cancellationId: "cancel-2", cancelledAt: at(2) })]);
     });
     it("another partial one is proportional again, and the last of three takes the exact rest", () => {
       const second = { ...firstThird, remainingMinor: 333_334n };
       checkout
         .given(partlyCancelled)
         .when(cancel(333_333n, "cancel-2"), { now: at(2) })
-        .yields([cancelledEvent(second, { cancellationId: "cancel-2", cancelledAt: at(2) })]);
+        .yields([cancelled(second, { cancellationId: "cancel-2", cancelledAt: at(2) })]);
       checkout
-        .given([
-          ...partlyCancelled,
-          cancelledEvent(second, { cancellationId: "cancel-2", cancelledAt: at(2) }),
-        ])
+        .given([...partlyCancelled, cancelled(second, { cancellationId: "cancel-2", cancelledAt: at(2) })])
         .when(cancel(333_334n, "cancel-3"), { now: at(3) })
         .yields([
-          cancelledEvent(
+          cancelled(
             {
               amountMinor: 333_334n,
               remainingMinor: 0n,
@@ -768,16 +568,13 @@ describe("checkout decider", () => {
         .rejects("cancel_amount_must_not_exceed_remaining");
     });
     it("the refusal names the transaction, the amount asked and what is left, for the merchant's message", () => {
-      const state = fold(checkoutDecider, partlyCancelled);
-      let refusal: unknown;
-      try {
-        checkoutDecider.decide(cancel(666_668n, "cancel-2"), state, { ...testMeta, now: at(2) });
-      } catch (error) {
-        refusal = error;
-      }
+      const refusal = checkout
+        .given(partlyCancelled)
+        .when(cancel(666_668n, "cancel-2"), { now: at(2) })
+        .refusal();
       expect(refusal).toMatchObject({
         rule: "cancel_amount_must_not_exceed_remaining",
-        detail: { transactionId: order.transactionId, amountMinor: 666_668n, remainingMinor: 666_667n },
+        detail: { transactionId: SEED_ORDER.transactionId, amountMinor: 666_668n, remainingMinor: 666_667n },
       });
     });
     it("the window still counts from the settlement", () => {
@@ -815,7 +612,7 @@ describe("checkout decider", () => {
     });
     it("a single full cancellation closes it the same way", () => {
       checkout
-        .given([...loanSettled, cancelledEvent(everything)])
+        .given([...loanSettled, cancelled(everything)])
         .when(cancel(undefined, "cancel-2"), { now: at(2) })
         .rejects("transaction_already_cancelled");
     });
@@ -823,7 +620,7 @@ describe("checkout decider", () => {
       checkout
         .given(fullyCancelled)
         .when(markPaid(), { now: at(3) })
-        .yields([paidEvent()]);
+        .yields([paid()]);
     });
   });
 
@@ -832,20 +629,18 @@ describe("checkout decider", () => {
       checkout
         .given(paidOut)
         .when(cancel(333_333n), { now: at(4) })
-        .yields([cancelledEvent(firstThird, { cancelledAt: at(4), afterPayout: true })]);
+        .yields([cancelled(firstThird, { cancelledAt: at(4), afterPayout: true })]);
     });
     it("a full cancellation after the payout cancels it, owed back by the merchant", () => {
       const step = checkout.given(paidOut).when(cancel(undefined), { now: at(4) });
-      step.yields([cancelledEvent(everything, { cancelledAt: at(4), afterPayout: true })]);
+      step.yields([cancelled(everything, { cancelledAt: at(4), afterPayout: true })]);
       expect(step.state().phase).toBe("cancelled");
     });
     it("of two partial cancellations, only the one after the payout is afterPayout", () => {
       checkout
-        .given([...partlyCancelled, paidEvent()])
+        .given([...partlyCancelled, paid()])
         .when(cancel(undefined, "cancel-2"), { now: at(4) })
-        .yields([
-          cancelledEvent(theRest, { cancellationId: "cancel-2", cancelledAt: at(4), afterPayout: true }),
-        ]);
+        .yields([cancelled(theRest, { cancellationId: "cancel-2", cancelledAt: at(4), afterPayout: true })]);
     });
     it("the same payout recorded again is a no-op", () => {
       checkout
@@ -877,7 +672,12 @@ describe("checkout decider", () => {
         given: fullyCancelled,
         command: cancel(1n, "cancel-new"),
       },
-      { code: 2015, rule: "transaction_must_be_settled", given: pending, command: cancel(7_000_000n) },
+      {
+        code: 2015,
+        rule: "transaction_must_be_settled",
+        given: history.pending,
+        command: cancel(7_000_000n),
+      },
       {
         code: 2017,
         rule: "cancellation_window_must_be_open",
@@ -900,75 +700,76 @@ describe("checkout decider", () => {
   });
 
   describe("when no longer open to settlement", () => {
+    const unsettled = [history.initiated, history.failed, history.denied, history.aborted, history.expired];
     it("a cancellation is refused unless it was settled", () => {
-      for (const history of [initiated, failed, denied, aborted, expired])
-        checkout.given(history).when(cancel(undefined)).rejects("transaction_must_be_settled");
+      for (const past of unsettled)
+        checkout.given(past).when(cancel(undefined)).rejects("transaction_must_be_settled");
     });
     it("a payout is refused unless it was settled", () => {
-      for (const history of [initiated, failed, denied, aborted, expired])
-        checkout.given(history).when(markPaid()).rejects("transaction_must_be_settled");
+      for (const past of unsettled)
+        checkout.given(past).when(markPaid()).rejects("transaction_must_be_settled");
     });
   });
 
   describe("when failed", () => {
     it("a confirmation is refused", () => {
-      checkout.given(failed).when(settle).rejects("transaction_already_failed");
+      checkout.given(history.failed).when(settle).rejects("transaction_already_failed");
     });
     it("a repeated failure report is a no-op", () => {
-      checkout.given(failed).when(failByMerchant).yields([]);
+      checkout.given(history.failed).when(failByMerchant).yields([]);
     });
     it("the confirmation timer firing after it is a no-op", () => {
-      checkout.given(failed).when(failByTimeout, { now: "2026-11-27T10:05:00.000Z" }).yields([]);
+      checkout.given(history.failed).when(failByTimeout, { now: "2026-11-27T10:05:00.000Z" }).yields([]);
     });
   });
 
   describe("when denied", () => {
     it("nothing more happens to it", () => {
-      checkout.given(denied).when(approve()).rejects("checkout_must_await_buyer");
-      checkout.given(denied).when(abort).rejects("checkout_must_await_buyer");
-      checkout.given(denied).when(settle).rejects("transaction_must_be_pending");
-      checkout.given(denied).when(expire, { now: "2026-11-29T00:00:00.000Z" }).yields([]);
+      checkout.given(history.denied).when(approve()).rejects("checkout_must_await_buyer");
+      checkout.given(history.denied).when(abort).rejects("checkout_must_await_buyer");
+      checkout.given(history.denied).when(settle).rejects("transaction_must_be_pending");
+      checkout.given(history.denied).when(expire, { now: "2026-11-29T00:00:00.000Z" }).yields([]);
     });
   });
 
   describe("when aborted", () => {
     it("aborting again is a no-op", () => {
-      checkout.given(aborted).when(abort).yields([]);
+      checkout.given(history.aborted).when(abort).yields([]);
     });
     it("the buyer can no longer sign in, nor the merchant confirm", () => {
-      checkout.given(aborted).when(signIn("user-1")).rejects("checkout_must_await_buyer");
-      checkout.given(aborted).when(settle).rejects("transaction_must_be_pending");
+      checkout.given(history.aborted).when(signIn("user-1")).rejects("checkout_must_await_buyer");
+      checkout.given(history.aborted).when(settle).rejects("transaction_must_be_pending");
     });
   });
 
   describe("when expired", () => {
     it("expiring again is a no-op", () => {
-      checkout.given(expired).when(expire, { now: "2026-11-29T00:00:00.000Z" }).yields([]);
+      checkout.given(history.expired).when(expire, { now: "2026-11-29T00:00:00.000Z" }).yields([]);
     });
     it("the buyer can no longer sign in or abort", () => {
-      checkout.given(expired).when(signIn("user-1")).rejects("checkout_must_await_buyer");
-      checkout.given(expired).when(abort).rejects("checkout_must_await_buyer");
+      checkout.given(history.expired).when(signIn("user-1")).rejects("checkout_must_await_buyer");
+      checkout.given(history.expired).when(abort).rejects("checkout_must_await_buyer");
     });
   });
 
   describe("evolve refuses an impossible history", () => {
-    const failedEvent = { type: "Failed", data: { reason: "confirmation_timeout" } } as const;
+    const timedOut = failed("confirmation_timeout");
     const impossible: [string, CheckoutEvent[]][] = [
-      ["initiated twice", [initiatedEvent, initiatedEvent]],
-      ["pending before the OTP", [...signedIn, pendingEvent]],
-      ["pending twice", [...pending, pendingEvent]],
-      ["settled without being pending", [...otpVerified, settledEvent]],
-      ["settled twice", [...settled, settledEvent]],
-      ["settled after failing", [...failed, settledEvent]],
-      ["failed after settling", [...settled, failedEvent]],
-      ["failed without being pending", [...initiated, failedEvent]],
-      ["cancelled before settling", [...pending, cancelledEvent(everything)]],
-      ["cancelled once fully cancelled", [...fullyCancelled, cancelledEvent(firstThird)]],
+      ["initiated twice", [initiated(), initiated()]],
+      ["pending before the OTP", [...history.signedIn, pending()]],
+      ["pending twice", [...history.pending, pending()]],
+      ["settled without being pending", [...history.otpVerified, settled()]],
+      ["settled twice", [...history.settled, settled()]],
+      ["settled after failing", [...history.failed, settled()]],
+      ["failed after settling", [...history.settled, timedOut]],
+      ["failed without being pending", [...history.initiated, timedOut]],
+      ["cancelled before settling", [...history.pending, cancelled(everything)]],
+      ["cancelled once fully cancelled", [...fullyCancelled, cancelled(firstThird)]],
       [
         "cancellations beyond the amount",
-        [...partlyCancelled, cancelledEvent({ ...theRest, amountMinor: 666_668n })],
+        [...partlyCancelled, cancelled({ ...theRest, amountMinor: 666_668n })],
       ],
-      ["paid out twice", [...paidOut, paidEvent("payout-2")]],
+      ["paid out twice", [...paidOut, paid({ payoutId: "payout-2" })]],
     ];
     it.each(impossible)("%s", (_name, history) => {
       expect(() => fold(checkoutDecider, history)).toThrow(InvariantViolation);

@@ -5,6 +5,8 @@ import { type CheckoutEvent, checkoutCodec } from "../checkout/checkout.events.t
 import { type CreditLineEvent, creditLineCodec } from "../creditline/creditline.events.ts";
 import { InvariantViolation } from "../decider.ts";
 import { type MerchantEvent, merchantCodec } from "../merchant/merchant.events.ts";
+import * as checkoutEvent from "../testing/checkout-fixtures.ts";
+import { payoutMade, serverKeyRotated } from "../testing/merchant-fixtures.ts";
 import { assertBalanced, type JournalEntry, type Posting, postingsFor } from "./postings.ts";
 
 const EVENT_ID = "01936f8e-6c1a-7b2c-8d3e-4f5a6b7c8d9e";
@@ -79,19 +81,12 @@ const cr = (account: string, amountMinor: bigint): Posting => ({
 });
 
 // The seed's sample order, tenure 3 at 2.95 % a month, merchant fee 1.5 %, processing fee 1 %.
-const settled: CheckoutEvent = {
-  type: "Settled",
-  data: {
-    settledAt: "2026-11-27T09:59:58.000Z",
-    merchantId: "m-1",
-    userId: "user-1",
-    tenure: 3,
-    amountMinor: 6_505_000n,
-    merchantFeeMinor: 97_575n,
-    interestMinor: 575_693n,
-    processingFeeMinor: 65_050n,
-  },
-};
+const settled = checkoutEvent.settled({
+  settledAt: "2026-11-27T09:59:58.000Z",
+  merchantId: "m-1",
+  tenure: 3,
+  interestMinor: 575_693n,
+});
 
 describe("posting rules", () => {
   it("Settled: the buyer owes amount, interest and fee; we owe the merchant the amount less its fee", () => {
@@ -120,7 +115,7 @@ describe("posting rules", () => {
 
   it("Settled without interest leaves the zero postings out", () => {
     const [entry] = postingsFor(
-      checkoutEnvelope({ type: "Settled", data: { ...settled.data, tenure: 1, interestMinor: 0n } }),
+      checkoutEnvelope(checkoutEvent.settled({ ...settled.data, tenure: 1, interestMinor: 0n })),
     );
     expect(entry?.postings).toEqual([
       dr("customer-receivable:user-1", 6_505_000n),
@@ -130,23 +125,17 @@ describe("posting rules", () => {
     ]);
   });
 
-  const cancelled = (afterPayout: boolean): CheckoutEvent => ({
-    type: "Cancelled",
-    data: {
-      cancellationId: "c-1",
-      cancelledAt: "2026-11-28T08:00:00.000Z",
-      merchantId: "m-1",
-      userId: "user-1",
-      amountMinor: 1_000_000n,
-      remainingMinor: 5_505_000n,
-      reason: "returned",
-      cancelledBy: "merchant",
-      afterPayout,
-      merchantFeeMinor: 15_000n,
-      interestMinor: 88_500n,
-      processingFeeMinor: 10_000n,
-    },
-  });
+  const cancelled = (afterPayout: boolean): CheckoutEvent =>
+    checkoutEvent.cancelled(
+      {
+        amountMinor: 1_000_000n,
+        remainingMinor: 5_505_000n,
+        merchantFeeMinor: 15_000n,
+        interestMinor: 88_500n,
+        processingFeeMinor: 10_000n,
+      },
+      { cancellationId: "c-1", cancelledAt: "2026-11-28T08:00:00.000Z", merchantId: "m-1", afterPayout },
+    );
 
   it("Cancelled before payout reverses its shares against merchant payable", () => {
     expect(postingsFor(checkoutEnvelope(cancelled(false)))).toEqual([
@@ -382,12 +371,9 @@ describe("posting rules", () => {
   });
 
   it("PayoutMade clears the payable, nets the receivable and pays the difference from the bank", () => {
-    const event: MerchantEvent = {
-      type: "PayoutMade",
-      data: {
+    const event = payoutMade(
+      {
         payoutId: "p-1",
-        paidAt: "2026-11-28T00:00:00.000Z",
-        currency: "VND",
         payableMinor: 6_407_425n,
         receivableMinor: 985_000n,
         amountMinor: 5_422_425n,
@@ -395,7 +381,8 @@ describe("posting rules", () => {
         bankReference: "UTR20261128000001",
         transactionIds: [TX],
       },
-    };
+      "2026-11-28T00:00:00.000Z",
+    );
     expect(postingsFor(merchantEnvelope(event))).toEqual([
       {
         entryId: `${EVENT_ID}:1`,
@@ -415,11 +402,8 @@ describe("posting rules", () => {
   });
 
   it.each<[string, EventEnvelope]>([
-    ["Expired", checkoutEnvelope({ type: "Expired", data: { expiredAt: "x" } })],
-    [
-      "Paid",
-      checkoutEnvelope({ type: "Paid", data: { payoutId: "p-1", paidAt: "x", bankReference: "UTR" } }),
-    ],
+    ["Expired", checkoutEnvelope(checkoutEvent.expired("x"))],
+    ["Paid", checkoutEnvelope(checkoutEvent.paid({ payoutId: "p-1", paidAt: "x", bankReference: "UTR" }))],
     [
       "CreditHeld",
       creditLineEnvelope({
@@ -427,7 +411,7 @@ describe("posting rules", () => {
         data: { transactionId: TX, amountMinor: 1n, tenure: 1 },
       }),
     ],
-    ["ServerKeyRotated", merchantEnvelope({ type: "ServerKeyRotated", data: { serverKeyHash: "h" } })],
+    ["ServerKeyRotated", merchantEnvelope(serverKeyRotated("h"))],
     ["another stream kind", envelope("buyer-user-1", { type: "Registered", schemaVersion: 1, data: {} })],
   ])("%s make no entries", (_, e) => {
     expect(postingsFor(e)).toEqual([]);
@@ -477,7 +461,7 @@ describe("assertBalanced", () => {
 
   it("a settlement whose merchant fee exceeds the amount cannot be posted", () => {
     const [bad] = postingsFor(
-      checkoutEnvelope({ type: "Settled", data: { ...settled.data, merchantFeeMinor: 7_000_000n } }),
+      checkoutEnvelope(checkoutEvent.settled({ ...settled.data, merchantFeeMinor: 7_000_000n })),
     );
     expect(() => assertBalanced(bad!)).toThrow(InvariantViolation);
   });

@@ -1,64 +1,36 @@
 import { describe, expect, it } from "vitest";
 import { fold, InvariantViolation, Rejection } from "../decider.ts";
 import { spec, testMeta } from "../testing/decider-spec.ts";
+import {
+  merchantProfile,
+  merchantRegistered,
+  payout,
+  payoutMade,
+  register,
+  rotateServerKey,
+  serverKeyRotated,
+} from "../testing/merchant-fixtures.ts";
 import { type MerchantCommand, merchantDecider } from "./merchant.decider.ts";
 import type { MerchantEvent, MerchantProfile } from "./merchant.events.ts";
 
 const merchant = spec(merchantDecider);
 
-const profile: MerchantProfile = {
-  merchantId: "merchant-1",
-  name: "Sunrise",
-  serverKeyHash: "sha256-key-1",
-  feeRateBps: 150,
-  status: "active",
-};
-const registered: MerchantEvent = { type: "MerchantRegistered", data: profile };
-const rotated = (serverKeyHash: string): MerchantEvent => ({
-  type: "ServerKeyRotated",
-  data: { serverKeyHash },
-});
-
-type PayoutFields = Extract<MerchantCommand, { type: "Payout" }>["payout"];
-const now = testMeta.now;
-/** 1,985,000 payable for two settled transactions, nothing owed back. */
-const payoutOf = (fields: Partial<PayoutFields> = {}): PayoutFields => ({
-  payoutId: "payout-1",
-  currency: "VND",
-  payableMinor: 1_985_000n,
-  receivableMinor: 0n,
-  amountMinor: 1_985_000n,
-  bankAccount: "VCB-0011223344",
-  bankReference: "UTR-0001",
-  transactionIds: ["tx-1", "tx-2"],
-  ...fields,
-});
-const payout = (fields: Partial<PayoutFields> = {}): MerchantCommand => ({
-  type: "Payout",
-  payout: payoutOf(fields),
-});
-const payoutMade = (fields: Partial<PayoutFields> = {}, paidAt = now): MerchantEvent => ({
-  type: "PayoutMade",
-  data: { ...payoutOf(fields), paidAt },
-});
+const registered = merchantRegistered();
 const paidOut = [registered, payoutMade()];
 
 describe("merchant decider", () => {
   describe("when not registered", () => {
     it("registers the merchant", () => {
-      merchant.given([]).when({ type: "Register", profile }).yields([registered]);
+      merchant.given([]).when(register()).yields([registered]);
     });
     it("a key rotation is rejected", () => {
-      merchant
-        .given([])
-        .when({ type: "RotateServerKey", serverKeyHash: "sha256-key-2" })
-        .rejects("merchant_must_exist");
+      merchant.given([]).when(rotateServerKey("sha256-key-2")).rejects("merchant_must_exist");
     });
   });
 
   describe("when registered", () => {
     it("the same registration again (seeding at every start) is a no-op", () => {
-      merchant.given([registered]).when({ type: "Register", profile }).yields([]);
+      merchant.given([registered]).when(register()).yields([]);
     });
     it.each([
       ["name", { name: "Sunshine" }],
@@ -67,27 +39,22 @@ describe("merchant decider", () => {
     ])("a registration with a different %s is refused", (_field, change) => {
       merchant
         .given([registered])
-        .when({ type: "Register", profile: { ...profile, ...change } })
+        .when(register({ ...merchantProfile, ...change }))
         .rejects("merchant_must_not_be_registered_twice");
     });
     it("a registration differing only in its server key is a no-op: keys change by rotation", () => {
       merchant
         .given([registered])
-        .when({ type: "Register", profile: { ...profile, serverKeyHash: "sha256-other" } })
+        .when(register({ ...merchantProfile, serverKeyHash: "sha256-other" }))
         .yields([]);
     });
     it("rotating the server key records the new hash", () => {
-      const step = merchant
-        .given([registered])
-        .when({ type: "RotateServerKey", serverKeyHash: "sha256-key-2" });
-      step.yields([rotated("sha256-key-2")]);
-      expect(step.state().profile).toEqual({ ...profile, serverKeyHash: "sha256-key-2" });
+      const step = merchant.given([registered]).when(rotateServerKey("sha256-key-2"));
+      step.yields([serverKeyRotated("sha256-key-2")]);
+      expect(step.state().profile).toEqual({ ...merchantProfile, serverKeyHash: "sha256-key-2" });
     });
     it("rotating to the key it already has is a no-op", () => {
-      merchant
-        .given([registered])
-        .when({ type: "RotateServerKey", serverKeyHash: "sha256-key-1" })
-        .yields([]);
+      merchant.given([registered]).when(rotateServerKey("sha256-key-1")).yields([]);
     });
     // Registrations are compared field by field, not by their JSON text, whose key order can differ.
     it("the same registration with its keys in another order is a no-op", () => {
@@ -98,7 +65,7 @@ describe("merchant decider", () => {
         name: "Sunrise",
         merchantId: "merchant-1",
       };
-      merchant.given([registered]).when({ type: "Register", profile: reordered }).yields([]);
+      merchant.given([registered]).when(register(reordered)).yields([]);
     });
   });
 
@@ -173,17 +140,11 @@ describe("merchant decider", () => {
         .given(paidOut)
         .when(payout({ payoutId: "payout-2", transactionIds: ["tx-3", "tx-2"] }))
         .rejects("transaction_already_paid");
-      let thrown: unknown;
-      try {
-        merchantDecider.decide(
-          payout({ payoutId: "payout-2", transactionIds: ["tx-3", "tx-2"] }),
-          fold(merchantDecider, paidOut),
-          testMeta,
-        );
-      } catch (error) {
-        thrown = error;
-      }
-      expect((thrown as Rejection).detail).toEqual({ transactionId: "tx-2", payoutId: "payout-1" });
+      const refusal = merchant
+        .given(paidOut)
+        .when(payout({ payoutId: "payout-2", transactionIds: ["tx-3", "tx-2"] }))
+        .refusal();
+      expect(refusal.detail).toEqual({ transactionId: "tx-2", payoutId: "payout-1" });
     });
     it("a payout of other transactions is made", () => {
       merchant
@@ -251,22 +212,19 @@ describe("merchant decider", () => {
   });
 
   describe("when the server key was rotated", () => {
-    const afterRotation = [registered, rotated("sha256-key-2")];
+    const afterRotation = [registered, serverKeyRotated("sha256-key-2")];
     it("rotating again to the current key is a no-op", () => {
-      merchant
-        .given(afterRotation)
-        .when({ type: "RotateServerKey", serverKeyHash: "sha256-key-2" })
-        .yields([]);
+      merchant.given(afterRotation).when(rotateServerKey("sha256-key-2")).yields([]);
     });
     it("rotating back to the old key is a rotation", () => {
       merchant
         .given(afterRotation)
-        .when({ type: "RotateServerKey", serverKeyHash: "sha256-key-1" })
-        .yields([rotated("sha256-key-1")]);
+        .when(rotateServerKey("sha256-key-1"))
+        .yields([serverKeyRotated("sha256-key-1")]);
     });
     // Seeding re-sends the original registration at every start; after a rotation it must stay a no-op.
     it("the original registration re-sent by seeding is still a no-op", () => {
-      merchant.given(afterRotation).when({ type: "Register", profile }).yields([]);
+      merchant.given(afterRotation).when(register()).yields([]);
     });
   });
 
@@ -275,7 +233,7 @@ describe("merchant decider", () => {
       expect(() => fold(merchantDecider, [registered, registered])).toThrow(InvariantViolation);
     });
     it("a key rotated before registration", () => {
-      expect(() => fold(merchantDecider, [rotated("sha256-key-2")])).toThrow(InvariantViolation);
+      expect(() => fold(merchantDecider, [serverKeyRotated("sha256-key-2")])).toThrow(InvariantViolation);
     });
     it("a transaction paid by two payouts", () => {
       expect(() =>

@@ -1,7 +1,7 @@
 import type { CaptureTerms, CreditLineCommand } from "../creditline/creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "../creditline/creditline.events.ts";
 import { kredivoLine } from "../creditline/creditline.stream.ts";
-import { testMeta } from "./decider-spec.ts";
+import { at, testMeta } from "./decider-spec.ts";
 
 // Builders of the credit line decider's tests: the Kredivo VND instalment line of user-1, its events and
 // its commands.
@@ -56,8 +56,7 @@ export const placeHold = (transactionId: string, amountMinor: bigint, tenure: Te
 });
 export type LoanTermsOf = Extract<CaptureTerms, { kind: "loan" }>;
 export const T0 = testMeta.now; // 2026-11-27T10:00:00.000Z
-/** `days` days (and `ms` milliseconds) after T0. */
-export const at = (days: number, ms = 0) => new Date(Date.parse(T0) + days * 86_400_000 + ms).toISOString();
+export { at };
 /** The settlement's terms a capture turns into a loan. */
 export const loanOf = (openedAt = T0, interestMinor = 0n, processingFeeMinor = 0n): LoanTermsOf => ({
   kind: "loan",
