@@ -78,16 +78,7 @@ export async function composeService(
   overrides: ComposeOverrides = {},
 ): Promise<ComposedService> {
   const runs = (r: Role) => role === "all" || role === r;
-  const seam = killAfterAppend(
-    await connect(logger, storeLabel(config, "event"), () => openEventStore(config)),
-    config.FAULT_KILL_AFTER_APPEND,
-  );
-  const store = seam.store;
-  const readStore = await connect(logger, storeLabel(config, "read"), async () => {
-    const opened = openReadStore(config);
-    await opened.projectionStates();
-    return opened;
-  });
+  const { store, readStore, seamMount } = await openStores(config, logger);
   const context: RoleContext = { config, logger, store, readStore, now: overrides.now ?? (() => new Date()) };
   const started: Started[] = [];
 
@@ -112,17 +103,12 @@ export async function composeService(
   if (notifier) started.push(notifier);
   if (runs("publisher")) started.push(await startPublisherRole(context));
 
-  const mounts: HttpMount[] = seam.mount ? [seam.mount] : [];
-  const stops: (() => Promise<void>)[] = [];
-  for (const part of started) {
-    mounts.push(...part.mounts);
-    stops.push(...part.stops);
-  }
   const app = await buildApp({
     logger,
     readiness: readiness(store, readStore, config.READY_MAX_LAG),
-    mounts,
+    mounts: [...(seamMount ? [seamMount] : []), ...started.flatMap((part) => part.mounts)],
   });
+  const stops = started.flatMap((part) => part.stops);
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -135,17 +121,45 @@ export async function composeService(
       publicBaseUrl ||= url;
     },
     close() {
-      closing ??= (async () => {
-        await withTimeout(app.close(), config.SHUTDOWN_TIMEOUT_MS, () =>
-          logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "in-flight requests did not drain in time"),
-        );
-        for (const stop of stops.reverse()) await stop();
-        await store.close();
-        await readStore.close();
-      })();
+      closing ??= closeGracefully({ app, stops, store, readStore, config, logger });
       return closing;
     },
   };
+}
+
+/** Both stores, each retried until it answers; the event store wrapped in the test seam when it is set. */
+async function openStores(
+  config: Config,
+  logger: Logger,
+): Promise<{ store: EventStore; readStore: ReadStore; seamMount: HttpMount | undefined }> {
+  const seam = killAfterAppend(
+    await connect(logger, storeLabel(config, "event"), () => openEventStore(config)),
+    config.FAULT_KILL_AFTER_APPEND,
+  );
+  const readStore = await connect(logger, storeLabel(config, "read"), async () => {
+    const opened = openReadStore(config);
+    await opened.projectionStates();
+    return opened;
+  });
+  return { store: seam.store, readStore, seamMount: seam.mount };
+}
+
+/** Stop accepting and drain in-flight requests (bounded), stop the roles' work in reverse, close the stores. */
+async function closeGracefully(parts: {
+  app: App;
+  stops: readonly (() => Promise<void>)[];
+  store: EventStore;
+  readStore: ReadStore;
+  config: Config;
+  logger: Logger;
+}): Promise<void> {
+  const { app, config, logger } = parts;
+  await withTimeout(app.close(), config.SHUTDOWN_TIMEOUT_MS, () =>
+    logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "in-flight requests did not drain in time"),
+  );
+  for (const stop of [...parts.stops].reverse()) await stop();
+  await parts.store.close();
+  await parts.readStore.close();
 }
 
 /** A store that cannot be reached at start is retried with backoff, saying which one, until it answers. */
