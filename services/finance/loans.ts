@@ -8,6 +8,8 @@ import {
 import {
   availableFor,
   hasOverdueDebt,
+  type Installment,
+  type Loan,
   outstandingMinor,
   totalOf,
 } from "../ledger/creditline/creditline.state.ts";
@@ -65,6 +67,22 @@ const add = (a: Components, b: Components): Components => ({
   interestMinor: a.interestMinor + b.interestMinor,
   feeMinor: a.feeMinor + b.feeMinor,
 });
+/** Just the three components of something that carries them among other fields. */
+const componentsOf = ({ principalMinor, interestMinor, feeMinor }: Components): Components => ({
+  principalMinor,
+  interestMinor,
+  feeMinor,
+});
+
+type OpenedLoan = EventData<CreditLineEvent, "LoanOpened">;
+
+/** What happened to each loan after it opened, per transaction id. */
+interface LoanMovements {
+  readonly opened: Map<string, OpenedLoan>;
+  readonly repaid: Map<string, Components>;
+  readonly cancelled: Map<string, Components>;
+  readonly refunds: Map<string, bigint>;
+}
 
 /**
  * A buyer's loans, read from the credit line's own stream (the consistency boundary of its money): each
@@ -76,16 +94,47 @@ export async function buyerLoans(
   userId: string,
   now: Date,
 ): Promise<BuyerLoans | undefined> {
+  const events = await creditLineEvents(store, userId);
+  if (events.length === 0) return undefined;
+  const state = events.reduce(creditLineDecider.evolve, creditLineDecider.initialState);
+  const movements = loanMovements(events);
+  const at = now.getTime();
+  return {
+    userId,
+    currency: "VND",
+    creditLine: {
+      limitMinor: state.totalMinor,
+      heldMinor: state.heldMinor,
+      usedMinor: state.usedMinor,
+      availableMinor: [...state.perTenureMinor.keys()]
+        .sort((a, b) => a - b)
+        .map((tenure) => ({ tenure, availableMinor: availableFor(state, tenure) })),
+    },
+    outstandingMinor: outstandingMinor(state),
+    refundDueMinor: state.refundDueMinor,
+    overdue: hasOverdueDebt(state, now.toISOString()),
+    loans: [...movements.opened.values()].map((loan) =>
+      loanView(loan, state.loans.get(loan.transactionId), movements, at),
+    ),
+  };
+}
+
+async function creditLineEvents(store: EventStore, userId: string): Promise<CreditLineEvent[]> {
   const events: CreditLineEvent[] = [];
   for await (const envelope of streamEvents(store, creditLineStream(kredivoLine(userId)))) {
     events.push(creditLineCodec.decode(envelope));
   }
-  if (events.length === 0) return undefined;
-  const state = events.reduce(creditLineDecider.evolve, creditLineDecider.initialState);
-  const opened = new Map<string, EventData<CreditLineEvent, "LoanOpened">>();
-  const repaid = new Map<string, Components>();
-  const cancelled = new Map<string, Components>();
-  const refunds = new Map<string, bigint>();
+  return events;
+}
+
+function loanMovements(events: readonly CreditLineEvent[]): LoanMovements {
+  const movements: LoanMovements = {
+    opened: new Map(),
+    repaid: new Map(),
+    cancelled: new Map(),
+    refunds: new Map(),
+  };
+  const { opened, repaid, cancelled, refunds } = movements;
   for (const event of events) {
     switch (event.type) {
       case "LoanOpened":
@@ -106,63 +155,55 @@ export async function buyerLoans(
         break;
     }
   }
-  const at = now.getTime();
-  const loans: LoanView[] = [...opened.values()].map((loan) => {
-    const current = state.loans.get(loan.transactionId);
-    const installments = loan.installments.map((scheduled): InstallmentView => {
-      const left = current?.installments.find((i) => i.number === scheduled.number);
-      const outstanding: Components = left
-        ? { principalMinor: left.principalMinor, interestMinor: left.interestMinor, feeMinor: left.feeMinor }
-        : ZERO;
-      const owed = outstanding.principalMinor + outstanding.interestMinor + outstanding.feeMinor;
-      return {
-        number: scheduled.number,
-        dueDate: scheduled.dueDate,
-        scheduled: {
-          principalMinor: scheduled.principalMinor,
-          interestMinor: scheduled.interestMinor,
-          feeMinor: scheduled.feeMinor,
-        },
-        outstanding,
-        status: owed === 0n ? "closed" : Date.parse(scheduled.dueDate) < at ? "overdue" : "due",
-      };
-    });
-    const outstanding = installments.reduce((sum, i) => add(sum, i.outstanding), ZERO);
-    return {
-      transactionId: loan.transactionId,
-      merchantId: loan.merchantId,
-      tenure: loan.tenure,
-      openedAt: loan.openedAt,
-      scheduled: {
-        principalMinor: loan.principalMinor,
-        interestMinor: loan.interestMinor,
-        feeMinor: loan.processingFeeMinor,
-      },
-      repaid: repaid.get(loan.transactionId) ?? ZERO,
-      cancelled: cancelled.get(loan.transactionId) ?? ZERO,
-      refundDueMinor: refunds.get(loan.transactionId) ?? 0n,
-      outstanding,
-      status:
-        outstanding.principalMinor + outstanding.interestMinor + outstanding.feeMinor === 0n
-          ? "closed"
-          : "open",
-      installments,
-    };
-  });
+  return movements;
+}
+
+/** One loan: its schedule as opened, what moved since, and what each installment still owes (`current`). */
+function loanView(
+  loan: OpenedLoan,
+  current: Loan | undefined,
+  movements: LoanMovements,
+  at: number,
+): LoanView {
+  const installments = loan.installments.map((scheduled) =>
+    installmentView(
+      scheduled,
+      current?.installments.find((i) => i.number === scheduled.number),
+      at,
+    ),
+  );
+  const outstanding = installments.reduce((sum, i) => add(sum, i.outstanding), ZERO);
   return {
-    userId,
-    currency: "VND",
-    creditLine: {
-      limitMinor: state.totalMinor,
-      heldMinor: state.heldMinor,
-      usedMinor: state.usedMinor,
-      availableMinor: [...state.perTenureMinor.keys()]
-        .sort((a, b) => a - b)
-        .map((tenure) => ({ tenure, availableMinor: availableFor(state, tenure) })),
+    transactionId: loan.transactionId,
+    merchantId: loan.merchantId,
+    tenure: loan.tenure,
+    openedAt: loan.openedAt,
+    scheduled: {
+      principalMinor: loan.principalMinor,
+      interestMinor: loan.interestMinor,
+      feeMinor: loan.processingFeeMinor,
     },
-    outstandingMinor: outstandingMinor(state),
-    refundDueMinor: state.refundDueMinor,
-    overdue: hasOverdueDebt(state, now.toISOString()),
-    loans,
+    repaid: movements.repaid.get(loan.transactionId) ?? ZERO,
+    cancelled: movements.cancelled.get(loan.transactionId) ?? ZERO,
+    refundDueMinor: movements.refunds.get(loan.transactionId) ?? 0n,
+    outstanding,
+    status: totalOf(outstanding) === 0n ? "closed" : "open",
+    installments,
+  };
+}
+
+/** An installment as scheduled, and what is `left` of it (nothing once the decider closed it). */
+function installmentView(
+  scheduled: OpenedLoan["installments"][number],
+  left: Installment | undefined,
+  at: number,
+): InstallmentView {
+  const outstanding = left ? componentsOf(left) : ZERO;
+  return {
+    number: scheduled.number,
+    dueDate: scheduled.dueDate,
+    scheduled: componentsOf(scheduled),
+    outstanding,
+    status: totalOf(outstanding) === 0n ? "closed" : Date.parse(scheduled.dueDate) < at ? "overdue" : "due",
   };
 }

@@ -209,6 +209,15 @@ export async function merchantExists(readStore: ReadStore, merchantId: string): 
   return rows.length > 0;
 }
 
+/** A merchant's statement period in one currency, bounded by the journal's checkpoint `upTo`. */
+interface StatementPeriod {
+  readonly merchantId: string;
+  readonly currency: string;
+  readonly from: string;
+  readonly to: string;
+  readonly upTo: bigint;
+}
+
 /**
  * A merchant's settlement statement for effective times in [from, to): what settled (gross, the merchant
  * fee, net payable), what was cancelled, the payouts, and its payable and receivable at both ends.
@@ -224,39 +233,72 @@ export async function settlementStatement(
   const receivable = `merchant-receivable:${merchantId}`;
   // Every part is bounded by the journal's checkpoint read first: one consistent state across the queries.
   const upTo = BigInt(await journalPosition(readStore));
+  const period: StatementPeriod = { merchantId, currency, from, to, upTo };
   const [flows, balances, payouts] = await Promise.all([
-    // Settlements and cancellations are the merchant's open items (closed ones included), by effective time.
-    readStore.query(
-      `SELECT kind, COUNT(*) AS n, SUM(gross_minor) AS gross_minor, SUM(fee_minor) AS fee_minor,
-              SUM(payable_minor) AS payable_minor, SUM(receivable_minor) AS receivable_minor
-         FROM merchant_open_items
-        WHERE merchant_id = ? AND currency = ? AND effective_at >= ? AND effective_at < ? AND position_num <= ?
-        GROUP BY kind`,
-      [merchantId, currency, from, to, upTo],
-    ),
-    readStore.query(
-      `SELECT p.account,
-              SUM(CASE WHEN p.effective_at < ? THEN p.debit_minor - p.credit_minor ELSE 0 END) AS opening,
-              SUM(CASE WHEN p.effective_at < ? THEN p.debit_minor - p.credit_minor ELSE 0 END) AS closing
-         FROM journal_postings p WHERE p.account IN (?, ?) AND p.currency = ? AND p.position_num <= ?
-        GROUP BY p.account`,
-      [from, to, payable, receivable, currency, upTo],
-    ),
-    readStore.query(
-      `SELECT * FROM merchant_payouts WHERE merchant_id = ? AND currency = ? AND paid_at >= ? AND paid_at < ?
-          AND position_num <= ? ORDER BY position_num`,
-      [merchantId, currency, from, to, upTo],
-    ),
+    periodFlows(readStore, period),
+    periodBalances(readStore, period, [payable, receivable]),
+    periodPayouts(readStore, period),
   ]);
-  const flow = (kind: string) => flows.find((r) => r.kind === kind);
-  const sum = (kind: string, column: string) => big(flow(kind)?.[column]);
-  const settled = flow("settled");
   const balance = (account: string, column: "opening" | "closing") =>
     big(balances.find((r) => r.account === account)?.[column]);
   return {
     journalPosition: upTo.toString(),
+    ...settledAndCancelled(flows),
+    payouts: payouts.map(toPayout),
+    // Payable is a credit balance, receivable a debit balance: both shown as positive amounts.
+    openingPayableMinor: -balance(payable, "opening"),
+    closingPayableMinor: -balance(payable, "closing"),
+    openingReceivableMinor: balance(receivable, "opening"),
+    closingReceivableMinor: balance(receivable, "closing"),
+  };
+}
+
+/** Settlements and cancellations are the merchant's open items (closed ones included), by effective time. */
+function periodFlows(readStore: ReadStore, period: StatementPeriod): Promise<Row[]> {
+  const { merchantId, currency, from, to, upTo } = period;
+  return readStore.query(
+    `SELECT kind, COUNT(*) AS n, SUM(gross_minor) AS gross_minor, SUM(fee_minor) AS fee_minor,
+            SUM(payable_minor) AS payable_minor, SUM(receivable_minor) AS receivable_minor
+       FROM merchant_open_items
+      WHERE merchant_id = ? AND currency = ? AND effective_at >= ? AND effective_at < ? AND position_num <= ?
+      GROUP BY kind`,
+    [merchantId, currency, from, to, upTo],
+  );
+}
+
+/** The accounts' balances (debit − credit) before the period opens and before it closes. */
+function periodBalances(
+  readStore: ReadStore,
+  period: StatementPeriod,
+  [payable, receivable]: readonly [string, string],
+): Promise<Row[]> {
+  const { currency, from, to, upTo } = period;
+  return readStore.query(
+    `SELECT p.account,
+            SUM(CASE WHEN p.effective_at < ? THEN p.debit_minor - p.credit_minor ELSE 0 END) AS opening,
+            SUM(CASE WHEN p.effective_at < ? THEN p.debit_minor - p.credit_minor ELSE 0 END) AS closing
+       FROM journal_postings p WHERE p.account IN (?, ?) AND p.currency = ? AND p.position_num <= ?
+      GROUP BY p.account`,
+    [from, to, payable, receivable, currency, upTo],
+  );
+}
+
+function periodPayouts(readStore: ReadStore, period: StatementPeriod): Promise<Row[]> {
+  const { merchantId, currency, from, to, upTo } = period;
+  return readStore.query(
+    `SELECT * FROM merchant_payouts WHERE merchant_id = ? AND currency = ? AND paid_at >= ? AND paid_at < ?
+        AND position_num <= ? ORDER BY position_num`,
+    [merchantId, currency, from, to, upTo],
+  );
+}
+
+/** The period's flows by kind: cancellations before and after payout add up to one "cancelled". */
+function settledAndCancelled(flows: readonly Row[]): Pick<SettlementStatement, "settled" | "cancelled"> {
+  const flow = (kind: string) => flows.find((r) => r.kind === kind);
+  const sum = (kind: string, column: string) => big(flow(kind)?.[column]);
+  return {
     settled: {
-      count: Number(settled?.n ?? 0),
+      count: Number(flow("settled")?.n ?? 0),
       grossMinor: sum("settled", "gross_minor"),
       merchantFeeMinor: sum("settled", "fee_minor"),
       netMinor: sum("settled", "payable_minor"),
@@ -268,12 +310,6 @@ export async function settlementStatement(
       beforePayoutMinor: -sum("cancel_payable", "payable_minor"),
       afterPayoutMinor: sum("cancel_receivable", "receivable_minor"),
     },
-    payouts: payouts.map(toPayout),
-    // Payable is a credit balance, receivable a debit balance: both shown as positive amounts.
-    openingPayableMinor: -balance(payable, "opening"),
-    closingPayableMinor: -balance(payable, "closing"),
-    openingReceivableMinor: balance(receivable, "opening"),
-    closingReceivableMinor: balance(receivable, "closing"),
   };
 }
 

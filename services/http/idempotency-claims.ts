@@ -2,6 +2,17 @@ import { createHash, randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { v7 as uuidv7 } from "uuid";
 import type { ReadStore, Row } from "../platform/readstore/port.ts";
+import {
+  createKeysTable,
+  endKeyLease,
+  forgetKeysSeenBefore,
+  insertOrReadKey,
+  renewKeyLease,
+  type StoredResponse,
+  storedResponseOf,
+  storeKeyResponse,
+  takeOverKey,
+} from "./idempotency-keys-table.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -27,11 +38,7 @@ export interface Claim {
   readonly firstSeenMs: number;
 }
 
-export interface StoredResponse {
-  readonly statusCode: number;
-  readonly contentType: string;
-  readonly body: string;
-}
+export type { StoredResponse };
 
 export type ClaimOutcome =
   | { readonly kind: "claimed"; readonly claim: Claim }
@@ -50,17 +57,6 @@ export interface ClaimStoreOptions {
   readonly now?: () => Date;
 }
 
-// Not a projection (nothing in the log to rebuild it from): a plain table beside the read models, made on
-// first use. A row is `running` from the first request until its response is stored as `done`; while
-// running, its holder pushes `lease_until` forward every third of the lease.
-const TABLE = `CREATE TABLE IF NOT EXISTS idempotency_keys (
-  scope TEXT NOT NULL, idem_key TEXT NOT NULL, fingerprint TEXT NOT NULL, owner TEXT NOT NULL,
-  state TEXT NOT NULL, status_code BIGINT, content_type TEXT, body TEXT, created_at BIGINT NOT NULL,
-  lease_until BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (scope, idem_key))`;
-
-// Tables made before leases existed: a running row of theirs has lease 0, so the next retry takes it over.
-const ADD_LEASE = "ALTER TABLE idempotency_keys ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0";
-
 /**
  * Idempotency-Key claims, shared by every API that honours the header (its own answers for refusals).
  * One request at a time holds a key. A holder that dies leaves its claim `running`; once the lease has run
@@ -73,47 +69,8 @@ export function idempotencyClaims(options: ClaimStoreOptions) {
   const ttlMs = Math.max(24, options.ttlHours ?? 24) * 3_600_000;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const now = () => (options.now ?? (() => new Date()))().getTime();
-  const renewals = new Map<string, NodeJS.Timeout>();
-  let ready: Promise<unknown> | undefined;
-
-  const table = () => {
-    ready ??= (async () => {
-      await readStore.query(TABLE);
-      const hasLease = await readStore.query("SELECT lease_until FROM idempotency_keys WHERE 1 = 0").then(
-        () => true,
-        () => false,
-      );
-      // Two processes may both find the column missing; the loser's ALTER fails and the column is there.
-      if (!hasLease)
-        await readStore
-          .query(ADD_LEASE)
-          .catch(() => readStore.query("SELECT lease_until FROM idempotency_keys WHERE 1 = 0"));
-    })();
-    return ready;
-  };
-
-  const renew = (claim: Claim) => {
-    const timer = setInterval(
-      () => {
-        readStore
-          .query(
-            `UPDATE idempotency_keys SET lease_until = ?
-            WHERE scope = ? AND idem_key = ? AND owner = ? AND state = 'running'`,
-            [now() + leaseMs, claim.scope, claim.key, claim.owner],
-          )
-          // A missed renewal only shortens the lease; the next one may succeed.
-          .catch(() => {});
-      },
-      Math.max(1, Math.floor(leaseMs / 3)),
-    );
-    timer.unref();
-    renewals.set(claim.owner, timer);
-  };
-
-  const stopRenewing = (claim: Claim) => {
-    clearInterval(renewals.get(claim.owner));
-    renewals.delete(claim.owner);
-  };
+  const leases = leaseRenewals(readStore, leaseMs, now);
+  let table: Promise<void> | undefined;
 
   const claimed = (row: Row, owner: string): ClaimOutcome => {
     const claim = {
@@ -122,57 +79,32 @@ export function idempotencyClaims(options: ClaimStoreOptions) {
       owner,
       firstSeenMs: Number(row.created_at),
     };
-    renew(claim);
+    leases.renew(claim);
     return { kind: "claimed", claim };
   };
 
   return {
     async claim(scope: string, key: string, fingerprint: string): Promise<ClaimOutcome> {
-      await table();
+      table ??= createKeysTable(readStore);
+      await table;
       const at = now();
-      await readStore.query("DELETE FROM idempotency_keys WHERE created_at < ?", [at - ttlMs]);
+      await forgetKeysSeenBefore(readStore, at - ttlMs);
       const owner = randomUUID();
-      await readStore.query(
-        `INSERT INTO idempotency_keys (scope, idem_key, fingerprint, owner, state, created_at, lease_until)
-         VALUES (?, ?, ?, ?, 'running', ?, ?) ON CONFLICT (scope, idem_key) DO NOTHING`,
-        [scope, key, fingerprint, owner, at, at + leaseMs],
-      );
-      const [row] = await readStore.query("SELECT * FROM idempotency_keys WHERE scope = ? AND idem_key = ?", [
-        scope,
-        key,
-      ]);
-      if (!row) throw new Error("idempotency key vanished right after it was written");
+      const row = await insertOrReadKey(readStore, { scope, key, fingerprint, owner }, at, at + leaseMs);
       if (row.owner === owner) return claimed(row, owner);
       if (row.fingerprint !== fingerprint) return { kind: "reused" };
-      if (row.state === "done") {
-        return {
-          kind: "done",
-          response: {
-            statusCode: Number(row.status_code),
-            contentType: String(row.content_type),
-            body: String(row.body),
-          },
-        };
-      }
+      if (row.state === "done") return { kind: "done", response: storedResponseOf(row) };
       if (Number(row.lease_until) > at) return { kind: "in_progress" };
       // The holder stopped renewing: take over, unless a racing retry already did.
-      const [taken] = await readStore.query(
-        `UPDATE idempotency_keys SET owner = ?, lease_until = ?
-          WHERE scope = ? AND idem_key = ? AND owner = ? AND state = 'running' AND lease_until <= ?
-          RETURNING scope, idem_key, created_at`,
-        [owner, at + leaseMs, scope, key, String(row.owner), at],
-      );
+      const held = { scope, key, owner: String(row.owner) };
+      const taken = await takeOverKey(readStore, held, owner, at, at + leaseMs);
       return taken ? claimed(taken, owner) : { kind: "in_progress" };
     },
 
     /** Stores the response for replays. A holder that lost its claim to a takeover stores nothing. */
     async complete(claim: Claim, response: StoredResponse): Promise<void> {
-      stopRenewing(claim);
-      await readStore.query(
-        `UPDATE idempotency_keys SET state = 'done', status_code = ?, content_type = ?, body = ?
-         WHERE scope = ? AND idem_key = ? AND owner = ?`,
-        [response.statusCode, response.contentType, response.body, claim.scope, claim.key, claim.owner],
-      );
+      leases.stop(claim);
+      await storeKeyResponse(readStore, claim, response);
     },
 
     /**
@@ -180,16 +112,34 @@ export function idempotencyClaims(options: ClaimStoreOptions) {
      * once. It keeps its first-seen time, so the retry derives the same ids as this attempt did.
      */
     async release(claim: Claim): Promise<void> {
-      stopRenewing(claim);
-      await readStore.query(
-        `UPDATE idempotency_keys SET lease_until = 0
-          WHERE scope = ? AND idem_key = ? AND owner = ? AND state = 'running'`,
-        [claim.scope, claim.key, claim.owner],
-      );
+      leases.stop(claim);
+      await endKeyLease(readStore, claim);
     },
 
     /** Stops renewing without storing (the response went out some other way); the lease then runs out. */
-    abandon: stopRenewing,
+    abandon: leases.stop,
+  };
+}
+
+/** Keeps each claim alive while its request runs: its lease is pushed forward every third of the lease. */
+function leaseRenewals(readStore: ReadStore, leaseMs: number, now: () => number) {
+  const renewals = new Map<string, NodeJS.Timeout>();
+  return {
+    renew(claim: Claim): void {
+      const timer = setInterval(
+        () => {
+          // A missed renewal only shortens the lease; the next one may succeed.
+          renewKeyLease(readStore, claim, now() + leaseMs).catch(() => {});
+        },
+        Math.max(1, Math.floor(leaseMs / 3)),
+      );
+      timer.unref();
+      renewals.set(claim.owner, timer);
+    },
+    stop(claim: Claim): void {
+      clearInterval(renewals.get(claim.owner));
+      renewals.delete(claim.owner);
+    },
   };
 }
 

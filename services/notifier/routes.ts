@@ -61,15 +61,17 @@ const deliveryParams = z.object({ deliveryId: z.string().min(1).max(200) });
 export async function notifierRoutes(app: FastifyInstance, options: NotifierRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
   useProblemErrors(app, "notifier");
+  deadLettersRoute(app, options.readStore);
+  replayRoute(app, options);
+  deliveryRoute(app, options.readStore);
+}
 
-  const typed = app.withTypeProvider<ZodTypeProvider>();
-  const operator = app.requireRole("operator");
-  const { readStore } = options;
-
-  typed.get(
+/** `GET /notifications/dead-letters`: what the notifier gave up on, for an operator to look into. */
+function deadLettersRoute(app: FastifyInstance, readStore: ReadStore): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
     "/notifications/dead-letters",
     {
-      preHandler: operator,
+      preHandler: app.requireRole("operator"),
       schema: {
         tags: ["notifications"],
         summary: "Dead letters: deliveries given up after their last attempt, most recent first",
@@ -79,11 +81,15 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
     },
     async (request) => ({ data: (await findDeadLetters(readStore, request.query.limit)).map(toApi) }),
   );
+}
 
-  typed.post(
+/** `POST /notifications/dead-letters/:deliveryId/replay`: a dead letter gets a fresh round of attempts. */
+function replayRoute(app: FastifyInstance, options: NotifierRoutesOptions): void {
+  const { readStore, notifier } = options;
+  app.withTypeProvider<ZodTypeProvider>().post(
     "/notifications/dead-letters/:deliveryId/replay",
     {
-      preHandler: operator,
+      preHandler: app.requireRole("operator"),
       config: { problems: ["delivery_not_found", "delivery_not_dead"] },
       schema: {
         tags: ["notifications"],
@@ -94,7 +100,7 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
     },
     async (request, reply) => {
       const { deliveryId } = request.params;
-      const result = await options.notifier.replay(deliveryId);
+      const result = await notifier.replay(deliveryId);
       if (result === "not_found") return notFound(request, reply, deliveryId);
       const delivery = await findDelivery(readStore, deliveryId);
       if (result === "not_dead" || !delivery) {
@@ -106,11 +112,14 @@ export async function notifierRoutes(app: FastifyInstance, options: NotifierRout
       return reply.code(202).send(toApi(delivery));
     },
   );
+}
 
-  typed.get(
+/** `GET /notifications/:deliveryId`: one delivery and every attempt made, to see why it failed. */
+function deliveryRoute(app: FastifyInstance, readStore: ReadStore): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
     "/notifications/:deliveryId",
     {
-      preHandler: operator,
+      preHandler: app.requireRole("operator"),
       config: { problems: ["delivery_not_found"] },
       schema: {
         tags: ["notifications"],

@@ -7,7 +7,8 @@ import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
-import { type OpenItem, openItems, type PayoutRow, payoutsWithIdPrefix } from "../queries.ts";
+import { openItems, type PayoutRow, payoutsWithIdPrefix } from "../queries.ts";
+import { balanceKey, byMerchantAndCurrency, type MerchantBalance, openBalances } from "./open-balances.ts";
 
 /** Our bank account payouts leave from unless the run names another (it becomes `cash:<account>`). */
 export const DEFAULT_PAYOUT_BANK_ACCOUNT = "operating";
@@ -86,43 +87,8 @@ export interface PayoutServiceOptions {
 
 export type PayoutService = ReturnType<typeof payoutService>;
 
-interface MerchantBalance {
-  readonly merchantId: string;
-  readonly currency: Currency;
-  payableMinor: bigint;
-  receivableMinor: bigint;
-  readonly transactionIds: string[];
-}
-
-const byMerchantAndCurrency = (
-  a: { merchantId: string; currency: Currency },
-  b: { merchantId: string; currency: Currency },
-) => compare(a.merchantId, b.merchantId) || compare(a.currency, b.currency);
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const balanceKey = (merchantId: string, currency: Currency) => `${merchantId}\u0000${currency}`;
-
-/** Open items → one balance per merchant and currency, by merchant, then currency. */
-export function openBalances(items: readonly OpenItem[]): MerchantBalance[] {
-  const balances = new Map<string, MerchantBalance>();
-  for (const item of items) {
-    const key = balanceKey(item.merchantId, item.currency);
-    let balance = balances.get(key);
-    if (!balance) {
-      balance = {
-        merchantId: item.merchantId,
-        currency: item.currency,
-        payableMinor: 0n,
-        receivableMinor: 0n,
-        transactionIds: [],
-      };
-      balances.set(key, balance);
-    }
-    balance.payableMinor += item.payableMinor;
-    balance.receivableMinor += item.receivableMinor;
-    if (item.kind === "settled") balance.transactionIds.push(item.transactionId);
-  }
-  return [...balances.values()].sort(byMerchantAndCurrency);
-}
+// Where callers of the run have always found how it groups open items.
+export { openBalances };
 
 /** A UTR-like reference: prefix, the payout's date (yyyymmdd) and 10 digits derived from the payout id. */
 export function generatedBankReference(prefix: string, paidAt: Date, payoutId: string): string {
@@ -143,103 +109,27 @@ export function generatedBankReference(prefix: string, paidAt: Date, payoutId: s
  * the position to wait for.
  */
 export function payoutService(options: PayoutServiceOptions) {
-  const merchants = commandHandler(options.store, merchantDecider, merchantCodec);
+  const merchants = merchantCommands(options.store);
   let queue: Promise<unknown> = Promise.resolve();
-
-  /** The payouts an earlier attempt of this run made (read once the journal reached the log head). */
-  async function paidBefore(key: PayoutRunKey | undefined): Promise<PayoutMade[]> {
-    if (!key) return [];
-    const rows = await payoutsWithIdPrefix(options.readStore, key.payoutIdPrefix);
-    return rows.filter((r) => r.payoutId === key.payoutId(r.merchantId, r.currency));
-  }
-
-  async function pay(
-    balance: MerchantBalance,
-    request: PayoutRunRequest,
-    caller: Caller,
-    key: PayoutRunKey | undefined,
-  ): Promise<PayoutMade | undefined> {
-    const at = options.now();
-    const payoutId = key ? key.payoutId(balance.merchantId, balance.currency) : uuidv7();
-    const prefix = request.bankReferencePrefix ?? DEFAULT_BANK_REFERENCE_PREFIX;
-    const payout = {
-      payoutId,
-      currency: balance.currency,
-      payableMinor: balance.payableMinor,
-      receivableMinor: balance.receivableMinor,
-      amountMinor: balance.payableMinor - balance.receivableMinor,
-      bankAccount: request.bankAccount ?? DEFAULT_PAYOUT_BANK_ACCOUNT,
-      bankReference:
-        request.bankReferences?.[balance.merchantId] ?? generatedBankReference(prefix, at, payoutId),
-      transactionIds: balance.transactionIds,
-    };
-    const handled = await merchants.handle(
-      merchantStream(balance.merchantId),
-      { type: "Payout", payout },
-      {
-        now: at.toISOString(),
-        actor: caller.actor,
-        tenantId: balance.merchantId,
-        correlationId: caller.correlationId,
-        causationId: caller.causationId,
-      },
-    );
-    // Nothing appended: another attempt of this run recorded this payout id meanwhile; it reports it.
-    if (handled.position === undefined) return undefined;
-    return {
-      merchantId: balance.merchantId,
-      ...payout,
-      paidAt: at.toISOString(),
-      position: handled.position,
-    };
-  }
-
-  async function answer(
-    payouts: PayoutMade[],
-    interrupted?: PayoutRunResult["interrupted"],
-  ): Promise<PayoutRunResult> {
-    payouts.sort(byMerchantAndCurrency);
-    const position = payouts.reduce<string | undefined>(
-      (last, p) => (last === undefined || BigInt(p.position) > BigInt(last) ? p.position : last),
-      undefined,
-    );
-    const journalCaughtUp = position === undefined || (await options.waitForJournal(position));
-    return { payouts, position, journalCaughtUp, ...(interrupted ? { interrupted } : {}) };
-  }
 
   async function run(
     request: PayoutRunRequest,
     caller: Caller,
     key: PayoutRunKey | undefined,
   ): Promise<PayoutRunResult> {
-    // Read what the whole log says, not what the journal had got to.
-    const head = await options.store.headPosition();
-    if (!(await options.waitForJournal(head))) {
-      throw new JournalBehind(`the journal has not reached the log head ${head} yet; retry shortly`);
-    }
-    const made = await paidBefore(key);
-    const paid = new Set(made.map((p) => balanceKey(p.merchantId, p.currency)));
-    const owed = openBalances(await openItems(options.readStore)).filter(
-      (b) => b.payableMinor > b.receivableMinor && !paid.has(balanceKey(b.merchantId, b.currency)),
-    );
+    const { made, owed } = await whatIsOwed(options, key);
     for (const balance of owed) {
       try {
-        const payout = await pay(balance, request, caller, key);
+        const payout = await pay(merchants, balance, request, caller, key, options.now());
         if (payout) made.push(payout);
       } catch (error) {
-        if (error instanceof Rejection && error.rule === "transaction_already_paid") {
-          throw new PayoutConflict(
-            balance.merchantId,
-            String(error.detail.transactionId),
-            String(error.detail.payoutId),
-            made.sort(byMerchantAndCurrency),
-          );
-        }
+        if (isAlreadyPaid(error)) throw conflictAt(balance, error, made);
         if (made.length === 0) throw error;
-        return answer(made, { merchantId: balance.merchantId, currency: balance.currency, cause: error });
+        const interrupted = { merchantId: balance.merchantId, currency: balance.currency, cause: error };
+        return answer(options.waitForJournal, made, interrupted);
       }
     }
-    return answer(made);
+    return answer(options.waitForJournal, made);
   }
 
   return {
@@ -250,4 +140,106 @@ export function payoutService(options: PayoutServiceOptions) {
       return next;
     },
   };
+}
+
+const merchantCommands = (store: EventStore) => commandHandler(store, merchantDecider, merchantCodec);
+type MerchantCommands = ReturnType<typeof merchantCommands>;
+
+/**
+ * What the run still owes, read once the journal has reached the log head (what the whole log says, not
+ * what the journal had got to): the payouts an earlier attempt of this run made, and every positive balance
+ * that attempt did not pay.
+ */
+async function whatIsOwed(
+  options: PayoutServiceOptions,
+  key: PayoutRunKey | undefined,
+): Promise<{ made: PayoutMade[]; owed: MerchantBalance[] }> {
+  const head = await options.store.headPosition();
+  if (!(await options.waitForJournal(head))) {
+    throw new JournalBehind(`the journal has not reached the log head ${head} yet; retry shortly`);
+  }
+  const made = await paidBefore(options.readStore, key);
+  const paid = new Set(made.map(balanceKey));
+  const owed = openBalances(await openItems(options.readStore)).filter(
+    (b) => b.payableMinor > b.receivableMinor && !paid.has(balanceKey(b)),
+  );
+  return { made, owed };
+}
+
+/** The payouts an earlier attempt of this run made. */
+async function paidBefore(readStore: ReadStore, key: PayoutRunKey | undefined): Promise<PayoutMade[]> {
+  if (!key) return [];
+  const rows = await payoutsWithIdPrefix(readStore, key.payoutIdPrefix);
+  return rows.filter((r) => r.payoutId === key.payoutId(r.merchantId, r.currency));
+}
+
+/** Pays one merchant its balance in one currency; undefined when another attempt of the run already did. */
+async function pay(
+  merchants: MerchantCommands,
+  balance: MerchantBalance,
+  request: PayoutRunRequest,
+  caller: Caller,
+  key: PayoutRunKey | undefined,
+  at: Date,
+): Promise<PayoutMade | undefined> {
+  const payoutId = key ? key.payoutId(balance.merchantId, balance.currency) : uuidv7();
+  const payout = payoutOf(balance, request, payoutId, at);
+  const handled = await merchants.handle(
+    merchantStream(balance.merchantId),
+    { type: "Payout", payout },
+    {
+      now: at.toISOString(),
+      actor: caller.actor,
+      tenantId: balance.merchantId,
+      correlationId: caller.correlationId,
+      causationId: caller.causationId,
+    },
+  );
+  // Nothing appended: another attempt of this run recorded this payout id meanwhile; it reports it.
+  if (handled.position === undefined) return undefined;
+  return { merchantId: balance.merchantId, ...payout, paidAt: at.toISOString(), position: handled.position };
+}
+
+/** The payout of a balance: what it nets, where it leaves from, and the bank's reference for it. */
+function payoutOf(balance: MerchantBalance, request: PayoutRunRequest, payoutId: string, at: Date) {
+  const prefix = request.bankReferencePrefix ?? DEFAULT_BANK_REFERENCE_PREFIX;
+  return {
+    payoutId,
+    currency: balance.currency,
+    payableMinor: balance.payableMinor,
+    receivableMinor: balance.receivableMinor,
+    amountMinor: balance.payableMinor - balance.receivableMinor,
+    bankAccount: request.bankAccount ?? DEFAULT_PAYOUT_BANK_ACCOUNT,
+    bankReference:
+      request.bankReferences?.[balance.merchantId] ?? generatedBankReference(prefix, at, payoutId),
+    transactionIds: balance.transactionIds,
+  };
+}
+
+const isAlreadyPaid = (error: unknown): error is Rejection =>
+  error instanceof Rejection && error.rule === "transaction_already_paid";
+
+/** A concurrent run paid a transaction of `balance` first; the payouts made so far stand. */
+function conflictAt(balance: MerchantBalance, rejection: Rejection, made: PayoutMade[]): PayoutConflict {
+  return new PayoutConflict(
+    balance.merchantId,
+    String(rejection.detail.transactionId),
+    String(rejection.detail.payoutId),
+    made.sort(byMerchantAndCurrency),
+  );
+}
+
+/** The run's answer: its payouts in order, and whether the journal shows them yet. */
+async function answer(
+  waitForJournal: PayoutServiceOptions["waitForJournal"],
+  payouts: PayoutMade[],
+  interrupted?: PayoutRunResult["interrupted"],
+): Promise<PayoutRunResult> {
+  payouts.sort(byMerchantAndCurrency);
+  const position = payouts.reduce<string | undefined>(
+    (last, p) => (last === undefined || BigInt(p.position) > BigInt(last) ? p.position : last),
+    undefined,
+  );
+  const journalCaughtUp = position === undefined || (await waitForJournal(position));
+  return { payouts, position, journalCaughtUp, ...(interrupted ? { interrupted } : {}) };
 }

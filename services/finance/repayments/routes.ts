@@ -16,6 +16,7 @@ import {
 } from "../../credit/repayment-service.ts";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { idempotencyKeys } from "../../http/idempotency.ts";
+import type { Claim } from "../../http/idempotency-claims.ts";
 import { type ProblemFields, sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import type { V1ErrorCode } from "../../http/v1-errors.ts";
 import { CreditLineRejection, type RepayRule } from "../../ledger/creditline/creditline.rules.ts";
@@ -37,13 +38,18 @@ const REPAYMENT_NAMESPACE = "0b6f5d1e-3c2a-4f7e-9d8c-5a4b3c2d1e0f";
 
 const vnd = (minor: bigint) => renderDecimal(money(minor, "VND"));
 
+/** What a refused repayment's problem names: the buyer and the amount asked for. */
+interface RepaymentRequested {
+  readonly userId: string;
+  readonly amount: string;
+}
+
+type RepaymentProblem = ProblemFields & { code: V1ErrorCode };
+
 /** The credit line's Repay rules (CREDIT_LINE_RULES.Repay) as problems, in the decider's precedence order. */
 const REPAY_PROBLEMS: Record<
   RepayRule,
-  (
-    rejection: CreditLineRejection,
-    request: { userId: string; amount: string },
-  ) => ProblemFields & { code: V1ErrorCode }
+  (rejection: CreditLineRejection, request: RepaymentRequested) => RepaymentProblem
 > = {
   // The body's schema refuses a non-positive amount before the decider sees it, in the same words.
   repayment_amount_must_be_positive: () => ({
@@ -65,6 +71,26 @@ const REPAY_PROBLEMS: Record<
 };
 
 const isRepayRule = (rule: string): rule is RepayRule => Object.hasOwn(REPAY_PROBLEMS, rule);
+
+/** The problem a refused repayment answers; undefined for a fault of ours, which stays a 5xx. */
+function repaymentProblem(error: unknown, request: RepaymentRequested): RepaymentProblem | undefined {
+  if (error instanceof UnknownCreditLine) {
+    return {
+      code: "credit_line_not_found",
+      detail: `user ${request.userId} has no credit line: a buyer's first approved checkout opens one`,
+      param: "userId",
+    };
+  }
+  if (error instanceof CreditLineRejection && isRepayRule(error.rule)) {
+    return REPAY_PROBLEMS[error.rule](error, request);
+  }
+  return undefined;
+}
+
+/** The same on every attempt under one Idempotency-Key, so the credit line records the repayment once. */
+function repaymentIdOf(claim: Claim | undefined): string {
+  return claim ? uuidv5(`${claim.scope}\n${claim.key}`, REPAYMENT_NAMESPACE) : uuidv7();
+}
 
 function toResponse(userId: string, applied: RepaymentApplied, outstandingMinor: bigint): RepaymentResponse {
   return {
@@ -136,8 +162,7 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
     },
     async (request, reply) => {
       const { userId, amount, bankReference, receivedAt } = request.body;
-      const claim = request.idempotency;
-      const repaymentId = claim ? uuidv5(`${claim.scope}\n${claim.key}`, REPAYMENT_NAMESPACE) : uuidv7();
+      const repaymentId = repaymentIdOf(request.idempotency);
       try {
         const { applied, outstandingMinor } = await repayments.repay(
           { repaymentId, userId, amountMinor: repaymentAmountMinor(amount), bankReference, receivedAt },
@@ -145,17 +170,10 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
         );
         return reply.code(201).send(toResponse(userId, applied, outstandingMinor));
       } catch (error) {
-        if (error instanceof UnknownCreditLine) {
-          return sendProblem(request, reply, "credit_line_not_found", {
-            detail: `user ${userId} has no credit line: a buyer's first approved checkout opens one`,
-            param: "userId",
-          });
-        }
-        if (error instanceof CreditLineRejection && isRepayRule(error.rule)) {
-          const { code, ...fields } = REPAY_PROBLEMS[error.rule](error, { userId, amount });
-          return sendProblem(request, reply, code, fields);
-        }
-        throw error;
+        const problem = repaymentProblem(error, { userId, amount });
+        if (!problem) throw error;
+        const { code, ...fields } = problem;
+        return sendProblem(request, reply, code, fields);
       }
     },
   );

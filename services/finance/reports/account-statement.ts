@@ -4,7 +4,7 @@ import { z } from "zod";
 import { sendProblem } from "../../http/problem-details.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
-import { accountCurrencies, accountStatement } from "../queries.ts";
+import { accountCurrencies, accountStatement, type StatementLine } from "../queries.ts";
 import { amount } from "./wire.ts";
 
 export interface AccountStatementRoutesOptions {
@@ -36,6 +36,16 @@ const statementSchema = z.object({
   nextCursor: z.string().nullable().describe("pass as cursor for the next page; null on the last page"),
 });
 
+const statementQuery = z.object({
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, "currency_must_be_an_iso_code")
+    .optional()
+    .describe("needed only when the account has postings in more than one currency"),
+  cursor: z.string().regex(cursorPattern, "cursor_must_be_a_next_cursor_from_a_previous_page").optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
 /** `GET /finance/accounts/:account/statement`: an account's postings in log order with the running balance. */
 export async function accountStatementRoutes(app: FastifyInstance, options: AccountStatementRoutesOptions) {
   const { readStore } = options;
@@ -48,18 +58,7 @@ export async function accountStatementRoutes(app: FastifyInstance, options: Acco
         tags: ["finance"],
         summary: "An account's postings in log order with the running balance, paged",
         params: z.object({ account: z.string().min(1).max(300) }),
-        querystring: z.object({
-          currency: z
-            .string()
-            .regex(/^[A-Z]{3}$/, "currency_must_be_an_iso_code")
-            .optional()
-            .describe("needed only when the account has postings in more than one currency"),
-          cursor: z
-            .string()
-            .regex(cursorPattern, "cursor_must_be_a_next_cursor_from_a_previous_page")
-            .optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-        }),
+        querystring: statementQuery,
         response: { 200: statementSchema },
       },
     },
@@ -73,36 +72,55 @@ export async function accountStatementRoutes(app: FastifyInstance, options: Acco
           param: "account",
         });
       }
-      const currency = request.query.currency ?? (available.length === 1 ? available[0] : undefined);
-      if (currency === undefined || !available.includes(currency)) {
+      const currency = statementCurrency(request.query.currency, available);
+      if (currency === undefined) {
         return sendProblem(request, reply, "invalid_parameter", {
           detail: `currency: account ${account} has postings in ${available.join(", ")}; name one`,
           param: "currency",
         });
       }
-      const match = cursor === undefined ? undefined : cursorPattern.exec(cursor);
-      const after = match ? { position: BigInt(match[1]!), seq: Number(match[2]) } : undefined;
-      const lines = await accountStatement(readStore, account, currency, after, limit);
-      const last = lines.at(-1);
-      return {
-        account,
-        currency,
-        entries: lines.map((l) => ({
-          entryId: l.entryId,
-          eventId: l.eventId,
-          kind: l.kind,
-          position: l.position,
-          effectiveAt: l.effectiveAt,
-          recordedAt: l.recordedAt,
-          transactionId: l.transactionId,
-          merchantId: l.merchantId,
-          userId: l.userId,
-          debit: decimal(l.debitMinor, currency),
-          credit: decimal(l.creditMinor, currency),
-          balance: decimal(l.balanceMinor, currency),
-        })),
-        nextCursor: lines.length === limit && last ? `${last.position}.${last.seq}` : null,
-      };
+      const lines = await accountStatement(readStore, account, currency, afterCursor(cursor), limit);
+      return toApi(lines, { account, currency, limit });
     },
   );
+}
+
+/** The currency asked for, or the account's only one; undefined when that names none of its currencies. */
+function statementCurrency(asked: string | undefined, available: readonly string[]): string | undefined {
+  const currency = asked ?? (available.length === 1 ? available[0] : undefined);
+  return currency !== undefined && available.includes(currency) ? currency : undefined;
+}
+
+/** The posting a page starts after, from the previous page's `nextCursor`. */
+function afterCursor(cursor: string | undefined): { position: bigint; seq: number } | undefined {
+  const match = cursor === undefined ? undefined : cursorPattern.exec(cursor);
+  return match ? { position: BigInt(match[1]!), seq: Number(match[2]) } : undefined;
+}
+
+function toApi(
+  lines: readonly StatementLine[],
+  page: { account: string; currency: string; limit: number },
+): z.output<typeof statementSchema> {
+  const { account, currency, limit } = page;
+  const last = lines.at(-1);
+  return {
+    account,
+    currency,
+    entries: lines.map((l) => ({
+      entryId: l.entryId,
+      eventId: l.eventId,
+      kind: l.kind,
+      position: l.position,
+      effectiveAt: l.effectiveAt,
+      recordedAt: l.recordedAt,
+      transactionId: l.transactionId,
+      merchantId: l.merchantId,
+      userId: l.userId,
+      debit: decimal(l.debitMinor, currency),
+      credit: decimal(l.creditMinor, currency),
+      balance: decimal(l.balanceMinor, currency),
+    })),
+    // A short page is the last; a full one may be too, and the next page is then empty.
+    nextCursor: lines.length === limit && last ? `${last.position}.${last.seq}` : null,
+  };
 }

@@ -66,85 +66,112 @@ const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
  *   when the loop has exited.
  */
 export function resubscribingSubscription<Item>(options: ResubscribingOptions<Item>): Subscription {
-  const initialBackoffMs = options.initialBackoffMs ?? 100;
-  const maxBackoffMs = options.maxBackoffMs ?? 5_000;
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
+  return new Resubscribing(options);
+}
 
-  let lastPosition = options.after;
-  let stopping = false;
-  let current: SubscriptionSource<Item> | undefined;
-  const stopRequested = new AbortController();
-
+class Resubscribing<Item> implements Subscription {
+  readonly #options: ResubscribingOptions<Item>;
+  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly #stopRequested = new AbortController();
+  readonly #done: Promise<void>;
+  #lastPosition: string;
+  #stopping = false;
+  #current: SubscriptionSource<Item> | undefined;
   /** Consecutive drops since the last confirmed subscription or delivered item. */
-  let attempt = 0;
+  #attempt = 0;
+
+  constructor(options: ResubscribingOptions<Item>) {
+    this.#options = options;
+    this.#sleep = options.sleep ?? defaultSleep;
+    this.#lastPosition = options.after;
+    this.#done = this.#run().catch((error: unknown) => {
+      this.#stopping = true;
+      options.onError(error instanceof Terminal ? error.cause : error);
+    });
+  }
+
+  get lastPosition(): string {
+    return this.#lastPosition;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#stopRequested.abort();
+    await this.#current?.close().catch(() => {});
+    await this.#done;
+  }
+
+  /** Subscribes again after each drop, backing off, until asked to stop or stopped by a terminal error. */
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      const outcome = await this.#runOnce();
+      if (outcome === undefined || this.#stopping) return;
+      this.#attempt++;
+      const delayMs = this.#backoffMs();
+      this.#options.onRetry?.({
+        error: outcome.dropped,
+        attempt: this.#attempt,
+        delayMs,
+        after: this.#lastPosition,
+      });
+      await this.#sleep(delayMs, this.#stopRequested.signal);
+    }
+  }
 
   /** Runs one server subscription; returns why it dropped, or undefined when asked to stop. */
-  const runOnce = async (): Promise<{ dropped: unknown } | undefined> => {
-    const source = options.open(lastPosition, () => {
-      attempt = 0;
+  async #runOnce(): Promise<{ dropped: unknown } | undefined> {
+    const source = this.#options.open(this.#lastPosition, () => {
+      this.#attempt = 0;
     });
-    current = source;
+    this.#current = source;
     try {
       for await (const item of source) {
-        if (stopping) return undefined;
-        attempt = 0;
-        let event: EventEnvelope | undefined;
-        try {
-          event = options.toEvent(item);
-        } catch (error) {
-          throw new Terminal(error);
-        }
-        if (event === undefined || !positionAfter(event.position, lastPosition)) continue;
-        try {
-          await options.onEvent(event);
-        } catch (error) {
-          throw new Terminal(error);
-        }
-        lastPosition = event.position;
-        if (stopping) return undefined;
+        if (this.#stopping) return undefined;
+        this.#attempt = 0;
+        await this.#handle(item);
+        if (this.#stopping) return undefined;
       }
-      return stopping ? undefined : { dropped: new SubscriptionEnded("the server ended the subscription") };
+      return this.#stopping
+        ? undefined
+        : { dropped: new SubscriptionEnded("the server ended the subscription") };
     } catch (error) {
       if (error instanceof Terminal) throw error;
-      if (stopping) return undefined;
-      if (!options.isTransient(error)) throw error;
+      if (this.#stopping) return undefined;
+      if (!this.#options.isTransient(error)) throw error;
       return { dropped: error };
     } finally {
-      current = undefined;
+      this.#current = undefined;
       await source.close().catch(() => {});
     }
-  };
+  }
 
-  const run = async (): Promise<void> => {
-    while (!stopping) {
-      const outcome = await runOnce();
-      if (outcome === undefined || stopping) return;
-      attempt++;
-      const ceiling = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
-      // Equal jitter: at least half the ceiling, so many subscribers dropped together spread out.
-      const delayMs = Math.round(ceiling / 2 + (random() * ceiling) / 2);
-      options.onRetry?.({ error: outcome.dropped, attempt, delayMs, after: lastPosition });
-      await sleep(delayMs, stopRequested.signal);
+  /** Hands an item's event to the handler unless it is at or before the last one handled. */
+  async #handle(item: Item): Promise<void> {
+    let event: EventEnvelope | undefined;
+    try {
+      event = this.#options.toEvent(item);
+    } catch (error) {
+      throw new Terminal(error);
     }
-  };
+    if (event === undefined || !positionAfter(event.position, this.#lastPosition)) return;
+    try {
+      await this.#options.onEvent(event);
+    } catch (error) {
+      throw new Terminal(error);
+    }
+    // Only once the handler has finished: a resubscribe never skips an event it was still handling.
+    this.#lastPosition = event.position;
+  }
 
-  const done = run().catch((error: unknown) => {
-    stopping = true;
-    options.onError(error instanceof Terminal ? error.cause : error);
-  });
-
-  return {
-    get lastPosition() {
-      return lastPosition;
-    },
-    async stop() {
-      stopping = true;
-      stopRequested.abort();
-      await current?.close().catch(() => {});
-      await done;
-    },
-  };
+  /** Exponential from initialBackoffMs up to maxBackoffMs, with equal jitter. */
+  #backoffMs(): number {
+    const initialBackoffMs = this.#options.initialBackoffMs ?? 100;
+    const maxBackoffMs = this.#options.maxBackoffMs ?? 5_000;
+    const random = this.#options.random ?? Math.random;
+    const ceiling = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (this.#attempt - 1));
+    // Equal jitter: at least half the ceiling, so many subscribers dropped together spread out.
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  }
 }
 
 /** Wraps an error from the handler or from mapping an item, so it is never mistaken for a dropped connection. */

@@ -173,71 +173,16 @@ export class PostgresEventStore implements EventStore {
   /** Never throws: every pending append is settled. */
   async #write(batch: PendingAppend[]): Promise<void> {
     const recordedAt = this.#now().toISOString();
-    const outcomes: (() => void)[] = [];
     let client: pg.PoolClient | undefined;
-    let wrote = false;
+    let written: Written;
     try {
       client = await this.#pool.connect();
       const [, state] = await Promise.all([
         client.query(this.#sql.beginAndLock),
         this.#batchState(client, batch),
       ]);
-      // "none": no savepoint yet; "clean": the current one holds no writes and can be reused;
-      // "dirty": the current one holds a successful append, which must be released before the next.
-      let savepoint: "none" | "clean" | "dirty" = "none";
-      let remaining: readonly PendingAppend[] = batch;
-      while (remaining.length > 0) {
-        const round = planRound(remaining, state);
-        // Every write of the round is sent without waiting for the previous one (the client pipelines), so
-        // a batch costs a few round trips instead of two per append.
-        const sent = round.steps.map((step) => {
-          if (!("lastRevision" in step)) return undefined;
-          const opened =
-            savepoint === "clean"
-              ? undefined
-              : client!.query(
-                  savepoint === "none" ? "SAVEPOINT append" : "RELEASE SAVEPOINT append; SAVEPOINT append",
-                );
-          savepoint = "dirty";
-          const inserted = client!.query<InsertedRow>(
-            this.#sql.insert,
-            insertValues(step.pending, step.lastRevision, recordedAt),
-          );
-          return { opened, inserted };
-        });
-        // Results are taken in order below; until then a rejection must not count as unhandled.
-        for (const s of sent) {
-          s?.opened?.catch(() => {});
-          s?.inserted.catch(() => {});
-        }
-        remaining = round.deferred;
-        for (const [i, step] of round.steps.entries()) {
-          if (!("lastRevision" in step)) {
-            outcomes.push(step.settle);
-            continue;
-          }
-          const { opened, inserted } = sent[i]!;
-          // Fails only if the connection or transaction is already broken: nothing of this batch can stand.
-          await opened;
-          let rows: InsertedRow[];
-          try {
-            rows = (await inserted).rows;
-          } catch (error) {
-            // Every statement sent after the failed one failed too (the transaction is aborted up to the
-            // savepoint); roll back to just before this append and plan the rest again from what stands.
-            await client.query("ROLLBACK TO SAVEPOINT append");
-            savepoint = "clean";
-            const reason = this.#unavailable(error);
-            outcomes.push(() => step.pending.reject(reason));
-            remaining = [...round.steps.slice(i + 1).map((s) => s.pending), ...round.deferred];
-            break;
-          }
-          const result = applyWrite(step.pending, step.lastRevision, rows, state);
-          wrote = true;
-          outcomes.push(() => step.pending.resolve(result));
-        }
-      }
-      await client.query(wrote ? this.#sql.notifyAndCommit : "COMMIT");
+      written = await this.#writeAppends(client, batch, state, recordedAt);
+      await client.query(written.wrote ? this.#sql.notifyAndCommit : "COMMIT");
       client.release();
     } catch (error) {
       if (client) {
@@ -249,8 +194,70 @@ export class PostgresEventStore implements EventStore {
       for (const pending of batch) pending.reject(reason);
       return;
     }
-    for (const settle of outcomes) settle();
-    if (wrote) this.#signal.notify();
+    // Only after the commit: an append is acknowledged once it is durable.
+    for (const settle of written.outcomes) settle();
+    if (written.wrote) this.#signal.notify();
+  }
+
+  /** Decides and writes the batch's appends round by round, inside the batch's open transaction. */
+  async #writeAppends(
+    client: pg.PoolClient,
+    batch: readonly PendingAppend[],
+    state: BatchState,
+    recordedAt: string,
+  ): Promise<Written> {
+    const savepoint = appendSavepoint(client);
+    const written: Written = { outcomes: [], wrote: false };
+    let remaining = batch;
+    while (remaining.length > 0) {
+      const round = planRound(remaining, state);
+      const sent = sendRound(client, this.#sql.insert, round.steps, savepoint, recordedAt);
+      const taken = await this.#takeRound(round, sent, state, savepoint);
+      written.outcomes.push(...taken.outcomes);
+      written.wrote ||= taken.wrote;
+      remaining = taken.undecided ?? round.deferred;
+    }
+    return written;
+  }
+
+  /**
+   * Takes the round's results in order. A failed insert rejects its own append alone: the transaction is
+   * rolled back to just before it, and the appends after it come back undecided, to be planned again from
+   * what stands.
+   */
+  async #takeRound(
+    round: Round,
+    sent: readonly (Sent | undefined)[],
+    state: BatchState,
+    savepoint: AppendSavepoint,
+  ): Promise<Written & { undecided?: readonly PendingAppend[] }> {
+    const taken: Written = { outcomes: [], wrote: false };
+    for (const [i, step] of round.steps.entries()) {
+      if (!("lastRevision" in step)) {
+        taken.outcomes.push(step.settle);
+        continue;
+      }
+      const { opened, inserted } = sent[i]!;
+      // Fails only if the connection or transaction is already broken: nothing of this batch can stand.
+      await opened;
+      let rows: InsertedRow[];
+      try {
+        rows = (await inserted).rows;
+      } catch (error) {
+        // Every statement sent after the failed one failed too (the transaction is aborted up to the savepoint).
+        await savepoint.rollBack();
+        const reason = this.#unavailable(error);
+        taken.outcomes.push(() => step.pending.reject(reason));
+        return {
+          ...taken,
+          undecided: [...round.steps.slice(i + 1).map((s) => s.pending), ...round.deferred],
+        };
+      }
+      const result = applyWrite(step.pending, step.lastRevision, rows, state);
+      taken.wrote = true;
+      taken.outcomes.push(() => step.pending.resolve(result));
+    }
+    return taken;
   }
 
   async #batchState(client: pg.PoolClient, batch: readonly PendingAppend[]): Promise<BatchState> {
@@ -497,16 +504,86 @@ interface InsertedRow {
   position: string;
 }
 
+interface Round {
+  readonly steps: Step[];
+  readonly deferred: readonly PendingAppend[];
+}
+
+/** What the batch's writes came to: how to settle each append once committed, and whether any wrote. */
+interface Written {
+  readonly outcomes: (() => void)[];
+  wrote: boolean;
+}
+
+/** One append's writes, sent but not yet taken: opening its savepoint (unless reused) and its insert. */
+interface Sent {
+  readonly opened: Promise<unknown> | undefined;
+  readonly inserted: Promise<pg.QueryResult<InsertedRow>>;
+}
+
+type AppendSavepoint = ReturnType<typeof appendSavepoint>;
+
+/**
+ * The savepoint each append of a batch writes under, so a failed append is rolled back alone. "none": no
+ * savepoint yet; "clean": the current one holds no writes and can be reused; "dirty": the current one holds
+ * a successful append, which must be released before the next.
+ */
+function appendSavepoint(client: pg.PoolClient) {
+  let savepoint: "none" | "clean" | "dirty" = "none";
+  return {
+    /** Opens the next append's savepoint; undefined when the clean one is reused. */
+    open(): Promise<unknown> | undefined {
+      const opened =
+        savepoint === "clean"
+          ? undefined
+          : client.query(
+              savepoint === "none" ? "SAVEPOINT append" : "RELEASE SAVEPOINT append; SAVEPOINT append",
+            );
+      savepoint = "dirty";
+      return opened;
+    },
+    async rollBack(): Promise<void> {
+      await client.query("ROLLBACK TO SAVEPOINT append");
+      savepoint = "clean";
+    },
+  };
+}
+
+/**
+ * Sends every write of the round without waiting for the previous one (the client pipelines), so a batch
+ * costs a few round trips instead of two per append. Undefined for a step that writes nothing.
+ */
+function sendRound(
+  client: pg.PoolClient,
+  insert: { name: string; text: string },
+  steps: readonly Step[],
+  savepoint: AppendSavepoint,
+  recordedAt: string,
+): (Sent | undefined)[] {
+  const sent = steps.map((step): Sent | undefined => {
+    if (!("lastRevision" in step)) return undefined;
+    const opened = savepoint.open();
+    const inserted = client.query<InsertedRow>(
+      insert,
+      insertValues(step.pending, step.lastRevision, recordedAt),
+    );
+    return { opened, inserted };
+  });
+  // Results are taken in order later; until then a rejection must not count as unhandled.
+  for (const s of sent) {
+    s?.opened?.catch(() => {});
+    s?.inserted.catch(() => {});
+  }
+  return sent;
+}
+
 /**
  * Decides, in order, as many appends as can be decided before any of this round's writes return: each
  * against the batch's state as the writes planned before it will leave it. An append that reuses an event
  * id written earlier in the round needs that write's position, so it and those after it wait for the next
  * round.
  */
-function planRound(
-  appends: readonly PendingAppend[],
-  state: BatchState,
-): { steps: Step[]; deferred: readonly PendingAppend[] } {
+function planRound(appends: readonly PendingAppend[], state: BatchState): Round {
   const lastRevision = new Map(state.lastRevision);
   const writing = new Set<string>();
   const steps: Step[] = [];
