@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { v5 as uuidv5, v7 as uuidv7 } from "uuid";
+import { v5 as uuidv5 } from "uuid";
 import { z } from "zod";
 import { money, renderDecimal } from "../../../contracts/money.ts";
 import {
@@ -89,7 +89,9 @@ function repaymentProblem(error: unknown, request: RepaymentRequested): Repaymen
 
 /** The same on every attempt under one Idempotency-Key, so the credit line records the repayment once. */
 function repaymentIdOf(claim: Claim | undefined): string {
-  return claim ? uuidv5(`${claim.scope}\n${claim.key}`, REPAYMENT_NAMESPACE) : uuidv7();
+  // The route refuses a request without an Idempotency-Key before it runs, so a claim is always there.
+  invariant(claim !== undefined, "a repayment runs only under a claimed Idempotency-Key");
+  return uuidv5(`${claim.scope}\n${claim.key}`, REPAYMENT_NAMESPACE);
 }
 
 function toResponse(userId: string, applied: RepaymentApplied, outstandingMinor: bigint): RepaymentResponse {
