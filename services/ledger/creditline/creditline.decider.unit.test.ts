@@ -31,12 +31,7 @@ import {
 } from "./creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "./creditline.events.ts";
 import { CREDIT_LINE_RULES } from "./creditline.rules.ts";
-import {
-  availableFor,
-  type CreditLineState,
-  hasOverdueDebt,
-  outstandingMinor,
-} from "./creditline.state.ts";
+import { availableFor, type CreditLineState, hasOverdueDebt, outstandingMinor } from "./creditline.state.ts";
 import { type CreditLineKey, kredivoLine } from "./creditline.stream.ts";
 
 const creditLine = spec(creditLineDecider);
