@@ -15,6 +15,7 @@ import {
   loanOf,
   loanOpened,
   placeHold,
+  principalOwed,
   release,
   released,
   repaid,
@@ -51,10 +52,6 @@ const open = [
   ]),
 ];
 const state = (history: readonly CreditLineEvent[]): CreditLineState => fold(creditLineDecider, history);
-
-/** Principal still owed on every loan, summed here rather than by the decider. */
-const principalOwed = (s: CreditLineState): bigint =>
-  [...s.loans.values()].flatMap((l) => l.installments).reduce((sum, i) => sum + i.principalMinor, 0n);
 
 // Loan A: 1,000,000 over 3 months opened at T0 (the checkout's 1.5 %/2.95 %/1 % example): interest 88,500
 // split 29,500 a month, processing fee 10,000 with the first installment; principal 333,333 / 333,333 / 333,334.

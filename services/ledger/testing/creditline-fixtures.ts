@@ -1,6 +1,6 @@
 import type { CaptureTerms, CreditLineCommand } from "../creditline/creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "../creditline/creditline.events.ts";
-import type { LoanAmounts } from "../creditline/creditline.state.ts";
+import type { CreditLineState, LoanAmounts } from "../creditline/creditline.state.ts";
 import { kredivoLine } from "../creditline/creditline.stream.ts";
 import { at, testMeta } from "./decider-spec.ts";
 
@@ -160,3 +160,6 @@ export const loanCancelled = (
     refundDue: { principalMinor: 0n, interestMinor: 0n, feeMinor: 0n, ...refund },
   },
 });
+/** Principal still owed on every loan, summed here rather than by the decider. */
+export const principalOwed = (s: CreditLineState): bigint =>
+  [...s.loans.values()].flatMap((l) => l.installments).reduce((sum, i) => sum + i.principalMinor, 0n);
