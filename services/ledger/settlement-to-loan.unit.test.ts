@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type CheckoutCommand, type CheckoutState, checkoutDecider } from "./checkout/checkout.decider.ts";
-import type { CheckoutEvent } from "./checkout/checkout.events.ts";
 import { type CreditLineCommand, creditLineDecider } from "./creditline/creditline.decider.ts";
-import type { CreditLineEvent, Tenure } from "./creditline/creditline.events.ts";
+import type { Tenure } from "./creditline/creditline.events.ts";
 import { type CreditLineState, outstandingMinor } from "./creditline/creditline.state.ts";
 import { type CommandMeta, fold } from "./decider.ts";
-import { limitSet } from "./testing/creditline-fixtures.ts";
-import { testMeta } from "./testing/decider-spec.ts";
+import { pendingFor } from "./testing/checkout-fixtures.ts";
+import { capture, held, limitSet, loanOf, principalOwed } from "./testing/creditline-fixtures.ts";
+import { at, meta, testMeta } from "./testing/decider-spec.ts";
 
 /**
  * The money core end to end, the way the gateway's credit-line reactor wires it: a checkout's Settled
@@ -17,35 +17,6 @@ import { testMeta } from "./testing/decider-spec.ts";
  * exactly what was repaid due back to the buyer.
  */
 const now = testMeta.now;
-const at = (days: number) => new Date(Date.parse(now) + days * 86_400_000).toISOString();
-const meta = (n: string): CommandMeta => ({ ...testMeta, now: n });
-
-const checkoutHistory = (amountMinor: bigint, tenure: Tenure): CheckoutEvent[] => [
-  {
-    type: "Initiated",
-    data: {
-      transactionId: "tx-1",
-      merchantId: "merchant-1",
-      orderId: "order-1",
-      currency: "VND",
-      amountMinor,
-      tenure,
-      items: [{ id: "SKU-1", name: "Thing", priceMinor: amountMinor, quantity: 1 }],
-      details: {},
-      pushUrl: "https://merchant.example/push",
-      backToStoreUrl: "https://merchant.example/back",
-      requestFingerprint: "fingerprint-1",
-      initiatedAt: now,
-      expiresAt: at(1),
-    },
-  },
-  { type: "BuyerSignedIn", data: { userId: "user-1", sessionHash: "session-1" } },
-  { type: "OtpVerified", data: { userId: "user-1" } },
-  {
-    type: "Pending",
-    data: { userId: "user-1", tenure, amountMinor, approvedAt: now, confirmBy: "2026-11-27T10:00:30.000Z" },
-  },
-];
 
 const step = <C, E, S>(
   decider: { decide(c: C, s: S, m: CommandMeta): readonly E[]; evolve(s: S, e: E): S },
@@ -56,9 +27,6 @@ const step = <C, E, S>(
   const events = decider.decide(command, state, m);
   return { state: events.reduce(decider.evolve, state), events };
 };
-
-const principalOwed = (s: CreditLineState): bigint =>
-  [...s.loans.values()].flatMap((l) => l.installments).reduce((sum, i) => sum + i.principalMinor, 0n);
 
 type Action = { kind: "cancel"; permille: number | undefined } | { kind: "repay"; permille: number };
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -81,7 +49,7 @@ describe("a settled checkout and its loan, through cancellations and repayments"
   it("shares add up to the settlement, the loan follows them, and a full cancellation refunds exactly the repaid", () => {
     fc.assert(
       fc.property(scenario, ({ tenure, amountMinor, merchantFeeBps, rates, actions }) => {
-        let checkout: CheckoutState = fold(checkoutDecider, checkoutHistory(amountMinor, tenure));
+        let checkout: CheckoutState = fold(checkoutDecider, pendingFor(amountMinor, tenure));
         const settle: CheckoutCommand = { type: "Settle", merchantFeeBps, interestRates: rates };
         const settledStep = step(checkoutDecider, checkout, settle, meta(now));
         checkout = settledStep.state;
@@ -90,17 +58,13 @@ describe("a settled checkout and its loan, through cancellations and repayments"
 
         let line: CreditLineState = fold(creditLineDecider, [
           limitSet(50_000_000n, [{ tenure, limitMinor: 50_000_000n }]),
-          { type: "CreditHeld", data: { transactionId: "tx-1", amountMinor, tenure } },
-        ] satisfies CreditLineEvent[]);
+          held("tx-1", amountMinor, tenure),
+        ]);
         const { merchantId, settledAt, interestMinor, processingFeeMinor } = settled.data;
         line = step(
           creditLineDecider,
           line,
-          {
-            type: "CaptureHold",
-            transactionId: "tx-1",
-            terms: { kind: "loan", merchantId, openedAt: settledAt, interestMinor, processingFeeMinor },
-          },
+          capture("tx-1", { ...loanOf(settledAt, interestMinor, processingFeeMinor), merchantId }),
           meta(now),
         ).state;
         expect(outstandingMinor(line)).toBe(amountMinor + interestMinor + processingFeeMinor);

@@ -4,19 +4,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../contracts/envelope.ts";
-import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
+import { quiet } from "../production/support.ts";
 import {
-  approveInBrowser,
-  eventually,
+  cancelRequest,
   initRequest,
-  kredivo,
-  quiet,
+  pushSignature,
   SANDBOX_SERVER_KEY,
-} from "../production/support.ts";
+  SEED_AMOUNT,
+  SEED_AMOUNT_MINOR,
+} from "../support/checkout-requests.ts";
+import { eventually } from "../support/eventually.ts";
+import { bearer } from "../support/http.ts";
+import { approveInBrowser } from "../support/http-browser.ts";
+import { kredivo, postInit } from "../support/kredivo-http.ts";
 import { registerMerchant, type TestMerchant } from "../support/merchants.ts";
-import { type ServiceProcess, startServiceProcess } from "../support/service-process.ts";
+import { killHard, type ServiceProcess, startServiceProcess } from "../support/service-process.ts";
 
 // Exactly once where money moves, proven against the real service process: the route's request kills the
 // process with SIGKILL right after its append commits and before it replies (the test seam
@@ -27,16 +31,12 @@ import { type ServiceProcess, startServiceProcess } from "../support/service-pro
 
 const OPERATOR = "faults-operator-key-0123456789";
 const LEASE_MS = 1_000;
-const SEED_AMOUNT = 6_505_000;
 
 let dir: string | undefined;
 let service: ServiceProcess | undefined;
 
 afterEach(async () => {
-  if (service && service.child.exitCode === null && service.child.signalCode === null) {
-    service.child.kill("SIGKILL");
-    await service.exited;
-  }
+  if (service) await killHard(service);
   service = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
@@ -86,21 +86,17 @@ async function settle(
   orderId: string,
   serverKey = SANDBOX_SERVER_KEY,
 ): Promise<{ transactionId: string; orderId: string }> {
-  const init = await kredivo(url, "/checkout/init", {
-    ...initRequest(orderId, "http://127.0.0.1:9/push"),
-    server_key: serverKey,
-  });
-  expect(init.json.status, JSON.stringify(init.json)).toBe(1);
-  const transactionId = String(init.json.transaction_id);
-  const approved = await approveInBrowser(String(init.json.checkout_url));
+  const { transactionId, checkoutUrl } = await postInit(
+    url,
+    initRequest(orderId, "http://127.0.0.1:9/push", { server_key: serverKey }),
+  );
+  const approved = await approveInBrowser(checkoutUrl);
   expect(approved.status).toBe(303);
   const update = await kredivo(url, "/checkout/update", {
-    signature_key: signatureKey(sha256Hex(serverKey), {
-      transactionId,
-      orderId,
-      amountMinor: BigInt(SEED_AMOUNT),
-      tenure: 1,
-    }),
+    signature_key: pushSignature(
+      { transactionId, orderId, amountMinor: SEED_AMOUNT_MINOR, tenure: 1 },
+      serverKey,
+    ),
     transaction_id: transactionId,
     status: "settled",
   });
@@ -184,7 +180,7 @@ describe("killed with SIGKILL between the append and the reply, retried with the
         return {
           path: "/v1/payouts/run",
           body: {},
-          headers: { authorization: `Bearer ${OPERATOR}`, "idempotency-key": "payout-run-1" },
+          headers: { ...bearer(OPERATOR), "idempotency-key": "payout-run-1" },
         };
       },
       v1InProgress,
@@ -229,7 +225,7 @@ describe("killed with SIGKILL between the append and the reply, retried with the
         return {
           path: "/v1/payouts/run",
           body: {},
-          headers: { authorization: `Bearer ${OPERATOR}`, "idempotency-key": "payout-run-2" },
+          headers: { ...bearer(OPERATOR), "idempotency-key": "payout-run-2" },
         };
       },
       v1InProgress,
@@ -262,7 +258,7 @@ describe("killed with SIGKILL between the append and the reply, retried with the
         return {
           path: "/v1/repayments",
           body: { userId: SANDBOX_BUYER.userId, amount: "1000000", bankReference: "UTR-FAULT-1" },
-          headers: { authorization: `Bearer ${OPERATOR}`, "idempotency-key": "repayment-1" },
+          headers: { ...bearer(OPERATOR), "idempotency-key": "repayment-1" },
         };
       },
       v1InProgress,
@@ -292,14 +288,7 @@ describe("killed with SIGKILL between the append and the reply, retried with the
         transactionId = settled.transactionId;
         return {
           path: "/kredivo/transaction/cancel",
-          body: {
-            transaction_id: settled.transactionId,
-            server_key: SANDBOX_SERVER_KEY,
-            reason: "Out of stock",
-            cancelled_by: "merchant_name",
-            amount: 500_000,
-            order_id: settled.orderId,
-          },
+          body: cancelRequest(settled, { amount: 500_000 }),
           headers: { "idempotency-key": "cancel-1" },
         };
       },

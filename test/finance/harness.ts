@@ -1,18 +1,22 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import pino from "pino";
-import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import type { PayoutService } from "../../services/finance/payouts/payout-run.ts";
 import { payoutRoutes } from "../../services/finance/payouts/routes.ts";
 import { requestContext } from "../../services/http/request-context.ts";
-import { checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
-import type { CommandMeta } from "../../services/ledger/decider.ts";
 import type { ReadStore, Row, SqlValue } from "../../services/platform/readstore/port.ts";
-import { type ComposedService, composeService } from "../../services/runtime/compose.ts";
-import { approveAsSandboxBuyer, SANDBOX_SERVER_KEY, sampleInit, testConfig } from "../checkout/harness.ts";
+import type { ComposedService } from "../../services/runtime/compose.ts";
+import { approveAsSandboxBuyer, testConfig } from "../checkout/harness.ts";
+import {
+  nextOrder,
+  pushSignature,
+  SANDBOX_SERVER_KEY,
+  SEED_AMOUNT_MINOR,
+  sampleInit,
+} from "../support/checkout-requests.ts";
+import { quietHead } from "../support/events.ts";
+import { bearer } from "../support/http.ts";
+import { kredivoMeta, registerMerchant } from "../support/merchants.ts";
+import { composeInTempDir } from "../support/runtime.ts";
 
 // The embedded runtime (services/runtime/compose.ts) composed for the finance tests, driven through HTTP with
 // inject(): checkouts are settled through /kredivo exactly as a merchant would, payouts and the finance
@@ -49,27 +53,17 @@ export const SANDBOX = { merchantId: "sandbox-merchant", serverKey: SANDBOX_SERV
 /** A second merchant (fee 2 %); it sorts before the sandbox merchant, so a payout run pays it first. */
 export const M2 = { merchantId: "m2", serverKey: "m2-server-key-0123456789abcdef" };
 
-export const meta = (now = new Date()): CommandMeta => ({
-  now: now.toISOString(),
-  actor: "test",
-  tenantId: "kredivo",
-  correlationId: "finance-test",
-  causationId: "finance-test",
-});
-
-let orders = 0;
-
 export async function startFinanceHarness(env: Record<string, string> = {}): Promise<FinanceHarness> {
-  const dir = mkdtempSync(join(tmpdir(), "ledger-finance-"));
-  const config = testConfig(dir, {
-    PUBLIC_BASE_URL: "http://127.0.0.1:3000",
-    API_KEYS: `${FINANCE_KEY}:finance,${OPERATOR_KEY}:operator,${BOTH_KEY}:finance|operator`,
-    // The machine may be busy: give the merchant's confirmation time to arrive.
-    CONFIRM_TIMEOUT_SECONDS: "60",
-    ...env,
-  });
-  const logger = pino({ level: "silent" });
-  const service = await composeService(config, logger);
+  const composed = await composeInTempDir("ledger-finance-", (dir) =>
+    testConfig(dir, {
+      PUBLIC_BASE_URL: "http://127.0.0.1:3000",
+      API_KEYS: `${FINANCE_KEY}:finance,${OPERATOR_KEY}:operator,${BOTH_KEY}:finance|operator`,
+      // The machine may be busy: give the merchant's confirmation time to arrive.
+      CONFIRM_TIMEOUT_SECONDS: "60",
+      ...env,
+    }),
+  );
+  const { service, dir } = composed;
   await service.app.ready();
   const checkout = service.checkout!;
   const runner = service.runner!;
@@ -85,9 +79,7 @@ export async function startFinanceHarness(env: Record<string, string> = {}): Pro
     service,
     dir,
     async get(url, key = FINANCE_KEY) {
-      return toReply(
-        await service.app.inject({ method: "GET", url, headers: { authorization: `Bearer ${key}` } }),
-      );
+      return toReply(await service.app.inject({ method: "GET", url, headers: bearer(key) }));
     },
     async post(url, body, headers = {}) {
       return toReply(
@@ -100,7 +92,7 @@ export async function startFinanceHarness(env: Record<string, string> = {}): Pro
       );
     },
     async settle(merchant, tenure = 1) {
-      const orderId = `FIN-${Date.now()}-${++orders}`;
+      const orderId = nextOrder("FIN");
       const init = await harness.post(
         "/kredivo/checkout/init",
         sampleInit(orderId, { server_key: merchant.serverKey, tenure }),
@@ -110,12 +102,10 @@ export async function startFinanceHarness(env: Record<string, string> = {}): Pro
         throw new Error(`init failed: ${init.body}`);
       }
       await approveAsSandboxBuyer(checkout, transactionId, tenure);
-      const signature = signatureKey(sha256Hex(merchant.serverKey), {
-        transactionId,
-        orderId,
-        amountMinor: 6_505_000n,
-        tenure,
-      });
+      const signature = pushSignature(
+        { transactionId, orderId, amountMinor: SEED_AMOUNT_MINOR, tenure },
+        merchant.serverKey,
+      );
       const update = await harness.post("/kredivo/checkout/update", {
         signature_key: signature,
         transaction_id: transactionId,
@@ -125,46 +115,22 @@ export async function startFinanceHarness(env: Record<string, string> = {}): Pro
       return transactionId;
     },
     async registerMerchant(merchantId, serverKey, feeRateBps) {
-      const handled = await checkout.merchants.handle(
-        `merchant-${merchantId}`,
-        {
-          type: "Register",
-          profile: {
-            merchantId,
-            name: merchantId,
-            serverKeyHash: sha256Hex(serverKey),
-            feeRateBps,
-            status: "active",
-          },
-        },
-        meta(),
-      );
-      if (handled.position) await runner.waitFor(handled.position, 10_000);
+      await registerMerchant(service.store, merchantId, { serverKey, feeRateBps, at: kredivoMeta() });
+      await runner.waitFor(await service.store.headPosition(), 10_000);
     },
     async settled() {
       // Reactors append after the events they react to: wait for a quiet log, then for every projection.
-      let head = await service.store.headPosition();
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        const now = await service.store.headPosition();
-        if (now === head) break;
-        head = now;
-      }
+      const head = await quietHead(service.store, 150, 10_000);
       if (!(await runner.waitFor(head, 10_000))) throw new Error(`projections did not reach ${head}`);
       return head;
     },
     async events(streamId) {
       return (await service.store.readStream(streamId)).map((e) => ({ type: e.type, data: e.data }));
     },
-    async close() {
-      await service.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: composed.close,
   };
   return harness;
 }
-
-export { checkoutStream };
 
 /** The read store `real` with another `query`: e.g. a payout run whose read of the open items is stale. */
 export function withQuery(

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PayoutConflict, payoutService } from "../../services/finance/payouts/payout-run.ts";
 import { openItems } from "../../services/finance/queries.ts";
 import { checkoutStream } from "../../services/ledger/checkout/checkout.decider.ts";
+import { kredivoMeta } from "../support/merchants.ts";
 import {
   BOTH_KEY,
   FINANCE_KEY,
   type FinanceHarness,
   M2,
-  meta,
   OPERATOR_KEY,
   payoutApp,
   SANDBOX,
@@ -215,7 +215,7 @@ describe("journal, payouts and the finance API", () => {
         reason: "returned",
         cancelledBy: "merchant",
       },
-      meta(),
+      kredivoMeta(),
     );
     const txC = await h.settle(SANDBOX, 1);
     // Before payout: 505,000 of C comes off the payable (fee share 7,575).
@@ -228,7 +228,7 @@ describe("journal, payouts and the finance API", () => {
         reason: "partial",
         cancelledBy: "merchant",
       },
-      meta(),
+      kredivoMeta(),
     );
     await h.settled(); // the credit line takes both cancellations back before the repayment arrives
     await h.service.checkout!.creditLines.handle(
@@ -240,7 +240,7 @@ describe("journal, payouts and the finance API", () => {
         bankReference: "UTR-R1",
         receivedAt: new Date().toISOString(),
       },
-      meta(),
+      kredivoMeta(),
     );
     await h.settled();
     let b = balances((await trialBalance()).accounts);

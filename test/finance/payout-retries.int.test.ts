@@ -3,11 +3,11 @@ import { openBalances, payoutService } from "../../services/finance/payouts/payo
 import { openItems } from "../../services/finance/queries.ts";
 import { merchantStream } from "../../services/ledger/merchant/merchant.decider.ts";
 import { type EventStore, EventStoreUnavailable } from "../../services/platform/eventstore/port.ts";
+import { kredivoMeta } from "../support/merchants.ts";
 import {
   type FinanceHarness,
   leaseRunOut,
   M2,
-  meta,
   OPERATOR_KEY,
   payoutApp,
   SANDBOX,
@@ -197,7 +197,7 @@ describe("a payout run retried with its Idempotency-Key", () => {
           transactionIds: sandbox!.transactionIds,
         },
       },
-      meta(),
+      kredivoMeta(),
     );
     const real = h.service.readStore;
     const stale = service({

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CheckoutHarness, SANDBOX_SERVER_KEY, startCheckoutHarness } from "../checkout/harness.ts";
+import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
 import { Receiver } from "../notifier/harness.ts";
-import { type Settled, settleThroughHttp } from "../support/money-flows.ts";
+import { cancelRequest } from "../support/checkout-requests.ts";
+import { settleThroughHttp } from "../support/money-flows.ts";
 
 // Our extension to POST /kredivo/transaction/cancel: an optional Idempotency-Key. The same key and body
 // answer as the first request did and cancel once; the key with another body is 1002; while the first
@@ -26,15 +27,6 @@ afterAll(async () => {
 
 const settle = () => settleThroughHttp(h, { amount: AMOUNT, pushUrl: receiver.url });
 
-const cancelBody = (t: Settled, amount?: number) => ({
-  transaction_id: t.transactionId,
-  server_key: SANDBOX_SERVER_KEY,
-  reason: "Out of stock",
-  cancelled_by: "merchant_name",
-  order_id: t.orderId,
-  ...(amount === undefined ? {} : { amount }),
-});
-
 const cancel = (body: unknown, key?: string) =>
   h.post("/transaction/cancel", body, key === undefined ? {} : { "idempotency-key": key });
 
@@ -48,11 +40,11 @@ const RECEIVED = '{"status":1,"message":"API cancel received"}';
 describe("POST /kredivo/transaction/cancel with an Idempotency-Key", () => {
   it("a retried partial cancellation with the same key answers the same and cancels once", async () => {
     const t = await settle();
-    const first = await cancel(cancelBody(t, 400_000), "cancel-1");
+    const first = await cancel(cancelRequest(t, { amount: 400_000 }), "cancel-1");
     expect(first.statusCode).toBe(200);
     expect(first.body).toBe(RECEIVED);
     const head = await h.quietHead();
-    const again = await cancel(cancelBody(t, 400_000), "cancel-1");
+    const again = await cancel(cancelRequest(t, { amount: 400_000 }), "cancel-1");
     expect(again.statusCode).toBe(200);
     expect(again.body).toBe(first.body);
     expect(again.headers["idempotent-replayed"]).toBe("true");
@@ -62,18 +54,18 @@ describe("POST /kredivo/transaction/cancel with an Idempotency-Key", () => {
 
   it("a refusal is answered the same way again", async () => {
     const t = await settle();
-    const first = await cancel(cancelBody(t, AMOUNT + 1), "cancel-too-much");
+    const first = await cancel(cancelRequest(t, { amount: AMOUNT + 1 }), "cancel-too-much");
     expect(first.json()).toMatchObject({ status: 2013 });
-    const again = await cancel(cancelBody(t, AMOUNT + 1), "cancel-too-much");
+    const again = await cancel(cancelRequest(t, { amount: AMOUNT + 1 }), "cancel-too-much");
     expect(again.body).toBe(first.body);
     expect(again.headers["idempotent-replayed"]).toBe("true");
   });
 
   it("the same key with a different body is 1002 naming the header, and appends nothing", async () => {
     const t = await settle();
-    await cancel(cancelBody(t, 100_000), "cancel-2");
+    await cancel(cancelRequest(t, { amount: 100_000 }), "cancel-2");
     const head = await h.quietHead();
-    const res = await cancel(cancelBody(t, 200_000), "cancel-2");
+    const res = await cancel(cancelRequest(t, { amount: 200_000 }), "cancel-2");
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       status: 1002,
@@ -90,15 +82,17 @@ describe("POST /kredivo/transaction/cancel with an Idempotency-Key", () => {
   it("keys are the merchant's: another transaction's body with the key is a different request", async () => {
     const a = await settle();
     const b = await settle();
-    expect((await cancel(cancelBody(a, 100_000), "cancel-3")).body).toBe(RECEIVED);
-    expect((await cancel(cancelBody(b, 100_000), "cancel-3")).json()).toMatchObject({ status: 1002 });
+    expect((await cancel(cancelRequest(a, { amount: 100_000 }), "cancel-3")).body).toBe(RECEIVED);
+    expect((await cancel(cancelRequest(b, { amount: 100_000 }), "cancel-3")).json()).toMatchObject({
+      status: 1002,
+    });
     expect(await cancellations(b.transactionId)).toHaveLength(0);
   });
 
   it("a malformed key is 1002 and appends nothing", async () => {
     const t = await settle();
     const head = await h.quietHead();
-    const res = await cancel(cancelBody(t, 100_000), "with space");
+    const res = await cancel(cancelRequest(t, { amount: 100_000 }), "with space");
     expect(res.json()).toMatchObject({
       status: 1002,
       error: {
@@ -110,7 +104,7 @@ describe("POST /kredivo/transaction/cancel with an Idempotency-Key", () => {
 
   it("while the first request holds the key, a retry is 9999 with HTTP 503 and Retry-After", async () => {
     const t = await settle();
-    const body = cancelBody(t, 100_000);
+    const body = cancelRequest(t, { amount: 100_000 });
     expect((await cancel(body, "cancel-4")).body).toBe(RECEIVED);
     // As if its answer were not stored yet: the first request still running, its lease fresh.
     await h.readStore.query(
@@ -133,7 +127,7 @@ describe("POST /kredivo/transaction/cancel with an Idempotency-Key", () => {
 
   it("a retry that takes over a claim whose holder died cancels nothing more: the id comes from the key", async () => {
     const t = await settle();
-    const body = cancelBody(t, 300_000);
+    const body = cancelRequest(t, { amount: 300_000 });
     expect((await cancel(body, "cancel-5")).body).toBe(RECEIVED);
     // As if the process had died between the append and storing the answer, and the lease had run out.
     await h.readStore.query(
@@ -149,8 +143,8 @@ describe("POST /kredivo/transaction/cancel with an Idempotency-Key", () => {
 
   it("without the header each request is a new cancellation, as the seed has it", async () => {
     const t = await settle();
-    expect((await cancel(cancelBody(t, 100_000))).body).toBe(RECEIVED);
-    expect((await cancel(cancelBody(t, 100_000))).body).toBe(RECEIVED);
+    expect((await cancel(cancelRequest(t, { amount: 100_000 }))).body).toBe(RECEIVED);
+    expect((await cancel(cancelRequest(t, { amount: 100_000 }))).body).toBe(RECEIVED);
     expect(await cancellations(t.transactionId)).toHaveLength(2);
   });
 });

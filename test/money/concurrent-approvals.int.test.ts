@@ -3,7 +3,8 @@ import { creditLineCodec } from "../../services/ledger/creditline/creditline.eve
 import { WrongExpectedRevision } from "../../services/platform/eventstore/port.ts";
 import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
 import { browser, pageUrl } from "../checkout/hosted-page-support.ts";
-import { type Buyer, initThroughHttp, registerBuyer } from "../support/money-flows.ts";
+import type { Buyer } from "../support/buyers.ts";
+import { initThroughHttp, registerBuyer } from "../support/money-flows.ts";
 
 // 100 concurrent approvals through HTTP against one buyer whose credit line covers exactly 10 of them.
 // Every checkout is inited over HTTP and walked through the hosted page (sign in, OTP) by its own

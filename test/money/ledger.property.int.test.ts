@@ -4,30 +4,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha256Hex, signatureKey } from "../../services/checkout/credentials.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
 import {
   availableFor,
   type CreditLineState,
   outstandingMinor,
 } from "../../services/ledger/creditline/creditline.state.ts";
+import { testCaller as caller } from "../../services/ledger/testing/decider-spec.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
 import { projections } from "../../services/runtime/projections.ts";
+import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
+import { approveAs, type Buyer } from "../support/buyers.ts";
 import {
-  type CheckoutHarness,
+  cancelRequest,
+  nextOrder,
+  pushSignature,
   SANDBOX_SERVER_KEY,
   sampleInit,
-  startCheckoutHarness,
-} from "../checkout/harness.ts";
-import {
-  approveAs,
-  BusinessClock,
-  type Buyer,
-  registerBuyer,
-  registerMerchant,
   singleItem,
-} from "../support/money-flows.ts";
+} from "../support/checkout-requests.ts";
+import { quietHead } from "../support/events.ts";
+import { bearer } from "../support/http.ts";
+import { registerKnownMerchant } from "../support/merchants.ts";
+import { BusinessClock, registerBuyer } from "../support/money-flows.ts";
 
 // Property: random sequences of commands over several buyers and merchants, driven through the composed
 // runtime (HTTP for the merchant's and the operator's calls, the checkout service for the buyer's
@@ -51,7 +51,6 @@ const CONFIRM_TIMEOUT_SECONDS = 600;
 const OPERATOR = "property-operator-key-000001";
 const FINANCE = "property-finance-key-0000001";
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 16);
-const caller = { actor: "test", correlationId: "property-test", causationId: "property-test" };
 
 // --------------------------------------------------------------------------------------------- commands
 
@@ -176,7 +175,6 @@ interface World {
   readonly txs: Tx[];
   /** The status view as last seen, per transaction. */
   readonly seen: Map<string, StatusRow>;
-  orders: number;
 }
 
 const LIMITS: readonly { total: bigint; perTenure: Partial<Record<Tenure, bigint>> }[] = [
@@ -202,22 +200,16 @@ async function startWorld(): Promise<World> {
       merchantId: `prop-merchant-${i}`,
       serverKey: `prop-merchant-${i}-server-key-${randomUUID()}`,
     };
-    await registerMerchant(h, m.merchantId, m.serverKey);
+    await registerKnownMerchant(h, m.merchantId, m.serverKey);
     merchants.push(m);
   }
-  return { h, clock, buyers, merchants, txs: [], seen: new Map(), orders: 0 };
+  return { h, clock, buyers, merchants, txs: [], seen: new Map() };
 }
 
 /** The log once nothing has been appended for two polls (reactors and the timer sweep append on their own),
  * with every projection at its head. */
 async function settle(w: World): Promise<string> {
-  let head = await w.h.head();
-  for (let quiet = 0, deadline = Date.now() + 10_000; quiet < 2 && Date.now() < deadline; ) {
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    const now = await w.h.head();
-    quiet = now === head ? quiet + 1 : 0;
-    head = now;
-  }
+  const head = await quietHead(w.h.store, 100, 10_000);
   expect(await w.h.checkout.waitForProjections(head), `projections reach ${head}`).toBe(true);
   return head;
 }
@@ -253,7 +245,7 @@ const creditLine = async (w: World, b: Buyer): Promise<CreditLineState> =>
   (await w.h.checkout.creditLines.load(`creditline-${b.userId}`)).state;
 
 async function init(w: World, m: MerchantRef, amount: number, tenure: Tenure): Promise<Tx> {
-  const orderId = `PROP-${++w.orders}-${randomUUID()}`;
+  const orderId = nextOrder("PROP");
   const res = await w.h.post(
     "/checkout/init",
     sampleInit(orderId, { ...singleItem(amount), tenure, server_key: m.serverKey }),
@@ -266,12 +258,7 @@ async function init(w: World, m: MerchantRef, amount: number, tenure: Tenure): P
 }
 
 async function update(w: World, tx: Tx, status: "settled" | "failed") {
-  const signature = signatureKey(sha256Hex(tx.merchant.serverKey), {
-    transactionId: tx.transactionId,
-    orderId: tx.orderId,
-    amountMinor: BigInt(tx.amount),
-    tenure: tx.tenure,
-  });
+  const signature = pushSignature({ ...tx, amountMinor: BigInt(tx.amount) }, tx.merchant.serverKey);
   const res = await w.h.post("/checkout/update", {
     signature_key: signature,
     transaction_id: tx.transactionId,
@@ -287,7 +274,7 @@ async function v1(w: World, url: string, body: unknown) {
     payload: JSON.stringify(body),
     headers: {
       "content-type": "application/json",
-      authorization: `Bearer ${OPERATOR}`,
+      ...bearer(OPERATOR),
       "idempotency-key": randomUUID(),
     },
   });
@@ -399,14 +386,10 @@ async function run(w: World, cmd: Cmd): Promise<string> {
       }
       const row = w.seen.get(tx.transactionId)!;
       const amount = portion(row.amountMinor - row.cancelledMinor, cmd.quarters);
-      const res = await h.post("/transaction/cancel", {
-        transaction_id: tx.transactionId,
-        server_key: tx.merchant.serverKey,
-        reason: "property test",
-        cancelled_by: "merchant",
-        order_id: tx.orderId,
-        amount: Number(amount),
-      });
+      const res = await h.post(
+        "/transaction/cancel",
+        cancelRequest(tx, { server_key: tx.merchant.serverKey, amount: Number(amount) }),
+      );
       expect(res.json(), res.body).toEqual({ status: 1, message: "API cancel received" });
       return `cancel ${tx.transactionId} ${amount} of ${row.amountMinor - row.cancelledMinor}`;
     }
@@ -468,7 +451,7 @@ async function checkInvariants(w: World, step: string): Promise<void> {
   const tb = await h.app.inject({
     method: "GET",
     url: "/v1/finance/trial-balance",
-    headers: { authorization: `Bearer ${FINANCE}` },
+    headers: bearer(FINANCE),
   });
   expect(tb.statusCode, tb.body).toBe(200);
   for (const total of (

@@ -2,8 +2,12 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoanAmounts } from "../../services/ledger/creditline/creditline.state.ts";
 import { creditLineStream, kredivoLine } from "../../services/ledger/creditline/creditline.stream.ts";
-import { type CheckoutHarness, SANDBOX_SERVER_KEY, startCheckoutHarness } from "../checkout/harness.ts";
-import { type Buyer, eventually, registerBuyer, settleThroughHttp } from "../support/money-flows.ts";
+import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
+import type { Buyer } from "../support/buyers.ts";
+import { cancelRequest } from "../support/checkout-requests.ts";
+import { eventually } from "../support/eventually.ts";
+import { bearer } from "../support/http.ts";
+import { registerBuyer, settleThroughHttp } from "../support/money-flows.ts";
 
 // A cancellation that follows a repayment refunds what the buyer had already repaid of the cancelled part,
 // and LoanCancelled says how much of that was principal, interest and fee. Through the composed runtime
@@ -31,7 +35,7 @@ async function call(method: "GET" | "POST", url: string, key: string, body?: unk
     method,
     url,
     headers: {
-      authorization: `Bearer ${key}`,
+      ...bearer(key),
       ...(body === undefined ? {} : { "content-type": "application/json", "idempotency-key": randomUUID() }),
     },
     ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
@@ -92,14 +96,7 @@ async function receivablesFollowTheLoan(buyer: Buyer): Promise<Books> {
 }
 
 async function cancel(t: { transactionId: string; orderId: string }, amount?: number) {
-  const res = await h.post("/transaction/cancel", {
-    transaction_id: t.transactionId,
-    server_key: SANDBOX_SERVER_KEY,
-    reason: "Out of stock",
-    cancelled_by: "merchant_name",
-    order_id: t.orderId,
-    ...(amount === undefined ? {} : { amount }),
-  });
+  const res = await h.post("/transaction/cancel", cancelRequest(t, { amount }));
   expect(res.json()).toEqual({ status: 1, message: "API cancel received" });
 }
 

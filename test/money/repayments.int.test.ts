@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
 import { Receiver } from "../notifier/harness.ts";
+import { approveAs, type Buyer } from "../support/buyers.ts";
+import { eventually } from "../support/eventually.ts";
+import { bearer } from "../support/http.ts";
 import {
-  approveAs,
   BusinessClock,
-  type Buyer,
   DAY_MS,
-  eventually,
   initThroughHttp,
   registerBuyer,
   settleThroughHttp,
@@ -55,7 +55,7 @@ async function repay(
     headers: {
       "content-type": "application/json",
       ...(key === null ? {} : { "idempotency-key": key }),
-      ...(auth === null ? {} : { authorization: `Bearer ${auth}` }),
+      ...(auth === null ? {} : bearer(auth)),
     },
   });
   return { statusCode: res.statusCode, json: res.json() as Record<string, unknown>, headers: res.headers };

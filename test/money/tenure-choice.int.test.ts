@@ -3,12 +3,12 @@ import { creditLineCodec } from "../../services/ledger/creditline/creditline.eve
 import { creditLineStream, kredivoLine } from "../../services/ledger/creditline/creditline.stream.ts";
 import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
 import { browser, pageUrl } from "../checkout/hosted-page-support.ts";
+import type { Buyer } from "../support/buyers.ts";
+import { eventually } from "../support/eventually.ts";
 import {
   BusinessClock,
-  type Buyer,
   confirmThroughHttp,
   DAY_MS,
-  eventually,
   initThroughHttp,
   registerBuyer,
   settleThroughHttp,

@@ -8,31 +8,26 @@ import { ProjectionRunner } from "../../services/projector/projection-runner.ts"
 import { consumeEvents, type EventConsumer } from "../../services/publisher/consumer.ts";
 import { KNOWN_KINDS, topicFor } from "../../services/publisher/topics.ts";
 import { projections } from "../../services/runtime/projections.ts";
+import { initRequest, SEED_AMOUNT_MINOR, statusRequest } from "../support/checkout-requests.ts";
+import { eventually, sleep } from "../support/eventually.ts";
+import { approveInBrowser } from "../support/http-browser.ts";
 import { type KafkaBrokers, kafkaBrokers } from "../support/kafka.ts";
+import { type KredivoReply, kredivo } from "../support/kredivo-http.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
+import { killHard, stopService } from "../support/service-process.ts";
 import {
-  approveInBrowser,
   caughtUp,
   deleteTopics,
   dropSchema,
-  eventually,
   initCheckout,
-  initRequest,
-  type KredivoReply,
-  killHard,
-  kredivo,
   productionEnv,
   quiet,
   type RoleProcess,
   readyz,
-  SANDBOX_SERVER_KEY,
-  SEED_AMOUNT_MINOR,
   sampleSignature,
-  sleep,
   spawnRole,
   sql,
   startRole,
-  stopRole,
   storedHead,
   storedStream,
   TcpProxy,
@@ -80,7 +75,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterEach(async () => {
-  await Promise.all(running.map((r) => stopRole(r)));
+  await Promise.all(running.map((r) => stopService(r)));
   running = [];
   await proxy?.cut();
   proxy = undefined;
@@ -184,10 +179,7 @@ describe("(b) PostgreSQL lost during work", () => {
         transaction_id: earlier.transactionId,
         status: "settled",
       }),
-      status: await kredivo(url, "/transaction/status", {
-        server_key: SANDBOX_SERVER_KEY,
-        transaction_id: earlier.transactionId,
-      }),
+      status: await kredivo(url, "/transaction/status", statusRequest(earlier.transactionId)),
     };
     for (const reply of Object.values(replies)) expectUnavailable(reply, 2_000);
     const ready = await readyz(url);

@@ -5,26 +5,25 @@ import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { consumeEvents, type EventConsumer, type EventContext } from "../../services/publisher/consumer.ts";
 import { topicFor } from "../../services/publisher/topics.ts";
 import { Receiver } from "../notifier/harness.ts";
+import { initRequest, statusRequest } from "../support/checkout-requests.ts";
+import { eventually } from "../support/eventually.ts";
+import { approveInBrowser } from "../support/http-browser.ts";
 import { type KafkaBrokers, kafkaBrokers } from "../support/kafka.ts";
+import { kredivo } from "../support/kredivo-http.ts";
 import { uniqueSchema } from "../support/postgres.ts";
+import { stopService } from "../support/service-process.ts";
 import {
-  approveInBrowser,
   caughtUp,
   deleteTopics,
   dropSchema,
-  eventually,
   initCheckout,
-  initRequest,
-  kredivo,
   productionEnv,
   type Role,
   type RoleProcess,
   readyz,
-  SANDBOX_SERVER_KEY,
   sampleSignature,
   sql,
   startRole,
-  stopRole,
   storedStream,
 } from "./support.ts";
 
@@ -65,7 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await consumer?.stop().catch(() => {});
-  const codes = await Promise.all([...roles.values()].map((r) => stopRole(r)));
+  const codes = await Promise.all([...roles.values()].map((r) => stopService(r)));
   await receiver?.close();
   await dropSchema(SCHEMA);
   if (kafka) await deleteTopics(kafka.brokers, PREFIX).catch(() => {});
@@ -157,10 +156,7 @@ describe("production shape: PostgreSQL + Kafka, one process per role", () => {
     expect(update.json).toMatchObject({ status: "settlement", message: "Success", order_id: orderId });
 
     // 5. The status, from the read model the projector process keeps in PostgreSQL.
-    const status = await kredivo(gateway, "/transaction/status", {
-      server_key: SANDBOX_SERVER_KEY,
-      transaction_id: transactionId,
-    });
+    const status = await kredivo(gateway, "/transaction/status", statusRequest(transactionId));
     expect(status.json.trx_status).toBe("settlement");
 
     // 6. The credit-line reactor (projector process) captures the hold; the books follow.

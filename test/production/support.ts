@@ -10,18 +10,7 @@ import { initRequest, pushSignature, SEED_AMOUNT_MINOR } from "../support/checko
 import { eventually, sleep } from "../support/eventually.ts";
 import { postInit } from "../support/kredivo-http.ts";
 import { DATABASE_URL } from "../support/postgres.ts";
-import {
-  killHard,
-  type ServiceProcess,
-  spawnService,
-  stopService,
-  untilListening,
-} from "../support/service-process.ts";
-
-export { initRequest, SANDBOX_SERVER_KEY, SEED_AMOUNT_MINOR } from "../support/checkout-requests.ts";
-export { approveInBrowser, HttpBrowser } from "../support/http-browser.ts";
-export { type KredivoReply, kredivo } from "../support/kredivo-http.ts";
-export { eventually, killHard, sleep };
+import { type ServiceProcess, spawnService, untilListening } from "../support/service-process.ts";
 
 export type Role = "gateway" | "projector" | "publisher" | "notifier";
 
@@ -40,9 +29,6 @@ export function spawnRole(role: Role, env: Record<string, string>): RoleProcess 
 export function startRole(role: Role, env: Record<string, string>, timeoutMs = 30_000): Promise<RoleProcess> {
   return untilListening(spawnRole(role, env), timeoutMs, role);
 }
-
-/** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`. Resolves with the exit code. */
-export const stopRole = stopService;
 
 /** The environment every role of one deployment shares: PostgreSQL for both stores, one schema, Kafka. */
 export function productionEnv(options: {

@@ -18,11 +18,11 @@ export interface TestMerchant {
   readonly serverKeyHash: string;
 }
 
-/** An active merchant with a 1.5 % fee; a fresh id and server_key unless given. */
+/** An active merchant, with a 1.5 % fee unless given; a fresh id and server_key unless given. */
 export async function registerMerchant(
   store: EventStore,
   merchantId = `m${randomUUID().slice(0, 8)}`,
-  options: { serverKey?: string; at?: CommandMeta } = {},
+  options: { serverKey?: string; feeRateBps?: number; at?: CommandMeta } = {},
 ): Promise<TestMerchant> {
   const serverKey = options.serverKey ?? `sk-${randomUUID()}`;
   const serverKeyHash = sha256Hex(serverKey);
@@ -34,7 +34,7 @@ export async function registerMerchant(
         merchantId,
         name: `Merchant ${merchantId}`,
         serverKeyHash,
-        feeRateBps: 150,
+        feeRateBps: options.feeRateBps ?? 150,
         status: "active",
       },
     },
@@ -43,9 +43,12 @@ export async function registerMerchant(
   return { merchantId, serverKey, serverKeyHash };
 }
 
+/** Commands of the Checkout API's tenant, decided at `now` (the system clock unless given). */
+export const kredivoMeta = (now = new Date()): CommandMeta => meta(now.toISOString(), "kredivo");
+
 /** Registers an active merchant of the Checkout API now and waits until the harness's directory knows it. */
 export async function registerKnownMerchant(h: CheckoutHarness, merchantId: string, serverKey: string) {
-  await registerMerchant(h.store, merchantId, { serverKey, at: meta(new Date().toISOString(), "kredivo") });
+  await registerMerchant(h.store, merchantId, { serverKey, at: kredivoMeta() });
   await eventually(`merchant ${merchantId} in the directory`, async () => {
     const res = await h.post("/transaction/status", { server_key: serverKey, transaction_id: "none" });
     return (res.json() as { status: number }).status !== 2012 ? true : undefined;

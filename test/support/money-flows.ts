@@ -2,14 +2,10 @@ import { expect } from "vitest";
 import { hashSecret } from "../../services/checkout/credentials.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
 import { kredivoLine } from "../../services/ledger/creditline/creditline.stream.ts";
-import { meta } from "../../services/ledger/testing/decider-spec.ts";
 import type { CheckoutHarness } from "../checkout/harness.ts";
 import { approveAs, type Buyer } from "./buyers.ts";
 import { nextOrder, pushSignature, sampleInit, singleItem } from "./checkout-requests.ts";
-
-export { eventually } from "./eventually.ts";
-export { registerKnownMerchant as registerMerchant } from "./merchants.ts";
-export { approveAs, type Buyer, singleItem };
+import { kredivoMeta } from "./merchants.ts";
 
 // Flows the money tests share, driven through the composed runtime: checkouts settled through HTTP
 // (init → hosted-page approval through the service → checkout/update), buyers and merchants registered as
@@ -32,9 +28,6 @@ export class BusinessClock {
 }
 
 export const DAY_MS = 24 * 3_600_000;
-
-/** Commands of the money tests happen now, for the Checkout API's tenant. */
-const now = () => meta(new Date().toISOString(), "kredivo");
 
 export interface Settled {
   readonly transactionId: string;
@@ -116,7 +109,7 @@ export async function registerBuyer(
   const registered = await h.checkout.buyers.handle(
     `buyer-${buyer.userId}`,
     { type: "Register", profile },
-    now(),
+    kredivoMeta(),
   );
   const limited = await h.checkout.creditLines.handle(
     `creditline-${buyer.userId}`,
@@ -133,7 +126,7 @@ export async function registerBuyer(
       },
       reason: "test buyer",
     },
-    now(),
+    kredivoMeta(),
   );
   const position = limited.position ?? registered.position;
   if (position) await h.checkout.waitForProjections(position);

@@ -2,16 +2,24 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fold, InvariantViolation, Rejection } from "../decider.ts";
 import {
+  allocation,
   at,
+  cancelLoan,
   capture,
   captured,
   held,
+  installment,
   type LoanTermsOf,
   limitSet,
+  loanCancelled,
   loanOf,
+  loanOpened,
   placeHold,
+  principalOwed,
   release,
   released,
+  repaid,
+  repay,
   setLimit,
   T0,
 } from "../testing/creditline-fixtures.ts";
@@ -24,13 +32,7 @@ import {
 } from "./creditline.decider.ts";
 import type { CreditLineEvent, Tenure } from "./creditline.events.ts";
 import { CREDIT_LINE_RULES } from "./creditline.rules.ts";
-import {
-  availableFor,
-  type CreditLineState,
-  hasOverdueDebt,
-  type LoanAmounts,
-  outstandingMinor,
-} from "./creditline.state.ts";
+import { availableFor, type CreditLineState, hasOverdueDebt, outstandingMinor } from "./creditline.state.ts";
 import { type CreditLineKey, kredivoLine } from "./creditline.stream.ts";
 
 const creditLine = spec(creditLineDecider);
@@ -50,85 +52,6 @@ const open = [
   ]),
 ];
 const state = (history: readonly CreditLineEvent[]): CreditLineState => fold(creditLineDecider, history);
-
-type InstallmentData = Extract<CreditLineEvent, { type: "LoanOpened" }>["data"]["installments"][number];
-type Allocation = Extract<CreditLineEvent, { type: "RepaymentApplied" }>["data"]["allocations"][number];
-const installment = (
-  number: number,
-  dueDate: string,
-  principalMinor: bigint,
-  interestMinor: bigint,
-  feeMinor: bigint,
-): InstallmentData => ({ number, dueDate, principalMinor, interestMinor, feeMinor });
-const loanOpened = (
-  transactionId: string,
-  tenure: Tenure,
-  principalMinor: bigint,
-  { kind: _loan, ...charges }: LoanTermsOf,
-  installments: InstallmentData[],
-): CreditLineEvent => ({
-  type: "LoanOpened",
-  data: { transactionId, tenure, principalMinor, ...charges, installments },
-});
-const repay = (repaymentId: string, amountMinor: bigint, receivedAt = at(10)): CreditLineCommand => ({
-  type: "Repay",
-  repaymentId,
-  amountMinor,
-  bankReference: `BANK-${repaymentId}`,
-  receivedAt,
-});
-const repaid = (
-  repaymentId: string,
-  amountMinor: bigint,
-  allocations: Allocation[],
-  receivedAt = at(10),
-): CreditLineEvent => ({
-  type: "RepaymentApplied",
-  data: { repaymentId, receivedAt, amountMinor, bankReference: `BANK-${repaymentId}`, allocations },
-});
-const allocation = (
-  transactionId: string,
-  number: number,
-  principalMinor: bigint,
-  interestMinor: bigint,
-  feeMinor: bigint,
-): Allocation => ({ transactionId, installment: number, principalMinor, interestMinor, feeMinor });
-const cancelLoan = (
-  transactionId: string,
-  principalMinor: bigint,
-  interestMinor: bigint,
-  feeMinor: bigint,
-  cancellationId = "cancel-1",
-): CreditLineCommand => ({
-  type: "CancelLoan",
-  transactionId,
-  cancellationId,
-  principalMinor,
-  interestMinor,
-  feeMinor,
-});
-/** A cancellation of these shares, `refund` of which (by component, none by default) had been repaid. */
-const loanCancelled = (
-  transactionId: string,
-  principalMinor: bigint,
-  interestMinor: bigint,
-  feeMinor: bigint,
-  refund: Partial<LoanAmounts> = {},
-  cancellationId = "cancel-1",
-): CreditLineEvent => ({
-  type: "LoanCancelled",
-  data: {
-    transactionId,
-    cancellationId,
-    principalMinor,
-    interestMinor,
-    feeMinor,
-    refundDue: { principalMinor: 0n, interestMinor: 0n, feeMinor: 0n, ...refund },
-  },
-});
-/** Principal still owed on every loan, summed here rather than by the decider. */
-const principalOwed = (s: CreditLineState): bigint =>
-  [...s.loans.values()].flatMap((l) => l.installments).reduce((sum, i) => sum + i.principalMinor, 0n);
 
 // Loan A: 1,000,000 over 3 months opened at T0 (the checkout's 1.5 %/2.95 %/1 % example): interest 88,500
 // split 29,500 a month, processing fee 10,000 with the first installment; principal 333,333 / 333,333 / 333,334.
