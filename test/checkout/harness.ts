@@ -12,9 +12,6 @@ import { composeInTempDir } from "../support/runtime.ts";
 // inject(), the store answers the log head, and the service drives the hosted-page steps (sign in, OTP,
 // approve) that the Checkout API itself does not expose.
 
-// The money and finance tests take the merchant's requests from here.
-export { SANDBOX_SERVER_KEY, sampleInit } from "../support/checkout-requests.ts";
-
 export const PUBLIC_BASE_URL = "http://127.0.0.1:3000";
 
 export interface CheckoutHarness {
