@@ -1,0 +1,368 @@
+import fc from "fast-check";
+
+// Requests for one operation of the served OpenAPI document, generated from its schemas alone, so a route
+// added later is fuzzed without new code: bodies from the schema or mutated from the documented examples
+// (valid-ish, at and past each bound, of the wrong type), hostile path and query values, and raw abuse that
+// no schema describes (wrong content types, truncated, nested or duplicate-keyed JSON, invalid UTF-8).
+
+export interface JsonSchema {
+  readonly type?: string;
+  readonly properties?: Record<string, JsonSchema>;
+  readonly required?: readonly string[];
+  readonly items?: JsonSchema;
+  readonly enum?: readonly unknown[];
+  readonly anyOf?: readonly JsonSchema[];
+  readonly oneOf?: readonly JsonSchema[];
+  readonly nullable?: boolean;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+}
+interface Parameter {
+  readonly in: "path" | "query" | "header";
+  readonly name: string;
+  readonly schema: JsonSchema;
+}
+interface MediaType {
+  readonly schema: JsonSchema;
+  readonly examples?: Record<string, { readonly value: unknown }>;
+}
+interface Operation {
+  readonly parameters?: readonly Parameter[];
+  readonly requestBody?: { readonly content: Record<string, MediaType> };
+}
+export interface OpenApiDocument {
+  readonly paths: Record<string, Record<string, Operation>>;
+}
+
+export interface Route {
+  readonly method: "GET" | "POST";
+  /** As the document writes it, e.g. `/v1/finance/buyers/{userId}/loans`. */
+  readonly path: string;
+  readonly name: string;
+  readonly op: Operation;
+}
+
+export interface FuzzRequest {
+  readonly method: "GET" | "POST";
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly payload?: string | Buffer;
+  /** What kind of request it is, for the report and the known-failure list. */
+  readonly kind: string;
+}
+
+/** Every operation of the document. */
+export function routesOf(doc: OpenApiDocument): Route[] {
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => {
+      const upper = method.toUpperCase();
+      if (upper !== "GET" && upper !== "POST") throw new Error(`no generator for ${upper} ${path}`);
+      return { method: upper, path, op, name: `${upper} ${path}` } as const;
+    }),
+  );
+}
+
+/** Strings that break naive id handling: separators, quotes, non-ASCII, traversal, control and over-long. */
+export const HOSTILE_STRINGS: readonly string[] = [
+  "",
+  " ",
+  "a b",
+  "'",
+  '"',
+  "é",
+  "日本語",
+  "🙂",
+  "\u0000",
+  "\uD800",
+  "../../etc/passwd",
+  "..%2f..%2f",
+  "%00",
+  ";",
+  "<script>",
+  "a".repeat(191),
+  "a".repeat(192),
+  "a".repeat(201),
+  "a".repeat(70_000),
+];
+
+const hostileString = fc.constantFrom(...HOSTILE_STRINGS);
+const hugeNumber = fc.constantFrom(
+  -1,
+  0,
+  -0,
+  0.5,
+  Number.MAX_SAFE_INTEGER + 2,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  1e-300,
+);
+const anyJson = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  hugeNumber,
+  hostileString,
+  fc.constant([]),
+  fc.constant({}),
+);
+
+function stringOf(schema: JsonSchema): fc.Arbitrary<string> {
+  const min = schema.minLength ?? 0;
+  const max = schema.maxLength ?? 40;
+  const atBounds = [min - 1, min, max, max + 1].filter((n) => n >= 0).map((n) => "x".repeat(n));
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.string({ minLength: min, maxLength: Math.min(max, 40) }) },
+    { weight: 1, arbitrary: fc.constantFrom(...atBounds) },
+    { weight: 2, arbitrary: hostileString },
+  );
+}
+
+function numberOf(schema: JsonSchema, integer: boolean): fc.Arbitrary<number> {
+  const min = schema.minimum ?? -1_000_000_000;
+  const max = schema.maximum ?? 1_000_000_000;
+  const inRange = integer ? fc.integer({ min, max }) : fc.double({ min, max, noNaN: true });
+  return fc.oneof(
+    { weight: 3, arbitrary: inRange },
+    { weight: 1, arbitrary: fc.constantFrom(min - 1, min, max, max + 1) },
+    { weight: 1, arbitrary: hugeNumber },
+  );
+}
+
+/** A value for `schema`: mostly of its shape (with bounds probed), sometimes of the wrong type. */
+function arbitraryFor(schema: JsonSchema, depth = 0): fc.Arbitrary<unknown> {
+  const shaped = shapedValueOf(schema, depth);
+  const wrongType = schema.nullable ? fc.oneof(anyJson, fc.constant(null)) : anyJson;
+  return fc.oneof({ weight: 6, arbitrary: shaped }, { weight: 1, arbitrary: wrongType });
+}
+
+function shapedValueOf(schema: JsonSchema, depth: number): fc.Arbitrary<unknown> {
+  const branches = schema.anyOf ?? schema.oneOf;
+  if (branches) return fc.oneof(...branches.map((b) => arbitraryFor(b, depth + 1)));
+  if (schema.enum) return fc.oneof(fc.constantFrom(...schema.enum), hostileString);
+  switch (schema.type) {
+    case "string":
+      return stringOf(schema);
+    case "integer":
+      return numberOf(schema, true);
+    case "number":
+      return numberOf(schema, false);
+    case "boolean":
+      return fc.boolean();
+    case "array": {
+      const item = depth > 4 ? anyJson : arbitraryFor(schema.items ?? {}, depth + 1);
+      const minLength = schema.minItems ?? 0;
+      return fc.array(item, { minLength: Math.max(0, minLength - 1), maxLength: (schema.maxItems ?? 3) + 1 });
+    }
+    case "object":
+      return objectOf(schema, depth);
+    default:
+      return anyJson;
+  }
+}
+
+/** Required properties mostly present, optional ones sometimes, plus now and then one nobody expects. */
+function objectOf(schema: JsonSchema, depth: number): fc.Arbitrary<Record<string, unknown>> {
+  const properties = schema.properties ?? {};
+  const required = new Set(schema.required ?? []);
+  const fields = Object.entries(properties).map(([name, s]) => {
+    const keep = required.has(name) ? 0.9 : 0.5;
+    const value = depth > 4 ? anyJson : arbitraryFor(s, depth + 1);
+    return fc.tuple(fc.constant(name), fc.option(value, { freq: Math.round(1 / (1 - keep)) }));
+  });
+  const extra = fc.option(fc.tuple(fc.constantFrom("__proto__", "constructor", "unexpected"), anyJson));
+  return fc.tuple(fc.tuple(...fields), extra).map(([entries, more]) => {
+    const object: Record<string, unknown> = {};
+    for (const [name, value] of entries) if (value !== null) object[name] = value;
+    if (more) Object.defineProperty(object, more[0], { value: more[1], enumerable: true });
+    return object;
+  });
+}
+
+/** A documented example with one property (at any depth) replaced by a value of that property's schema. */
+function mutatedExample(example: unknown, schema: JsonSchema): fc.Arbitrary<unknown> {
+  const slots = slotsOf(example, schema, []);
+  if (slots.length === 0) return fc.constant(example);
+  return fc
+    .constantFrom(...slots)
+    .chain(({ path, schema: at }) => arbitraryFor(at).map((value) => replaced(example, path, value)));
+}
+
+interface Slot {
+  readonly path: readonly (string | number)[];
+  readonly schema: JsonSchema;
+}
+
+function slotsOf(value: unknown, schema: JsonSchema, path: readonly (string | number)[]): Slot[] {
+  const branch = (schema.anyOf ?? schema.oneOf)?.[0] ?? schema;
+  const here = path.length > 0 ? [{ path, schema }] : [];
+  if (Array.isArray(value) && branch.items) {
+    return [...here, ...value.flatMap((v, i) => slotsOf(v, branch.items!, [...path, i]))];
+  }
+  if (value && typeof value === "object" && branch.properties) {
+    const nested = Object.entries(branch.properties).flatMap(([name, s]) =>
+      slotsOf((value as Record<string, unknown>)[name], s, [...path, name]),
+    );
+    return [...here, ...nested];
+  }
+  return here;
+}
+
+function replaced(value: unknown, path: readonly (string | number)[], by: unknown): unknown {
+  if (path.length === 0) return by;
+  const [head, ...rest] = path;
+  if (Array.isArray(value)) return value.map((v, i) => (i === head ? replaced(v, rest, by) : v));
+  const object = value as Record<string, unknown>;
+  return { ...object, [head!]: replaced(object[head!], rest, by) };
+}
+
+/** A body for the operation: from its schema, or one of its examples with one field mutated. */
+function bodyOf(op: Operation, overrides: Record<string, string>): fc.Arbitrary<unknown> | undefined {
+  const media = op.requestBody?.content["application/json"];
+  if (!media) return undefined;
+  const examples = Object.values(media.examples ?? {}).map((e) => withOverrides(e.value, overrides));
+  const fromSchema = arbitraryFor(media.schema).map((v) => withOverrides(v, overrides));
+  if (examples.length === 0) return fromSchema;
+  return fc.oneof(
+    fromSchema,
+    fc.constantFrom(...examples).chain((example) => mutatedExample(example, media.schema)),
+  );
+}
+
+/** Credentials the test knows (e.g. the sandbox server key) put in place of whatever the example has. */
+function withOverrides(value: unknown, overrides: Record<string, string>): unknown {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  const object = { ...(value as Record<string, unknown>) };
+  for (const [name, known] of Object.entries(overrides)) if (name in object) object[name] = known;
+  return object;
+}
+
+/** Percent-encodes every byte of the UTF-8 form (a lone surrogate becomes U+FFFD, as on the wire). */
+const percentEncoded = (value: string) =>
+  [...Buffer.from(value, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("");
+
+const pathValue = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 20 }).map(percentEncoded),
+  hostileString.map(percentEncoded),
+  fc.constantFrom("..", "../..", "%2e%2e%2f", "é", "a/b", "a%2Fb"),
+);
+
+const queryValue = (schema: JsonSchema) => arbitraryFor(schema).map((v) => String(v));
+
+export interface RouteContext {
+  /** Header sets to authenticate with (the empty set included): one is picked per request. */
+  readonly credentials: readonly Record<string, string>[];
+  /** Body properties the test knows good values for. */
+  readonly bodyOverrides: Record<string, string>;
+}
+
+/** Requests built from the route's schemas: parameters, query, headers and body. */
+export function schemaRequests(route: Route, ctx: RouteContext): fc.Arbitrary<FuzzRequest> {
+  const params = route.op.parameters ?? [];
+  const pathParams = params.filter((p) => p.in === "path");
+  const queryParams = params.filter((p) => p.in === "query");
+  const headerParams = params.filter((p) => p.in === "header");
+  const body = bodyOf(route.op, ctx.bodyOverrides) ?? fc.constant(undefined);
+  return fc
+    .record({
+      path: fc.tuple(...pathParams.map(() => pathValue)),
+      query: fc.tuple(...queryParams.map((p) => fc.option(queryValue(p.schema)))),
+      headers: fc.tuple(...headerParams.map(() => fc.option(fc.oneof(fc.uuid(), hostileString)))),
+      credentials: fc.constantFrom(...ctx.credentials),
+      body,
+    })
+    .map(({ path, query, headers, credentials, body }) => {
+      let url = route.path;
+      pathParams.forEach((p, i) => {
+        url = url.replace(`{${p.name}}`, path[i]!);
+      });
+      const search = queryParams
+        .map((p, i) => (query[i] === null ? undefined : `${p.name}=${percentEncoded(query[i]!)}`))
+        .filter((q) => q !== undefined)
+        .join("&");
+      const sent: Record<string, string> = { ...credentials };
+      headerParams.forEach((p, i) => {
+        if (headers[i] !== null) sent[p.name] = headers[i]!.replace(/[^\x20-\x7e]/g, "?");
+      });
+      if (route.method === "POST") sent["content-type"] = "application/json";
+      return {
+        method: route.method,
+        url: search ? `${url}?${search}` : url,
+        headers: sent,
+        ...(route.method === "POST" ? { payload: body === undefined ? "" : JSON.stringify(body) } : {}),
+        kind: "schema",
+      };
+    });
+}
+
+const NESTING = 10_000;
+
+/** Raw abuse no schema describes, sent with the route's method to a path of the route. */
+export function abuseRequests(route: Route, ctx: RouteContext): fc.Arbitrary<FuzzRequest> {
+  const base = route.path.replace(/\{[^}]+\}/g, "x");
+  const example = Object.values(route.op.requestBody?.content["application/json"]?.examples ?? {})[0]?.value;
+  const json = JSON.stringify(withOverrides(example ?? {}, ctx.bodyOverrides));
+  const firstKey = json.match(/^\{"([^"]+)"/)?.[1] ?? "a";
+  const payloads: [string, string | Buffer][] = [
+    ["truncated JSON", json.slice(0, Math.max(1, Math.floor(json.length / 2)))],
+    ["deeply nested arrays", `${"[".repeat(NESTING)}${"]".repeat(NESTING)}`],
+    ["deeply nested objects", `${'{"a":'.repeat(NESTING)}1${"}".repeat(NESTING)}`],
+    ["duplicate keys", `{"${firstKey}":"a b",${json.slice(1)}`],
+    [
+      "duplicate keys, hostile last",
+      `${json.slice(0, -1)}${json.length > 2 ? "," : ""}"${firstKey}":"é 'x"}`,
+    ],
+    ["huge numbers", `{"${firstKey}":1e400,"amount":123456789012345678901234567890}`],
+    [
+      "invalid UTF-8",
+      Buffer.concat([Buffer.from(`{"${firstKey}":"`), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]),
+    ],
+    ["empty body", ""],
+    ["JSON null", "null"],
+    ["JSON array", "[]"],
+    ["1 MiB string", `"${"x".repeat(1024 * 1024)}"`],
+  ];
+  const contentTypes = [
+    "application/json",
+    "text/plain",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/json; charset=latin1",
+  ];
+  const bodies = fc
+    .record({
+      payload: fc.constantFrom(...payloads),
+      type: fc.constantFrom(...contentTypes),
+      credentials: fc.constantFrom(...ctx.credentials),
+    })
+    .map(({ payload: [kind, payload], type, credentials }) => ({
+      method: route.method,
+      url: base,
+      headers: { ...credentials, "content-type": type },
+      payload,
+      kind: `${kind} as ${type}`,
+    }));
+  const urls = fc
+    .record({
+      suffix: fc.constantFrom(
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e",
+        "/é/日本",
+        `/${"a".repeat(20_000)}`,
+        "?x=%ff%fe",
+        `?${"q=1&".repeat(2_000)}`,
+      ),
+      credentials: fc.constantFrom(...ctx.credentials),
+    })
+    .map(({ suffix, credentials }) => ({
+      method: route.method,
+      url: `${base}${suffix}`,
+      headers: { ...credentials, "x-long": "h".repeat(16_000) },
+      ...(route.method === "POST" ? { payload: json } : {}),
+      kind: `url ${suffix.slice(0, 20)}`,
+    }));
+  return route.method === "POST" ? fc.oneof(bodies, urls) : urls;
+}

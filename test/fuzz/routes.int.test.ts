@@ -1,0 +1,185 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BOTH_KEY,
+  FINANCE_KEY,
+  type FinanceHarness,
+  OPERATOR_KEY,
+  startFinanceHarness,
+} from "../finance/harness.ts";
+import { SANDBOX_SERVER_KEY } from "../support/checkout-requests.ts";
+import { quietHead } from "../support/events.ts";
+import { bearer } from "../support/http.ts";
+import {
+  abuseRequests,
+  type FuzzRequest,
+  type OpenApiDocument,
+  type Route,
+  type RouteContext,
+  routesOf,
+  schemaRequests,
+} from "./requests.ts";
+
+// Every route of the served OpenAPI document, fuzzed from its own schemas through inject(): no answer is a
+// 5xx, and no refused request (a 4xx, or a /kredivo envelope whose status is not 1) moves the log head.
+// FUZZ_RUNS sets the requests per route (`npm run test:fuzz` runs many; `npm test` a few, in seconds).
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const ABUSE_RUNS = Math.max(10, Math.round(RUNS / 3));
+
+interface KnownFailure {
+  readonly route: string;
+  readonly inputClass: string;
+  readonly matches: (body: unknown) => boolean;
+  readonly reproducer: unknown;
+}
+
+/** What the event store takes as the id part of a stream name: anything else is its own refusal. */
+const STREAM_SAFE_ID = /^[A-Za-z0-9_.:-]{1,191}$/;
+const unsafeTransactionId = (body: unknown) => {
+  const id = (body as { transaction_id?: unknown } | null)?.transaction_id;
+  return typeof id === "string" && !STREAM_SAFE_ID.test(id);
+};
+
+/**
+ * 5xx answers being fixed elsewhere (issue 15, deliverables 1–2): a transaction id that cannot be part of a
+ * stream name reaches the event store, whose refusal surfaces as 500 {"status":9999}. Each entry is asserted
+ * to still fail, so it is removed here when the fix lands.
+ */
+const KNOWN_5XX: readonly KnownFailure[] = [
+  {
+    route: "POST /kredivo/checkout/update",
+    inputClass: "transaction_id with a space, quote, non-ASCII or over 191 characters",
+    matches: unsafeTransactionId,
+    reproducer: { signature_key: "x", transaction_id: "a b", status: "settled" },
+  },
+  {
+    route: "POST /kredivo/transaction/cancel",
+    inputClass: "transaction_id with a space, quote, non-ASCII or over 191 characters",
+    matches: unsafeTransactionId,
+    reproducer: {
+      transaction_id: "a b",
+      server_key: SANDBOX_SERVER_KEY,
+      reason: "Out of stock",
+      cancelled_by: "merchant_name",
+      amount: 90500,
+      order_id: "KB-3dfa4b15",
+    },
+  },
+];
+
+let h: FinanceHarness;
+let routes: Route[];
+const context: RouteContext = {
+  credentials: [
+    {},
+    bearer("not-a-key-0123456789"),
+    bearer(FINANCE_KEY),
+    bearer(OPERATOR_KEY),
+    bearer(BOTH_KEY),
+    bearer(BOTH_KEY),
+  ],
+  bodyOverrides: { server_key: SANDBOX_SERVER_KEY },
+};
+const counts = new Map<string, { sent: number; refused: number; known5xx: number }>();
+
+beforeAll(async () => {
+  h = await startFinanceHarness();
+  const doc: OpenApiDocument = (await h.service.app.inject({ method: "GET", url: "/docs/json" })).json();
+  routes = routesOf(doc);
+});
+afterAll(async () => {
+  if (counts.size > 0) {
+    const table = [...counts].map(([route, c]) => ({ route, ...c }));
+    console.log(`fuzz: ${RUNS} schema + ${ABUSE_RUNS} abuse requests per route`);
+    console.table(table);
+  }
+  await h?.close();
+});
+
+function parse(payload: FuzzRequest["payload"]): unknown {
+  try {
+    return typeof payload === "string" ? JSON.parse(payload) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A refusal: an error status, or a /kredivo envelope whose status is anything but 1 (Success). */
+function refused(url: string, statusCode: number, body: string): boolean {
+  if (statusCode >= 400) return true;
+  if (!url.startsWith("/kredivo")) return false;
+  const status = (parse(body) as { status?: unknown } | undefined)?.status;
+  return typeof status === "number" && status !== 1;
+}
+
+const describeRequest = (req: FuzzRequest) => {
+  const payload = typeof req.payload === "string" ? req.payload : req.payload?.toString("hex");
+  return `${req.method} ${req.url.slice(0, 200)} [${req.kind}] ${payload?.slice(0, 300) ?? ""}`;
+};
+
+async function send(route: Route, req: FuzzRequest): Promise<void> {
+  const tally = counts.get(route.name) ?? { sent: 0, refused: 0, known5xx: 0 };
+  counts.set(route.name, tally);
+  tally.sent++;
+  const before = await h.service.store.headPosition();
+  const res = await h.service.app.inject({
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    ...(req.payload === undefined ? {} : { payload: req.payload }),
+  });
+  const what = `${describeRequest(req)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
+  if (res.statusCode >= 500) {
+    const known = KNOWN_5XX.find((k) => k.route === route.name && k.matches(parse(req.payload)));
+    expect(known, `a caller's request is never our fault: ${what}`).toBeDefined();
+    tally.known5xx++;
+  }
+  if (refused(req.url, res.statusCode, res.body)) {
+    tally.refused++;
+    expect(await h.service.store.headPosition(), `a refused request appends nothing: ${what}`).toBe(before);
+  } else {
+    // Accepted: reactors and timers may append after it, so the next request starts from a quiet log.
+    await quietHead(h.service.store, 100);
+  }
+}
+
+describe("every route of the OpenAPI document, fuzzed", () => {
+  it("covers the Checkout API and /v1", () => {
+    const names = routes.map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(["POST /kredivo/checkout/init", "POST /v1/repayments"]));
+  });
+
+  it(
+    "never answers 5xx and never appends for a refused request",
+    async () => {
+      for (const route of routes) {
+        for (const [arbitrary, numRuns] of [
+          [schemaRequests(route, context), RUNS],
+          [abuseRequests(route, context), ABUSE_RUNS],
+        ] as const) {
+          await fc.assert(
+            fc.asyncProperty(arbitrary, (req) => send(route, req)),
+            { numRuns, endOnFailure: true },
+          );
+        }
+      }
+    },
+    60_000 + RUNS * 1_000,
+  );
+});
+
+describe("the known 5xx answers (remove an entry when its fix lands)", () => {
+  it.each(KNOWN_5XX)("$route with a $inputClass still answers 500", async ({ route, reproducer }) => {
+    const url = route.replace(/^POST /, "");
+    const before = await h.service.store.headPosition();
+    const res = await h.service.app.inject({
+      method: "POST",
+      url,
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify(reproducer),
+    });
+    expect(res.statusCode, res.body).toBe(500);
+    expect(await h.service.store.headPosition()).toBe(before);
+  });
+});
