@@ -12,16 +12,19 @@ import { quietHead } from "../support/events.ts";
 import { bearer } from "../support/http.ts";
 import {
   abuseRequests,
+  documentedCodes,
   type FuzzRequest,
   type OpenApiDocument,
   type Route,
   type RouteContext,
   routesOf,
   schemaRequests,
+  summary,
 } from "./requests.ts";
 
 // Every route of the served OpenAPI document, fuzzed from its own schemas through inject(): no answer is a
-// 5xx, and no refused request (a 4xx, or a /kredivo envelope whose status is not 1) moves the log head.
+// 5xx, no refused request (a 4xx, or a /kredivo envelope whose status is not 1) moves the log head, and a
+// /v1 refusal is a problem code the operation documents for its status.
 // FUZZ_RUNS sets the requests per route (`npm run test:fuzz` runs many; `npm test` a few, in seconds).
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -68,6 +71,20 @@ const KNOWN_5XX: readonly KnownFailure[] = [
   },
 ];
 
+/**
+ * /v1 refusals that are not a problem the operation documents, to be fixed with issue 15's bounds: Fastify's
+ * router refuses a path parameter over its maxParamLength (100) with its own 414 body, before the route's
+ * schema (which allows up to 300 characters for an account) is consulted. Asserted to still happen.
+ */
+const KNOWN_UNDOCUMENTED = [
+  {
+    inputClass: "a path parameter over 100 characters",
+    status: 414,
+    code: "FST_ERR_MAX_PARAM_LENGTH",
+    reproducer: `/v1/finance/accounts/${"a".repeat(101)}/statement`,
+  },
+] as const;
+
 let h: FinanceHarness;
 let routes: Route[];
 const context: RouteContext = {
@@ -113,11 +130,6 @@ function refused(url: string, statusCode: number, body: string): boolean {
   return typeof status === "number" && status !== 1;
 }
 
-const describeRequest = (req: FuzzRequest) => {
-  const payload = typeof req.payload === "string" ? req.payload : req.payload?.toString("hex");
-  return `${req.method} ${req.url.slice(0, 200)} [${req.kind}] ${payload?.slice(0, 300) ?? ""}`;
-};
-
 async function send(route: Route, req: FuzzRequest): Promise<void> {
   const tally = counts.get(route.name) ?? { sent: 0, refused: 0, known5xx: 0 };
   counts.set(route.name, tally);
@@ -129,7 +141,7 @@ async function send(route: Route, req: FuzzRequest): Promise<void> {
     headers: req.headers,
     ...(req.payload === undefined ? {} : { payload: req.payload }),
   });
-  const what = `${describeRequest(req)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
+  const what = `${summary(req)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
   if (res.statusCode >= 500) {
     const known = KNOWN_5XX.find((k) => k.route === route.name && k.matches(parse(req.payload)));
     expect(known, `a caller's request is never our fault: ${what}`).toBeDefined();
@@ -137,6 +149,12 @@ async function send(route: Route, req: FuzzRequest): Promise<void> {
   }
   if (refused(req.url, res.statusCode, res.body)) {
     tally.refused++;
+    if (req.onRoute && route.path.startsWith("/v1/") && res.statusCode < 500) {
+      const code = (parse(res.body) as { code?: unknown } | undefined)?.code;
+      const known = KNOWN_UNDOCUMENTED.some((k) => k.status === res.statusCode && k.code === code);
+      if (!known)
+        expect(documentedCodes(route, res.statusCode), `a documented refusal: ${what}`).toContain(code);
+    }
     expect(await h.service.store.headPosition(), `a refused request appends nothing: ${what}`).toBe(before);
   } else {
     // Accepted: reactors and timers may append after it, so the next request starts from a quiet log.
@@ -182,4 +200,15 @@ describe("the known 5xx answers (remove an entry when its fix lands)", () => {
     expect(res.statusCode, res.body).toBe(500);
     expect(await h.service.store.headPosition()).toBe(before);
   });
+});
+
+describe("the known undocumented /v1 refusals (remove an entry when its fix lands)", () => {
+  it.each(KNOWN_UNDOCUMENTED)(
+    "$inputClass still answers $status $code",
+    async ({ status, code, reproducer }) => {
+      const res = await h.service.app.inject({ method: "GET", url: reproducer, headers: bearer(BOTH_KEY) });
+      expect(res.statusCode, res.body).toBe(status);
+      expect(res.json().code).toBe(code);
+    },
+  );
 });
