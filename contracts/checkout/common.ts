@@ -72,6 +72,16 @@ export function positiveVndAmount() {
   return vndAmount().refine((m) => m.amountMinor > 0n, { error: "amount_must_be_positive" });
 }
 
+// ------------------------------------------------------------------------------------- ids we issue
+
+/** transaction_id is a lowercase UUID we issue at checkout/init (the seed's samples have the same form). */
+const ISSUED_TRANSACTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether an id can name a transaction at all; one that cannot is "not found" in the API's words. */
+export function isIssuedTransactionId(id: string): boolean {
+  return ISSUED_TRANSACTION_ID.test(id);
+}
+
 // ----------------------------------------------------------------------------------------------- tenure
 
 /** Payment terms in months the seed names: "(1, 3, 6, 12)". 1 is the 30-day pay-later term. */
