@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   anyString,
+  FIELD_MAX_CHARS,
   integerVnd,
   positiveVndAmount,
   requiredString,
@@ -21,7 +22,7 @@ export const calculatorRequestSchema = z.object(
     source: z.literal("ecom", {
       error: (iss) => (iss.input === undefined ? "required" : "must_be_one_of:ecom"),
     }),
-    server_key: requiredString(),
+    server_key: requiredString(FIELD_MAX_CHARS.key),
   },
   { error: typeError("object") },
 );

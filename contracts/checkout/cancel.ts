@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { anyString, optional, requiredString, STATUS_SUCCESS, typeError, vndAmount } from "./common.ts";
+import {
+  anyString,
+  FIELD_MAX_CHARS,
+  optional,
+  requiredString,
+  STATUS_SUCCESS,
+  typeError,
+  vndAmount,
+} from "./common.ts";
 import { checkoutErrorBodySchema } from "./errors.ts";
 
 // POST /transaction/cancel: full or partial cancellation of a settled transaction.
@@ -14,10 +22,10 @@ import { checkoutErrorBodySchema } from "./errors.ts";
 
 export const cancelRequestSchema = z.object(
   {
-    transaction_id: requiredString(),
-    server_key: requiredString(),
-    reason: requiredString(),
-    cancelled_by: requiredString(),
+    transaction_id: requiredString(FIELD_MAX_CHARS.key),
+    server_key: requiredString(FIELD_MAX_CHARS.key),
+    reason: requiredString(FIELD_MAX_CHARS.text),
+    cancelled_by: requiredString(FIELD_MAX_CHARS.text),
     amount: optional(
       vndAmount({ allowNegative: true }).superRefine((m, ctx) => {
         if (m.amountMinor < 0n) {
@@ -31,7 +39,7 @@ export const cancelRequestSchema = z.object(
         }
       }),
     ),
-    order_id: requiredString(),
+    order_id: requiredString(FIELD_MAX_CHARS.id),
   },
   { error: typeError("object") },
 );

@@ -20,9 +20,49 @@ export function typeError(expected: string): (iss: RawIssue) => string {
   return (iss) => (iss.input === undefined ? "required" : `expected_${expected}`);
 }
 
+// ------------------------------------------------------------------------------------------------ bounds
+
+/**
+ * The longest value each kind of request field may carry, in characters (UTF-16 code units, as zod counts).
+ * Every string a request carries has one, so no field can put a megabyte into the permanent log; the seed's
+ * own samples sit well inside each (its longest, a user_agent, has 132 characters; its signature_key 108).
+ * The README's "Limits" lists them.
+ */
+export const FIELD_MAX_CHARS = {
+  /** server_key, signature_key, transaction_id, client_user_key, user_token */
+  key: 255,
+  /** order_id, items[].id, sellers[].id, parent_id, dealer_code */
+  id: 100,
+  /** names of items, buyers, sellers and addressees; item types; parent_type */
+  name: 255,
+  /** every URL: push_url, back_to_store_url, cancel_url, items[].url, image_url, sellers[].url */
+  url: 2048,
+  /** RFC 5321's longest forward path */
+  email: 254,
+  mobileNumber: 32,
+  /** address, province, district, ward */
+  address: 500,
+  /** the longest textual IPv6 address */
+  ipAddress: 45,
+  userAgent: 1024,
+  /** device_id, imsi */
+  device: 255,
+  /** a cancellation's reason and cancelled_by */
+  text: 1000,
+} as const;
+
+/** The most entries each request array may carry. */
+export const ARRAY_MAX_ENTRIES = { items: 200, sellers: 50, buyers: 10, shippingAddresses: 10 } as const;
+
+function boundedString(maxChars: number) {
+  return z
+    .string({ error: typeError("string") })
+    .max(maxChars, { error: `too_long:max_${maxChars}_characters` });
+}
+
 /** A required string that must not be empty. Not trimmed: the seed's own data has trailing spaces. */
-export function requiredString(): z.ZodString {
-  return z.string({ error: typeError("string") }).min(1, { error: "must_not_be_empty" });
+export function requiredString(maxChars: number): z.ZodString {
+  return boundedString(maxChars).min(1, { error: "must_not_be_empty" });
 }
 
 /** Any string, including "" (used for free-text fields in responses). */
@@ -35,8 +75,21 @@ export function optional<T extends z.ZodType>(schema: T) {
   return schema.nullish().transform((v): z.output<T> | undefined => v ?? undefined);
 }
 
-export function optionalString() {
-  return optional(z.string({ error: typeError("string") }));
+export function optionalString(maxChars: number) {
+  return optional(boundedString(maxChars));
+}
+
+/** An email address (buyers[].email, sellers[].email); the seed's samples are plain `name@domain` ones. */
+export function emailAddress() {
+  return requiredString(FIELD_MAX_CHARS.email).pipe(z.email({ error: "must_be_an_email_address" }));
+}
+
+/** A JSON array of one to `maxEntries` entries. */
+export function boundedArray<T extends z.ZodType>(item: T, maxEntries: number) {
+  return z
+    .array(item, { error: typeError("array") })
+    .min(1, { error: "must_not_be_empty" })
+    .max(maxEntries, { error: `too_many:max_${maxEntries}_entries` });
 }
 
 /**
@@ -48,6 +101,7 @@ export function httpUrl() {
     .string({ error: typeError("string") })
     .trim()
     .min(1, { error: "must_not_be_empty" })
+    .max(FIELD_MAX_CHARS.url, { error: `too_long:max_${FIELD_MAX_CHARS.url}_characters` })
     .pipe(z.url({ protocol: /^https?$/, error: "must_be_an_http_url" }));
 }
 
@@ -70,6 +124,16 @@ export function vndAmount(opts?: MoneyParseOptions): z.ZodType<Money, number | s
 /** A VND amount that must be greater than zero (checkout amount, loan calculator amount). */
 export function positiveVndAmount() {
   return vndAmount().refine((m) => m.amountMinor > 0n, { error: "amount_must_be_positive" });
+}
+
+// ------------------------------------------------------------------------------------- ids we issue
+
+/** transaction_id is a lowercase UUID we issue at checkout/init (the seed's samples have the same form). */
+const ISSUED_TRANSACTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether an id can name a transaction at all; one that cannot is "not found" in the API's words. */
+export function isIssuedTransactionId(id: string): boolean {
+  return ISSUED_TRANSACTION_ID.test(id);
 }
 
 // ----------------------------------------------------------------------------------------------- tenure

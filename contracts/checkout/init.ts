@@ -1,8 +1,12 @@
 import { z } from "zod";
 import { type Money, money } from "../money.ts";
 import {
+  ARRAY_MAX_ENTRIES,
   anyString,
+  boundedArray,
   CHECKOUT_CURRENCY,
+  emailAddress,
+  FIELD_MAX_CHARS,
   httpUrl,
   optional,
   optionalString,
@@ -74,15 +78,15 @@ export function isDeductionItemId(id: string): boolean {
 export const initItemSchema = z
   .object(
     {
-      id: requiredString(),
-      name: requiredString(),
+      id: requiredString(FIELD_MAX_CHARS.id),
+      name: requiredString(FIELD_MAX_CHARS.name),
       price: vndAmount({ allowNegative: true }),
-      type: optionalString(),
-      url: optionalString(),
+      type: optionalString(FIELD_MAX_CHARS.name),
+      url: optionalString(FIELD_MAX_CHARS.url),
       quantity: jsonInt({ min: 1 }),
-      image_url: optionalString(),
-      parent_type: optionalString(),
-      parent_id: optionalString(),
+      image_url: optionalString(FIELD_MAX_CHARS.url),
+      parent_type: optionalString(FIELD_MAX_CHARS.name),
+      parent_id: optionalString(FIELD_MAX_CHARS.id),
     },
     { error: typeError("object") },
   )
@@ -123,16 +127,16 @@ export function itemsTotal(items: readonly Pick<InitItem, "id" | "price" | "quan
 // --------------------------------------------------------------------------------- sellers, buyers, address
 
 const addressFields = {
-  name: requiredString(),
-  address: requiredString(),
-  province: requiredString(),
-  district: requiredString(),
-  ward: requiredString(),
+  name: requiredString(FIELD_MAX_CHARS.name),
+  address: requiredString(FIELD_MAX_CHARS.address),
+  province: requiredString(FIELD_MAX_CHARS.address),
+  district: requiredString(FIELD_MAX_CHARS.address),
+  ward: requiredString(FIELD_MAX_CHARS.address),
 };
 
 /** Address of a shipment: every field Required, mobile_number included. */
 export const initAddressSchema = z.object(
-  { ...addressFields, mobile_number: requiredString() },
+  { ...addressFields, mobile_number: requiredString(FIELD_MAX_CHARS.mobileNumber) },
   { error: typeError("object") },
 );
 
@@ -141,31 +145,31 @@ export const initAddressSchema = z.object(
  * omit it there (the seller carries its own mobile_number), so it is optional here.
  */
 export const initSellerAddressSchema = z.object(
-  { ...addressFields, mobile_number: optionalString() },
+  { ...addressFields, mobile_number: optionalString(FIELD_MAX_CHARS.mobileNumber) },
   { error: typeError("object") },
 );
 
 export const initSellerSchema = z.object(
   {
-    id: requiredString(),
-    name: requiredString(),
-    email: requiredString(),
-    url: requiredString(),
-    mobile_number: optionalString(),
+    id: requiredString(FIELD_MAX_CHARS.id),
+    name: requiredString(FIELD_MAX_CHARS.name),
+    email: emailAddress(),
+    url: requiredString(FIELD_MAX_CHARS.url),
+    mobile_number: optionalString(FIELD_MAX_CHARS.mobileNumber),
     address_detail: initSellerAddressSchema,
   },
   { error: typeError("object") },
 );
 
-/** Contact fields are free text: the seed gives no format and phone spellings vary ("+84-983123456"). */
+/** The seed gives phone numbers no format and their spellings vary ("+84-983123456"): bounded free text. */
 export const initBuyerSchema = z.object(
-  { name: requiredString(), email: requiredString(), mobile_number: requiredString() },
+  {
+    name: requiredString(FIELD_MAX_CHARS.name),
+    email: emailAddress(),
+    mobile_number: requiredString(FIELD_MAX_CHARS.mobileNumber),
+  },
   { error: typeError("object") },
 );
-
-function nonEmptyArray<T extends z.ZodType>(item: T) {
-  return z.array(item, { error: typeError("array") }).min(1, { error: "must_not_be_empty" });
-}
 
 /**
  * shipping_addresses: the table types it Object, the examples send an array of one. Both are accepted and
@@ -175,18 +179,18 @@ function nonEmptyArray<T extends z.ZodType>(item: T) {
  */
 const shippingAddresses = z.preprocess(
   (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? [v] : v),
-  nonEmptyArray(initAddressSchema),
+  boundedArray(initAddressSchema, ARRAY_MAX_ENTRIES.shippingAddresses),
 );
 
 // ------------------------------------------------------------------------------------------------ requests
 
 const commonInitFields = {
-  server_key: requiredString(),
+  server_key: requiredString(FIELD_MAX_CHARS.key),
   tenure: tenureField(),
   amount: positiveVndAmount(),
-  order_id: requiredString(),
-  items: nonEmptyArray(initItemSchema),
-  buyers: nonEmptyArray(initBuyerSchema),
+  order_id: requiredString(FIELD_MAX_CHARS.id),
+  items: boundedArray(initItemSchema, ARRAY_MAX_ENTRIES.items),
+  buyers: boundedArray(initBuyerSchema, ARRAY_MAX_ENTRIES.buyers),
   push_url: httpUrl(),
   back_to_store_url: httpUrl(),
 };
@@ -202,18 +206,22 @@ export const initEcomRequestSchema = z
     {
       ...commonInitFields,
       source: z.literal("ecom", { error: typeError("string") }),
-      sellers: optional(z.array(initSellerSchema, { error: typeError("array") })),
+      sellers: optional(
+        z
+          .array(initSellerSchema, { error: typeError("array") })
+          .max(ARRAY_MAX_ENTRIES.sellers, { error: `too_many:max_${ARRAY_MAX_ENTRIES.sellers}_entries` }),
+      ),
       shipping_addresses: shippingAddresses,
       cancel_url: optional(httpUrl()),
-      ip_address: optionalString(),
-      user_agent: optionalString(),
-      device_id: optionalString(),
-      imsi: optionalString(),
+      ip_address: optionalString(FIELD_MAX_CHARS.ipAddress),
+      user_agent: optionalString(FIELD_MAX_CHARS.userAgent),
+      device_id: optionalString(FIELD_MAX_CHARS.device),
+      imsi: optionalString(FIELD_MAX_CHARS.device),
       // 0-click
       tokenize_user: optional(z.boolean({ error: typeError("boolean") })),
       tokenizer_user: optional(z.boolean({ error: typeError("boolean") })),
-      client_user_key: optionalString(),
-      user_token: optionalString(),
+      client_user_key: optionalString(FIELD_MAX_CHARS.key),
+      user_token: optionalString(FIELD_MAX_CHARS.key),
     },
     { error: typeError("object") },
   )
@@ -240,7 +248,7 @@ export const initOfflineRequestSchema = z.object(
   {
     ...commonInitFields,
     source: z.literal("offline", { error: typeError("string") }),
-    dealer_code: requiredString(),
+    dealer_code: requiredString(FIELD_MAX_CHARS.id),
     expiry_time: optional(jsonInt({ min: 0 })),
     metadata: optional(z.record(z.string(), z.unknown(), { error: typeError("object") })),
   },
@@ -273,14 +281,14 @@ export const initSuccessResponseSchema = z.strictObject({
   status: z.literal(STATUS_SUCCESS),
   message: anyString(),
   checkout_url: z.url({ protocol: /^https?$/ }),
-  transaction_id: requiredString(),
+  transaction_id: requiredString(FIELD_MAX_CHARS.key),
   code: z.literal(2007).optional(),
 });
 
 export const initOfflineSuccessResponseSchema = z.strictObject({
   status: z.literal(STATUS_SUCCESS),
   message: anyString(),
-  transaction_id: requiredString(),
+  transaction_id: requiredString(FIELD_MAX_CHARS.key),
   qr_link: z.url({ protocol: /^https?$/ }),
 });
 

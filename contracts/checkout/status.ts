@@ -4,6 +4,7 @@ import {
   anyString,
   checkoutAmountNumber,
   checkoutAmountText,
+  FIELD_MAX_CHARS,
   requiredString,
   STATUS_SUCCESS,
   tenureOut,
@@ -14,7 +15,10 @@ import { checkoutErrorBodySchema } from "./errors.ts";
 // POST /transaction/status ("Check Transaction Status").
 
 export const statusRequestSchema = z.object(
-  { server_key: requiredString(), transaction_id: requiredString() },
+  {
+    server_key: requiredString(FIELD_MAX_CHARS.key),
+    transaction_id: requiredString(FIELD_MAX_CHARS.key),
+  },
   { error: typeError("object") },
 );
 export type StatusRequest = z.output<typeof statusRequestSchema>;

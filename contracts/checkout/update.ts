@@ -3,6 +3,7 @@ import {
   anyString,
   checkoutAmountText,
   epochSeconds,
+  FIELD_MAX_CHARS,
   requiredString,
   tenureOut,
   typeError,
@@ -18,8 +19,8 @@ export type ConfirmStatus = (typeof CONFIRM_STATUSES)[number];
 
 export const updateRequestSchema = z.object(
   {
-    signature_key: requiredString(),
-    transaction_id: requiredString(),
+    signature_key: requiredString(FIELD_MAX_CHARS.key),
+    transaction_id: requiredString(FIELD_MAX_CHARS.key),
     status: z.enum(CONFIRM_STATUSES, {
       error: (iss) => (iss.input === undefined ? "required" : "must_be_one_of:settled|failed"),
     }),

@@ -1,6 +1,5 @@
 import { v7 as uuidv7 } from "uuid";
 import type { CancelRequest } from "../../../contracts/checkout/cancel.ts";
-import { checkoutStream } from "../../ledger/checkout/checkout.decider.ts";
 import { type Caller, Rejection } from "../../ledger/decider.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
 import type { CheckoutUseCaseRule } from "./rules.ts";
@@ -17,8 +16,7 @@ export function cancellation(ledger: CheckoutLedger) {
     async cancel(request: CancelRequest, caller: Caller, cancellationId: string = uuidv7()) {
       const { merchantId } = await ledger.merchantByKey(request.server_key);
       const transactionId = request.transaction_id;
-      const { state } = await ledger.checkouts.load(checkoutStream(transactionId));
-      const initiated = state.initiated;
+      const initiated = (await ledger.findCheckout(transactionId))?.initiated;
       if (!initiated || initiated.merchantId !== merchantId || initiated.orderId !== request.order_id) {
         throw new Rejection<CheckoutUseCaseRule>("transaction_must_match_merchant_order", {
           transactionId,

@@ -1,3 +1,4 @@
+import { isIssuedTransactionId } from "../../../contracts/checkout/common.ts";
 import { buyerDecider } from "../../ledger/buyer/buyer.decider.ts";
 import { buyerCodec } from "../../ledger/buyer/buyer.events.ts";
 import {
@@ -40,6 +41,14 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
   const { store, readStore } = options;
   const checkouts = commandHandler(store, checkoutDecider, checkoutCodec);
 
+  /** A transaction's state, or undefined when it is unknown: an id not in the form we issue names none and
+   * never becomes a stream name (the event store would refuse it as a bug of ours). */
+  const findCheckout = async (transactionId: string) => {
+    if (!isIssuedTransactionId(transactionId)) return undefined;
+    const { state } = await checkouts.load(checkoutStream(transactionId));
+    return state.phase === "none" || !state.initiated ? undefined : { state, initiated: state.initiated };
+  };
+
   const meta = (caller: Caller, tenantId: string): CommandMeta => ({
     now: options.now().toISOString(),
     actor: caller.actor,
@@ -66,12 +75,14 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
       return { merchantId: String(row.merchant_id) };
     },
 
+    findCheckout,
+
     async loadCheckout(transactionId: string) {
-      const { state } = await checkouts.load(checkoutStream(transactionId));
-      if (state.phase === "none" || !state.initiated) {
+      const found = await findCheckout(transactionId);
+      if (found === undefined) {
         throw new Rejection<CheckoutUseCaseRule>("transaction_must_be_known", { transactionId });
       }
-      return { state, initiated: state.initiated };
+      return found;
     },
 
     /** One command on a checkout's stream, answered once the read models show it (read-your-writes). */
