@@ -8,6 +8,7 @@ import {
   emailAddress,
   FIELD_MAX_CHARS,
   httpUrl,
+  ipAddress,
   optional,
   optionalString,
   positiveVndAmount,
@@ -213,7 +214,7 @@ export const initEcomRequestSchema = z
       ),
       shipping_addresses: shippingAddresses,
       cancel_url: optional(httpUrl()),
-      ip_address: optionalString(FIELD_MAX_CHARS.ipAddress),
+      ip_address: optional(ipAddress()),
       user_agent: optionalString(FIELD_MAX_CHARS.userAgent),
       device_id: optionalString(FIELD_MAX_CHARS.device),
       imsi: optionalString(FIELD_MAX_CHARS.device),
@@ -250,7 +251,13 @@ export const initOfflineRequestSchema = z.object(
     source: z.literal("offline", { error: typeError("string") }),
     dealer_code: requiredString(FIELD_MAX_CHARS.id),
     expiry_time: optional(jsonInt({ min: 0 })),
-    metadata: optional(z.record(z.string(), z.unknown(), { error: typeError("object") })),
+    metadata: optional(
+      z
+        .record(z.string(), z.unknown(), { error: typeError("object") })
+        .refine((metadata) => JSON.stringify(metadata).length <= FIELD_MAX_CHARS.metadata, {
+          error: `too_large:max_${FIELD_MAX_CHARS.metadata}_characters_as_json`,
+        }),
+    ),
   },
   { error: typeError("object") },
 );

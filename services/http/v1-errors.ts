@@ -66,6 +66,11 @@ export const V1_ERRORS = {
     title: "Unknown buyer",
     fix: "Name a buyer who has a credit line (opened by the buyer's first approved checkout).",
   },
+  route_not_found: {
+    status: 404,
+    title: "No such route",
+    fix: "Check the method and the path against the README's /v1 routes or the OpenAPI document at `GET /docs/json`.",
+  },
   credit_line_not_found: {
     status: 404,
     title: "No credit line",
@@ -99,7 +104,7 @@ export const V1_ERRORS = {
   body_too_large: {
     status: 413,
     title: "Body too large",
-    fix: "Send a body of at most 1 MiB.",
+    fix: "Send a body of at most 64 KiB.",
   },
   unsupported_media_type: {
     status: 415,

@@ -141,11 +141,13 @@ describe("the /v1 operations in the OpenAPI document", () => {
   });
 
   it("enumerate the whole catalogue as V1ErrorCode, and each code is some operation's answer", () => {
+    // route_not_found answers a path no operation has (services/http/outside-routes.ts).
+    const outsideOperations = ["route_not_found"];
     expect(doc.components.schemas.V1ErrorCode?.enum).toEqual(V1_ERROR_CODES);
     const answered = new Set(
       operations.flatMap(({ op }) => [...documented(op).values()].flatMap((s) => [...s])),
     );
-    expect(V1_ERROR_CODES.filter((code) => !answered.has(code))).toEqual([]);
+    expect(V1_ERROR_CODES.filter((code) => !answered.has(code))).toEqual(outsideOperations);
   });
 });
 

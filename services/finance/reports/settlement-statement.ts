@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { currencies } from "../../../contracts/money.ts";
+import { v1Field } from "../../../contracts/v1/bounds.ts";
 import { sendProblem } from "../../http/problem-details.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
@@ -99,7 +100,7 @@ export async function settlementStatementRoutes(
       schema: {
         tags: ["finance"],
         summary: "A merchant's settlements, cancellations, fees and payouts for a period, with its payable",
-        params: z.object({ merchantId: z.string().min(1).max(200) }),
+        params: z.object({ merchantId: v1Field("merchantId") }),
         querystring: z.object({
           from: isoTime
             .optional()
