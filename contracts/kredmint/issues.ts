@@ -35,9 +35,15 @@ function reason(issue: z.core.$ZodIssue): string {
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
-/** The first issue as `field: what is wrong and how to fix it`. */
+const isMissing = (issue: z.core.$ZodIssue) => issue.code === "invalid_type" && issue.input === undefined;
+
+/**
+ * The first issue as `field: what is wrong and how to fix it`; when fields are missing, every missing one
+ * is named (`supplierName: is required; …; ifsc: is required; …`) so one retry can fix them all.
+ */
 export function describeKredmintIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return "body: is invalid; send the fields this operation documents";
-  return `${where(issue.path)}: ${reason(issue)}`;
+  const issues = isMissing(issue) ? error.issues.filter(isMissing) : [issue];
+  return issues.map((i) => `${where(i.path)}: ${reason(i)}`).join("; ");
 }

@@ -46,3 +46,13 @@ export const registeredPartnerSchema = partnerViewSchema.extend({
   secret: z.string().optional().describe("the Basic secret, only when this call made it"),
   clientToken: z.string().optional().describe("the clientToken, only when this call made it"),
 });
+
+export const supplierParamsSchema = z.object({
+  partnerId: partnerIdSchema,
+  supplierId: z.string().regex(/^SUPB-[0-9]{1,18}$/, "SUPB-<n>, as the supplier was answered"),
+});
+
+export const verifySupplierSchema = z.object({
+  /** The bank's or the penny drop's reference that proves the account. */
+  reference: z.string().min(1).max(255),
+});

@@ -81,6 +81,11 @@ export const V1_ERRORS = {
     title: "Unknown partner",
     fix: "Name a partner registered with `POST /v1/partners`.",
   },
+  supplier_not_found: {
+    status: 404,
+    title: "Unknown supplier",
+    fix: "Name a supplier (`SUPB-<n>`) of this partner, as `POST /kredmint/account/supplier` answered it.",
+  },
   idempotency_request_in_progress: {
     status: 409,
     title: "Request in progress",

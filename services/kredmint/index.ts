@@ -6,6 +6,7 @@ import { eligibilityRoute } from "./http/eligibility-route.ts";
 import { kredmintErrorContract } from "./http/error-contract.ts";
 import { partnerAdminRoutes } from "./http/partner-admin-routes.ts";
 import { kredmintPartnerAuth } from "./http/partner-auth.ts";
+import { supplierRoutes } from "./http/supplier-routes.ts";
 import type { KredmintService } from "./kredmint-service.ts";
 import { kredmintDirectoryProjection } from "./read-models/directory.ts";
 
@@ -33,6 +34,7 @@ export function kredmintHttp(kredmint: KredmintService, options: KredmintHttpOpt
           rateLimit: options.rateLimit,
         });
         eligibilityRoute(api, kredmint, options.now);
+        supplierRoutes(api, kredmint, options.now);
       },
       { prefix: KREDMINT_MOUNT },
     );

@@ -4,20 +4,31 @@ import {
   PROFILE_BANNER,
 } from "../../contracts/kredmint/eligibility.ts";
 import { KREDMINT_MOUNT } from "../../contracts/kredmint/envelope.ts";
+import type { CreateSupplierRequest, SupplierPayload } from "../../contracts/kredmint/supplier.ts";
 import { money, renderCheckoutAmountAsNumber } from "../../contracts/money.ts";
 import { creditLineStream } from "../ledger/creditline/creditline.stream.ts";
 import type { Caller, CommandMeta } from "../ledger/decider.ts";
+import { Rejection } from "../ledger/decider.ts";
 import { partnerDecider, partnerStream } from "../ledger/partner/partner.decider.ts";
 import { partnerCodec } from "../ledger/partner/partner.events.ts";
 import { partnerUserDecider, partnerUserStream } from "../ledger/partneruser/partneruser.decider.ts";
 import { type PartnerUserState, partnerUserCodec } from "../ledger/partneruser/partneruser.events.ts";
+import { type SupplierRule, supplierDecider, supplierStream } from "../ledger/supplier/supplier.decider.ts";
+import { supplierCodec } from "../ledger/supplier/supplier.events.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { newSecret, parseBasic, secretMatches, sha256Hex } from "./credentials.ts";
 import { landingLinks } from "./landing-link.ts";
 import { prefillOf } from "./prefill.ts";
-import { findPartner, type PartnerRow } from "./read-models/directory.ts";
+import {
+  findPartner,
+  findSupplier,
+  listSuppliers,
+  type PartnerRow,
+  type SupplierRow,
+  supplierStreamOf,
+} from "./read-models/directory.ts";
 import { KredmintRefusal } from "./refusal.ts";
 import { sequenceIssuer } from "./sequences.ts";
 import { webhookCredentials } from "./webhook-credentials.ts";
@@ -62,6 +73,7 @@ export function kredmintService(options: KredmintServiceOptions) {
   const { store, readStore, now } = options;
   const partners = commandHandler(store, partnerDecider, partnerCodec);
   const users = commandHandler(store, partnerUserDecider, partnerUserCodec);
+  const suppliers = commandHandler(store, supplierDecider, supplierCodec);
   const issue = sequenceIssuer(store);
   const credentials = webhookCredentials(readStore);
   const links = landingLinks(options.linkSecret);
@@ -96,7 +108,98 @@ export function kredmintService(options: KredmintServiceOptions) {
     };
   }
 
+  /** The partner's user with this mobile, read from its stream (so a user made a moment ago is found). */
+  async function userOf(partner: PartnerRow, username: string): Promise<string> {
+    const { state } = await users.load(partnerUserStream(partner.partnerId, username));
+    if (!state.identity) {
+      throw new KredmintRefusal(
+        404,
+        "username",
+        `${username} is no user of this partner; call /kredmint/user/eligibility for it first`,
+      );
+    }
+    return state.identity.userId;
+  }
+
   return {
+    suppliers: {
+      /**
+       * `POST /account/supplier`: registers a supplier of the partner's user (one per user and bank account:
+       * the same request again answers the supplier already made).
+       */
+      async create(
+        partner: PartnerRow,
+        request: CreateSupplierRequest,
+        caller: Caller,
+      ): Promise<SupplierPayload> {
+        const userId = await userOf(partner, request.username);
+        const meta = metaOf(caller);
+        const streamId = supplierStream(userId, request.ifsc, request.accountNumber);
+        const { state } = await suppliers.load(streamId);
+        const ids = state.details ?? {
+          supplierId: await issue("SUPB-", meta),
+          supplierBankId: await issue("BNK-", meta),
+        };
+        const details = {
+          supplierId: ids.supplierId,
+          supplierBankId: ids.supplierBankId,
+          partnerId: partner.partnerId,
+          userId,
+          supplierName: request.supplierName,
+          mobile: request.mobile,
+          email: request.email ?? null,
+          gstin: request.gstin ?? null,
+          accountHolderName: request.accountHolderName,
+          accountNumber: request.accountNumber,
+          ifsc: request.ifsc,
+          bankName: request.bankName,
+          branchName: request.branchName,
+        };
+        try {
+          await wait((await suppliers.handle(streamId, { type: "Register", details }, meta)).position);
+        } catch (error) {
+          const rule: SupplierRule | undefined = error instanceof Rejection ? error.rule : undefined;
+          if (rule !== "supplier_details_must_match") throw error;
+          throw new KredmintRefusal(
+            400,
+            "accountNumber",
+            `is already supplier ${ids.supplierId} of this user with other details; send the same details, or another account`,
+          );
+        }
+        const row = await findSupplier(readStore, streamId);
+        if (!row) throw new Error(`${streamId} registered but not in the read model`);
+        return supplierPayload(row);
+      },
+
+      /**
+       * An operator marks a supplier's bank account verified (`reference`: the penny drop or the bank's
+       * confirmation). Undefined when the partner has no such supplier.
+       */
+      async verifyBankAccount(
+        partnerId: string,
+        supplierId: string,
+        reference: string,
+        caller: Caller,
+      ): Promise<SupplierPayload | undefined> {
+        const streamId = await supplierStreamOf(readStore, partnerId, supplierId);
+        if (!streamId) return undefined;
+        const verified = await suppliers.handle(
+          streamId,
+          { type: "VerifyBankAccount", reference },
+          metaOf(caller),
+        );
+        await wait(verified.position);
+        const row = await findSupplier(readStore, streamId);
+        return row ? supplierPayload(row) : undefined;
+      },
+
+      /** `GET /account/supplier?username=`: that partner's user's suppliers only. */
+      async list(partner: PartnerRow, username: string): Promise<SupplierPayload[]> {
+        const userId = await userOf(partner, username);
+        return (await listSuppliers(readStore, partner.partnerId, userId)).map(supplierPayload);
+      },
+    },
+
     partners: {
       /**
        * Registers a partner (an event on `partner-<id>`), or changes nothing when it is registered with the
@@ -229,6 +332,27 @@ export function kredmintService(options: KredmintServiceOptions) {
 }
 
 export type KredmintService = ReturnType<typeof kredmintService>;
+
+/** Us, the lender, on every supplier (the seed shows an opaque `lenderId`). */
+export const LENDER_ID = "kredmint";
+
+function supplierPayload(row: SupplierRow): SupplierPayload {
+  return {
+    id: row.id,
+    lenderId: LENDER_ID,
+    creationDate: row.creationDate,
+    lastModifiedDate: row.lastModifiedDate,
+    userId: row.userId,
+    mobile: row.mobile,
+    gstin: row.gstin,
+    supplierName: row.supplierName,
+    supplierBankId: row.supplierBankId,
+    status: row.status,
+    email: row.email,
+    partnerInvoice: false,
+    seqPrefix: "SUPB-",
+  };
+}
 
 /** The banner's texts on page `profile`, by state (README "Partner API": the seed's for a new user). */
 function profileBanner(state: PartnerUserState, availableMinor: bigint) {

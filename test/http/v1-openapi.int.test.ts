@@ -82,6 +82,7 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/partners/{partnerId}",
       "POST /v1/notifications/dead-letters/{deliveryId}/replay",
       "POST /v1/partners",
+      "POST /v1/partners/{partnerId}/suppliers/{supplierId}/verify",
       "POST /v1/payouts/run",
       "POST /v1/repayments",
     ]);

@@ -6,7 +6,7 @@ import {
 } from "../../../contracts/kredmint/eligibility.ts";
 import { envelope, errorResponses } from "../../../contracts/kredmint/envelope.ts";
 import type { KredmintService } from "../kredmint-service.ts";
-import { partnerOf } from "./partner-auth.ts";
+import { partnerCaller, partnerOf } from "./partner-auth.ts";
 
 /** `POST /user/eligibility` (seed "Dynamic Status/Banner API"): the user's banner, creating the user on first call. */
 export function eligibilityRoute(app: FastifyInstance, kredmint: KredmintService, now: () => Date): void {
@@ -22,12 +22,7 @@ export function eligibilityRoute(app: FastifyInstance, kredmint: KredmintService
       },
     },
     async (request) => {
-      const partner = partnerOf(request);
-      const banner = await kredmint.eligibility(partner, request.body, {
-        actor: `partner:${partner.partnerId}`,
-        correlationId: request.correlationId,
-        causationId: request.id,
-      });
+      const banner = await kredmint.eligibility(partnerOf(request), request.body, partnerCaller(request));
       return envelope(banner, now());
     },
   );

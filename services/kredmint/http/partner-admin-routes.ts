@@ -1,17 +1,26 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { supplierPayloadSchema } from "../../../contracts/kredmint/supplier.ts";
 import {
   partnerIdSchema,
   partnerViewSchema,
   registeredPartnerSchema,
   registerPartnerSchema,
+  supplierParamsSchema,
+  verifySupplierSchema,
 } from "../../../contracts/v1/partners.ts";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import { Rejection } from "../../ledger/decider.ts";
 import type { PartnerRule } from "../../ledger/partner/partner.decider.ts";
 import type { KredmintService } from "../kredmint-service.ts";
+
+const operatorCaller = (request: FastifyRequest) => ({
+  actor: "operator",
+  correlationId: request.correlationId,
+  causationId: request.id,
+});
 
 /**
  * `/v1/partners` (API key with the `operator` role): partners are data. Registering the same partner with the
@@ -40,7 +49,7 @@ export async function partnerAdminRoutes(
     },
     async (request, reply) => {
       const body = request.body;
-      const caller = { actor: "operator", correlationId: request.correlationId, causationId: request.id };
+      const caller = operatorCaller(request);
       try {
         const result = await kredmint.partners.register(body, caller);
         const view = await kredmint.partners.find(body.partnerId);
@@ -82,6 +91,38 @@ export async function partnerAdminRoutes(
         });
       }
       return view;
+    },
+  );
+
+  routes.post(
+    "/partners/:partnerId/suppliers/:supplierId/verify",
+    {
+      onRequest: app.requireRole("operator"),
+      config: { problems: ["supplier_not_found"] },
+      schema: {
+        tags: ["partners"],
+        summary: "Mark a supplier's bank account verified (status Verified); again is a no-op",
+        params: supplierParamsSchema,
+        body: verifySupplierSchema,
+        response: { 200: supplierPayloadSchema },
+      },
+    },
+    async (request, reply) => {
+      const { partnerId, supplierId } = request.params;
+      const caller = operatorCaller(request);
+      const supplier = await kredmint.suppliers.verifyBankAccount(
+        partnerId,
+        supplierId,
+        request.body.reference,
+        caller,
+      );
+      if (!supplier) {
+        return sendProblem(request, reply, "supplier_not_found", {
+          detail: `partner ${partnerId} has no supplier ${supplierId}`,
+          param: "supplierId",
+        });
+      }
+      return supplier;
     },
   );
 }

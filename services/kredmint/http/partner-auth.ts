@@ -1,6 +1,7 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import type { Caller } from "../../ledger/decider.ts";
 import type { PartnerRow } from "../read-models/directory.ts";
 import { KredmintRefusal } from "../refusal.ts";
 
@@ -21,6 +22,15 @@ export function partnerOf(request: FastifyRequest): PartnerRow {
   if (!partner)
     throw new KredmintRefusal(401, "Authorization", "is missing; send Basic base64(partnerId:secret)");
   return partner;
+}
+
+/** Who asks, for the events a partner's request appends. */
+export function partnerCaller(request: FastifyRequest): Caller {
+  return {
+    actor: `partner:${partnerOf(request).partnerId}`,
+    correlationId: request.correlationId,
+    causationId: request.id,
+  };
 }
 
 async function partnerAuth(app: FastifyInstance, options: PartnerAuthOptions): Promise<void> {
