@@ -81,6 +81,16 @@ export const V1_ERRORS = {
     title: "Unknown delivery",
     fix: "Use a delivery id (the id of the event it delivers), e.g. from `GET /v1/notifications/dead-letters`.",
   },
+  partner_not_found: {
+    status: 404,
+    title: "Unknown partner",
+    fix: "Name a partner registered with `POST /v1/partners`.",
+  },
+  supplier_not_found: {
+    status: 404,
+    title: "Unknown supplier",
+    fix: "Name a supplier (`SUPB-<n>`) of this partner, as `POST /kredmint/account/supplier` answered it.",
+  },
   idempotency_request_in_progress: {
     status: 409,
     title: "Request in progress",
@@ -100,6 +110,11 @@ export const V1_ERRORS = {
     status: 409,
     title: "Delivery not dead-lettered",
     fix: "Replay only a dead letter; `GET /v1/notifications/{deliveryId}` shows a delivery's status.",
+  },
+  partner_conflict: {
+    status: 409,
+    title: "Partner registered with other terms",
+    fix: "Register the partner with the terms it has (see `GET /v1/partners/{partnerId}`), or choose another id.",
   },
   body_too_large: {
     status: 413,
