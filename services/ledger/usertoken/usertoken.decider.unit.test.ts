@@ -3,9 +3,9 @@ import { fold, InvariantViolation } from "../decider.ts";
 import { at, spec } from "../testing/decider-spec.ts";
 import {
   type UserTokenCommand,
-  type ZeroClickRiskRules,
-  ZERO_CLICK_RULES,
   userTokenDecider,
+  ZERO_CLICK_RULES,
+  type ZeroClickRiskRules,
 } from "./usertoken.decider.ts";
 import type { RiskFlag, UserTokenEvent } from "./usertoken.events.ts";
 
