@@ -13,6 +13,7 @@ import { hostedPageRoutes } from "./hosted-page/index.ts";
 import { payoutPaidReactions } from "./payout-paid-reactor.ts";
 import { checkoutTransactionsProjection } from "./read-models/checkout-transactions.ts";
 import { directoryProjection } from "./read-models/directory.ts";
+import { userTokensProjection } from "./read-models/user-tokens.ts";
 import { checkoutRoutes } from "./routes.ts";
 
 // The Checkout API product (seed 001, /kredivo): what it contributes to each role.
@@ -21,10 +22,11 @@ export { checkoutPushSource } from "./push-source.ts";
 export { seedSandbox } from "./sandbox.ts";
 export { startTimerSweep } from "./timer-sweep.ts";
 
-/** Its read models: who is who (merchants, buyers) and the status view of every checkout. */
+/** Its read models: who is who (merchants, buyers), the status view of every checkout, the 0-click tokens. */
 export const checkoutProjections: readonly Projection[] = [
   directoryProjection,
   checkoutTransactionsProjection,
+  userTokensProjection,
 ];
 
 /** Its process managers: a checkout's outcome moves its hold; a payout marks the checkouts it covers Paid. */

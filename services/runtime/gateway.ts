@@ -38,6 +38,11 @@ export async function startGatewayRole(
     confirmTimeoutSeconds: config.CONFIRM_TIMEOUT_SECONDS,
     checkoutExpirySeconds: config.CHECKOUT_EXPIRY_SECONDS,
     interestRates: config.INTEREST_RATES_BPS,
+    zeroClickRisk: {
+      maxAmountMinor: BigInt(config.ZERO_CLICK_MAX_AMOUNT),
+      maxCheckoutsInWindow: config.ZERO_CLICK_MAX_CHECKOUTS,
+      windowSeconds: config.ZERO_CLICK_WINDOW_SECONDS,
+    },
   });
   const seeded = await seedSandbox(checkout, config.SANDBOX_SERVER_KEY);
   if (seeded) await wiring.waitForProjections(seeded);
