@@ -1,4 +1,5 @@
 import { CHECKOUT_MOUNT } from "../../contracts/checkout/routes.ts";
+import type { ApiKey } from "../http/api-keys.ts";
 import type { HttpMount } from "../http/app.ts";
 import { idempotencyClaims } from "../http/idempotency-claims.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
@@ -8,6 +9,7 @@ import type { Projection } from "../platform/readstore/projection.ts";
 import { cancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { creditLineReactions } from "./credit-line-reactor.ts";
+import { revokeUserTokenRoutes } from "./endpoints/revoke-user-token.ts";
 import { checkoutErrorContract } from "./error-contract.ts";
 import { hostedPageRoutes } from "./hosted-page/index.ts";
 import { payoutPaidReactions } from "./payout-paid-reactor.ts";
@@ -55,5 +57,12 @@ export function checkoutHttp(
       { prefix: CHECKOUT_MOUNT },
     );
     await app.register(hostedPageRoutes, { prefix: CHECKOUT_MOUNT, checkout });
+  };
+}
+
+/** Its operator API under /v1: revoking a 0-click user token (role `operator`). */
+export function checkoutOperatorHttp(checkout: CheckoutService, keys: readonly ApiKey[]): HttpMount {
+  return async (app) => {
+    await app.register(revokeUserTokenRoutes, { prefix: "/v1", checkout, apiKeys: keys });
   };
 }

@@ -1,6 +1,7 @@
 import {
   type CheckoutService,
   checkoutHttp,
+  checkoutOperatorHttp,
   checkoutService,
   seedSandbox,
   startTimerSweep,
@@ -58,5 +59,6 @@ export async function startGatewayRole(
     idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
   const kredivo = checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS });
-  return { checkout, mounts: [kredivo, finance], stops: [() => timers.stop()] };
+  const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
+  return { checkout, mounts: [kredivo, finance, operator], stops: [() => timers.stop()] };
 }

@@ -22,6 +22,8 @@ import {
 // the fallbacks to 2-click, get_credit_details. The sandbox buyer approves the tokenizing checkout.
 
 const BAD_REQUEST = "Bad request, please check your request.";
+const OPERATOR_KEY = "operator-key-0123456789";
+const FINANCE_KEY = "finance-key-0123456789ab";
 let h: CheckoutHarness;
 
 beforeAll(async () => {
@@ -29,6 +31,7 @@ beforeAll(async () => {
   // short limit is reachable unflagged), 3 checkouts a day.
   h = await startCheckoutHarness({
     env: {
+      API_KEYS: `${OPERATOR_KEY}:operator,${FINANCE_KEY}:finance`,
       ZERO_CLICK_MAX_AMOUNT: "200000000",
       ZERO_CLICK_MAX_CHECKOUTS: "3",
       ZERO_CLICK_WINDOW_SECONDS: "86400",
@@ -312,5 +315,56 @@ describe("POST /kredivo/get_credit_details", () => {
   it("answers 1002 for a missing field", async () => {
     const res = await post("/get_credit_details", { server_key: SANDBOX_SERVER_KEY });
     expect(res).toEqual({ status: 1002, message: BAD_REQUEST, error: { message: "user_token: required" } });
+  });
+});
+
+describe("POST /v1/user-tokens/:userToken/revoke", () => {
+  const revoke = (userToken: string, key?: string) =>
+    h.app.inject({
+      method: "POST",
+      url: `/v1/user-tokens/${userToken}/revoke`,
+      headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+    });
+
+  it("revokes: 0-click falls back to 2-click, get_credit_details answers 1002; again is a no-op", async () => {
+    const token = await tokenize("k-revoke");
+    const res = await revoke(token, OPERATOR_KEY);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      userToken: token,
+      merchantId: "sandbox-merchant",
+      clientUserKey: "k-revoke",
+      status: "revoked",
+    });
+    const init = await post("/checkout/init", zeroClick(nextOrder("Z"), "k-revoke", token));
+    expect(init).toHaveProperty("checkout_url");
+    expect(await checkoutTypes(String(init.transaction_id))).toEqual(["Initiated"]);
+    const details = await post("/get_credit_details", { server_key: SANDBOX_SERVER_KEY, user_token: token });
+    expect(details).toMatchObject({ status: 1002 });
+    // The key has no active token any more: tokenize_user is answered 2007 again.
+    const again = await post(
+      "/checkout/init",
+      sampleInit(nextOrder("T"), { tokenize_user: true, client_user_key: "k-revoke" }),
+    );
+    expect(again).toMatchObject({ code: 2007 });
+    const head = await h.quietHead();
+    expect((await revoke(token, OPERATOR_KEY)).statusCode).toBe(200);
+    expect(await h.head()).toBe(head);
+  });
+
+  it("answers 404 user_token_not_found for a token we never issued", async () => {
+    const res = await revoke("00000000-0000-4000-8000-000000000000", OPERATOR_KEY);
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: "user_token_not_found", param: "userToken" });
+  });
+
+  it.each([
+    [undefined, 401, "api_key_missing"],
+    ["not-a-configured-key-123", 401, "api_key_invalid"],
+    [FINANCE_KEY, 403, "role_required"],
+  ])("refuses key %s with %i %s", async (key, status, code) => {
+    const res = await revoke("00000000-0000-4000-8000-000000000000", key);
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toMatchObject({ code });
   });
 });
