@@ -1,4 +1,5 @@
 import { CHECKOUT_MOUNT } from "../../contracts/checkout/routes.ts";
+import type { ApiKey } from "../http/api-keys.ts";
 import type { HttpMount } from "../http/app.ts";
 import { idempotencyClaims } from "../http/idempotency-claims.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
@@ -8,11 +9,13 @@ import type { Projection } from "../platform/readstore/projection.ts";
 import { cancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { creditLineReactions } from "./credit-line-reactor.ts";
+import { revokeUserTokenRoutes } from "./endpoints/revoke-user-token.ts";
 import { checkoutErrorContract } from "./error-contract.ts";
 import { hostedPageRoutes } from "./hosted-page/index.ts";
 import { payoutPaidReactions } from "./payout-paid-reactor.ts";
 import { checkoutTransactionsProjection } from "./read-models/checkout-transactions.ts";
 import { directoryProjection } from "./read-models/directory.ts";
+import { userTokensProjection } from "./read-models/user-tokens.ts";
 import { checkoutRoutes } from "./routes.ts";
 
 // The Checkout API product (seed 001, /kredivo): what it contributes to each role.
@@ -21,10 +24,11 @@ export { checkoutPushSource } from "./push-source.ts";
 export { seedSandbox } from "./sandbox.ts";
 export { startTimerSweep } from "./timer-sweep.ts";
 
-/** Its read models: who is who (merchants, buyers) and the status view of every checkout. */
+/** Its read models: who is who (merchants, buyers), the status view of every checkout, the 0-click tokens. */
 export const checkoutProjections: readonly Projection[] = [
   directoryProjection,
   checkoutTransactionsProjection,
+  userTokensProjection,
 ];
 
 /** Its process managers: a checkout's outcome moves its hold; a payout marks the checkouts it covers Paid. */
@@ -53,5 +57,12 @@ export function checkoutHttp(
       { prefix: CHECKOUT_MOUNT },
     );
     await app.register(hostedPageRoutes, { prefix: CHECKOUT_MOUNT, checkout });
+  };
+}
+
+/** Its operator API under /v1: revoking a 0-click user token (role `operator`). */
+export function checkoutOperatorHttp(checkout: CheckoutService, keys: readonly ApiKey[]): HttpMount {
+  return async (app) => {
+    await app.register(revokeUserTokenRoutes, { prefix: "/v1", checkout, apiKeys: keys });
   };
 }

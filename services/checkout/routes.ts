@@ -3,6 +3,7 @@ import type { CancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { calculatorRoute } from "./endpoints/calculator.ts";
 import { cancelRoute } from "./endpoints/cancel.ts";
+import { creditDetailsRoute } from "./endpoints/credit-details.ts";
 import { initRoute } from "./endpoints/init.ts";
 import { statusRoute } from "./endpoints/status.ts";
 import { updateRoute } from "./endpoints/update.ts";
@@ -26,4 +27,5 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
   statusRoute(app, checkout);
   cancelRoute(app, checkout, options.cancelIdempotency);
   calculatorRoute(app, checkout);
+  creditDetailsRoute(app, checkout);
 }

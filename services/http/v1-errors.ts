@@ -76,6 +76,11 @@ export const V1_ERRORS = {
     title: "No credit line",
     fix: "Record repayments only for a buyer who has a credit line (opened by the buyer's first approved checkout).",
   },
+  user_token_not_found: {
+    status: 404,
+    title: "Unknown user token",
+    fix: "Name a user_token we issued (checkout/update answers it once a tokenizing checkout settles).",
+  },
   delivery_not_found: {
     status: 404,
     title: "Unknown delivery",

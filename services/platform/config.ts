@@ -85,6 +85,15 @@ const configSchema = z.object({
     .string()
     .default("1:0,3:295,6:295,12:295")
     .transform((text, ctx) => parseRates(text, ctx)),
+  /**
+   * 0-click risk rules (seed "0-click Checkout": "our security system flags a transaction as suspicious"):
+   * a 0-click checkout above this amount (whole VND), …
+   */
+  ZERO_CLICK_MAX_AMOUNT: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(10_000_000),
+  /** … or from a device_id not seen before for its token, or after this many 0-click checkouts … */
+  ZERO_CLICK_MAX_CHECKOUTS: z.coerce.number().int().min(0).default(5),
+  /** … of one token within this many seconds, is sent to an OTP challenge instead of approved at once. */
+  ZERO_CLICK_WINDOW_SECONDS: z.coerce.number().int().min(1).default(86_400),
   /** Push notifications: cap of the first retry's delay (doubling after), of any delay, attempts, give-up span. */
   NOTIFY_FIRST_RETRY_MS: z.coerce.number().int().min(1).default(10_000),
   NOTIFY_MAX_RETRY_MS: z.coerce.number().int().min(1).default(3_600_000),

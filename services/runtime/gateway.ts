@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import {
   type CheckoutService,
   checkoutHttp,
+  checkoutOperatorHttp,
   checkoutService,
   seedSandbox,
   startTimerSweep,
@@ -48,6 +49,11 @@ export async function startGatewayRole(
     confirmTimeoutSeconds: config.CONFIRM_TIMEOUT_SECONDS,
     checkoutExpirySeconds: config.CHECKOUT_EXPIRY_SECONDS,
     interestRates: config.INTEREST_RATES_BPS,
+    zeroClickRisk: {
+      maxAmountMinor: BigInt(config.ZERO_CLICK_MAX_AMOUNT),
+      maxCheckoutsInWindow: config.ZERO_CLICK_MAX_CHECKOUTS,
+      windowSeconds: config.ZERO_CLICK_WINDOW_SECONDS,
+    },
   });
   const seeded = await seedSandbox(checkout, config.SANDBOX_SERVER_KEY);
   if (seeded) await wiring.waitForProjections(seeded);
@@ -69,7 +75,13 @@ export async function startGatewayRole(
     apiKeys: config.API_KEYS,
     rateLimit: { max: config.KREDMINT_RATE_LIMIT_MAX, windowMs: config.KREDMINT_RATE_LIMIT_WINDOW_MS },
   });
-  return { checkout, kredmint, mounts: [kredivo, finance, partnerApi], stops: [() => timers.stop()] };
+  const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
+  return {
+    checkout,
+    kredmint,
+    mounts: [kredivo, finance, operator, partnerApi],
+    stops: [() => timers.stop()],
+  };
 }
 
 /** The Partner API's use cases, with the sandbox partner seeded (SANDBOX_PARTNER_*). */

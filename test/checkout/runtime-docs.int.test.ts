@@ -97,6 +97,7 @@ describe("GET /docs", () => {
     expect(kredivo.map(([path]) => path).sort()).toEqual([
       "/kredivo/checkout/init",
       "/kredivo/checkout/update",
+      "/kredivo/get_credit_details",
       "/kredivo/loan/calculator",
       "/kredivo/transaction/cancel",
       "/kredivo/transaction/status",

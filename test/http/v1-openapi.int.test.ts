@@ -71,7 +71,7 @@ const isIdempotent = (op: Operation) =>
   (op.parameters ?? []).some((p) => p.in === "header" && p.name === "idempotency-key");
 
 describe("the /v1 operations in the OpenAPI document", () => {
-  it("are the finance, payout, repayment, notification and partner operations", () => {
+  it("are the finance, payout, repayment, notification, partner and user-token operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
@@ -85,6 +85,7 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "POST /v1/partners/{partnerId}/suppliers/{supplierId}/verify",
       "POST /v1/payouts/run",
       "POST /v1/repayments",
+      "POST /v1/user-tokens/{userToken}/revoke",
     ]);
   });
 

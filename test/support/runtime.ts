@@ -74,6 +74,7 @@ export async function startSandboxCheckout(
     confirmTimeoutSeconds: 30,
     checkoutExpirySeconds: 3600,
     interestRates: DEFAULT_INTEREST_RATES,
+    zeroClickRisk: { maxAmountMinor: 10_000_000n, maxCheckoutsInWindow: 5, windowSeconds: 86_400 },
   });
   const seeded = await seedSandbox(checkout, serverKey);
   if (seeded) await runner.waitFor(seeded, 5000);

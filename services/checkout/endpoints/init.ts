@@ -8,9 +8,16 @@ import {
   initExample,
   initSuccessResponseExample,
   initSuccessResponseSchema,
+  initZeroClickExample,
+  initZeroClickTokenizableResponseExample,
 } from "../../../contracts/checkout/init.ts";
 import { CHECKOUT_ROUTES } from "../../../contracts/checkout/routes.ts";
-import { invariant } from "../../ledger/decider.ts";
+import {
+  initZeroClickApprovedResponseExample,
+  initZeroClickChallengeResponseExample,
+  initZeroClickResponseSchema,
+} from "../../../contracts/checkout/zero-click.ts";
+import { invariant, unhandled } from "../../ledger/decider.ts";
 import type { CheckoutService } from "../checkout-service.ts";
 import { callerOf, faults, outcome, TAG } from "./shared.ts";
 
@@ -31,7 +38,19 @@ const initBody = z
       return source === undefined ? "required" : "must_be_one_of:ecom|offline";
     },
   })
-  .meta({ "x-examples": { seed: { summary: "The seed's 2-click request", value: initExample } } });
+  .meta({
+    "x-examples": {
+      seed: { summary: "The seed's 2-click request", value: initExample },
+      zeroClick: {
+        summary: "The seed's 0-click request (user_token + client_user_key)",
+        value: initZeroClickExample,
+      },
+    },
+  });
+
+/** Seed: "Code 2007 indicate transaction valid for tokenization". */
+const TOKENIZABLE_CODE = 2007;
+const TOKENIZABLE_MESSAGE = "This transaction is ready for tokenization";
 
 /** checkout/init: the merchant starts a 2-click checkout and gets the hosted page's URL. */
 export function initRoute(app: FastifyInstance, checkout: CheckoutService): void {
@@ -41,16 +60,28 @@ export function initRoute(app: FastifyInstance, checkout: CheckoutService): void
       schema: {
         tags: [TAG],
         operationId: "checkoutInit",
-        summary: "Initiate 2-click Checkout",
+        summary: "Initiate 2-click or 0-click Checkout",
         description:
           "Creates the transaction and answers the hosted page's checkout_url. order_id is the idempotency " +
           "key: the same body again answers the same transaction_id, a different body with a used order_id " +
           "is 1002. amount must equal the items' total (deductions subtracted); tenures 3, 6 and 12 need at " +
-          "least 700,000 VND. Unknown server_key: 2012.",
+          'least 700,000 VND. Unknown server_key: 2012. 0-click (seed "Initiate 0-click Checkout"): with ' +
+          "tokenize_user (or tokenizer_user) true and a client_user_key that has no active token of this merchant, " +
+          'code 2007 and message "This transaction is ready for tokenization" (the token comes in ' +
+          "checkout/update once settled); with a user_token matching the client_user_key, no hosted page: " +
+          "approved at once (no URL; the pending or denied push follows) or, flagged by a risk rule " +
+          "(ZERO_CLICK_*), a redirect_url to the OTP challenge. A user_token that is unknown, revoked, another " +
+          "merchant's or another key's gets the neutral 2-click answer.",
         body: initBody,
         response: {
-          200: outcome(initSuccessResponseSchema).meta({
-            examples: [initSuccessResponseExample, initErrorResponseExample],
+          200: outcome(z.union([initSuccessResponseSchema, initZeroClickResponseSchema])).meta({
+            examples: [
+              initSuccessResponseExample,
+              initZeroClickTokenizableResponseExample,
+              initZeroClickApprovedResponseExample,
+              initZeroClickChallengeResponseExample,
+              initErrorResponseExample,
+            ],
           }),
           ...faults,
         },
@@ -60,13 +91,36 @@ export function initRoute(app: FastifyInstance, checkout: CheckoutService): void
       const body = request.body;
       // The schema refuses source "offline"; this narrows the type.
       invariant(body.source === "ecom", "checkout/init reached its handler with an offline checkout");
-      const { transactionId, checkoutUrl } = await checkout.init(body, callerOf(request));
-      return {
-        status: STATUS_SUCCESS,
-        message: "Success",
-        checkout_url: checkoutUrl,
-        transaction_id: transactionId,
-      };
+      const started = await checkout.initCheckout(body, callerOf(request));
+      const transaction_id = started.transactionId;
+      switch (started.kind) {
+        case "two_click":
+          return started.tokenizable
+            ? {
+                status: STATUS_SUCCESS,
+                message: TOKENIZABLE_MESSAGE,
+                checkout_url: started.checkoutUrl,
+                transaction_id,
+                code: TOKENIZABLE_CODE,
+              }
+            : {
+                status: STATUS_SUCCESS,
+                message: "Success",
+                checkout_url: started.checkoutUrl,
+                transaction_id,
+              };
+        case "zero_click":
+          return { status: STATUS_SUCCESS, message: "Success", transaction_id };
+        case "otp_challenge":
+          return {
+            status: STATUS_SUCCESS,
+            message: "Success",
+            transaction_id,
+            redirect_url: started.redirectUrl,
+          };
+        default:
+          return unhandled(started);
+      }
     },
   );
 }

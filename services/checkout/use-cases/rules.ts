@@ -2,6 +2,7 @@ import type { BuyerRule } from "../../ledger/buyer/buyer.decider.ts";
 import type { CheckoutRule } from "../../ledger/checkout/checkout.decider.ts";
 import type { CreditLineRule } from "../../ledger/creditline/creditline.rules.ts";
 import type { MerchantRule } from "../../ledger/merchant/merchant.decider.ts";
+import type { UserTokenRule } from "../../ledger/usertoken/usertoken.decider.ts";
 
 /**
  * Rules of the checkout use cases themselves, not of one stream: who may ask, and about what. Each is
@@ -19,7 +20,13 @@ export type CheckoutUseCaseRule =
   /** checkout/update: the signature_key must be the one our push carried. */
   | "signature_key_must_match_push"
   /** loan/calculator: tenures of 3, 6 and 12 months need the installment minimum, as at checkout/init. */
-  | "loan_amount_must_meet_tenure_minimum";
+  | "loan_amount_must_meet_tenure_minimum"
+  /** get_credit_details: the user_token must be an active token of the asking merchant. */
+  | "user_token_must_be_active_for_merchant"
+  /** user/tokenize/init: signature_key must be sha1 of the request's server_key, client_user_key, callback_url. */
+  | "tokenize_signature_key_must_match"
+  /** user/tokenize/init: the client_user_key must not already have an active token with this merchant. */
+  | "client_user_key_must_not_be_tokenized";
 
 /** Every rule a checkout use case can be refused by, whichever stream or use case names it. */
 export type CheckoutContextRule =
@@ -27,6 +34,7 @@ export type CheckoutContextRule =
   | MerchantRule
   | BuyerRule
   | CreditLineRule
+  | UserTokenRule
   | CheckoutUseCaseRule;
 
 /** Whether a rejection's rule, a plain string at run time, is one a table of rules has a row for. */
