@@ -24,3 +24,11 @@ export function v1Field(kind: keyof typeof V1_FIELD_MAX_CHARS) {
 
 /** The largest /v1 request body: its bodies are a few short fields (the Checkout API's carry whole carts). */
 export const V1_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** An id we issue, as a filter: its bound, and only the characters our ids use (they name streams). */
+export function v1Id(kind: keyof typeof V1_FIELD_MAX_CHARS) {
+  return v1Field(kind).regex(
+    /^[A-Za-z0-9._:-]+$/,
+    `${kind}_must_be_letters_digits_or_dot_underscore_colon_dash`,
+  );
+}

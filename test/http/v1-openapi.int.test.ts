@@ -71,7 +71,7 @@ const isIdempotent = (op: Operation) =>
   (op.parameters ?? []).some((p) => p.in === "header" && p.name === "idempotency-key");
 
 describe("the /v1 operations in the OpenAPI document", () => {
-  it("are the finance, payout, repayment, notification, partner and user-token operations", () => {
+  it("are the finance, recon, payout, repayment, notification, partner and user-token operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
@@ -80,6 +80,8 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/notifications/dead-letters",
       "GET /v1/notifications/{deliveryId}",
       "GET /v1/partners/{partnerId}",
+      "GET /v1/recon/aging",
+      "GET /v1/recon/payouts",
       "POST /v1/notifications/dead-letters/{deliveryId}/replay",
       "POST /v1/partners",
       "POST /v1/partners/{partnerId}/suppliers/{supplierId}/verify",
