@@ -21,6 +21,11 @@ export const V1_ERRORS = {
     title: "Malformed body",
     fix: "Send a well-formed JSON body whose length matches its Content-Length header.",
   },
+  bank_statement_invalid: {
+    status: 400,
+    title: "Bank statement not readable",
+    fix: "Send the statement as CSV (`Content-Type: text/csv`) with the header date,amount,currency,reference,direction; `detail` names the first bad line.",
+  },
   idempotency_key_required: {
     status: 400,
     title: "Idempotency-Key missing",
@@ -80,6 +85,11 @@ export const V1_ERRORS = {
     status: 404,
     title: "Unknown user token",
     fix: "Name a user_token we issued (checkout/update answers it once a tokenizing checkout settles).",
+  },
+  bank_statement_not_found: {
+    status: 404,
+    title: "Unknown bank statement",
+    fix: "Name a statement by the id its import answered (the sha256 of the file).",
   },
   delivery_not_found: {
     status: 404,

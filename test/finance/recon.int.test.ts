@@ -120,3 +120,103 @@ describe("GET /v1/recon/aging", () => {
     expect(res.body.trimEnd().split("\r\n")).toHaveLength(2);
   });
 });
+
+describe("POST /v1/recon/bank-statements", () => {
+  const importCsv = (csvText: string, contentType = "text/csv") =>
+    h.service.app.inject({
+      method: "POST",
+      url: "/v1/recon/bank-statements",
+      headers: { authorization: `Bearer ${FINANCE_KEY}`, "content-type": contentType },
+      payload: csvText,
+    });
+
+  it("matches payouts by reference and amount, flags a wrong amount and what is on one side only; the same file again changes nothing", async () => {
+    const { payouts } = (await h.get("/v1/recon/payouts")).json();
+    const [first, second] = payouts;
+    const date = String(first.paidAt).slice(0, 10);
+    const csvText = [
+      "Date,Amount,Currency,Reference,Direction",
+      `${date},${first.amount},VND,${first.bankReference},debit`,
+      `${date},1,VND,${second.bankReference},debit`,
+      `${date},12.5,INR,UTR-UNKNOWN,credit`,
+      "",
+    ].join("\n");
+    const before = await h.service.store.headPosition();
+    const res = await importCsv(csvText);
+    expect(res.statusCode, res.body).toBe(201);
+    const report = res.json();
+    expect(report.summary).toEqual({
+      matched: 1,
+      amountMismatches: 1,
+      unmatchedLines: 1,
+      unmatchedMovements: 0,
+    });
+    expect(report.exceptions).toEqual([
+      expect.objectContaining({
+        kind: "amount_mismatch",
+        movement: expect.objectContaining({ id: second.payoutId }),
+      }),
+      expect.objectContaining({ kind: "unmatched_line", reason: "no_movement_with_reference" }),
+    ]);
+    const after = await h.service.store.headPosition();
+    expect(BigInt(after)).toBeGreaterThan(BigInt(before));
+
+    const again = await importCsv(csvText);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(report);
+    expect(await h.service.store.headPosition()).toBe(after);
+
+    const read = await h.get(`/v1/recon/bank-statements/${report.statementId}`);
+    expect(read.json()).toEqual(report);
+    const asCsv = await csv(`/v1/recon/bank-statements/${report.statementId}`);
+    expect(asCsv.body.trimEnd().split("\r\n")).toHaveLength(3);
+  });
+
+  it("reports a payout of the statement's dates that no line matched", async () => {
+    const { payouts } = (await h.get("/v1/recon/payouts")).json();
+    const date = String(payouts[0].paidAt).slice(0, 10);
+    const res = await importCsv(`date,amount,currency,reference,direction\n${date},5,VND,UTR-OTHER,credit\n`);
+    expect(res.statusCode, res.body).toBe(201);
+    const unmatched = res.json().exceptions.filter((e: { kind: string }) => e.kind === "unmatched_movement");
+    expect(unmatched.map((e: { movement: { id: string } }) => e.movement.id).sort()).toEqual(
+      payouts.map((p: { payoutId: string }) => p.payoutId).sort(),
+    );
+  });
+
+  it.each([
+    ["no lines", "date,amount,currency,reference,direction\n", "no lines"],
+    ["a missing column", "date,amount,reference,direction\n2026-12-01,1,UTR,debit\n", "missing currency"],
+    ["a bad date", "date,amount,currency,reference,direction\n1/12/2026,1,VND,UTR,debit\n", "line 1: date"],
+    [
+      "a bad amount",
+      "date,amount,currency,reference,direction\n2026-12-01,1.5,VND,UTR,debit\n",
+      "line 1: amount",
+    ],
+    [
+      "a bad direction",
+      "date,amount,currency,reference,direction\n2026-12-01,1,VND,UTR,sideways\n",
+      "line 1: direction",
+    ],
+    ["not CSV", 'date,amount\n"unterminated\n', "not CSV"],
+  ])("refuses %s with bank_statement_invalid, recording nothing", async (_, csvText, detail) => {
+    const before = await h.service.store.headPosition();
+    const res = await importCsv(csvText);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code: "bank_statement_invalid", param: "body" });
+    expect(res.json().detail).toContain(detail);
+    expect(await h.service.store.headPosition()).toBe(before);
+  });
+
+  it("refuses another media type (415), an unknown statement (404) and a caller without the finance role", async () => {
+    expect((await importCsv("{}", "application/xml")).statusCode).toBe(415);
+    const unknown = await h.get(`/v1/recon/bank-statements/${"0".repeat(64)}`);
+    expect(unknown.json()).toMatchObject({ code: "bank_statement_not_found" });
+    const operator = await h.service.app.inject({
+      method: "POST",
+      url: "/v1/recon/bank-statements",
+      headers: { authorization: `Bearer ${OPERATOR_KEY}`, "content-type": "text/csv" },
+      payload: "date,amount,currency,reference,direction\n",
+    });
+    expect(operator.statusCode).toBe(403);
+  });
+});

@@ -81,11 +81,13 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/notifications/{deliveryId}",
       "GET /v1/partners/{partnerId}",
       "GET /v1/recon/aging",
+      "GET /v1/recon/bank-statements/{statementId}",
       "GET /v1/recon/payouts",
       "POST /v1/notifications/dead-letters/{deliveryId}/replay",
       "POST /v1/partners",
       "POST /v1/partners/{partnerId}/suppliers/{supplierId}/verify",
       "POST /v1/payouts/run",
+      "POST /v1/recon/bank-statements",
       "POST /v1/repayments",
       "POST /v1/user-tokens/{userToken}/revoke",
     ]);
