@@ -91,6 +91,11 @@ export const V1_ERRORS = {
     title: "Unknown bank statement",
     fix: "Name a statement by the id its import answered (the sha256 of the file).",
   },
+  day_not_closed: {
+    status: 404,
+    title: "Day not closed",
+    fix: "Close the day first with `POST /v1/recon/days/{day}/close`; `GET /v1/recon/days` lists the closed days.",
+  },
   delivery_not_found: {
     status: 404,
     title: "Unknown delivery",
@@ -120,6 +125,11 @@ export const V1_ERRORS = {
     status: 409,
     title: "Repayment exceeds what is owed",
     fix: "Record at most `outstanding`, what the buyer owes now, and refund the rest to the buyer.",
+  },
+  day_not_over: {
+    status: 409,
+    title: "Day not over",
+    fix: "Close a day once it is over (days are UTC): from midnight UTC after it.",
   },
   delivery_not_dead: {
     status: 409,

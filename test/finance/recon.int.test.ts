@@ -220,3 +220,77 @@ describe("POST /v1/recon/bank-statements", () => {
     expect(operator.statusCode).toBe(403);
   });
 });
+
+describe("the daily close, /v1/recon/days", () => {
+  const dayBefore = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  const closeDay = (day: string, body: unknown = { currency: "VND" }) =>
+    h.post(`/v1/recon/days/${day}/close`, body, { authorization: `Bearer ${FINANCE_KEY}` });
+  const repay = async (key: string, receivedAt: string) => {
+    const res = await h.post(
+      "/v1/repayments",
+      { userId: "sandbox-buyer", amount: "1000", bankReference: `UTR-${key}`, receivedAt },
+      { authorization: `Bearer ${OPERATOR_KEY}`, "idempotency-key": key },
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    await h.settled();
+  };
+  const total = (balances: { balance: string }[]) => balances.reduce((sum, b) => sum + BigInt(b.balance), 0n);
+
+  it("closes days in order, each opening where the last closed; a posting recorded after its day closed lands in the next open day", async () => {
+    await repay("close-1", `${dayBefore(3)}T10:00:00Z`);
+    const first = await closeDay(dayBefore(3));
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json().closed).toEqual([dayBefore(3)]);
+    const day3 = first.json().day;
+    expect(day3.opening).toEqual([]);
+    expect(day3.movements).toEqual(
+      expect.arrayContaining([{ accountClass: "cash", debit: "1000", credit: "0" }]),
+    );
+    expect(total(day3.closing)).toBe(0n);
+
+    await repay("close-2", `${dayBefore(3)}T11:00:00Z`); // recorded after its day closed
+    const through = await closeDay(dayBefore(1));
+    expect(through.statusCode, through.body).toBe(201);
+    expect(through.json().closed).toEqual([dayBefore(2), dayBefore(1)]);
+
+    const { days } = (await h.get("/v1/recon/days")).json();
+    expect(days.map((d: { day: string }) => d.day)).toEqual([dayBefore(3), dayBefore(2), dayBefore(1)]);
+    const [d3, d2, d1] = days;
+    expect(d3).toEqual(day3); // a closed day never changes
+    expect(d2.opening).toEqual(d3.closing);
+    expect(d1.opening).toEqual(d2.closing);
+    expect(d2.late).toEqual([
+      { belongsTo: dayBefore(3), postings: expect.any(Number), debit: "1000", credit: "1000" },
+    ]);
+    expect(d2.movements).toEqual(
+      expect.arrayContaining([{ accountClass: "cash", debit: "1000", credit: "0" }]),
+    );
+    for (const d of days) expect(total(d.closing)).toBe(0n);
+  });
+
+  it("answers a closed day as it is when it is closed again, and one day on its own", async () => {
+    const before = await h.service.store.headPosition();
+    const again = await closeDay(dayBefore(2));
+    expect(again.statusCode).toBe(201);
+    expect(again.json().closed).toEqual([]);
+    expect(await h.service.store.headPosition()).toBe(before);
+    expect((await h.get(`/v1/recon/days/${dayBefore(2)}`)).json()).toEqual(again.json().day);
+  });
+
+  it("refuses a day that is not over (409) and names a day not closed (404)", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const res = await closeDay(today);
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json()).toMatchObject({ code: "day_not_over", param: "day" });
+    const notClosed = await h.get(`/v1/recon/days/${today}`);
+    expect(notClosed.json()).toMatchObject({ code: "day_not_closed" });
+    expect((await h.get("/v1/recon/days?currency=INR")).json().days).toEqual([]);
+  });
+
+  it("answers CSV: a row per day and account class", async () => {
+    const res = await csv("/v1/recon/days");
+    const rows = res.body.trimEnd().split("\r\n");
+    expect(rows[0]).toBe("day,currency,account_class,opening,debit,credit,closing");
+    expect(rows.slice(1).every((r) => r.startsWith("20"))).toBe(true);
+  });
+});

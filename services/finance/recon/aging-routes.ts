@@ -59,7 +59,7 @@ export async function agingRoutes(
   app.withTypeProvider<ZodTypeProvider>().get(
     "/recon/aging",
     {
-      preHandler: app.requireRole("finance"),
+      onRequest: app.requireRole("finance"),
       schema: {
         tags: ["recon"],
         summary:

@@ -143,7 +143,7 @@ export async function bankStatementRoutes(
   typed.get(
     "/recon/bank-statements/:statementId",
     {
-      preHandler: app.requireRole("finance"),
+      onRequest: app.requireRole("finance"),
       config: { problems: ["bank_statement_not_found"] },
       schema: {
         tags: ["recon"],

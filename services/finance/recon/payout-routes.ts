@@ -74,7 +74,7 @@ export async function payoutReportRoutes(
   app.withTypeProvider<ZodTypeProvider>().get(
     "/recon/payouts",
     {
-      preHandler: app.requireRole("finance"),
+      onRequest: app.requireRole("finance"),
       schema: {
         tags: ["recon"],
         summary:

@@ -4,6 +4,8 @@ import type { ReadStore } from "../../platform/readstore/port.ts";
 import { agingRoutes } from "./aging-routes.ts";
 import { bankStatementRoutes } from "./bank-statement-routes.ts";
 import { bankStatements } from "./bank-statements.ts";
+import { dailyClose } from "./daily-close.ts";
+import { dailyCloseRoutes } from "./daily-close-routes.ts";
 import { payoutReportRoutes } from "./payout-routes.ts";
 
 export interface ReconRoutesOptions {
@@ -18,4 +20,5 @@ export async function reconRoutes(app: FastifyInstance, options: ReconRoutesOpti
   await app.register(payoutReportRoutes, options);
   await app.register(agingRoutes, options);
   await app.register(bankStatementRoutes, { statements: bankStatements(options) });
+  await app.register(dailyCloseRoutes, { close: dailyClose(options) });
 }

@@ -1,0 +1,149 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { currencies } from "../../../contracts/money.ts";
+import { sendProblem } from "../../http/problem-details.ts";
+import type { DayClose } from "../../ledger/books/books.decider.ts";
+import { decimal } from "../decimal.ts";
+import { amount } from "../reports/wire.ts";
+import { sendCsv, toCsv, wantsCsv } from "./csv.ts";
+import type { DailyClose } from "./daily-close.ts";
+
+const day = z.iso.date().describe("a day, YYYY-MM-DD (UTC)");
+const currency = z.enum(currencies).default("VND");
+
+const closeSchema = z.object({
+  currency: z.string(),
+  day: z.string(),
+  closedThroughPosition: z.string().describe("the journal position the day was closed at"),
+  opening: z.array(z.object({ accountClass: z.string(), balance: amount })),
+  movements: z.array(z.object({ accountClass: z.string(), debit: amount, credit: amount })),
+  closing: z.array(z.object({ accountClass: z.string(), balance: amount })),
+  late: z
+    .array(z.object({ belongsTo: z.string(), postings: z.number().int(), debit: amount, credit: amount }))
+    .describe("postings of earlier, closed days recorded after their close, counted here"),
+});
+
+function toApi(c: DayClose): z.output<typeof closeSchema> {
+  const d = (minor: bigint) => decimal(minor, c.currency);
+  return {
+    currency: c.currency,
+    day: c.day,
+    closedThroughPosition: c.closedThroughPosition,
+    opening: c.opening.map((b) => ({ accountClass: b.accountClass, balance: d(b.balanceMinor) })),
+    movements: c.movements.map((m) => ({
+      accountClass: m.accountClass,
+      debit: d(m.debitMinor),
+      credit: d(m.creditMinor),
+    })),
+    closing: c.closing.map((b) => ({ accountClass: b.accountClass, balance: d(b.balanceMinor) })),
+    late: c.late.map((l) => ({
+      belongsTo: l.belongsTo,
+      postings: l.postings,
+      debit: d(l.debitMinor),
+      credit: d(l.creditMinor),
+    })),
+  };
+}
+
+/** One CSV row per day and account class: opening, debit, credit, closing. */
+function csvRows(closes: readonly z.output<typeof closeSchema>[]) {
+  return closes.flatMap((c) => {
+    const classes = [
+      ...new Set([...c.opening, ...c.movements, ...c.closing].map((x) => x.accountClass)),
+    ].sort();
+    return classes.map((accountClass) => {
+      const moved = c.movements.find((m) => m.accountClass === accountClass);
+      return [
+        c.day,
+        c.currency,
+        accountClass,
+        c.opening.find((b) => b.accountClass === accountClass)?.balance ?? "0",
+        moved?.debit ?? "0",
+        moved?.credit ?? "0",
+        c.closing.find((b) => b.accountClass === accountClass)?.balance ?? "0",
+      ];
+    });
+  });
+}
+const CSV_HEADER = ["day", "currency", "account_class", "opening", "debit", "credit", "closing"];
+
+/** `POST /recon/days/:day/close`, `GET /recon/days`, `GET /recon/days/:day`. */
+export async function dailyCloseRoutes(app: FastifyInstance, options: { readonly close: DailyClose }) {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.post(
+    "/recon/days/:day/close",
+    {
+      onRequest: app.requireRole("finance"),
+      config: { problems: ["day_not_over", "journal_behind"] },
+      schema: {
+        tags: ["recon"],
+        summary: "Close the books of a day (and every open day before it), per currency",
+        description:
+          "Each day closes once, in order: its opening is the last closing, its movements the postings of that " +
+          "effective day or earlier recorded by the close and not in an earlier close (a posting recorded after " +
+          "its day closed is counted here under `late`), its closing opening + debit − credit per account " +
+          "class. A closed day never changes: closing it again answers it as it is.",
+        params: z.object({ day }),
+        body: z.object({ currency }).default({ currency: "VND" }),
+        response: { 201: z.object({ day: closeSchema, closed: z.array(z.string()) }) },
+      },
+    },
+    async (request, reply) => {
+      const caller = { actor: "finance", correlationId: request.correlationId, causationId: request.id };
+      const result = await options.close.closeThrough(request.body.currency, request.params.day, caller);
+      if (result.outcome === "journal_behind") return sendProblem(request, reply, "journal_behind");
+      if (result.outcome === "day_not_over") {
+        return sendProblem(request, reply, "day_not_over", {
+          detail: `${result.day} is not over yet (days are UTC); close it from ${result.day}T24:00Z on`,
+          param: "day",
+        });
+      }
+      return reply.code(201).send({ day: toApi(result.day), closed: result.closed.map((c) => c.day) });
+    },
+  );
+  typed.get(
+    "/recon/days",
+    {
+      onRequest: app.requireRole("finance"),
+      schema: {
+        tags: ["recon"],
+        summary: "The closed days of a currency (`Accept: text/csv`: a row per day and account class)",
+        querystring: z.object({ currency, from: day.optional(), to: day.optional() }),
+        response: { 200: z.object({ days: z.array(closeSchema) }) },
+      },
+    },
+    async (request, reply) => {
+      const { from, to } = request.query;
+      const days = (await options.close.closesOf(request.query.currency))
+        .filter((c) => (from === undefined || c.day >= from) && (to === undefined || c.day <= to))
+        .map(toApi);
+      if (!wantsCsv(request)) return { days };
+      return sendCsv(reply, "daily-close.csv", toCsv(CSV_HEADER, csvRows(days)));
+    },
+  );
+  typed.get(
+    "/recon/days/:day",
+    {
+      onRequest: app.requireRole("finance"),
+      config: { problems: ["day_not_closed"] },
+      schema: {
+        tags: ["recon"],
+        summary: "One closed day of a currency",
+        params: z.object({ day }),
+        querystring: z.object({ currency }),
+        response: { 200: closeSchema },
+      },
+    },
+    async (request, reply) => {
+      const close = (await options.close.closesOf(request.query.currency)).find(
+        (c) => c.day === request.params.day,
+      );
+      if (close) return toApi(close);
+      return sendProblem(request, reply, "day_not_closed", {
+        detail: `${request.params.day} is not closed in ${request.query.currency}; close it with POST /v1/recon/days/${request.params.day}/close`,
+        param: "day",
+      });
+    },
+  );
+}
