@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenizeSignatureKey } from "../../contracts/checkout/tokenize.ts";
+import { hashSecret } from "../../services/checkout/credentials.ts";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { MAX_FAILED_AUTH_ATTEMPTS } from "../../services/ledger/checkout/checkout.decider.ts";
 import { testCaller as caller } from "../../services/ledger/testing/decider-spec.ts";
 import { tokenizationCodec } from "../../services/ledger/tokenization/tokenization.events.ts";
-import { hashSecret } from "../../services/checkout/credentials.ts";
 import { streamEvents } from "../../services/platform/eventstore/stream-events.ts";
 import { nextOrder, SANDBOX_SERVER_KEY, sampleInit } from "../support/checkout-requests.ts";
 import { kredivoMeta } from "../support/merchants.ts";
