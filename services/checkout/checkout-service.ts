@@ -39,7 +39,6 @@ export function checkoutService(options: CheckoutServiceOptions) {
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,
     checkouts: ledger.checkouts,
-    tokenizations: ledger.tokenizations,
     /** Read-your-writes as this service waits for it, for the other gateway use cases (repayments). */
     waitForProjections: options.waitForProjections,
   };
