@@ -9,5 +9,6 @@ export * from "./json-int.ts";
 export * from "./push.ts";
 export * from "./routes.ts";
 export * from "./status.ts";
+export * from "./tokenize.ts";
 export * from "./update.ts";
 export * from "./zero-click.ts";

@@ -7,6 +7,7 @@ import { merchantConfirmation } from "./use-cases/confirmation.ts";
 import { checkoutQueries } from "./use-cases/queries.ts";
 import { tenureChoices } from "./use-cases/tenure-options.ts";
 import { checkoutTimers } from "./use-cases/timers.ts";
+import { tokenization } from "./use-cases/tokenization.ts";
 import { userTokens } from "./use-cases/user-tokens.ts";
 import { zeroClickCheckout } from "./use-cases/zero-click.ts";
 
@@ -26,6 +27,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...init,
     ...tokens,
     ...zeroClickCheckout(ledger, init, tokens),
+    ...tokenization(ledger, tokens),
     ...buyerSignIn(ledger),
     ...buyerApproval(ledger),
     ...tenureChoices(ledger),

@@ -23,6 +23,7 @@ export { type CheckoutService, type CheckoutServiceOptions, checkoutService } fr
 export { checkoutPushSource } from "./push-source.ts";
 export { seedSandbox } from "./sandbox.ts";
 export { startTimerSweep } from "./timer-sweep.ts";
+export { tokenizeCallbackSource } from "./tokenize-callback-source.ts";
 
 /** Its read models: who is who (merchants, buyers), the status view of every checkout, the 0-click tokens. */
 export const checkoutProjections: readonly Projection[] = [

@@ -147,6 +147,15 @@ export const KREDIVO_CODES: Readonly<Record<CheckoutContextRule, KredivoAnswer>>
   user_token_must_be_active: NOT_ALLOWED,
   zero_click_checkout_must_be_flagged: NOT_ALLOWED,
 
+  // The tokenization page's steps (the page answers them; no merchant call breaks them)
+  tokenization_must_be_known: NOT_ALLOWED,
+  tokenization_must_be_requested_once: NOT_ALLOWED,
+  tokenization_must_exist: NOT_ALLOWED,
+  tokenization_must_await_buyer: NOT_ALLOWED,
+  tokenization_link_must_not_be_expired: NOT_ALLOWED,
+  tokenization_session_must_be_signed_in: NOT_ALLOWED,
+  tokenization_step_out_of_order: NOT_ALLOWED,
+
   // Registrations and payouts (sandbox seeding, /v1), and the credit line (the approval, the reactors)
   merchant_must_not_be_registered_twice: NOT_ALLOWED,
   merchant_must_exist: NOT_ALLOWED,

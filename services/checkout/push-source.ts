@@ -129,7 +129,8 @@ function pushMessage(event: CheckoutEvent): string {
   }
 }
 
-async function readStream<E extends { type: string }>(
+/** One stream of the log, each event with its envelope (the tokenization callback builds from it too). */
+export async function readStream<E extends { type: string }>(
   store: EventStore,
   streamId: string,
   codec: EventCodec<E>,

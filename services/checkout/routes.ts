@@ -6,6 +6,7 @@ import { cancelRoute } from "./endpoints/cancel.ts";
 import { creditDetailsRoute } from "./endpoints/credit-details.ts";
 import { initRoute } from "./endpoints/init.ts";
 import { statusRoute } from "./endpoints/status.ts";
+import { tokenizeInitRoute } from "./endpoints/tokenize-init.ts";
 import { updateRoute } from "./endpoints/update.ts";
 
 // The Checkout API over HTTP (seed 001), one endpoint a file (endpoints/): checkout/init, checkout/update
@@ -28,4 +29,5 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
   cancelRoute(app, checkout, options.cancelIdempotency);
   calculatorRoute(app, checkout);
   creditDetailsRoute(app, checkout);
+  tokenizeInitRoute(app, checkout);
 }

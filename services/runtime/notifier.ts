@@ -1,4 +1,4 @@
-import { checkoutPushSource } from "../checkout/index.ts";
+import { checkoutPushSource, tokenizeCallbackSource } from "../checkout/index.ts";
 import { type Notifier, notifierHttp, startNotifier } from "../notifier/index.ts";
 import type { RoleContext, Started } from "./role.ts";
 
@@ -8,7 +8,7 @@ export async function startNotifierRole(context: RoleContext): Promise<Started &
   const notifier = await startNotifier({
     store,
     readStore,
-    sources: [checkoutPushSource(store)],
+    sources: [checkoutPushSource(store), tokenizeCallbackSource(store)],
     logger,
     timeoutMs: config.NOTIFY_TIMEOUT_MS,
     schedule: {

@@ -101,6 +101,7 @@ describe("GET /docs", () => {
       "/kredivo/loan/calculator",
       "/kredivo/transaction/cancel",
       "/kredivo/transaction/status",
+      "/kredivo/user/tokenize/init",
     ]);
     for (const [path, item] of kredivo) {
       const responses = item.post!.responses;

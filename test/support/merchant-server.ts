@@ -7,6 +7,8 @@ import type { AddressInfo } from "node:net";
 export async function startMerchant() {
   const pushes: { headers: IncomingMessage["headers"]; body: string }[] = [];
   const landings: string[] = [];
+  /** Tokenization callbacks (user/tokenize/init's callback_url), acknowledged with {"status": 9100}. */
+  const callbacks: { headers: IncomingMessage["headers"]; body: string }[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -15,6 +17,11 @@ export async function startMerchant() {
       if (req.method === "POST" && path === "/push") {
         pushes.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
         res.writeHead(200, { "content-type": "application/json" }).end('{"status":"OK"}');
+        return;
+      }
+      if (req.method === "POST" && path === "/tokenize/callback") {
+        callbacks.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":9100,"message":"Success"}');
         return;
       }
       if (req.method === "GET" && (path === "/back" || path === "/cancel")) {
@@ -40,6 +47,7 @@ export async function startMerchant() {
     url: `http://127.0.0.1:${port}`,
     pushes,
     landings,
+    callbacks,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

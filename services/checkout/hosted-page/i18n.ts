@@ -82,6 +82,18 @@ const en = {
     "This form was not sent from this checkout page. Open the checkout link from the store again.",
   errorHeading: "Something went wrong",
   errorBody: "Please try again in a moment.",
+
+  // The tokenization page (user/tokenize/init): linking a Kredivo account to a store, without a purchase.
+  tokenizeIntro: "Sign in to link your Kredivo account to this store for faster checkouts.",
+  tokenizedHeading: "Account linked",
+  tokenizedBody: "Your Kredivo account is linked to the store. You can go back to the store.",
+  tokenizeFailedHeading: "Account not linked",
+  tokenizeFailureBodies: {
+    wallet_inactive: "Your Kredivo account has no active credit limit, so it cannot be linked yet.",
+    max_otp_attempt: "There were too many wrong attempts, so linking was stopped for your security.",
+  },
+  tokenizeExpiredHeading: "Link expired",
+  tokenizeExpiredBody: "This link has expired. Return to the store to start again.",
 };
 
 export type Messages = typeof en;
@@ -164,6 +176,17 @@ const vi: Messages = {
     "Biểu mẫu không được gửi từ trang thanh toán này. Vui lòng mở lại liên kết thanh toán từ cửa hàng.",
   errorHeading: "Đã có lỗi xảy ra",
   errorBody: "Vui lòng thử lại sau ít phút.",
+
+  tokenizeIntro: "Đăng nhập để liên kết tài khoản Kredivo với cửa hàng này và thanh toán nhanh hơn.",
+  tokenizedHeading: "Đã liên kết tài khoản",
+  tokenizedBody: "Tài khoản Kredivo của bạn đã được liên kết với cửa hàng. Bạn có thể quay lại cửa hàng.",
+  tokenizeFailedHeading: "Chưa liên kết tài khoản",
+  tokenizeFailureBodies: {
+    wallet_inactive: "Tài khoản Kredivo của bạn chưa có hạn mức tín dụng nên chưa thể liên kết.",
+    max_otp_attempt: "Bạn đã nhập sai quá nhiều lần nên việc liên kết đã dừng để bảo vệ tài khoản.",
+  },
+  tokenizeExpiredHeading: "Liên kết đã hết hạn",
+  tokenizeExpiredBody: "Liên kết này đã hết hạn. Vui lòng quay lại cửa hàng để thử lại.",
 };
 
 export const messages: Readonly<Record<Lang, Messages>> = { en, vi };

@@ -113,6 +113,20 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   user_token_must_be_active_for_merchant: FAULT,
   tokenize_signature_key_must_match: FAULT,
   client_user_key_must_not_be_tokenized: FAULT,
+  // The tokenization page: an unknown link, a step out of turn (the page shows where it is), an old link.
+  tokenization_must_be_known: NOT_FOUND,
+  tokenization_must_exist: NOT_FOUND,
+  tokenization_must_await_buyer: CURRENT_STEP,
+  tokenization_session_must_be_signed_in: CURRENT_STEP,
+  tokenization_step_out_of_order: CURRENT_STEP,
+  tokenization_link_must_not_be_expired: {
+    show: "message",
+    status: 410,
+    heading: "tokenizeExpiredHeading",
+    body: "tokenizeExpiredBody",
+    kind: "expired",
+  },
+  tokenization_must_be_requested_once: FAULT,
 };
 
 /** The page's answer to an error: undefined when it is no refusal (the error handler's to answer). */

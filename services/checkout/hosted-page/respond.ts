@@ -29,7 +29,13 @@ export const buyerCaller = (request: FastifyRequest): Caller => ({
   causationId: request.id,
 });
 
-export function send(reply: FastifyReply, status: number, page: SafeHtml, initiated?: InitiatedData) {
+/** Where a page's forms and redirects may lead besides us: a checkout's or a tokenization's store pages. */
+export interface StorePages {
+  readonly backToStoreUrl: string;
+  readonly cancelUrl?: string | undefined;
+}
+
+export function send(reply: FastifyReply, status: number, page: SafeHtml, initiated?: StorePages) {
   // Forms may only go to us; the 303s after approve and cancel lead on to the merchant's pages.
   const formTargets = new Set(["'self'"]);
   for (const url of [initiated?.backToStoreUrl, initiated?.cancelUrl]) {

@@ -11,6 +11,7 @@ import { cancelStep } from "./steps/cancel.ts";
 import { credentialsStep } from "./steps/credentials.ts";
 import { otpStep } from "./steps/otp.ts";
 import { pageStep } from "./steps/page.ts";
+import { tokenizePageSteps } from "./tokenize-page.ts";
 import { messagePage } from "./views.ts";
 
 export interface HostedPageOptions {
@@ -62,6 +63,7 @@ export async function hostedPageRoutes(app: FastifyInstance, options: HostedPage
   otpStep(app, page);
   approveStep(app, page);
   cancelStep(app, page);
+  tokenizePageSteps(app, options.checkout);
 }
 
 function statusOf(error: unknown): number {

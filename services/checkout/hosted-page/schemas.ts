@@ -18,5 +18,9 @@ export const otpBody = z.object({ ...formCommon, otp: field(16) });
 export const approveBody = z.object({ ...formCommon, tenure: field(4) });
 export const cancelBody = z.object(formCommon);
 
+/** The tokenization page (user/tokenize/init's tokenize_url): its id is a UUID, like a transaction's. */
+export const tokenizePageQuery = z.object({ cid: transactionId, lang });
+export const tokenizeActionParams = z.object({ tokenizationId: transactionId });
+
 /** The tenure a form field names, exactly as the page writes it ("1", "3", "6", "12"). */
 export const tenureNamed = (field: string): Tenure | undefined => TENURES.find((t) => String(t) === field);

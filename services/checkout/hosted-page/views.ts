@@ -61,9 +61,25 @@ export interface OrderView {
   readonly backToStoreUrl: string;
 }
 
-export interface PageContext {
+/**
+ * What the sign-in and OTP forms need, on the checkout page and on the tokenization page (which has no
+ * order, no cancel and its own introduction).
+ */
+export interface FormContext {
   readonly lang: Lang;
   readonly t: Messages;
+  readonly order?: OrderView;
+  /** Form targets. */
+  readonly actions: { readonly credentials: string; readonly otp: string; readonly cancel?: string };
+  /** The double-submit token also held in the CSRF cookie. */
+  readonly csrf: string;
+  /** The page in the other language. */
+  readonly otherLanguageHref: string;
+  /** What the sign-in page says first (default: signInIntro). */
+  readonly signInIntro?: string;
+}
+
+export interface PageContext extends FormContext {
   readonly order: OrderView;
   /** Form targets of this transaction. */
   readonly actions: {
@@ -72,10 +88,6 @@ export interface PageContext {
     readonly approve: string;
     readonly cancel: string;
   };
-  /** The double-submit token also held in the CSRF cookie. */
-  readonly csrf: string;
-  /** The page in the other language. */
-  readonly otherLanguageHref: string;
 }
 
 export interface TenureOption {
@@ -143,7 +155,7 @@ function steps(t: Messages, current: number): SafeHtml {
   )}</ol>`;
 }
 
-function hidden(ctx: PageContext): SafeHtml {
+function hidden(ctx: FormContext): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${ctx.csrf}"><input type="hidden" name="lang" value="${ctx.lang}">`;
 }
 
@@ -151,18 +163,19 @@ function errorBox(message: string | undefined): SafeHtml | undefined {
   return message === undefined ? undefined : html`<p class="error" role="alert">${message}</p>`;
 }
 
-function cancelForm(ctx: PageContext): SafeHtml {
+function cancelForm(ctx: FormContext): SafeHtml | undefined {
+  if (ctx.actions.cancel === undefined) return undefined;
   return html`<form method="post" action="${ctx.actions.cancel}" id="cancel">${hidden(ctx)}<button type="submit" class="secondary" name="cancel">${ctx.t.cancelButton}</button></form>`;
 }
 
-export function signInPage(ctx: PageContext, form: { error?: string; phone?: string } = {}): SafeHtml {
+export function signInPage(ctx: FormContext, form: { error?: string; phone?: string } = {}): SafeHtml {
   const { t } = ctx;
   return layout(
     ctx.lang,
     t,
     t.signInHeading,
     html`<h1>${t.signInHeading}</h1>
-<p>${t.signInIntro}</p>
+<p>${ctx.signInIntro ?? t.signInIntro}</p>
 ${errorBox(form.error)}
 <form method="post" action="${ctx.actions.credentials}" id="sign-in">${hidden(ctx)}
 <label class="field" for="phone">${t.phoneLabel}</label>
@@ -176,7 +189,7 @@ ${cancelForm(ctx)}`,
   );
 }
 
-export function otpPage(ctx: PageContext, form: { error?: string } = {}): SafeHtml {
+export function otpPage(ctx: FormContext, form: { error?: string } = {}): SafeHtml {
   const { t } = ctx;
   return layout(
     ctx.lang,

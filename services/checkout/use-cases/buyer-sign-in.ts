@@ -1,5 +1,6 @@
 import type { Caller } from "../../ledger/decider.ts";
-import { newSessionToken, sha256Hex, verifySecret } from "../credentials.ts";
+import { newSessionToken, sha256Hex } from "../credentials.ts";
+import { buyerCredentials } from "./buyer-credentials.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
 
 /** Acts as the buyer: the actor of the events the buyer's steps record. */
@@ -13,7 +14,7 @@ export const asBuyer = (caller: Caller, userId: string | undefined): Caller => (
  * recorded (it counts toward the lock), not refused.
  */
 export function buyerSignIn(ledger: CheckoutLedger) {
-  const { readStore } = ledger;
+  const credentials = buyerCredentials(ledger.readStore);
   return {
     /** What the hosted page shows; read from the stream so the buyer always sees the latest step. */
     async page(transactionId: string) {
@@ -22,9 +23,8 @@ export function buyerSignIn(ledger: CheckoutLedger) {
 
     async signIn(transactionId: string, phone: string, pin: string, caller: Caller) {
       const { initiated } = await ledger.loadCheckout(transactionId);
-      const [buyer] = await readStore.query("SELECT user_id, pin_hash FROM buyers WHERE phone = ?", [phone]);
-      const valid = buyer !== undefined && verifySecret(pin, String(buyer.pin_hash));
-      const userId = valid ? String(buyer.user_id) : undefined;
+      const userId = await credentials.userIdFor(phone, pin);
+      const valid = userId !== undefined;
       const session = newSessionToken();
       const handled = await ledger.checkoutCommand(
         transactionId,
@@ -37,10 +37,7 @@ export function buyerSignIn(ledger: CheckoutLedger) {
 
     async verifyOtp(transactionId: string, session: string, otp: string, caller: Caller) {
       const { state, initiated } = await ledger.loadCheckout(transactionId);
-      const [buyer] = state.userId
-        ? await readStore.query("SELECT otp_hash FROM buyers WHERE user_id = ?", [state.userId])
-        : [];
-      const otpValid = buyer !== undefined && verifySecret(otp, String(buyer.otp_hash));
+      const otpValid = await credentials.otpMatches(state.userId, otp);
       const handled = await ledger.checkoutCommand(
         transactionId,
         { type: "VerifyOtp", sessionHash: sha256Hex(session), otpValid },

@@ -13,6 +13,8 @@ import { type Caller, type CommandMeta, Rejection } from "../../ledger/decider.t
 import type { InterestRates } from "../../ledger/loan/loan-terms.ts";
 import { merchantDecider } from "../../ledger/merchant/merchant.decider.ts";
 import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
+import { tokenizationDecider } from "../../ledger/tokenization/tokenization.decider.ts";
+import { tokenizationCodec } from "../../ledger/tokenization/tokenization.events.ts";
 import { userTokenDecider, type ZeroClickRiskRules } from "../../ledger/usertoken/usertoken.decider.ts";
 import { userTokenCodec } from "../../ledger/usertoken/usertoken.events.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
@@ -69,6 +71,7 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
     merchants: commandHandler(store, merchantDecider, merchantCodec),
     buyers: commandHandler(store, buyerDecider, buyerCodec),
     userTokens: commandHandler(store, userTokenDecider, userTokenCodec),
+    tokenizations: commandHandler(store, tokenizationDecider, tokenizationCodec),
     meta,
 
     async merchantByKey(serverKey: string) {

@@ -2,6 +2,7 @@ import type { BuyerRule } from "../../ledger/buyer/buyer.decider.ts";
 import type { CheckoutRule } from "../../ledger/checkout/checkout.decider.ts";
 import type { CreditLineRule } from "../../ledger/creditline/creditline.rules.ts";
 import type { MerchantRule } from "../../ledger/merchant/merchant.decider.ts";
+import type { TokenizationRule } from "../../ledger/tokenization/tokenization.decider.ts";
 import type { UserTokenRule } from "../../ledger/usertoken/usertoken.decider.ts";
 
 /**
@@ -26,7 +27,9 @@ export type CheckoutUseCaseRule =
   /** user/tokenize/init: signature_key must be sha1 of the request's server_key, client_user_key, callback_url. */
   | "tokenize_signature_key_must_match"
   /** user/tokenize/init: the client_user_key must not already have an active token with this merchant. */
-  | "client_user_key_must_not_be_tokenized";
+  | "client_user_key_must_not_be_tokenized"
+  /** The tokenization page: the link must name a tokenization we started. */
+  | "tokenization_must_be_known";
 
 /** Every rule a checkout use case can be refused by, whichever stream or use case names it. */
 export type CheckoutContextRule =
@@ -35,6 +38,7 @@ export type CheckoutContextRule =
   | BuyerRule
   | CreditLineRule
   | UserTokenRule
+  | TokenizationRule
   | CheckoutUseCaseRule;
 
 /** Whether a rejection's rule, a plain string at run time, is one a table of rules has a row for. */
