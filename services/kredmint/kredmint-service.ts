@@ -15,11 +15,13 @@ import { partnerUserDecider, partnerUserStream } from "../ledger/partneruser/par
 import { type PartnerUserState, partnerUserCodec } from "../ledger/partneruser/partneruser.events.ts";
 import { type SupplierRule, supplierDecider, supplierStream } from "../ledger/supplier/supplier.decider.ts";
 import { supplierCodec } from "../ledger/supplier/supplier.events.ts";
+import type { BlobStore } from "../platform/blobstore/port.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { newSecret, parseBasic, secretMatches, sha256Hex } from "./credentials.ts";
 import { landingLinks } from "./landing-link.ts";
+import { onboardingUseCases } from "./onboarding.ts";
 import { prefillOf } from "./prefill.ts";
 import {
   findPartner,
@@ -43,6 +45,8 @@ export interface KredmintServiceOptions {
   readonly publicBaseUrl: string;
   readonly linkSecret: string;
   readonly linkTtlSeconds: number;
+  /** Where uploaded documents are kept (content-addressed). */
+  readonly blobs: BlobStore;
 }
 
 export interface PartnerRegistration {
@@ -122,6 +126,18 @@ export function kredmintService(options: KredmintServiceOptions) {
   }
 
   return {
+    onboarding: onboardingUseCases({
+      store,
+      readStore,
+      blobs: options.blobs,
+      now,
+      publicBaseUrl: () => options.publicBaseUrl,
+      linkSecret: options.linkSecret,
+      metaOf,
+      wait,
+      issue,
+    }),
+
     suppliers: {
       /**
        * `POST /account/supplier`: registers a supplier of the partner's user (one per user and bank account:
