@@ -9,6 +9,7 @@ import { partnerAdminRoutes } from "./http/partner-admin-routes.ts";
 import { kredmintPartnerAuth } from "./http/partner-auth.ts";
 import { supplierRoutes } from "./http/supplier-routes.ts";
 import type { KredmintService } from "./kredmint-service.ts";
+import { onboardingPages } from "./pages/routes.ts";
 import { kredmintDirectoryProjection } from "./read-models/directory.ts";
 
 // The Partner API product (seed 000, /kredmint): what it contributes to each role.
@@ -24,6 +25,9 @@ export interface KredmintHttpOptions {
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   /** The largest financial data file taken (KREDMINT_UPLOAD_MAX_BYTES). */
   readonly uploadMaxBytes: number;
+  /** KREDMINT_LINK_SECRET (the service's): signs the onboarding pages' session cookie too. */
+  readonly linkSecret: string;
+  readonly publicBaseUrl: () => string;
 }
 
 /** The API under /kredmint, in its own envelope and error contract, and its operator routes under /v1. */
@@ -44,6 +48,14 @@ export function kredmintHttp(kredmint: KredmintService, options: KredmintHttpOpt
         });
         // Links that carry their own signature: a document's url.
         documentFileRoute(api, kredmint);
+        // The onboarding pages (HTML): their session comes from the signed landingUrl or the static URL.
+        await api.register(onboardingPages, {
+          kredmint,
+          now: options.now,
+          linkSecret: options.linkSecret,
+          publicBaseUrl: options.publicBaseUrl,
+          uploadMaxBytes: options.uploadMaxBytes,
+        });
       },
       { prefix: KREDMINT_MOUNT },
     );

@@ -72,12 +72,16 @@ export async function startGatewayRole(
   });
   const kredivo = checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS });
   const blobs = openBlobStore(config);
-  const kredmint = await startKredmint(context, wiring, blobs);
+  // Unset, links signed by this process die with it: documented in README "Partner API".
+  const linkSecret = config.KREDMINT_LINK_SECRET ?? randomBytes(32).toString("base64url");
+  const kredmint = await startKredmint(context, wiring, { blobs, linkSecret });
   const partnerApi = kredmintHttp(kredmint, {
     now,
     apiKeys: config.API_KEYS,
     rateLimit: { max: config.KREDMINT_RATE_LIMIT_MAX, windowMs: config.KREDMINT_RATE_LIMIT_WINDOW_MS },
     uploadMaxBytes: config.KREDMINT_UPLOAD_MAX_BYTES,
+    linkSecret,
+    publicBaseUrl: wiring.publicBaseUrl,
   });
   const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
   return {
@@ -92,7 +96,7 @@ export async function startGatewayRole(
 async function startKredmint(
   context: RoleContext,
   wiring: GatewayWiring,
-  blobs: BlobStore,
+  parts: { readonly blobs: BlobStore; readonly linkSecret: string },
 ): Promise<KredmintService> {
   const { config, store, readStore, now } = context;
   const kredmint = kredmintService({
@@ -103,10 +107,9 @@ async function startKredmint(
     get publicBaseUrl() {
       return wiring.publicBaseUrl();
     },
-    // Unset, links signed by this process die with it: documented in README "Partner API".
-    linkSecret: config.KREDMINT_LINK_SECRET ?? randomBytes(32).toString("base64url"),
+    linkSecret: parts.linkSecret,
     linkTtlSeconds: config.KREDMINT_LINK_TTL_SECONDS,
-    blobs,
+    blobs: parts.blobs,
   });
   await seedSandboxPartner(kredmint, {
     partnerId: config.SANDBOX_PARTNER_ID,
