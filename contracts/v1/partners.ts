@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { PARTNER_USER_STATES } from "../kredmint/states.ts";
+import { parseMoney } from "../money.ts";
 
 // /v1/partners (operator): the Partner API's partners are data (seed 000: "Partner ID provided by kredmint").
 
@@ -56,3 +58,61 @@ export const verifySupplierSchema = z.object({
   /** The bank's or the penny drop's reference that proves the account. */
   reference: z.string().min(1).max(255),
 });
+
+export const partnerUserParamsSchema = z.object({
+  partnerId: partnerIdSchema,
+  userId: z.string().regex(/^USR-[0-9]{1,18}$/, "USR-<n>, as the eligibility call answered it"),
+});
+
+/** An INR amount as a decimal string of at most 2 decimals, above zero ("100000.00"); never a JSON number. */
+const positiveInrDecimal = z
+  .string({ error: (iss) => (iss.input === undefined ? "required" : "amount_must_be_a_decimal_string") })
+  .max(24)
+  .superRefine((text, ctx) => {
+    const parsed = parseMoney(text, "INR");
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.rule });
+    else if (parsed.value.amountMinor <= 0n)
+      ctx.addIssue({ code: "custom", message: "amount_must_be_positive" });
+  });
+
+/** The validated INR decimal in paise. */
+export function inrMinor(amount: string): bigint {
+  const parsed = parseMoney(amount, "INR");
+  if (!parsed.ok) throw new TypeError(`amount ${amount} was not validated: ${parsed.rule}`);
+  return parsed.value.amountMinor;
+}
+
+/** An operator's decision on a user under review. */
+export const userDecisionSchema = z.discriminatedUnion("decision", [
+  z.object({
+    decision: z.literal("approve"),
+    creditLimit: positiveInrDecimal.describe('the INR revolving credit limit, e.g. "100000.00"'),
+  }),
+  z.object({ decision: z.literal("reject"), reason: z.string().min(1).max(500) }),
+]);
+
+export const userReviewSchema = z.object({
+  userId: z.string(),
+  partnerId: z.string(),
+  mobile: z.string(),
+  state: z.enum(PARTNER_USER_STATES),
+  profile: z
+    .record(z.string(), z.string())
+    .describe("the partner's prefill, then the user's own profile form"),
+  creditLimit: z.string().nullable().describe("INR, once approved"),
+  documents: z.array(
+    z.object({
+      id: z.string().describe("UDOC-<n>"),
+      name: z.string(),
+      relativeUrl: z.string(),
+      format: z.enum(["csv", "json"]),
+      sha256: z.string(),
+      sizeBytes: z.number().int(),
+      uploadedBy: z.string(),
+      months: z.number().int(),
+      proposedCreditLimit: z.string().describe("INR, the underwriting rule's proposal over this file"),
+      basis: z.string(),
+    }),
+  ),
+});
+export type UserReviewView = z.infer<typeof userReviewSchema>;

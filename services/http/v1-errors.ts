@@ -106,6 +106,11 @@ export const V1_ERRORS = {
     title: "Unknown partner",
     fix: "Name a partner registered with `POST /v1/partners`.",
   },
+  partner_user_not_found: {
+    status: 404,
+    title: "Unknown partner user",
+    fix: "Name a user (`USR-<n>`) of this partner, as `POST /kredmint/user/eligibility` answered it.",
+  },
   supplier_not_found: {
     status: 404,
     title: "Unknown supplier",
@@ -135,6 +140,16 @@ export const V1_ERRORS = {
     status: 409,
     title: "Delivery not dead-lettered",
     fix: "Replay only a dead letter; `GET /v1/notifications/{deliveryId}` shows a delivery's status.",
+  },
+  user_not_under_review: {
+    status: 409,
+    title: "User not under review",
+    fix: "Decide on a user only once its financial data is uploaded (state UnderReview, see `GET /v1/partners/{partnerId}/users/{userId}`).",
+  },
+  user_already_decided: {
+    status: 409,
+    title: "User already decided",
+    fix: "A decision is final: the same decision again is accepted and changes nothing, another is refused.",
   },
   partner_conflict: {
     status: 409,

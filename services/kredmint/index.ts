@@ -2,12 +2,14 @@ import { KREDMINT_MOUNT } from "../../contracts/kredmint/envelope.ts";
 import type { ApiKey } from "../http/api-keys.ts";
 import type { HttpMount } from "../http/app.ts";
 import type { Projection } from "../platform/readstore/projection.ts";
+import { documentFileRoute, documentUploadRoute } from "./http/document-routes.ts";
 import { eligibilityRoute } from "./http/eligibility-route.ts";
 import { kredmintErrorContract } from "./http/error-contract.ts";
 import { partnerAdminRoutes } from "./http/partner-admin-routes.ts";
 import { kredmintPartnerAuth } from "./http/partner-auth.ts";
 import { supplierRoutes } from "./http/supplier-routes.ts";
 import type { KredmintService } from "./kredmint-service.ts";
+import { onboardingPages } from "./pages/routes.ts";
 import { kredmintDirectoryProjection } from "./read-models/directory.ts";
 
 // The Partner API product (seed 000, /kredmint): what it contributes to each role.
@@ -21,6 +23,11 @@ export interface KredmintHttpOptions {
   readonly now: () => Date;
   readonly apiKeys: readonly ApiKey[];
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** The largest financial data file taken (KREDMINT_UPLOAD_MAX_BYTES). */
+  readonly uploadMaxBytes: number;
+  /** KREDMINT_LINK_SECRET (the service's): signs the onboarding pages' session cookie too. */
+  readonly linkSecret: string;
+  readonly publicBaseUrl: () => string;
 }
 
 /** The API under /kredmint, in its own envelope and error contract, and its operator routes under /v1. */
@@ -29,12 +36,26 @@ export function kredmintHttp(kredmint: KredmintService, options: KredmintHttpOpt
     await app.register(
       async (api) => {
         await api.register(kredmintErrorContract);
-        await api.register(kredmintPartnerAuth, {
-          authenticate: (header) => kredmint.authenticate(header),
-          rateLimit: options.rateLimit,
+        // The partner's operations: Basic auth and the partner's rate limit.
+        await api.register(async (partnerApi) => {
+          await partnerApi.register(kredmintPartnerAuth, {
+            authenticate: (header) => kredmint.authenticate(header),
+            rateLimit: options.rateLimit,
+          });
+          eligibilityRoute(partnerApi, kredmint, options.now);
+          supplierRoutes(partnerApi, kredmint, options.now);
+          await partnerApi.register(documentUploadRoute(kredmint, options.now, options.uploadMaxBytes));
         });
-        eligibilityRoute(api, kredmint, options.now);
-        supplierRoutes(api, kredmint, options.now);
+        // Links that carry their own signature: a document's url.
+        documentFileRoute(api, kredmint);
+        // The onboarding pages (HTML): their session comes from the signed landingUrl or the static URL.
+        await api.register(onboardingPages, {
+          kredmint,
+          now: options.now,
+          linkSecret: options.linkSecret,
+          publicBaseUrl: options.publicBaseUrl,
+          uploadMaxBytes: options.uploadMaxBytes,
+        });
       },
       { prefix: KREDMINT_MOUNT },
     );

@@ -15,11 +15,13 @@ import { partnerUserDecider, partnerUserStream } from "../ledger/partneruser/par
 import { type PartnerUserState, partnerUserCodec } from "../ledger/partneruser/partneruser.events.ts";
 import { type SupplierRule, supplierDecider, supplierStream } from "../ledger/supplier/supplier.decider.ts";
 import { supplierCodec } from "../ledger/supplier/supplier.events.ts";
+import type { BlobStore } from "../platform/blobstore/port.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { newSecret, parseBasic, secretMatches, sha256Hex } from "./credentials.ts";
 import { landingLinks } from "./landing-link.ts";
+import { onboardingUseCases } from "./onboarding.ts";
 import { prefillOf } from "./prefill.ts";
 import {
   findPartner,
@@ -43,6 +45,8 @@ export interface KredmintServiceOptions {
   readonly publicBaseUrl: string;
   readonly linkSecret: string;
   readonly linkTtlSeconds: number;
+  /** Where uploaded documents are kept (content-addressed). */
+  readonly blobs: BlobStore;
 }
 
 export interface PartnerRegistration {
@@ -64,6 +68,9 @@ export interface PartnerView {
   readonly webhookUrl: string | null;
   readonly webhookAuthSet: boolean;
 }
+
+/** The `source` of a user first seen on the static onboarding URL (no eligibility call named one). */
+export const STATIC_URL_SOURCE = "STATIC_URL";
 
 /** The product's tenant on every event it appends. */
 const TENANT = "kredmint";
@@ -121,7 +128,47 @@ export function kredmintService(options: KredmintServiceOptions) {
     return state.identity.userId;
   }
 
+  /** The partner's user with this mobile, created (`USR-<n>`) on first sight. */
+  async function openUser(partnerId: string, mobile: string, source: string, meta: CommandMeta) {
+    const streamId = partnerUserStream(partnerId, mobile);
+    const { state } = await users.load(streamId);
+    if (state.identity) return state;
+    const identity = { userId: await issue("USR-", meta), partnerId, mobile, source };
+    const created = await users.handle(streamId, { type: "Create", identity }, meta);
+    // Read-your-writes: the landingUrl answered next is opened through the directory.
+    await wait(created.position);
+    return created.state;
+  }
+
   return {
+    /** The onboarding page's static URL: the partner whose id and clientToken these are. */
+    async partnerByClientToken(partnerId: string, clientToken: string): Promise<PartnerRow | undefined> {
+      const partner = await findPartner(readStore, partnerId);
+      return partner && secretMatches(clientToken, partner.clientTokenHash) ? partner : undefined;
+    },
+
+    /** A landingUrl's content, when it is ours, unaltered and not expired. */
+    verifyLandingLink(query: { sid: string; userId: string; token: string }) {
+      return links.verify(query, now().getTime());
+    },
+
+    /** The onboarding page's mobile step for the static URL: the user, created as eligibility would. */
+    async openUser(partnerId: string, mobile: string, caller: Caller): Promise<void> {
+      await openUser(partnerId, mobile, STATIC_URL_SOURCE, metaOf(caller));
+    },
+
+    onboarding: onboardingUseCases({
+      store,
+      readStore,
+      blobs: options.blobs,
+      now,
+      publicBaseUrl: () => options.publicBaseUrl,
+      linkSecret: options.linkSecret,
+      metaOf,
+      wait,
+      issue,
+    }),
+
     suppliers: {
       /**
        * `POST /account/supplier`: registers a supplier of the partner's user (one per user and bank account:
@@ -293,17 +340,7 @@ export function kredmintService(options: KredmintServiceOptions) {
       }
       const meta = metaOf(caller);
       const streamId = partnerUserStream(partner.partnerId, request.username);
-      let { state } = await users.load(streamId);
-      if (!state.identity) {
-        const userId = await issue("USR-", meta);
-        const identity = {
-          userId,
-          partnerId: partner.partnerId,
-          mobile: request.username,
-          source: request.source,
-        };
-        ({ state } = await users.handle(streamId, { type: "Create", identity }, meta));
-      }
+      let state = await openUser(partner.partnerId, request.username, request.source, meta);
       const prefill = prefillOf(request.userContext);
       if (Object.keys(prefill).length > 0) {
         ({ state } = await users.handle(streamId, { type: "GiveContext", prefill }, meta));

@@ -13,7 +13,9 @@ const configSchema = z.object({
   EVENT_STORE: z.enum(["sqlite", "postgres", "esdb"]).default("sqlite"),
   /** Where read models live: the embedded SQLite file or PostgreSQL. */
   READ_STORE: z.enum(["sqlite", "postgres"]).default("sqlite"),
-  /** PostgreSQL for EVENT_STORE=postgres and/or READ_STORE=postgres. */
+  /** Where uploaded files live: files under DATA_DIR/blobs, or PostgreSQL (DATABASE_URL, DATABASE_SCHEMA). */
+  BLOB_STORE: z.enum(["filesystem", "postgres"]).default("filesystem"),
+  /** PostgreSQL for EVENT_STORE=postgres and/or READ_STORE=postgres (and BLOB_STORE=postgres). */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** PostgreSQL schema holding the ledger's tables. */
   DATABASE_SCHEMA: z
@@ -80,6 +82,13 @@ const configSchema = z.object({
   KREDMINT_LINK_SECRET: unsetWhenEmpty(z.string().min(16)),
   /** How long a landingUrl stays valid. */
   KREDMINT_LINK_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  /** The largest financial data file the Partner API takes (bytes). */
+  KREDMINT_UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
   /** Monthly interest per tenure in basis points, e.g. `1:0,3:295,6:295,12:295`. */
   INTEREST_RATES_BPS: z
     .string()
@@ -206,12 +215,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
 /** A store chosen by configuration needs its connection string. */
 function requireConnections(config: z.infer<typeof configSchema>, ctx: z.RefinementCtx): void {
-  const needsPostgres = config.EVENT_STORE === "postgres" || config.READ_STORE === "postgres";
+  const needsPostgres =
+    config.EVENT_STORE === "postgres" || config.READ_STORE === "postgres" || config.BLOB_STORE === "postgres";
   if (needsPostgres && !config.DATABASE_URL) {
     ctx.addIssue({
       code: "custom",
       path: ["DATABASE_URL"],
-      message: "required when EVENT_STORE or READ_STORE is postgres",
+      message: "required when EVENT_STORE, READ_STORE or BLOB_STORE is postgres",
     });
   }
   if (config.EVENT_STORE === "esdb" && !config.ESDB_URL) {

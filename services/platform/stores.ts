@@ -1,3 +1,7 @@
+import { join } from "node:path";
+import { FilesystemBlobStore } from "./blobstore/filesystem-blob-store.ts";
+import type { BlobStore } from "./blobstore/port.ts";
+import { PostgresBlobStore } from "./blobstore/postgres-blob-store.ts";
 import type { Config } from "./config.ts";
 import type { EventStore } from "./eventstore/port.ts";
 import { PostgresEventStore } from "./eventstore/postgres-event-store.ts";
@@ -30,6 +34,19 @@ export function openReadStore(config: Config): ReadStore {
       return new SqliteReadStore({ path: config.eventStorePath });
     case "postgres":
       return new PostgresReadStore({
+        connectionString: config.DATABASE_URL!,
+        schema: config.DATABASE_SCHEMA,
+      });
+  }
+}
+
+/** The blob store chosen by BLOB_STORE; by default files under DATA_DIR/blobs. */
+export function openBlobStore(config: Config): BlobStore {
+  switch (config.BLOB_STORE) {
+    case "filesystem":
+      return new FilesystemBlobStore({ directory: join(config.DATA_DIR, "blobs") });
+    case "postgres":
+      return new PostgresBlobStore({
         connectionString: config.DATABASE_URL!,
         schema: config.DATABASE_SCHEMA,
       });

@@ -15,6 +15,8 @@ import {
   kredmintService,
   seedSandboxPartner,
 } from "../kredmint/index.ts";
+import type { BlobStore } from "../platform/blobstore/port.ts";
+import { openBlobStore } from "../platform/stores.ts";
 import type { RoleContext, Started } from "./role.ts";
 
 export interface GatewayWiring {
@@ -69,23 +71,33 @@ export async function startGatewayRole(
     idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
   const kredivo = checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS });
-  const kredmint = await startKredmint(context, wiring);
+  const blobs = openBlobStore(config);
+  // Unset, links signed by this process die with it: documented in README "Partner API".
+  const linkSecret = config.KREDMINT_LINK_SECRET ?? randomBytes(32).toString("base64url");
+  const kredmint = await startKredmint(context, wiring, { blobs, linkSecret });
   const partnerApi = kredmintHttp(kredmint, {
     now,
     apiKeys: config.API_KEYS,
     rateLimit: { max: config.KREDMINT_RATE_LIMIT_MAX, windowMs: config.KREDMINT_RATE_LIMIT_WINDOW_MS },
+    uploadMaxBytes: config.KREDMINT_UPLOAD_MAX_BYTES,
+    linkSecret,
+    publicBaseUrl: wiring.publicBaseUrl,
   });
   const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
   return {
     checkout,
     kredmint,
     mounts: [kredivo, finance, operator, partnerApi],
-    stops: [() => timers.stop()],
+    stops: [() => timers.stop(), () => blobs.close()],
   };
 }
 
 /** The Partner API's use cases, with the sandbox partner seeded (SANDBOX_PARTNER_*). */
-async function startKredmint(context: RoleContext, wiring: GatewayWiring): Promise<KredmintService> {
+async function startKredmint(
+  context: RoleContext,
+  wiring: GatewayWiring,
+  parts: { readonly blobs: BlobStore; readonly linkSecret: string },
+): Promise<KredmintService> {
   const { config, store, readStore, now } = context;
   const kredmint = kredmintService({
     store,
@@ -95,9 +107,9 @@ async function startKredmint(context: RoleContext, wiring: GatewayWiring): Promi
     get publicBaseUrl() {
       return wiring.publicBaseUrl();
     },
-    // Unset, links signed by this process die with it: documented in README "Partner API".
-    linkSecret: config.KREDMINT_LINK_SECRET ?? randomBytes(32).toString("base64url"),
+    linkSecret: parts.linkSecret,
     linkTtlSeconds: config.KREDMINT_LINK_TTL_SECONDS,
+    blobs: parts.blobs,
   });
   await seedSandboxPartner(kredmint, {
     partnerId: config.SANDBOX_PARTNER_ID,

@@ -33,6 +33,9 @@ export interface KredmintHarness {
   /** POST /kredmint/user/eligibility as the sandbox partner (or with `headers`). */
   eligibility(body: unknown, headers?: Record<string, string>): Promise<Reply>;
   head(): Promise<string>;
+  /** The service's data directory (DATA_DIR: the SQLite file and the blobs) and its log lines. */
+  readonly dir: string;
+  readonly logs: readonly Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export async function startKredmintHarness(env: Record<string, string> = {}): Pr
     send,
     eligibility: (body, headers = sandboxAuth) => send("POST", "/kredmint/user/eligibility", body, headers),
     head: () => service.store.headPosition(),
+    dir: composed.dir,
+    logs: composed.logs,
     close: composed.close,
   };
 }

@@ -2,7 +2,7 @@
 // (test/checkout/hosted-page-support.ts) and the one over real HTTP (http-browser.ts): read a form's action
 // and hidden fields, and keep the cookies the page sets.
 
-/** Undoes the hosted page's escaping (services/checkout/hosted-page/html.ts), `&amp;` last. */
+/** Undoes the hosted page's escaping (services/http/html.ts), `&amp;` last. */
 export function decodeEntities(text: string): string {
   return text
     .replaceAll("&lt;", "<")

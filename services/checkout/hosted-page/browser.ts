@@ -1,10 +1,10 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { parseCookies, serializeCookie } from "../../http/cookies.ts";
 import type { CheckoutState } from "../../ledger/checkout/checkout.decider.ts";
 import type { InitiatedData } from "../../ledger/checkout/checkout.events.ts";
 import type { CheckoutService } from "../checkout-service.ts";
 import { sha256Hex } from "../credentials.ts";
-import { parseCookies, serializeCookie } from "./cookies.ts";
 
 // What the page knows of a buyer's browser. The session token `signIn` returns lives only in an HttpOnly,
 // SameSite=Lax cookie named after the transaction and scoped to the page's path; the log keeps its hash.

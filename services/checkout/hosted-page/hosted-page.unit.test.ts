@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { parseCookies, serializeCookie } from "../../http/cookies.ts";
+import { escapeHtml, html, safeHref } from "../../http/html.ts";
 import { Rejection } from "../../ledger/decider.ts";
-import { parseCookies, serializeCookie } from "./cookies.ts";
 import { formatVnd } from "./format.ts";
-import { escapeHtml, html, safeHref } from "./html.ts";
 import { pickLang } from "./i18n.ts";
 import { FAULT, pageAnswer } from "./rejections.ts";
 

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { SafeHtml } from "../../http/html.ts";
 import type { CheckoutState } from "../../ledger/checkout/checkout.decider.ts";
 import { MAX_FAILED_AUTH_ATTEMPTS } from "../../ledger/checkout/checkout.decider.ts";
 import type { InitiatedData } from "../../ledger/checkout/checkout.events.ts";
 import type { Caller } from "../../ledger/decider.ts";
 import { csrfFor, type HostedPage } from "./browser.ts";
-import type { SafeHtml } from "./html.ts";
 import { type Lang, messages, pickLang } from "./i18n.ts";
 import { messagePage, type OrderView, type PageContext, reasonText, STYLE_HASH } from "./views.ts";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { html, SafeHtml, safeHref } from "../../http/html.ts";
 import type { LoanTerms } from "../../ledger/loan/loan-terms.ts";
 import { formatVnd } from "./format.ts";
-import { html, SafeHtml, safeHref } from "./html.ts";
 import type { Lang, Messages } from "./i18n.ts";
 
 const STYLE = `

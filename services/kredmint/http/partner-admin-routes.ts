@@ -1,20 +1,28 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { supplierPayloadSchema } from "../../../contracts/kredmint/supplier.ts";
+import { money, renderDecimal } from "../../../contracts/money.ts";
 import {
+  inrMinor,
   partnerIdSchema,
+  partnerUserParamsSchema,
   partnerViewSchema,
   registeredPartnerSchema,
   registerPartnerSchema,
   supplierParamsSchema,
+  type UserReviewView,
+  userDecisionSchema,
+  userReviewSchema,
   verifySupplierSchema,
 } from "../../../contracts/v1/partners.ts";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import { Rejection } from "../../ledger/decider.ts";
 import type { PartnerRule } from "../../ledger/partner/partner.decider.ts";
+import type { PartnerUserRule } from "../../ledger/partneruser/partneruser.decider.ts";
 import type { KredmintService } from "../kredmint-service.ts";
+import type { UserReview } from "../onboarding.ts";
 
 const operatorCaller = (request: FastifyRequest) => ({
   actor: "operator",
@@ -125,4 +133,99 @@ export async function partnerAdminRoutes(
       return supplier;
     },
   );
+
+  routes.get(
+    "/partners/:partnerId/users/:userId",
+    {
+      onRequest: app.requireRole("operator"),
+      config: { problems: ["partner_user_not_found"] },
+      schema: {
+        tags: ["partners"],
+        summary: "A partner's user under onboarding: state, profile, financial data and the rule's proposals",
+        params: partnerUserParamsSchema,
+        response: { 200: userReviewSchema },
+      },
+    },
+    async (request, reply) => {
+      const { partnerId, userId } = request.params;
+      const review = await kredmint.onboarding.review(partnerId, userId);
+      if (!review) return userNotFound(request, reply, partnerId, userId);
+      return reviewView(review);
+    },
+  );
+
+  routes.post(
+    "/partners/:partnerId/users/:userId/decision",
+    {
+      onRequest: app.requireRole("operator"),
+      config: { problems: ["partner_user_not_found", "user_not_under_review", "user_already_decided"] },
+      schema: {
+        tags: ["partners"],
+        summary:
+          "Decide on a user under review: approve with an INR revolving credit limit (Active) or reject with a reason (Rejected)",
+        params: partnerUserParamsSchema,
+        body: userDecisionSchema,
+        response: { 200: userReviewSchema },
+      },
+    },
+    async (request, reply) => {
+      const { partnerId, userId } = request.params;
+      const body = request.body;
+      const decision =
+        body.decision === "approve"
+          ? { decision: "approve" as const, creditLimitMinor: inrMinor(body.creditLimit) }
+          : body;
+      try {
+        const review = await kredmint.onboarding.decide(partnerId, userId, decision, operatorCaller(request));
+        if (!review) return userNotFound(request, reply, partnerId, userId);
+        return reviewView(review);
+      } catch (error) {
+        const rule: PartnerUserRule | undefined = error instanceof Rejection ? error.rule : undefined;
+        if (rule === "user_must_be_under_review") {
+          return sendProblem(request, reply, "user_not_under_review", {
+            detail: `${userId} has no financial data yet; it is decided once under review`,
+          });
+        }
+        if (rule === "decision_is_final") {
+          return sendProblem(request, reply, "user_already_decided", {
+            detail: `${userId} is already decided; the decision is final`,
+            param: "decision",
+          });
+        }
+        throw error;
+      }
+    },
+  );
+}
+
+function userNotFound(request: FastifyRequest, reply: FastifyReply, partnerId: string, userId: string) {
+  return sendProblem(request, reply, "partner_user_not_found", {
+    detail: `partner ${partnerId} has no user ${userId}`,
+    param: "userId",
+  });
+}
+
+const inr = (amountMinor: bigint) => renderDecimal(money(amountMinor, "INR"));
+
+function reviewView(review: UserReview): UserReviewView {
+  return {
+    userId: review.userId,
+    partnerId: review.partnerId,
+    mobile: review.mobile,
+    state: review.state,
+    profile: { ...review.profile },
+    creditLimit: review.creditLimitMinor === undefined ? null : inr(review.creditLimitMinor),
+    documents: review.documents.map((d) => ({
+      id: d.documentId,
+      name: d.name,
+      relativeUrl: d.relativeUrl,
+      format: d.format,
+      sha256: d.sha256,
+      sizeBytes: d.sizeBytes,
+      uploadedBy: d.uploadedBy,
+      months: d.months,
+      proposedCreditLimit: inr(d.proposedLimitMinor),
+      basis: d.basis,
+    })),
+  };
 }

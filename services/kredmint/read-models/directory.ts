@@ -1,4 +1,5 @@
-import { streamKind } from "../../../contracts/envelope.ts";
+import { type EventEnvelope, streamKind } from "../../../contracts/envelope.ts";
+import { PARTNER_USER_STATES, type PartnerUserState } from "../../../contracts/kredmint/states.ts";
 import { partnerCodec } from "../../ledger/partner/partner.events.ts";
 import { partnerUserCodec } from "../../ledger/partneruser/partneruser.events.ts";
 import { supplierCodec } from "../../ledger/supplier/supplier.events.ts";
@@ -11,7 +12,7 @@ import { type Projection, sql } from "../../platform/readstore/projection.ts";
  */
 export const kredmintDirectoryProjection: Projection = {
   name: "kredmint_directory",
-  version: 1,
+  version: 2,
   tables: {
     kredmint_partners: {
       columns: `partner_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash TEXT NOT NULL,
@@ -26,6 +27,12 @@ export const kredmintDirectoryProjection: Projection = {
         user_id TEXT NOT NULL, supplier_bank_id TEXT NOT NULL, supplier_name TEXT NOT NULL, mobile TEXT NOT NULL,
         email TEXT, gstin TEXT, status TEXT NOT NULL, created_ms BIGINT NOT NULL, modified_ms BIGINT NOT NULL`,
       indexes: ["user_id", "stream_id"],
+    },
+    kredmint_documents: {
+      columns: `document_id TEXT PRIMARY KEY, relative_url TEXT NOT NULL UNIQUE, partner_id TEXT NOT NULL,
+        user_id TEXT NOT NULL, name TEXT NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL,
+        size_bytes BIGINT NOT NULL, uploaded_by TEXT NOT NULL, created_ms BIGINT NOT NULL`,
+      indexes: ["user_id"],
     },
   },
   handle(envelope): Statement[] {
@@ -56,15 +63,8 @@ export const kredmintDirectoryProjection: Projection = {
             return [];
         }
       }
-      case "partneruser": {
-        const event = partnerUserCodec.decode(envelope);
-        if (event.type !== "PartnerUserCreated") return [];
-        const u = event.data;
-        return [
-          sql`INSERT INTO {{kredmint_users}} (user_id, partner_id, mobile, state, created_at)
-              VALUES (${u.userId}, ${u.partnerId}, ${u.mobile}, ${"IncompleteProfile"}, ${envelope.occurredAt})`,
-        ];
-      }
+      case "partneruser":
+        return partnerUserStatements(envelope);
       case "supplier": {
         const event = supplierCodec.decode(envelope);
         const at = Date.parse(envelope.occurredAt);
@@ -87,6 +87,106 @@ export const kredmintDirectoryProjection: Projection = {
     }
   },
 };
+
+function partnerUserStatements(envelope: EventEnvelope): Statement[] {
+  const event = partnerUserCodec.decode(envelope);
+  const [partnerId = "", mobile = ""] = envelope.streamId.slice("partneruser-".length).split(":");
+  const setState = (state: PartnerUserState) =>
+    sql`UPDATE {{kredmint_users}} SET state = ${state} WHERE partner_id = ${partnerId} AND mobile = ${mobile}`;
+  switch (event.type) {
+    case "PartnerUserCreated": {
+      const u = event.data;
+      return [
+        sql`INSERT INTO {{kredmint_users}} (user_id, partner_id, mobile, state, created_at)
+            VALUES (${u.userId}, ${u.partnerId}, ${u.mobile}, ${"IncompleteProfile"}, ${envelope.occurredAt})`,
+      ];
+    }
+    case "FinancialDataUploaded": {
+      const d = event.data;
+      const userId = d.relativeUrl.split("/")[0] ?? "";
+      return [
+        setState("UnderReview"),
+        sql`INSERT INTO {{kredmint_documents}} (document_id, relative_url, partner_id, user_id, name, format, sha256,
+              size_bytes, uploaded_by, created_ms)
+            VALUES (${d.documentId}, ${d.relativeUrl}, ${partnerId}, ${userId}, ${d.name}, ${d.format}, ${d.sha256},
+              ${d.sizeBytes}, ${d.uploadedBy}, ${Date.parse(envelope.occurredAt)})`,
+      ];
+    }
+    case "UserApproved":
+      return [setState("Active")];
+    case "UserRejected":
+      return [setState("Rejected")];
+    case "UserContextGiven":
+    case "ProfileSubmitted":
+      return [];
+  }
+}
+
+/** A partner's user as the directory knows it. */
+export interface PartnerUserRow {
+  readonly userId: string;
+  readonly partnerId: string;
+  readonly mobile: string;
+  readonly state: PartnerUserState;
+}
+
+/** One partner's user by its USR-<n> id (never another partner's). */
+export async function findPartnerUser(
+  readStore: ReadStore,
+  partnerId: string,
+  userId: string,
+): Promise<PartnerUserRow | undefined> {
+  const [row] = await readStore.query(
+    "SELECT user_id, partner_id, mobile, state FROM kredmint_users WHERE partner_id = ? AND user_id = ?",
+    [partnerId, userId],
+  );
+  if (!row) return undefined;
+  const state = PARTNER_USER_STATES.find((s) => s === row.state) ?? "IncompleteProfile";
+  return {
+    userId: String(row.user_id),
+    partnerId: String(row.partner_id),
+    mobile: String(row.mobile),
+    state,
+  };
+}
+
+/** A stored document as its signed link serves it. */
+export interface DocumentRow {
+  readonly documentId: string;
+  readonly relativeUrl: string;
+  readonly partnerId: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly format: "csv" | "json";
+  readonly sha256: string;
+  readonly uploadedBy: string;
+  readonly creationDate: number;
+}
+
+export async function findDocument(
+  readStore: ReadStore,
+  by: { readonly relativeUrl: string } | { readonly documentId: string },
+): Promise<DocumentRow | undefined> {
+  const [column, value] =
+    "relativeUrl" in by ? ["relative_url", by.relativeUrl] : ["document_id", by.documentId];
+  const [row] = await readStore.query(
+    `SELECT document_id, relative_url, partner_id, user_id, name, format, sha256, uploaded_by, created_ms
+       FROM kredmint_documents WHERE ${column} = ?`,
+    [value],
+  );
+  if (!row) return undefined;
+  return {
+    documentId: String(row.document_id),
+    relativeUrl: String(row.relative_url),
+    partnerId: String(row.partner_id),
+    userId: String(row.user_id),
+    name: String(row.name),
+    format: row.format === "json" ? "json" : "csv",
+    sha256: String(row.sha256),
+    uploadedBy: String(row.uploaded_by),
+    creationDate: Number(row.created_ms),
+  };
+}
 
 export interface PartnerRow {
   readonly partnerId: string;

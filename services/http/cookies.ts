@@ -1,4 +1,4 @@
-// The two cookies the hosted page needs, without a cookie library: parse the Cookie header, write Set-Cookie.
+// The cookies a server-rendered page needs (the hosted checkout page, the Partner API onboarding pages), without a cookie library: parse the Cookie header, write Set-Cookie.
 
 /** Cookie names and values we read are tokens of these characters; anything else is ignored. */
 const TOKEN = /^[A-Za-z0-9._~-]+$/;
