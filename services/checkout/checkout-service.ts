@@ -4,6 +4,7 @@ import { cancellation } from "./use-cases/cancellation.ts";
 import { checkoutInit } from "./use-cases/checkout-init.ts";
 import { type CheckoutServiceOptions, checkoutLedger } from "./use-cases/checkout-ledger.ts";
 import { merchantConfirmation } from "./use-cases/confirmation.ts";
+import { dealerRegistration } from "./use-cases/dealers.ts";
 import { checkoutQueries } from "./use-cases/queries.ts";
 import { tenureChoices } from "./use-cases/tenure-options.ts";
 import { checkoutTimers } from "./use-cases/timers.ts";
@@ -27,6 +28,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...cancellation(ledger),
     ...checkoutQueries(ledger),
     ...checkoutTimers(ledger),
+    ...dealerRegistration(ledger),
     merchants: ledger.merchants,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,

@@ -19,7 +19,13 @@ export type CheckoutUseCaseRule =
   /** checkout/update: the signature_key must be the one our push carried. */
   | "signature_key_must_match_push"
   /** loan/calculator: tenures of 3, 6 and 12 months need the installment minimum, as at checkout/init. */
-  | "loan_amount_must_meet_tenure_minimum";
+  | "loan_amount_must_meet_tenure_minimum"
+  /** checkout/init offline: the dealer_code must be one of the merchant's registered dealers. */
+  | "dealer_code_must_be_registered"
+  /** checkout/init offline: expiry_time must be later than now. */
+  | "expiry_time_must_be_in_the_future"
+  /** checkout/<id>/abort: the id, dealer_code and order_id must name one offline checkout of the merchant. */
+  | "abort_must_name_an_offline_checkout_of_the_dealer";
 
 /** Every rule a checkout use case can be refused by, whichever stream or use case names it. */
 export type CheckoutContextRule =
