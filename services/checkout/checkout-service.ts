@@ -5,6 +5,7 @@ import { checkoutInit } from "./use-cases/checkout-init.ts";
 import { type CheckoutServiceOptions, checkoutLedger } from "./use-cases/checkout-ledger.ts";
 import { merchantConfirmation } from "./use-cases/confirmation.ts";
 import { dealerRegistration } from "./use-cases/dealers.ts";
+import { merchantAbort } from "./use-cases/merchant-abort.ts";
 import { checkoutQueries } from "./use-cases/queries.ts";
 import { tenureChoices } from "./use-cases/tenure-options.ts";
 import { checkoutTimers } from "./use-cases/timers.ts";
@@ -29,6 +30,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...checkoutQueries(ledger),
     ...checkoutTimers(ledger),
     ...dealerRegistration(ledger),
+    ...merchantAbort(ledger),
     merchants: ledger.merchants,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,

@@ -119,10 +119,20 @@ async function errorContract(app: FastifyInstance): Promise<void> {
   });
 
   // A POST with no body at all never reaches a parser (a JSON `null` body does, and is not an object).
+  // A path that names no endpoint is answered by the not-found handler below, whatever its body.
   app.addHook("preValidation", async (request: FastifyRequest) => {
-    if (request.body === undefined) {
+    if (request.body === undefined && !request.is404) {
       throw new KredivoBadRequest("body: required");
     }
+  });
+
+  // A path under /kredivo that names no endpoint: the seed's envelope (1002, the path named) rather than
+  // fastify's own 404 body, with HTTP 404, since no integration with the real API can rely on that path.
+  app.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split("?")[0] ?? "";
+    const { body } = checkoutError(1002, `path: no endpoint ${request.method} ${truncated(path)}`);
+    request.log.info({ requestId: request.id, code: body.status }, "checkout request for no endpoint");
+    return reply.code(404).send(body);
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -135,6 +145,9 @@ async function errorContract(app: FastifyInstance): Promise<void> {
     return reply.code(httpStatus).send(body);
   });
 }
+
+/** A path as the not-found answer names it: bounded, so an over-long URL is not echoed whole. */
+const truncated = (path: string, max = 200) => (path.length > max ? `${path.slice(0, max)}…` : path);
 
 /**
  * Register inside the `/kredivo` context, before the routes: it sets that context's body parser, validator

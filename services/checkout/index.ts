@@ -1,4 +1,5 @@
 import { CHECKOUT_MOUNT } from "../../contracts/checkout/routes.ts";
+import type { ApiKey } from "../http/api-keys.ts";
 import type { HttpMount } from "../http/app.ts";
 import { idempotencyClaims } from "../http/idempotency-claims.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
@@ -8,6 +9,7 @@ import type { Projection } from "../platform/readstore/projection.ts";
 import { cancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { creditLineReactions } from "./credit-line-reactor.ts";
+import { dealerRoutes } from "./dealer-routes.ts";
 import { checkoutErrorContract } from "./error-contract.ts";
 import { hostedPageRoutes } from "./hosted-page/index.ts";
 import { payoutPaidReactions } from "./payout-paid-reactor.ts";
@@ -35,10 +37,14 @@ export function checkoutReactions(store: EventStore): readonly Reaction[] {
   ];
 }
 
-/** The API under /kredivo, in its own error contract, and the buyer's hosted page beside it. */
+/**
+ * The API under /kredivo, in its own error contract, the buyer's hosted page beside it, and the operator's
+ * dealer registration under /v1.
+ */
 export function checkoutHttp(
   checkout: CheckoutService,
   idempotency: { readonly readStore: ReadStore; readonly leaseMs: number },
+  operator: { readonly apiKeys: readonly ApiKey[] },
 ): HttpMount {
   const claims = idempotencyClaims(idempotency);
   return async (app) => {
@@ -53,5 +59,6 @@ export function checkoutHttp(
       { prefix: CHECKOUT_MOUNT },
     );
     await app.register(hostedPageRoutes, { prefix: CHECKOUT_MOUNT, checkout });
+    await app.register(dealerRoutes, { prefix: "/v1", checkout, apiKeys: operator.apiKeys });
   };
 }

@@ -55,6 +55,10 @@ export async function startGatewayRole(
     repayments: repaymentService({ store, now, waitForProjections: wiring.waitForProjections }),
     idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
-  const kredivo = checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS });
+  const kredivo = checkoutHttp(
+    checkout,
+    { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS },
+    { apiKeys: config.API_KEYS },
+  );
   return { checkout, mounts: [kredivo, finance], stops: [() => timers.stop()] };
 }

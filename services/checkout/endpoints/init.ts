@@ -6,24 +6,20 @@ import {
   initEcomRequestSchema,
   initErrorResponseExample,
   initExample,
+  initOfflineErrorResponseExamples,
+  initOfflineExample,
+  initOfflineRequestSchema,
+  initOfflineSuccessResponseExample,
+  initOfflineSuccessResponseSchema,
   initSuccessResponseExample,
   initSuccessResponseSchema,
 } from "../../../contracts/checkout/init.ts";
 import { CHECKOUT_ROUTES } from "../../../contracts/checkout/routes.ts";
-import { invariant } from "../../ledger/decider.ts";
 import type { CheckoutService } from "../checkout-service.ts";
 import { callerOf, faults, outcome, TAG } from "./shared.ts";
 
-/** source "offline" (QR checkout with a dealer_code) is part of the seed but not served yet. */
-const offlineNotServed = z
-  .object({ source: z.literal("offline") })
-  .describe('source "offline" (QR checkout) is not available yet and is refused with 1002')
-  .superRefine((_body, ctx) => {
-    ctx.addIssue({ code: "custom", path: ["source"], message: "offline_checkout_is_not_available_yet" });
-  });
-
 const initBody = z
-  .discriminatedUnion("source", [initEcomRequestSchema, offlineNotServed], {
+  .discriminatedUnion("source", [initEcomRequestSchema, initOfflineRequestSchema], {
     error: (iss) => {
       if (iss.code !== "invalid_union") return undefined;
       const body: unknown = iss.input;
@@ -31,7 +27,12 @@ const initBody = z
       return source === undefined ? "required" : "must_be_one_of:ecom|offline";
     },
   })
-  .meta({ "x-examples": { seed: { summary: "The seed's 2-click request", value: initExample } } });
+  .meta({
+    "x-examples": {
+      seed: { summary: "The seed's 2-click request", value: initExample },
+      offline: { summary: "The seed's offline (QR) request", value: initOfflineExample },
+    },
+  });
 
 /** checkout/init: the merchant starts a 2-click checkout and gets the hosted page's URL. */
 export function initRoute(app: FastifyInstance, checkout: CheckoutService): void {
@@ -41,16 +42,25 @@ export function initRoute(app: FastifyInstance, checkout: CheckoutService): void
       schema: {
         tags: [TAG],
         operationId: "checkoutInit",
-        summary: "Initiate 2-click Checkout",
+        summary: "Initiate 2-click or Offline Checkout",
         description:
-          "Creates the transaction and answers the hosted page's checkout_url. order_id is the idempotency " +
-          "key: the same body again answers the same transaction_id, a different body with a used order_id " +
-          "is 1002. amount must equal the items' total (deductions subtracted); tenures 3, 6 and 12 need at " +
-          "least 700,000 VND. Unknown server_key: 2012.",
+          "Creates the transaction. source ecom answers the hosted page's checkout_url; source offline " +
+          "(a QR checkout at one of the merchant's dealers) answers qr_link instead, a PNG QR code of the " +
+          "hosted page's URL for the buyer to scan, and expires at expiry_time (epoch seconds, default 24 h " +
+          "from now). order_id is the idempotency key: the same body again answers the same transaction_id, " +
+          "a different body with a used order_id is 1002. amount must equal the items' total (deductions, " +
+          "downpayment and downpayment_sku included, subtracted); tenures 3, 6 and 12 need at least 700,000 " +
+          "VND. Unknown server_key: 2012. Offline: a dealer_code that is not one of the merchant's " +
+          "registered dealers, or an expiry_time at or before now, is 1002.",
         body: initBody,
         response: {
-          200: outcome(initSuccessResponseSchema).meta({
-            examples: [initSuccessResponseExample, initErrorResponseExample],
+          200: outcome(z.union([initSuccessResponseSchema, initOfflineSuccessResponseSchema])).meta({
+            examples: [
+              initSuccessResponseExample,
+              initOfflineSuccessResponseExample,
+              initErrorResponseExample,
+              ...initOfflineErrorResponseExamples,
+            ],
           }),
           ...faults,
         },
@@ -58,8 +68,10 @@ export function initRoute(app: FastifyInstance, checkout: CheckoutService): void
     },
     async (request) => {
       const body = request.body;
-      // The schema refuses source "offline"; this narrows the type.
-      invariant(body.source === "ecom", "checkout/init reached its handler with an offline checkout");
+      if (body.source === "offline") {
+        const { transactionId, qrLink } = await checkout.initOffline(body, callerOf(request));
+        return { status: STATUS_SUCCESS, message: "Success", transaction_id: transactionId, qr_link: qrLink };
+      }
       const { transactionId, checkoutUrl } = await checkout.init(body, callerOf(request));
       return {
         status: STATUS_SUCCESS,
