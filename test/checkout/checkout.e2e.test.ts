@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import pino from "pino";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { initSuccessResponseSchema } from "../../contracts/checkout/init.ts";
@@ -15,21 +13,14 @@ import { type RunningService, startService } from "../../services/runtime/compos
 import { sampleInit, statusRequest } from "../support/checkout-requests.ts";
 import { eventually } from "../support/eventually.ts";
 import { kredivo } from "../support/kredivo-http.ts";
+import { ARTIFACTS, chromiumPresent, launchChromium, startMerchant } from "./e2e-support.ts";
 
 // The 2-click checkout end to end in a real browser: the merchant starts a checkout over HTTP, the buyer
 // signs in, enters the OTP, picks tenure 3 and approves in headless Chromium, and lands back at the store.
 // Then the merchant's side: the pending push at push_url, the confirmation with its signature_key, settlement.
-// Chromium is Debian's (/usr/bin/chromium), driven by playwright-core; no browser is ever downloaded.
+// Chromium is Debian's (/usr/bin/chromium), driven by playwright-core (e2e-support.ts).
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = resolve(import.meta.dirname, "../artifacts");
-
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `checkout.e2e: SKIPPED, no Chromium at ${CHROMIUM} (install it with: apt-get install -y chromium)`,
-  );
-}
+const hasChromium = chromiumPresent("checkout.e2e");
 
 const statusResponse = z.object({ trx_status: z.string() });
 const pushBody = z.object({
@@ -40,47 +31,6 @@ const pushBody = z.object({
   tenure: z.number(),
   signature_key: z.string(),
 });
-
-/** The merchant's side: a real HTTP server on 127.0.0.1 taking pushes and serving the landing pages. */
-async function startMerchant() {
-  const pushes: { headers: IncomingMessage["headers"]; body: string }[] = [];
-  const landings: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const path = new URL(req.url ?? "/", "http://merchant").pathname;
-      if (req.method === "POST" && path === "/push") {
-        pushes.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"OK"}');
-        return;
-      }
-      if (req.method === "GET" && (path === "/back" || path === "/cancel")) {
-        landings.push(path);
-        const title = path === "/back" ? "Back at the store" : "Checkout cancelled at the store";
-        res
-          .writeHead(200, { "content-type": "text/html; charset=utf-8" })
-          .end(
-            `<!doctype html><meta name="viewport" content="width=device-width"><title>${title}</title><h1>${title}</h1>`,
-          );
-        return;
-      }
-      if (path === "/favicon.ico") {
-        res.writeHead(204).end();
-        return;
-      }
-      res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pushes,
-    landings,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
   let dir: string;
@@ -96,16 +46,7 @@ describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
       pino({ level: "silent" }),
     );
     merchant = await startMerchant();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
