@@ -23,7 +23,8 @@ export async function dealerRoutes(app: FastifyInstance, options: DealerRoutesOp
   app.withTypeProvider<ZodTypeProvider>().post(
     "/merchants/:merchantId/dealers",
     {
-      preHandler: app.requireRole("operator"),
+      // On the request, before the body is validated: a caller without the role learns nothing of the body.
+      onRequest: app.requireRole("operator"),
       config: { problems: ["merchant_not_found"] },
       schema: {
         tags: ["merchants"],

@@ -71,7 +71,7 @@ const isIdempotent = (op: Operation) =>
   (op.parameters ?? []).some((p) => p.in === "header" && p.name === "idempotency-key");
 
 describe("the /v1 operations in the OpenAPI document", () => {
-  it("are the finance, payout, repayment and notification operations", () => {
+  it("are the finance, payout, repayment, notification and dealer operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
@@ -79,6 +79,7 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/finance/trial-balance",
       "GET /v1/notifications/dead-letters",
       "GET /v1/notifications/{deliveryId}",
+      "POST /v1/merchants/{merchantId}/dealers",
       "POST /v1/notifications/dead-letters/{deliveryId}/replay",
       "POST /v1/payouts/run",
       "POST /v1/repayments",
