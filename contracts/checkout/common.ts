@@ -49,6 +49,8 @@ export const FIELD_MAX_CHARS = {
   device: 255,
   /** a cancellation's reason and cancelled_by */
   text: 1000,
+  /** an offline checkout's metadata, as JSON text: kept in the log and echoed in every push */
+  metadata: 16_384,
 } as const;
 
 /** The most entries each request array may carry. */

@@ -254,7 +254,13 @@ export const initOfflineRequestSchema = z.object(
     dealer_code: requiredString(FIELD_MAX_CHARS.id),
     // Epoch seconds; at most the last second of year 9999, so every accepted value is a date.
     expiry_time: optional(jsonInt({ min: 0, max: MAX_EPOCH_SECONDS })),
-    metadata: optional(z.record(z.string(), z.unknown(), { error: typeError("object") })),
+    metadata: optional(
+      z
+        .record(z.string(), z.unknown(), { error: typeError("object") })
+        .refine((metadata) => JSON.stringify(metadata).length <= FIELD_MAX_CHARS.metadata, {
+          error: `too_long:max_${FIELD_MAX_CHARS.metadata}_characters`,
+        }),
+    ),
   },
   { error: typeError("object") },
 );

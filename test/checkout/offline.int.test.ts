@@ -174,6 +174,12 @@ describe("checkout/init with source offline", () => {
     await expectRefused("/checkout/init", body({ amount: 0 }), 1002, /^amount: /);
     await expectRefused("/checkout/init", body({ dealer_code: undefined }), 1002, "dealer_code: required");
     await expectRefused("/checkout/init", body({ metadata: [1] }), 1002, /^metadata: /);
+    await expectRefused(
+      "/checkout/init",
+      body({ metadata: { note: "x".repeat(16_384) } }),
+      1002,
+      "metadata: too_long:max_16384_characters",
+    );
   });
 });
 
