@@ -236,6 +236,8 @@ function approve(
   meta: CommandMeta,
 ): CheckoutEvent[] {
   assertSession(state, command.sessionHash, "otp_verified");
+  // Past the expiry the timer is about to expire it: an approval then would hold credit for nothing.
+  if (hasExpired(state, meta)) throw new Rejection<CheckoutRule>("expiry_must_not_have_passed");
   const initiated = state.initiated!;
   assertTenureMinimum(initiated.amountMinor, command.tenure);
   if (!command.hold.placed)

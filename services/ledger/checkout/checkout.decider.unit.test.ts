@@ -286,13 +286,13 @@ describe("checkout decider", () => {
       checkout
         .given(history.otpVerified)
         .when(approve({ placed: true }, { tenure: 3, confirmTimeoutSeconds: 90 }), {
-          now: "2026-12-31T23:59:00.000Z",
+          now: "2026-11-27T23:59:00.000Z",
         })
         .yields([
           pending({
             tenure: 3,
-            approvedAt: "2026-12-31T23:59:00.000Z",
-            confirmBy: "2027-01-01T00:00:30.000Z",
+            approvedAt: "2026-11-27T23:59:00.000Z",
+            confirmBy: "2026-11-28T00:00:30.000Z",
           }),
         ]);
     });
@@ -770,6 +770,15 @@ describe("checkout decider", () => {
     it("the buyer can no longer sign in or abort", () => {
       checkout.given(history.expired).when(signIn("user-1")).rejects("checkout_must_await_buyer");
       checkout.given(history.expired).when(abort).rejects("checkout_must_await_buyer");
+    });
+  });
+
+  describe("when the OTP is verified and the expiry has passed", () => {
+    it("an approval is refused: the timer is about to expire it, so nothing is held for it", () => {
+      checkout
+        .given(history.otpVerified)
+        .when(approve(), { now: SEED_ORDER.expiresAt })
+        .rejects("expiry_must_not_have_passed");
     });
   });
 
