@@ -45,7 +45,6 @@ const render = (path: Path) =>
 const STRING_FIELDS: [z.ZodType, unknown, Path, number][] = [
   [initRequestSchema, initExample, ["server_key"], FIELD_MAX_CHARS.key],
   [initRequestSchema, initExample, ["order_id"], FIELD_MAX_CHARS.id],
-  [initRequestSchema, initExample, ["ip_address"], FIELD_MAX_CHARS.ipAddress],
   [initRequestSchema, initExample, ["user_agent"], FIELD_MAX_CHARS.userAgent],
   [initRequestSchema, initExample, ["device_id"], FIELD_MAX_CHARS.device],
   [initRequestSchema, initExample, ["imsi"], FIELD_MAX_CHARS.device],
@@ -95,6 +94,31 @@ describe("string fields", () => {
         `${field}: too_long:max_${FIELD_MAX_CHARS.url}_characters`,
       );
     }
+  });
+});
+
+describe("ip_address", () => {
+  it("is an IPv4 or IPv6 address, the seed's own included", () => {
+    for (const ip of ["123.23.24.11", "::1", "2001:db8::8a2e:370:7334", "::ffff:192.0.2.1"]) {
+      expect(refusal(initRequestSchema, withValue(initExample, ["ip_address"], ip))).toBeUndefined();
+    }
+    for (const bad of ["", "localhost", "1.2.3", "256.1.1.1", "1.2.3.4 ", "x".repeat(1000)]) {
+      expect(refusal(initRequestSchema, withValue(initExample, ["ip_address"], bad))).toBe(
+        "ip_address: must_be_an_ipv4_or_ipv6_address",
+      );
+    }
+  });
+});
+
+describe("an offline checkout's metadata", () => {
+  it(`is at most ${FIELD_MAX_CHARS.metadata} characters written as JSON`, () => {
+    const sized = (chars: number) => ({ note: "m".repeat(chars - '{"note":""}'.length) });
+    const at = withValue(initOfflineExample, ["metadata"], sized(FIELD_MAX_CHARS.metadata));
+    expect(refusal(initRequestSchema, at)).toBeUndefined();
+    const over = withValue(initOfflineExample, ["metadata"], sized(FIELD_MAX_CHARS.metadata + 1));
+    expect(refusal(initRequestSchema, over)).toBe(
+      `metadata: too_large:max_${FIELD_MAX_CHARS.metadata}_characters_as_json`,
+    );
   });
 });
 

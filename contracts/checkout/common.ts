@@ -49,8 +49,8 @@ export const FIELD_MAX_CHARS = {
   device: 255,
   /** a cancellation's reason and cancelled_by */
   text: 1000,
-  /** an offline checkout's metadata, as JSON text: kept in the log and echoed in every push */
-  metadata: 16_384,
+  /** an offline checkout's metadata object, written as JSON: kept in the log and echoed in every push */
+  metadata: 4096,
 } as const;
 
 /** The most entries each request array may carry. */
@@ -75,6 +75,11 @@ export function anyString(): z.ZodString {
 /** Optional in the seed: absent and `null` both mean "not sent"; the output is `T | undefined`. */
 export function optional<T extends z.ZodType>(schema: T) {
   return schema.nullish().transform((v): z.output<T> | undefined => v ?? undefined);
+}
+
+/** An IPv4 or IPv6 address in its textual form (the seed's sample: "123.23.24.11"). */
+export function ipAddress() {
+  return z.union([z.ipv4(), z.ipv6()], { error: "must_be_an_ipv4_or_ipv6_address" });
 }
 
 export function optionalString(maxChars: number) {

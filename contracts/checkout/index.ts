@@ -11,3 +11,4 @@ export * from "./push.ts";
 export * from "./routes.ts";
 export * from "./status.ts";
 export * from "./update.ts";
+export * from "./zero-click.ts";

@@ -8,6 +8,7 @@ import {
   emailAddress,
   FIELD_MAX_CHARS,
   httpUrl,
+  ipAddress,
   optional,
   optionalString,
   positiveVndAmount,
@@ -216,7 +217,7 @@ export const initEcomRequestSchema = z
       ),
       shipping_addresses: shippingAddresses,
       cancel_url: optional(httpUrl()),
-      ip_address: optionalString(FIELD_MAX_CHARS.ipAddress),
+      ip_address: optional(ipAddress()),
       user_agent: optionalString(FIELD_MAX_CHARS.userAgent),
       device_id: optionalString(FIELD_MAX_CHARS.device),
       imsi: optionalString(FIELD_MAX_CHARS.device),
@@ -258,7 +259,7 @@ export const initOfflineRequestSchema = z.object(
       z
         .record(z.string(), z.unknown(), { error: typeError("object") })
         .refine((metadata) => JSON.stringify(metadata).length <= FIELD_MAX_CHARS.metadata, {
-          error: `too_long:max_${FIELD_MAX_CHARS.metadata}_characters`,
+          error: `too_large:max_${FIELD_MAX_CHARS.metadata}_characters_as_json`,
         }),
     ),
   },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseMoney } from "../money.ts";
+import { v1Field } from "./bounds.ts";
 
 // POST /v1/repayments (operator): a buyer's repayment received in our bank account, recorded against the
 // buyer's credit line and applied oldest loan first, within an installment fee → interest → principal.
@@ -32,9 +33,9 @@ export function repaymentAmountMinor(amount: string): bigint {
 
 export const repaymentRequestSchema = z
   .strictObject({
-    userId: z.string().min(1).max(200).describe("the buyer whose credit line is repaid"),
+    userId: v1Field("userId").describe("the buyer whose credit line is repaid"),
     amount: positiveVndDecimal.describe(`what the buyer paid, ${VND_DECIMAL}`),
-    bankReference: z.string().min(1).max(200).describe("the bank transfer's reference (UTR)"),
+    bankReference: v1Field("bankReference").describe("the bank transfer's reference (UTR)"),
     receivedAt: z.iso
       .datetime({ offset: true })
       .optional()

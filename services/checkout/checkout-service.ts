@@ -9,6 +9,8 @@ import { merchantAbort } from "./use-cases/merchant-abort.ts";
 import { checkoutQueries } from "./use-cases/queries.ts";
 import { tenureChoices } from "./use-cases/tenure-options.ts";
 import { checkoutTimers } from "./use-cases/timers.ts";
+import { userTokens } from "./use-cases/user-tokens.ts";
+import { zeroClickCheckout } from "./use-cases/zero-click.ts";
 
 export type { CheckoutServiceOptions } from "./use-cases/checkout-ledger.ts";
 export type CheckoutService = ReturnType<typeof checkoutService>;
@@ -20,8 +22,12 @@ export type CheckoutService = ReturnType<typeof checkoutService>;
  */
 export function checkoutService(options: CheckoutServiceOptions) {
   const ledger = checkoutLedger(options);
+  const init = checkoutInit(ledger);
+  const tokens = userTokens(ledger);
   return {
-    ...checkoutInit(ledger),
+    ...init,
+    ...tokens,
+    ...zeroClickCheckout(ledger, init, tokens),
     ...buyerSignIn(ledger),
     ...buyerApproval(ledger),
     ...tenureChoices(ledger),

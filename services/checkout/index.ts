@@ -10,11 +10,13 @@ import { cancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { creditLineReactions } from "./credit-line-reactor.ts";
 import { dealerRoutes } from "./dealer-routes.ts";
-import { checkoutErrorContract } from "./error-contract.ts";
+import { revokeUserTokenRoutes } from "./endpoints/revoke-user-token.ts";
+import { checkoutErrorContract, kredivoOutsideRoutes } from "./error-contract.ts";
 import { hostedPageRoutes } from "./hosted-page/index.ts";
 import { payoutPaidReactions } from "./payout-paid-reactor.ts";
 import { checkoutTransactionsProjection } from "./read-models/checkout-transactions.ts";
 import { directoryProjection } from "./read-models/directory.ts";
+import { userTokensProjection } from "./read-models/user-tokens.ts";
 import { checkoutRoutes } from "./routes.ts";
 
 // The Checkout API product (seed 001, /kredivo): what it contributes to each role.
@@ -23,10 +25,11 @@ export { checkoutPushSource } from "./push-source.ts";
 export { seedSandbox } from "./sandbox.ts";
 export { startTimerSweep } from "./timer-sweep.ts";
 
-/** Its read models: who is who (merchants, buyers) and the status view of every checkout. */
+/** Its read models: who is who (merchants, buyers), the status view of every checkout, the 0-click tokens. */
 export const checkoutProjections: readonly Projection[] = [
   directoryProjection,
   checkoutTransactionsProjection,
+  userTokensProjection,
 ];
 
 /** Its process managers: a checkout's outcome moves its hold; a payout marks the checkouts it covers Paid. */
@@ -37,17 +40,14 @@ export function checkoutReactions(store: EventStore): readonly Reaction[] {
   ];
 }
 
-/**
- * The API under /kredivo, in its own error contract, the buyer's hosted page beside it, and the operator's
- * dealer registration under /v1.
- */
+/** The API under /kredivo, in its own error contract, and the buyer's hosted page beside it. */
 export function checkoutHttp(
   checkout: CheckoutService,
   idempotency: { readonly readStore: ReadStore; readonly leaseMs: number },
-  operator: { readonly apiKeys: readonly ApiKey[] },
 ): HttpMount {
   const claims = idempotencyClaims(idempotency);
   return async (app) => {
+    app.answerOutsideRoutes(CHECKOUT_MOUNT, kredivoOutsideRoutes);
     await app.register(
       async (kredivo) => {
         await kredivo.register(checkoutErrorContract); // body parser, validation and errors for /kredivo
@@ -59,6 +59,16 @@ export function checkoutHttp(
       { prefix: CHECKOUT_MOUNT },
     );
     await app.register(hostedPageRoutes, { prefix: CHECKOUT_MOUNT, checkout });
-    await app.register(dealerRoutes, { prefix: "/v1", checkout, apiKeys: operator.apiKeys });
+  };
+}
+
+/**
+ * Its operator API under /v1 (role `operator`): revoking a 0-click user token, registering a merchant's
+ * dealer for offline checkouts.
+ */
+export function checkoutOperatorHttp(checkout: CheckoutService, keys: readonly ApiKey[]): HttpMount {
+  return async (app) => {
+    await app.register(revokeUserTokenRoutes, { prefix: "/v1", checkout, apiKeys: keys });
+    await app.register(dealerRoutes, { prefix: "/v1", checkout, apiKeys: keys });
   };
 }

@@ -89,6 +89,19 @@ export const KREDIVO_CODES: Readonly<Record<CheckoutContextRule, KredivoAnswer>>
     (d) =>
       `transaction_id ${text(d.transactionId)} with dealer_code ${text(d.dealerCode)} and order_id ${text(d.orderId)} is no offline transaction of this merchant`,
   ),
+  // get_credit_details and user/tokenize/init (seed "Get User Credit Details", "Tokenize Kredivo Account")
+  user_token_must_be_active_for_merchant: names(
+    1002,
+    () => "user_token is unknown, revoked or not a token of this merchant",
+  ),
+  tokenize_signature_key_must_match: names(
+    2030,
+    () => "signature_key must be sha1(server_key=…&client_user_key=…&callback_url=…) of this request",
+  ),
+  client_user_key_must_not_be_tokenized: names(
+    2009,
+    () => "client_user_key already has an active user_token",
+  ),
 
   // checkout/init (Initiate), in precedence order
   order_id_must_be_unique: broke(
@@ -149,6 +162,17 @@ export const KREDIVO_CODES: Readonly<Record<CheckoutContextRule, KredivoAnswer>>
   checkout_step_out_of_order: NOT_ALLOWED,
   confirmation_window_must_have_passed: NOT_ALLOWED,
   transaction_already_paid: NOT_ALLOWED,
+  checkout_must_await_otp_challenge: NOT_ALLOWED,
+  tokenization_must_be_requested: NOT_ALLOWED,
+  transaction_must_be_settled_to_tokenize: NOT_ALLOWED,
+
+  // The user token's own rules: checkout/init falls back to 2-click on these (never answered as an error)
+  user_token_must_be_issued_once: NOT_ALLOWED,
+  user_token_must_exist: NOT_ALLOWED,
+  user_token_must_belong_to_merchant: NOT_ALLOWED,
+  client_user_key_must_match_user_token: NOT_ALLOWED,
+  user_token_must_be_active: NOT_ALLOWED,
+  zero_click_checkout_must_be_flagged: NOT_ALLOWED,
 
   // Registrations and payouts (sandbox seeding, /v1), and the credit line (the approval, the reactors)
   merchant_must_not_be_registered_twice: NOT_ALLOWED,

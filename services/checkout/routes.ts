@@ -4,6 +4,7 @@ import type { CheckoutService } from "./checkout-service.ts";
 import { abortRoute } from "./endpoints/abort.ts";
 import { calculatorRoute } from "./endpoints/calculator.ts";
 import { cancelRoute } from "./endpoints/cancel.ts";
+import { creditDetailsRoute } from "./endpoints/credit-details.ts";
 import { initRoute } from "./endpoints/init.ts";
 import { statusRoute } from "./endpoints/status.ts";
 import { updateRoute } from "./endpoints/update.ts";
@@ -28,4 +29,5 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
   statusRoute(app, checkout);
   cancelRoute(app, checkout, options.cancelIdempotency);
   calculatorRoute(app, checkout);
+  creditDetailsRoute(app, checkout);
 }

@@ -3,6 +3,7 @@ import { type ApiKey, apiKeys } from "../http/api-keys.ts";
 import { useProblemErrors } from "../http/problem-details.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import { reconRoutes } from "./recon/routes.ts";
 import { accountStatementRoutes } from "./reports/account-statement.ts";
 import { buyerLoansRoutes } from "./reports/buyer-loans.ts";
 import { settlementStatementRoutes } from "./reports/settlement-statement.ts";
@@ -29,4 +30,5 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
   await app.register(accountStatementRoutes, options);
   await app.register(settlementStatementRoutes, options);
   await app.register(buyerLoansRoutes, options);
+  await app.register(reconRoutes, options);
 }

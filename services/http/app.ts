@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import { exactJsonBody } from "./exact-json.ts";
 import { healthRoutes } from "./health.ts";
 import { openApiDocs } from "./openapi.ts";
+import { outsideRoutes } from "./outside-routes.ts";
+import { answerV1OutsideRoutes } from "./problem-details.ts";
 import type { Readiness } from "./readiness.ts";
 import { requestContext, requestId } from "./request-context.ts";
 
@@ -22,7 +24,9 @@ export interface AppOptions {
 
 /** The HTTP app, separate from the listening server so tests drive it through inject(). */
 export async function buildApp(options: AppOptions) {
+  const outside = outsideRoutes();
   const app = Fastify({
+    ...outside.fastifyOptions,
     loggerInstance: options.logger,
     genReqId: (request) => requestId(request.headers["request-id"]),
     bodyLimit: 1024 * 1024,
@@ -30,6 +34,8 @@ export async function buildApp(options: AppOptions) {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  await app.register(outside.plugin);
+  await app.register(answerV1OutsideRoutes);
   await app.register(openApiDocs); // before any route, so the document sees them all
   await app.register(requestContext);
   await app.register(exactJsonBody); // every route's JSON bodies, amounts exact

@@ -117,6 +117,11 @@ export const openApiDocs = fp(
               scheme: "bearer",
               description: "a `/v1` API key of `API_KEYS`; its roles decide which operations it may call",
             },
+            partnerBasic: {
+              type: "http",
+              scheme: "basic",
+              description: "the Partner API (`/kredmint`): Basic base64(partnerId:secret)",
+            },
           },
         },
       },

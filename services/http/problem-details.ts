@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
+import fp from "fastify-plugin";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { PATH_PARAM_MAX_CHARS } from "../../contracts/bounds.ts";
+import { V1_BODY_LIMIT_BYTES } from "../../contracts/v1/bounds.ts";
 import { isTransient } from "../platform/transient.ts";
 import { STATUS_TITLES, V1_ERROR_CODES, V1_ERRORS, type V1Error, type V1ErrorCode } from "./v1-errors.ts";
 
@@ -169,6 +172,7 @@ const BODY_PROBLEMS: Partial<Record<number, V1ErrorCode>> = {
  */
 export function useProblemErrors(app: FastifyInstance, what: string): void {
   app.addHook("onRoute", (route) => {
+    route.bodyLimit ??= V1_BODY_LIMIT_BYTES;
     declareProblems(route, [...errorHandlerProblems(route), ...(route.config?.problems ?? [])]);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -193,3 +197,16 @@ export function useProblemErrors(app: FastifyInstance, what: string): void {
     return sendProblem(request, reply, code, { detail: `${error.message}. ${V1_ERRORS[code].fix}` });
   });
 }
+
+/** A /v1 request no route answers: an unknown path is a 404 problem, a path parameter the router refused a 400. */
+export const answerV1OutsideRoutes = fp(async (app: FastifyInstance) => {
+  app.answerOutsideRoutes("/v1", (request, reply, reason) =>
+    reason === "route_not_found"
+      ? sendProblem(request, reply, "route_not_found", {
+          detail: `There is no route ${request.method} ${request.url.split("?", 1)[0]}. ${V1_ERRORS.route_not_found.fix}`,
+        })
+      : sendProblem(request, reply, "invalid_parameter", {
+          detail: `A path parameter is ${reason === "path_malformed" ? "not valid percent-encoding" : `over ${PATH_PARAM_MAX_CHARS} characters`}.`,
+        }),
+  );
+});

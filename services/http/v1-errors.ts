@@ -21,6 +21,11 @@ export const V1_ERRORS = {
     title: "Malformed body",
     fix: "Send a well-formed JSON body whose length matches its Content-Length header.",
   },
+  bank_statement_invalid: {
+    status: 400,
+    title: "Bank statement not readable",
+    fix: "Send the statement as CSV (`Content-Type: text/csv`) with the header date,amount,currency,reference,direction; `detail` names the first bad line.",
+  },
   idempotency_key_required: {
     status: 400,
     title: "Idempotency-Key missing",
@@ -66,15 +71,40 @@ export const V1_ERRORS = {
     title: "Unknown buyer",
     fix: "Name a buyer who has a credit line (opened by the buyer's first approved checkout).",
   },
+  route_not_found: {
+    status: 404,
+    title: "No such route",
+    fix: "Check the method and the path against the README's /v1 routes or the OpenAPI document at `GET /docs/json`.",
+  },
   credit_line_not_found: {
     status: 404,
     title: "No credit line",
     fix: "Record repayments only for a buyer who has a credit line (opened by the buyer's first approved checkout).",
   },
+  user_token_not_found: {
+    status: 404,
+    title: "Unknown user token",
+    fix: "Name a user_token we issued (checkout/update answers it once a tokenizing checkout settles).",
+  },
+  bank_statement_not_found: {
+    status: 404,
+    title: "Unknown bank statement",
+    fix: "Name a statement by the id its import answered (the sha256 of the file).",
+  },
   delivery_not_found: {
     status: 404,
     title: "Unknown delivery",
     fix: "Use a delivery id (the id of the event it delivers), e.g. from `GET /v1/notifications/dead-letters`.",
+  },
+  partner_not_found: {
+    status: 404,
+    title: "Unknown partner",
+    fix: "Name a partner registered with `POST /v1/partners`.",
+  },
+  supplier_not_found: {
+    status: 404,
+    title: "Unknown supplier",
+    fix: "Name a supplier (`SUPB-<n>`) of this partner, as `POST /kredmint/account/supplier` answered it.",
   },
   idempotency_request_in_progress: {
     status: 409,
@@ -96,10 +126,15 @@ export const V1_ERRORS = {
     title: "Delivery not dead-lettered",
     fix: "Replay only a dead letter; `GET /v1/notifications/{deliveryId}` shows a delivery's status.",
   },
+  partner_conflict: {
+    status: 409,
+    title: "Partner registered with other terms",
+    fix: "Register the partner with the terms it has (see `GET /v1/partners/{partnerId}`), or choose another id.",
+  },
   body_too_large: {
     status: 413,
     title: "Body too large",
-    fix: "Send a body of at most 1 MiB.",
+    fix: "Send a body of at most 64 KiB.",
   },
   unsupported_media_type: {
     status: 415,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { v1Field } from "../../contracts/v1/bounds.ts";
 import { type ApiKey, apiKeys } from "../http/api-keys.ts";
 import { sendProblem, useProblemErrors } from "../http/problem-details.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
@@ -52,7 +53,7 @@ const attemptSchema = z.object({
   outcome: z.enum(["delivered", "failed"]),
 });
 
-const deliveryParams = z.object({ deliveryId: z.string().min(1).max(200) });
+const deliveryParams = z.object({ deliveryId: v1Field("deliveryId") });
 
 /**
  * Operator API over the notifier, mounted under /v1: the dead-letter list, replay, and one delivery with

@@ -3,6 +3,11 @@ import { z } from "zod";
 import { isTenure, TENURES, type Tenure } from "../../contracts/checkout/common.ts";
 import { DEALER_CODE_PATTERN } from "../../contracts/v1/dealers.ts";
 
+/** An optional variable set to "" (as a compose file must set every variable) is unset. */
+function unsetWhenEmpty<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+}
+
 /** Every variable the service reads, validated once at start (README "Configuration"). */
 const configSchema = z.object({
   /** Where the event log lives: the embedded SQLite file, PostgreSQL, or EventStoreDB. */
@@ -64,11 +69,37 @@ const configSchema = z.object({
     .string()
     .default("SF241290,STORE123123")
     .transform((text, ctx) => parseDealerCodes(text, ctx)),
+  /** Partner API (/kredmint): the sandbox partner seeded at start (README "Partner API"). */
+  SANDBOX_PARTNER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default("sandbox-partner"),
+  SANDBOX_PARTNER_SECRET: z.string().min(16).default("sandbox-partner-secret-5e8a1c"),
+  SANDBOX_PARTNER_CLIENT_TOKEN: z.string().min(16).default("sandbox-client-token-3b7d90"),
+  SANDBOX_PARTNER_WEBHOOK_URL: unsetWhenEmpty(z.url({ protocol: /^https?$/ })),
+  /** `user:password`, sent as Basic on the sandbox partner's webhooks. */
+  SANDBOX_PARTNER_WEBHOOK_AUTH: unsetWhenEmpty(z.string().regex(/^[^:]+:.*$/, "expected user:password")),
+  /** Partner API requests one partner may make per KREDMINT_RATE_LIMIT_WINDOW_MS; past it, 429 with Retry-After. */
+  KREDMINT_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  KREDMINT_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Signs the eligibility banner's landingUrl; unset, a random one per process (links die with a restart). */
+  KREDMINT_LINK_SECRET: unsetWhenEmpty(z.string().min(16)),
+  /** How long a landingUrl stays valid. */
+  KREDMINT_LINK_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
   /** Monthly interest per tenure in basis points, e.g. `1:0,3:295,6:295,12:295`. */
   INTEREST_RATES_BPS: z
     .string()
     .default("1:0,3:295,6:295,12:295")
     .transform((text, ctx) => parseRates(text, ctx)),
+  /**
+   * 0-click risk rules (seed "0-click Checkout": "our security system flags a transaction as suspicious"):
+   * a 0-click checkout above this amount (whole VND), …
+   */
+  ZERO_CLICK_MAX_AMOUNT: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(10_000_000),
+  /** … or from a device_id not seen before for its token, or after this many 0-click checkouts … */
+  ZERO_CLICK_MAX_CHECKOUTS: z.coerce.number().int().min(0).default(5),
+  /** … of one token within this many seconds, is sent to an OTP challenge instead of approved at once. */
+  ZERO_CLICK_WINDOW_SECONDS: z.coerce.number().int().min(1).default(86_400),
   /** Push notifications: cap of the first retry's delay (doubling after), of any delay, attempts, give-up span. */
   NOTIFY_FIRST_RETRY_MS: z.coerce.number().int().min(1).default(10_000),
   NOTIFY_MAX_RETRY_MS: z.coerce.number().int().min(1).default(3_600_000),

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { CheckoutService } from "../checkout/index.ts";
 import { type App, buildApp, type HttpMount } from "../http/app.ts";
 import { readiness } from "../http/readiness.ts";
+import type { KredmintService } from "../kredmint/index.ts";
 import type { Notifier } from "../notifier/index.ts";
 import type { Config } from "../platform/config.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
@@ -25,6 +26,7 @@ export interface ComposedService {
   readonly store: EventStore;
   readonly readStore: ReadStore;
   readonly checkout: CheckoutService | undefined;
+  readonly kredmint: KredmintService | undefined;
   readonly runner: ProjectionRunner | undefined;
   readonly notifier: Notifier | undefined;
   /** The base of checkout_url when PUBLIC_BASE_URL is not set: the address the server listens on. */
@@ -59,6 +61,9 @@ export async function startService(
       role,
       dataDir: config.DATA_DIR,
       sandboxServerKey: service.checkout ? config.SANDBOX_SERVER_KEY : undefined,
+      sandboxPartner: service.kredmint
+        ? { partnerId: config.SANDBOX_PARTNER_ID, secret: config.SANDBOX_PARTNER_SECRET }
+        : undefined,
     },
     "listening",
   );
@@ -115,6 +120,7 @@ export async function composeService(
     store,
     readStore,
     checkout: gateway?.checkout,
+    kredmint: gateway?.kredmint,
     runner,
     notifier: notifier?.notifier,
     setPublicBaseUrl(url) {

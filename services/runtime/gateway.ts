@@ -1,12 +1,20 @@
+import { randomBytes } from "node:crypto";
 import {
   type CheckoutService,
   checkoutHttp,
+  checkoutOperatorHttp,
   checkoutService,
   seedSandbox,
   startTimerSweep,
 } from "../checkout/index.ts";
 import { repaymentService } from "../credit/index.ts";
 import { financeHttp, waitForJournal } from "../finance/index.ts";
+import {
+  type KredmintService,
+  kredmintHttp,
+  kredmintService,
+  seedSandboxPartner,
+} from "../kredmint/index.ts";
 import type { RoleContext, Started } from "./role.ts";
 
 export interface GatewayWiring {
@@ -21,11 +29,14 @@ export interface GatewayWiring {
 /** How long a payout run or an as-of query waits for the journal to reach the position it needs. */
 export const FINANCE_WAIT_MS = 10_000;
 
-/** The gateway role: the Checkout API with its sandbox and timers, repayments and finance under /v1. */
+/**
+ * The gateway role: the Checkout API with its sandbox and timers, the Partner API with its sandbox partner,
+ * repayments and finance under /v1.
+ */
 export async function startGatewayRole(
   context: RoleContext,
   wiring: GatewayWiring,
-): Promise<Started & { checkout: CheckoutService }> {
+): Promise<Started & { checkout: CheckoutService; kredmint: KredmintService }> {
   const { config, logger, store, readStore, now } = context;
   const checkout = checkoutService({
     store,
@@ -38,6 +49,11 @@ export async function startGatewayRole(
     confirmTimeoutSeconds: config.CONFIRM_TIMEOUT_SECONDS,
     checkoutExpirySeconds: config.CHECKOUT_EXPIRY_SECONDS,
     interestRates: config.INTEREST_RATES_BPS,
+    zeroClickRisk: {
+      maxAmountMinor: BigInt(config.ZERO_CLICK_MAX_AMOUNT),
+      maxCheckoutsInWindow: config.ZERO_CLICK_MAX_CHECKOUTS,
+      windowSeconds: config.ZERO_CLICK_WINDOW_SECONDS,
+    },
   });
   const seeded = await seedSandbox(checkout, {
     serverKey: config.SANDBOX_SERVER_KEY,
@@ -55,10 +71,43 @@ export async function startGatewayRole(
     repayments: repaymentService({ store, now, waitForProjections: wiring.waitForProjections }),
     idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
   });
-  const kredivo = checkoutHttp(
+  const kredivo = checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS });
+  const kredmint = await startKredmint(context, wiring);
+  const partnerApi = kredmintHttp(kredmint, {
+    now,
+    apiKeys: config.API_KEYS,
+    rateLimit: { max: config.KREDMINT_RATE_LIMIT_MAX, windowMs: config.KREDMINT_RATE_LIMIT_WINDOW_MS },
+  });
+  const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
+  return {
     checkout,
-    { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS },
-    { apiKeys: config.API_KEYS },
-  );
-  return { checkout, mounts: [kredivo, finance], stops: [() => timers.stop()] };
+    kredmint,
+    mounts: [kredivo, finance, operator, partnerApi],
+    stops: [() => timers.stop()],
+  };
+}
+
+/** The Partner API's use cases, with the sandbox partner seeded (SANDBOX_PARTNER_*). */
+async function startKredmint(context: RoleContext, wiring: GatewayWiring): Promise<KredmintService> {
+  const { config, store, readStore, now } = context;
+  const kredmint = kredmintService({
+    store,
+    readStore,
+    waitForProjections: wiring.waitForProjections,
+    now,
+    get publicBaseUrl() {
+      return wiring.publicBaseUrl();
+    },
+    // Unset, links signed by this process die with it: documented in README "Partner API".
+    linkSecret: config.KREDMINT_LINK_SECRET ?? randomBytes(32).toString("base64url"),
+    linkTtlSeconds: config.KREDMINT_LINK_TTL_SECONDS,
+  });
+  await seedSandboxPartner(kredmint, {
+    partnerId: config.SANDBOX_PARTNER_ID,
+    secret: config.SANDBOX_PARTNER_SECRET,
+    clientToken: config.SANDBOX_PARTNER_CLIENT_TOKEN,
+    webhookUrl: config.SANDBOX_PARTNER_WEBHOOK_URL,
+    webhookAuth: config.SANDBOX_PARTNER_WEBHOOK_AUTH,
+  });
+  return kredmint;
 }

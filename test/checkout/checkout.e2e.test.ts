@@ -11,14 +11,14 @@ import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { loadConfig } from "../../services/platform/config.ts";
 import { type RunningService, startService } from "../../services/runtime/compose.ts";
 import { sampleInit, statusRequest } from "../support/checkout-requests.ts";
+import { ARTIFACTS, chromiumPresent, launchChromium, startMerchant } from "../support/e2e.ts";
 import { eventually } from "../support/eventually.ts";
 import { kredivo } from "../support/kredivo-http.ts";
-import { ARTIFACTS, chromiumPresent, launchChromium, startMerchant } from "./e2e-support.ts";
 
 // The 2-click checkout end to end in a real browser: the merchant starts a checkout over HTTP, the buyer
 // signs in, enters the OTP, picks tenure 3 and approves in headless Chromium, and lands back at the store.
 // Then the merchant's side: the pending push at push_url, the confirmation with its signature_key, settlement.
-// Chromium is Debian's (/usr/bin/chromium), driven by playwright-core (e2e-support.ts).
+// Chromium is Debian's (/usr/bin/chromium), driven by playwright-core (test/support/e2e.ts).
 
 const hasChromium = chromiumPresent("checkout.e2e");
 

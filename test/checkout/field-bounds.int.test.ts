@@ -28,9 +28,16 @@ async function expectBadRequest(path: string, body: unknown, detail: string): Pr
 const over = (max: number) => "x".repeat(max + 1);
 
 describe("POST /kredivo/checkout/init", () => {
+  it("refuses an ip_address that is not an IP address, however long", async () => {
+    await expectBadRequest(
+      "/checkout/init",
+      sampleInit(nextOrder("BND"), { ip_address: over(FIELD_MAX_CHARS.ipAddress) }),
+      "ip_address: must_be_an_ipv4_or_ipv6_address",
+    );
+  });
+
   it.each([
     ["order_id", FIELD_MAX_CHARS.id],
-    ["ip_address", FIELD_MAX_CHARS.ipAddress],
     ["user_agent", FIELD_MAX_CHARS.userAgent],
     ["device_id", FIELD_MAX_CHARS.device],
   ])("refuses an over-long %s", async (field, max) => {

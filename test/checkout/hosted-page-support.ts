@@ -35,7 +35,7 @@ export async function startHostedPageHarness(): Promise<HostedPageHarness> {
   const app = await buildApp({
     logger: pino({ level: "silent" }),
     readiness: readiness(store, readStore, 10_000),
-    mounts: [checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS }, { apiKeys: [] })],
+    mounts: [checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS })],
   });
   await app.ready();
   return {

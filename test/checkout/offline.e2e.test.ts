@@ -10,9 +10,9 @@ import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { loadConfig } from "../../services/platform/config.ts";
 import { type RunningService, startService } from "../../services/runtime/compose.ts";
 import { statusRequest } from "../support/checkout-requests.ts";
+import { ARTIFACTS, chromiumPresent, launchChromium, startMerchant } from "../support/e2e.ts";
 import { eventually } from "../support/eventually.ts";
 import { kredivo } from "../support/kredivo-http.ts";
-import { ARTIFACTS, chromiumPresent, launchChromium, startMerchant } from "./e2e-support.ts";
 import { fetchQr, initOffline, offlineRequest } from "./offline-support.ts";
 
 // The offline (QR) checkout end to end: the merchant's till starts an offline checkout over HTTP and shows

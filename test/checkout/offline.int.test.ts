@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PATH_PARAM_MAX_CHARS } from "../../contracts/bounds.ts";
+import { FIELD_MAX_CHARS } from "../../contracts/checkout/common.ts";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { Receiver } from "../notifier/harness.ts";
 import { initRequest, SANDBOX_SERVER_KEY } from "../support/checkout-requests.ts";
@@ -176,9 +178,9 @@ describe("checkout/init with source offline", () => {
     await expectRefused("/checkout/init", body({ metadata: [1] }), 1002, /^metadata: /);
     await expectRefused(
       "/checkout/init",
-      body({ metadata: { note: "x".repeat(16_384) } }),
+      body({ metadata: { note: "x".repeat(FIELD_MAX_CHARS.metadata) } }),
       1002,
-      "metadata: too_long:max_16384_characters",
+      `metadata: too_large:max_${FIELD_MAX_CHARS.metadata}_characters_as_json`,
     );
   });
 });
@@ -220,6 +222,28 @@ describe("checkout/<transaction_id>/abort", () => {
     expect((await live.client.update(transactionId, push.signature_key)).status).toBe(1002);
   });
 
+  it("an over-long or badly encoded transaction id answers the seed's envelope: 1002, HTTP 200, nothing recorded", async () => {
+    const orderId = order("abort-long-id");
+    const { transactionId } = await initOffline(live.url, offlineRequest(orderId, receiver.url));
+    const stream = () => live.service.store.readStream(`checkout-${transactionId}`);
+    const before = (await stream()).length;
+    const longId = `${transactionId}${"x".repeat(PATH_PARAM_MAX_CHARS + 100 - transactionId.length)}`;
+    const long = await post(`/checkout/${longId}/abort`, abortRequest(orderId));
+    expect(long.httpStatus).toBe(200);
+    expect(long.json).toEqual({
+      status: 1002,
+      message: BAD_REQUEST,
+      error: { message: `path: a path parameter is over ${PATH_PARAM_MAX_CHARS} characters` },
+    });
+    const badEncoding = await post("/checkout/%E0%A4%A/abort", abortRequest(orderId));
+    expect(badEncoding.httpStatus).toBe(200);
+    expect(badEncoding.json).toEqual({
+      status: 1002,
+      message: BAD_REQUEST,
+      error: { message: "path: a path parameter is not valid percent-encoding" },
+    });
+    expect((await stream()).length).toBe(before);
+  });
   it("aborts an offline checkout the buyer has not opened yet", async () => {
     const orderId = order("abort-initiated");
     const { transactionId } = await initOffline(live.url, offlineRequest(orderId, receiver.url));

@@ -100,6 +100,7 @@ describe("GET /docs", () => {
       "/kredivo/checkout/init",
       "/kredivo/checkout/update",
       "/kredivo/checkout/{transaction_id}/abort",
+      "/kredivo/get_credit_details",
       "/kredivo/loan/calculator",
       "/kredivo/transaction/cancel",
       "/kredivo/transaction/status",

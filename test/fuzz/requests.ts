@@ -85,6 +85,65 @@ export function routesOf(doc: OpenApiDocument): Route[] {
   );
 }
 
+/**
+ * The routes the app serves that the OpenAPI document leaves out (`schema.hide`: the hosted pages, health),
+ * read from Fastify's route tree (`printRoutes({ commonPrefix: false })`), minus the documentation UI's own.
+ * Each becomes a Route with its path parameters and no documented body, for the same generators.
+ */
+export function hiddenRoutes(tree: string, doc: OpenApiDocument): Route[] {
+  const documented = new Set(
+    Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    ),
+  );
+  const stack: string[] = [];
+  const routes: Route[] = [];
+  for (const line of tree.split("\n")) {
+    const match = line.match(/^((?:[│ ] {3})*)[├└]── (\S+) \(([^)]+)\)$/);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    stack.push(match[2]!);
+    const path = stack.join("").replace(/:(\w+)/g, "{$1}");
+    if (path.startsWith("/docs")) continue;
+    for (const method of match[3]!.split(", ")) {
+      if ((method !== "GET" && method !== "POST") || documented.has(`${method} ${path}`)) continue;
+      const parameters = [...path.matchAll(/\{(\w+)\}/g)].map(
+        ([, name]) => ({ in: "path", name: name!, schema: { type: "string" } }) as const,
+      );
+      routes.push({ method, path, name: `${method} ${path}`, op: { parameters } });
+    }
+  }
+  return routes;
+}
+
+/** Hostile HTML form fields: posted urlencoded to a POST route, as the query of a GET (a page's `tk`). */
+export function formRequests(route: Route, ctx: RouteContext): fc.Arbitrary<FuzzRequest> {
+  const field = fc.constantFrom("tk", "csrf", "phone", "pin", "otp", "tenure", "lang", "x", "__proto__");
+  return fc
+    .record({
+      path: fc.tuple(...(route.op.parameters ?? []).map(() => pathValue)),
+      fields: fc.array(fc.tuple(field, fc.oneof(fc.string(), hostileString)), { maxLength: 8 }),
+      credentials: fc.constantFrom(...ctx.credentials),
+    })
+    .map(({ path, fields, credentials }) => {
+      let url = route.path;
+      (route.op.parameters ?? []).forEach((p, i) => {
+        url = url.replace(`{${p.name}}`, path[i]!);
+      });
+      const form = fields
+        .map(([k, v]) => `${k}=${encodeURIComponent(v.replace(/[\uD800-\uDFFF]/g, "?"))}`)
+        .join("&");
+      return printable({
+        method: route.method,
+        ...(route.method === "POST" ? { url, payload: form } : { url: form === "" ? url : `${url}?${form}` }),
+        headers: { ...credentials, "content-type": "application/x-www-form-urlencoded" },
+        kind: "form",
+        onRoute: !path.some((segment) => segment === "%2e" || segment === "%2e%2e"),
+      });
+    });
+}
+
 /** The problem codes the operation documents for `status` (each branch of its problem+json schema). */
 export function documentedCodes(route: Route, status: number): string[] {
   const schema = route.op.responses?.[String(status)]?.content?.["application/problem+json"]?.schema;

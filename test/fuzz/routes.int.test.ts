@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHECKOUT_ENDPOINT_CODES, checkoutErrorEntry } from "../../contracts/checkout/errors.ts";
+import { CHECKOUT_MOUNT } from "../../contracts/checkout/routes.ts";
 import {
   BOTH_KEY,
   FINANCE_KEY,
@@ -29,20 +31,6 @@ import {
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const ABUSE_RUNS = Math.max(10, Math.round(RUNS / 3));
-
-/**
- * /v1 refusals that are not a problem the operation documents, to be fixed with issue 15's bounds: Fastify's
- * router refuses a path parameter over its maxParamLength (100) with its own 414 body, before the route's
- * schema (which allows up to 300 characters for an account) is consulted. Asserted to still happen.
- */
-const KNOWN_UNDOCUMENTED = [
-  {
-    inputClass: "a path parameter over 100 characters",
-    status: 414,
-    code: "FST_ERR_MAX_PARAM_LENGTH",
-    reproducer: `/v1/finance/accounts/${"a".repeat(101)}/statement`,
-  },
-] as const;
 
 let h: FinanceHarness;
 let routes: Route[];
@@ -89,6 +77,14 @@ function refused(url: string, statusCode: number, body: string): boolean {
   return typeof status === "number" && status !== 1;
 }
 
+/** The codes a /kredivo endpoint answers (CHECKOUT_ENDPOINT_CODES), found by its path without parameters. */
+function kredivoCodes(route: Route): number[] {
+  const endpoint = route.path.slice(CHECKOUT_MOUNT.length + 1).replace(/\/\{[^}]+\}/g, "");
+  const codes = Object.entries(CHECKOUT_ENDPOINT_CODES).find(([name]) => name === endpoint)?.[1];
+  if (!codes) throw new Error(`${route.name} is not in CHECKOUT_ENDPOINT_CODES`);
+  return [...codes.seed, ...codes.ours];
+}
+
 async function send(route: Route, req: FuzzRequest): Promise<void> {
   const tally = counts.get(route.name) ?? { sent: 0, refused: 0 };
   counts.set(route.name, tally);
@@ -106,9 +102,14 @@ async function send(route: Route, req: FuzzRequest): Promise<void> {
     tally.refused++;
     if (req.onRoute && route.path.startsWith("/v1/") && res.statusCode < 500) {
       const code = (parse(res.body) as { code?: unknown } | undefined)?.code;
-      const known = KNOWN_UNDOCUMENTED.some((k) => k.status === res.statusCode && k.code === code);
-      if (!known)
-        expect(documentedCodes(route, res.statusCode), `a documented refusal: ${what}`).toContain(code);
+      expect(documentedCodes(route, res.statusCode), `a documented refusal: ${what}`).toContain(code);
+    }
+    if (req.onRoute && route.path.startsWith(`${CHECKOUT_MOUNT}/`)) {
+      const { status, message } = (parse(res.body) ?? {}) as { status?: number; message?: string };
+      expect(kredivoCodes(route), `a code the endpoint documents: ${what}`).toContain(status);
+      expect(message, `the catalogue's message for ${status}: ${what}`).toBe(
+        checkoutErrorEntry(status ?? 0)?.message,
+      );
     }
     expect(await h.service.store.headPosition(), `a refused request appends nothing: ${what}`).toBe(before);
   } else {
@@ -139,16 +140,5 @@ describe("every route of the OpenAPI document, fuzzed", () => {
       }
     },
     60_000 + RUNS * 1_000,
-  );
-});
-
-describe("the known undocumented /v1 refusals (remove an entry when its fix lands)", () => {
-  it.each(KNOWN_UNDOCUMENTED)(
-    "$inputClass still answers $status $code",
-    async ({ status, code, reproducer }) => {
-      const res = await h.service.app.inject({ method: "GET", url: reproducer, headers: bearer(BOTH_KEY) });
-      expect(res.statusCode, res.body).toBe(status);
-      expect(res.json().code).toBe(code);
-    },
   );
 });

@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { PATH_PARAM_MAX_CHARS } from "../../contracts/bounds.ts";
+import { V1_BODY_LIMIT_BYTES } from "../../contracts/v1/bounds.ts";
 import { apiKeys } from "../../services/http/api-keys.ts";
 import { type App, buildApp, type HttpMount } from "../../services/http/app.ts";
 import { sendProblem, useProblemErrors } from "../../services/http/problem-details.ts";
@@ -161,7 +163,7 @@ describe("the /v1 error handler", () => {
   it.each([
     ["a body that is not JSON", "application/json", "{nope", 400, "malformed_body"],
     ["an empty JSON body", "application/json", "", 400, "malformed_body"],
-    ["a body over 1 MiB", "application/json", `"${"x".repeat(1024 * 1024)}"`, 413, "body_too_large"],
+    ["a body over 64 KiB", "application/json", `"${"x".repeat(V1_BODY_LIMIT_BYTES)}"`, 413, "body_too_large"],
     ["a body of another media type", "application/xml", "<a/>", 415, "unsupported_media_type"],
   ])("answers %s with %i %s, saying what to send", async (_, contentType, payload, status, code) => {
     await start(async (v1: FastifyInstance) => {
@@ -177,5 +179,45 @@ describe("the /v1 error handler", () => {
     expect(res.statusCode).toBe(status);
     expect(res.json()).toMatchObject({ status, code });
     expect(res.json().detail).toContain(V1_ERRORS[code as keyof typeof V1_ERRORS].fix);
+  });
+});
+
+describe("a /v1 request no route answers", () => {
+  const mount = async (v1: FastifyInstance) => {
+    useProblemErrors(v1, "test");
+    v1.get("/things/:thingId", async (request) => ({ got: request.params }));
+  };
+
+  it("is a route_not_found problem for a path no route has, naming the method and path", async () => {
+    await start(mount);
+    const res = await app!.inject({ method: "DELETE", url: "/v1/things?x=1" });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers["content-type"]).toContain("application/problem+json");
+    expect(res.json()).toMatchObject({ status: 404, code: "route_not_found" });
+    expect(res.json().detail).toContain("DELETE /v1/things.");
+  });
+
+  it.each([
+    ["a path parameter over the bound", `/v1/things/${"a".repeat(PATH_PARAM_MAX_CHARS + 1)}`],
+    ["a path parameter that is broken percent-encoding", "/v1/things/%E0%A4%A"],
+  ])("is an invalid_parameter problem for %s, not the router's own body", async (_, url) => {
+    await start(mount);
+    const res = await app!.inject({ method: "GET", url });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400, code: "invalid_parameter" });
+  });
+
+  it("routes a path parameter at the bound to its route", async () => {
+    await start(mount);
+    const thingId = "a".repeat(PATH_PARAM_MAX_CHARS);
+    const res = await app!.inject({ method: "GET", url: `/v1/things/${thingId}` });
+    expect(res.json()).toEqual({ got: { thingId } });
+  });
+
+  it("outside any prefix that answers for itself, is a plain 404 naming the route", async () => {
+    await start(mount);
+    const res = await app!.inject({ method: "GET", url: "/nowhere" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: "route_not_found" });
   });
 });

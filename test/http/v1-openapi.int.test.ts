@@ -71,7 +71,7 @@ const isIdempotent = (op: Operation) =>
   (op.parameters ?? []).some((p) => p.in === "header" && p.name === "idempotency-key");
 
 describe("the /v1 operations in the OpenAPI document", () => {
-  it("are the finance, payout, repayment, notification and dealer operations", () => {
+  it("are the finance, recon, payout, repayment, notification, partner, user-token and dealer operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
@@ -79,10 +79,18 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/finance/trial-balance",
       "GET /v1/notifications/dead-letters",
       "GET /v1/notifications/{deliveryId}",
+      "GET /v1/partners/{partnerId}",
+      "GET /v1/recon/aging",
+      "GET /v1/recon/bank-statements/{statementId}",
+      "GET /v1/recon/payouts",
       "POST /v1/merchants/{merchantId}/dealers",
       "POST /v1/notifications/dead-letters/{deliveryId}/replay",
+      "POST /v1/partners",
+      "POST /v1/partners/{partnerId}/suppliers/{supplierId}/verify",
       "POST /v1/payouts/run",
+      "POST /v1/recon/bank-statements",
       "POST /v1/repayments",
+      "POST /v1/user-tokens/{userToken}/revoke",
     ]);
   });
 
@@ -142,11 +150,13 @@ describe("the /v1 operations in the OpenAPI document", () => {
   });
 
   it("enumerate the whole catalogue as V1ErrorCode, and each code is some operation's answer", () => {
+    // route_not_found answers a path no operation has (services/http/outside-routes.ts).
+    const outsideOperations = ["route_not_found"];
     expect(doc.components.schemas.V1ErrorCode?.enum).toEqual(V1_ERROR_CODES);
     const answered = new Set(
       operations.flatMap(({ op }) => [...documented(op).values()].flatMap((s) => [...s])),
     );
-    expect(V1_ERROR_CODES.filter((code) => !answered.has(code))).toEqual([]);
+    expect(V1_ERROR_CODES.filter((code) => !answered.has(code))).toEqual(outsideOperations);
   });
 });
 

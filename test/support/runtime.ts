@@ -75,6 +75,7 @@ export async function startSandboxCheckout(
     confirmTimeoutSeconds: 30,
     checkoutExpirySeconds: 3600,
     interestRates: DEFAULT_INTEREST_RATES,
+    zeroClickRisk: { maxAmountMinor: 10_000_000n, maxCheckoutsInWindow: 5, windowSeconds: 86_400 },
   });
   const seeded = await seedSandbox(checkout, { serverKey, dealerCodes: SANDBOX_DEALER_CODES });
   if (seeded) await runner.waitFor(seeded, 5000);

@@ -57,7 +57,10 @@ export function updateRoute(app: FastifyInstance, checkout: CheckoutService): vo
       },
     },
     async (request) => {
-      const { state, initiated } = await checkout.update(request.body, callerOf(request));
+      const caller = callerOf(request);
+      const { state, initiated } = await checkout.update(request.body, caller);
+      // 0-click: the token issued once a tokenizing checkout settles, or the one a 0-click checkout used.
+      const userToken = await checkout.userTokenAfterUpdate(state, initiated, caller);
       const amountMinor = initiated.amountMinor;
       return {
         status: updateStatus(state.phase),
@@ -68,7 +71,7 @@ export function updateRoute(app: FastifyInstance, checkout: CheckoutService): vo
         amount: renderCheckoutAmount(money(amountMinor, "VND")),
         discount_amount: renderCheckoutAmount(money(NO_DISCOUNT_MINOR, "VND")),
         disbursed_amount: renderCheckoutAmount(money(amountMinor - NO_DISCOUNT_MINOR, "VND")),
-        user_token: null,
+        user_token: userToken,
       };
     },
   );

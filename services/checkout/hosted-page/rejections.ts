@@ -53,6 +53,7 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   checkout_must_await_buyer: CURRENT_STEP,
   session_must_be_signed_in: CURRENT_STEP,
   checkout_step_out_of_order: CURRENT_STEP,
+  checkout_must_await_otp_challenge: CURRENT_STEP,
   // Approve past the expiry, before the timer fired (within TIMER_SWEEP_MS): the page shows the step the
   // checkout is at, which is its expired outcome as soon as the timer has fired.
   expiry_must_not_have_passed: CURRENT_STEP,
@@ -109,6 +110,17 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   repayment_must_not_exceed_outstanding: FAULT,
   loan_must_exist: FAULT,
   loan_cancellation_must_not_exceed_loan: FAULT,
+  tokenization_must_be_requested: FAULT,
+  transaction_must_be_settled_to_tokenize: FAULT,
+  user_token_must_be_issued_once: FAULT,
+  user_token_must_exist: FAULT,
+  user_token_must_belong_to_merchant: FAULT,
+  client_user_key_must_match_user_token: FAULT,
+  user_token_must_be_active: FAULT,
+  zero_click_checkout_must_be_flagged: FAULT,
+  user_token_must_be_active_for_merchant: FAULT,
+  tokenize_signature_key_must_match: FAULT,
+  client_user_key_must_not_be_tokenized: FAULT,
 };
 
 /** The page's answer to an error: undefined when it is no refusal (the error handler's to answer). */

@@ -80,6 +80,11 @@ export const checkoutTransactionsProjection: Projection = {
         );
       case "OtpVerified":
         return update("otp_verified");
+      case "AuthenticatedByToken":
+        return update(
+          event.data.flaggedBy.length > 0 ? "signed_in" : "otp_verified",
+          sql`UPDATE {{checkout_transactions}} SET user_id = ${event.data.userId} WHERE transaction_id = ${id}`,
+        );
       case "Pending":
         return update(
           "pending",

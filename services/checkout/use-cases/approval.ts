@@ -47,9 +47,36 @@ async function placeHold(
   }
 }
 
+/**
+ * Credit line first (the hold), then the transaction (`append`, given the credit line's answer). When the
+ * transaction refuses, a hold placed for it is released again, so a refused approval holds nothing.
+ */
+export async function withHold<T>(
+  ledger: CheckoutLedger,
+  userId: string,
+  initiated: InitiatedData,
+  tenure: Tenure,
+  buyer: Caller,
+  append: (hold: Hold) => Promise<T>,
+): Promise<T> {
+  const hold = await placeHold(ledger, userId, initiated, tenure, buyer);
+  try {
+    return await append(hold);
+  } catch (error) {
+    if (hold.placed) {
+      await ledger.creditLines.handle(
+        creditLineStream(kredivoLine(userId)),
+        { type: "ReleaseHold", transactionId: initiated.transactionId, reason: "approval_refused" },
+        ledger.meta(buyer, "kredivo"),
+      );
+    }
+    throw error;
+  }
+}
+
 /** The signed-in buyer approves the checkout with a tenure, or aborts it. */
 export function buyerApproval(ledger: CheckoutLedger) {
-  const { options, creditLines } = ledger;
+  const { options } = ledger;
 
   return {
     /**
@@ -68,26 +95,10 @@ export function buyerApproval(ledger: CheckoutLedger) {
       });
       // Ask the decider before touching the credit line: a checkout that cannot be approved holds nothing.
       checkoutDecider.decide(approval({ placed: true }), state, ledger.meta(buyer, initiated.merchantId));
-      const userId = state.userId!;
-      const hold = await placeHold(ledger, userId, initiated, tenure, buyer);
-      try {
-        const handled = await ledger.checkoutCommand(
-          transactionId,
-          approval(hold),
-          buyer,
-          initiated.merchantId,
-        );
-        return { state: handled.state, initiated };
-      } catch (error) {
-        if (hold.placed) {
-          await creditLines.handle(
-            creditLineStream(kredivoLine(userId)),
-            { type: "ReleaseHold", transactionId, reason: "approval_refused" },
-            ledger.meta(buyer, "kredivo"),
-          );
-        }
-        throw error;
-      }
+      const handled = await withHold(ledger, state.userId!, initiated, tenure, buyer, (hold) =>
+        ledger.checkoutCommand(transactionId, approval(hold), buyer, initiated.merchantId),
+      );
+      return { state: handled.state, initiated };
     },
 
     async abort(transactionId: string, caller: Caller) {

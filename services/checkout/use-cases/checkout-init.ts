@@ -60,13 +60,14 @@ export function checkoutInit(ledger: CheckoutLedger) {
       return { transactionId, qrLink: qrLink(transactionId) };
     },
 
-    async init(request: InitEcomRequest, caller: Caller) {
+    /** `tokenization`: tokenize the buyer for this client_user_key once settled (0-click, code 2007). */
+    async init(request: InitEcomRequest, caller: Caller, tokenization?: { readonly clientUserKey: string }) {
       const { merchantId } = await ledger.merchantByKey(request.server_key);
       const transactionId = transactionIdFor(merchantId, request.order_id);
       const data = initiatedData(request, { transactionId, merchantId }, options.now(), options);
       await ledger.checkoutCommand(
         transactionId,
-        { type: "Initiate", data },
+        { type: "Initiate", data, ...(tokenization && { tokenization }) },
         { ...caller, actor: `merchant:${merchantId}` },
         merchantId,
       );
@@ -76,7 +77,7 @@ export function checkoutInit(ledger: CheckoutLedger) {
 }
 
 /** The request as the Initiated event records it; its fingerprint tells a retried init from a different one. */
-function initiatedData(
+export function initiatedData(
   request: InitEcomRequest | InitOfflineRequest,
   ids: { transactionId: string; merchantId: string },
   now: Date,

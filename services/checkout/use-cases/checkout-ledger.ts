@@ -13,6 +13,8 @@ import { type Caller, type CommandMeta, Rejection } from "../../ledger/decider.t
 import type { InterestRates } from "../../ledger/loan/loan-terms.ts";
 import { merchantDecider } from "../../ledger/merchant/merchant.decider.ts";
 import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
+import { userTokenDecider, type ZeroClickRiskRules } from "../../ledger/usertoken/usertoken.decider.ts";
+import { userTokenCodec } from "../../ledger/usertoken/usertoken.events.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
@@ -29,6 +31,8 @@ export interface CheckoutServiceOptions {
   readonly confirmTimeoutSeconds: number;
   readonly checkoutExpirySeconds: number;
   readonly interestRates: InterestRates;
+  /** When a 0-click checkout is sent to an OTP challenge (ZERO_CLICK_* in the configuration). */
+  readonly zeroClickRisk: ZeroClickRiskRules;
 }
 
 export type CheckoutLedger = ReturnType<typeof checkoutLedger>;
@@ -64,6 +68,7 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
     creditLines: commandHandler(store, creditLineDecider, creditLineCodec),
     merchants: commandHandler(store, merchantDecider, merchantCodec),
     buyers: commandHandler(store, buyerDecider, buyerCodec),
+    userTokens: commandHandler(store, userTokenDecider, userTokenCodec),
     meta,
 
     async merchantByKey(serverKey: string) {

@@ -2,6 +2,7 @@ import type { BuyerRule } from "../../ledger/buyer/buyer.decider.ts";
 import type { CheckoutRule } from "../../ledger/checkout/checkout.decider.ts";
 import type { CreditLineRule } from "../../ledger/creditline/creditline.rules.ts";
 import type { MerchantRule } from "../../ledger/merchant/merchant.decider.ts";
+import type { UserTokenRule } from "../../ledger/usertoken/usertoken.decider.ts";
 
 /**
  * Rules of the checkout use cases themselves, not of one stream: who may ask, and about what. Each is
@@ -25,7 +26,13 @@ export type CheckoutUseCaseRule =
   /** checkout/init offline: expiry_time must be later than now. */
   | "expiry_time_must_be_in_the_future"
   /** checkout/<id>/abort: the id, dealer_code and order_id must name one offline checkout of the merchant. */
-  | "abort_must_name_an_offline_checkout_of_the_dealer";
+  | "abort_must_name_an_offline_checkout_of_the_dealer"
+  /** get_credit_details: the user_token must be an active token of the asking merchant. */
+  | "user_token_must_be_active_for_merchant"
+  /** user/tokenize/init: signature_key must be sha1 of the request's server_key, client_user_key, callback_url. */
+  | "tokenize_signature_key_must_match"
+  /** user/tokenize/init: the client_user_key must not already have an active token with this merchant. */
+  | "client_user_key_must_not_be_tokenized";
 
 /** Every rule a checkout use case can be refused by, whichever stream or use case names it. */
 export type CheckoutContextRule =
@@ -33,6 +40,7 @@ export type CheckoutContextRule =
   | MerchantRule
   | BuyerRule
   | CreditLineRule
+  | UserTokenRule
   | CheckoutUseCaseRule;
 
 /** Whether a rejection's rule, a plain string at run time, is one a table of rules has a row for. */

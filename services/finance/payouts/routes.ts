@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { currencies } from "../../../contracts/money.ts";
+import { v1Field } from "../../../contracts/v1/bounds.ts";
 import { type ApiKey, apiKeys } from "../../http/api-keys.ts";
 import { idempotencyKeys } from "../../http/idempotency.ts";
 import { type Claim, derivedId, derivedIdPrefix } from "../../http/idempotency-claims.ts";
@@ -16,6 +17,9 @@ import {
   type PayoutRunResult,
   type PayoutService,
 } from "./payout-run.ts";
+
+/** The most merchants one run may name bank references for (a run pays each merchant at most once). */
+const MAX_BANK_REFERENCES = 10_000;
 
 export interface PayoutRoutesOptions {
   readonly payouts: PayoutService;
@@ -42,8 +46,12 @@ export const payoutRunRequestSchema = z
       .describe("prefix of the generated bank references (prefix + yyyymmdd + 10 digits); default LDGR"),
     bankReferences: z
       .record(
-        z.string().min(1).max(200),
+        v1Field("merchantId"),
         z.string().regex(/^[A-Za-z0-9-]{6,35}$/, "bank_reference_must_be_6_to_35_letters_digits_or_dashes"),
+      )
+      .refine(
+        (references) => Object.keys(references).length <= MAX_BANK_REFERENCES,
+        `at_most_${MAX_BANK_REFERENCES}_merchants`,
       )
       .optional()
       .describe(

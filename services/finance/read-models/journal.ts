@@ -11,6 +11,7 @@ import {
 import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
 import type { SqlValue, Statement } from "../../platform/readstore/port.ts";
 import type { Projection } from "../../platform/readstore/projection.ts";
+import { bankMovementStatements, bankMovementsTable } from "./bank-movements.ts";
 
 /**
  * The double-entry journal as read models (DESIGN.md "Money"), from services/ledger/journal/postings.ts:
@@ -42,10 +43,13 @@ import type { Projection } from "../../platform/readstore/projection.ts";
  */
 export const JOURNAL_PROJECTION = "journal";
 
-/** v2: LoanCancelled posts its refund to each receivable by component (postings.ts). */
+/**
+ * v2: LoanCancelled posts its refund to each receivable by component (postings.ts). v3: `bank_movements`
+ * (read-models/bank-movements.ts).
+ */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 2,
+  version: 3,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
@@ -85,6 +89,7 @@ export const journalProjection: Projection = {
         transaction_ids TEXT NOT NULL, position TEXT NOT NULL, position_num BIGINT NOT NULL`,
       indexes: ["merchant_id, paid_at"],
     },
+    bank_movements: bankMovementsTable,
   },
   handle(envelope): Statement[] {
     const decoded = decodeJournalEvent(envelope);
@@ -92,7 +97,11 @@ export const journalProjection: Projection = {
     const entries = postingsForEvent(envelope, decoded);
     for (const entry of entries) assertBalanced(entry);
     if (entries.length === 0) return [];
-    return [...journalStatements(envelope, entries), ...openItemStatements(envelope, decoded, entries)];
+    return [
+      ...journalStatements(envelope, entries),
+      ...openItemStatements(envelope, decoded, entries),
+      ...bankMovementStatements(envelope, decoded),
+    ];
   },
 };
 

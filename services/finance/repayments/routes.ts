@@ -20,7 +20,7 @@ import type { Claim } from "../../http/idempotency-claims.ts";
 import { type ProblemFields, sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import type { V1ErrorCode } from "../../http/v1-errors.ts";
 import { CreditLineRejection, type RepayRule } from "../../ledger/creditline/creditline.rules.ts";
-import { kredivoUserIdSchema } from "../../ledger/creditline/creditline.stream.ts";
+import { isKredivoUserId } from "../../ledger/creditline/creditline.stream.ts";
 import { invariant } from "../../ledger/decider.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 
@@ -73,14 +73,16 @@ const REPAY_PROBLEMS: Record<
 const isRepayRule = (rule: string): rule is RepayRule => Object.hasOwn(REPAY_PROBLEMS, rule);
 
 /** The problem a refused repayment answers; undefined for a fault of ours, which stays a 5xx. */
+function noCreditLine(userId: string) {
+  return {
+    detail: `user ${userId} has no credit line: a buyer's first approved checkout opens one`,
+    param: "userId",
+  };
+}
+
 function repaymentProblem(error: unknown, request: RepaymentRequested): RepaymentProblem | undefined {
-  if (error instanceof UnknownCreditLine) {
-    return {
-      code: "credit_line_not_found",
-      detail: `user ${request.userId} has no credit line: a buyer's first approved checkout opens one`,
-      param: "userId",
-    };
-  }
+  if (error instanceof UnknownCreditLine)
+    return { code: "credit_line_not_found", ...noCreditLine(request.userId) };
   if (error instanceof CreditLineRejection && isRepayRule(error.rule)) {
     return REPAY_PROBLEMS[error.rule](error, request);
   }
@@ -155,15 +157,15 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
           "fee, then interest, then principal; the principal repaid is credit the buyer may spend again. " +
           "Needs an Idempotency-Key: the same key and body answer the stored response without recording " +
           "the repayment twice.",
-        // The contract checks the shape; a user id must also name a credit line's stream.
-        body: repaymentRequestSchema.extend({
-          userId: repaymentRequestSchema.shape.userId.pipe(kredivoUserIdSchema),
-        }),
+        body: repaymentRequestSchema,
         response: { 201: repaymentResponseSchema },
       },
     },
     async (request, reply) => {
       const { userId, amount, bankReference, receivedAt } = request.body;
+      // An id no credit line can have names none: not found, before the store is touched.
+      if (!isKredivoUserId(userId))
+        return sendProblem(request, reply, "credit_line_not_found", noCreditLine(userId));
       const repaymentId = repaymentIdOf(request.idempotency);
       try {
         const { applied, outstandingMinor } = await repayments.repay(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { v1Field } from "../../../contracts/v1/bounds.ts";
 import { sendProblem } from "../../http/problem-details.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
@@ -57,7 +58,7 @@ export async function accountStatementRoutes(app: FastifyInstance, options: Acco
       schema: {
         tags: ["finance"],
         summary: "An account's postings in log order with the running balance, paged",
-        params: z.object({ account: z.string().min(1).max(300) }),
+        params: z.object({ account: v1Field("account") }),
         querystring: statementQuery,
         response: { 200: statementSchema },
       },

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { v1Field } from "../../../contracts/v1/bounds.ts";
 import { sendProblem } from "../../http/problem-details.ts";
-import { kredivoUserIdSchema } from "../../ledger/creditline/creditline.stream.ts";
+import { isKredivoUserId } from "../../ledger/creditline/creditline.stream.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import { decimal } from "../decimal.ts";
 import { type BuyerLoans, buyerLoans, type Components } from "../loans.ts";
@@ -113,14 +114,17 @@ export async function buyerLoansRoutes(app: FastifyInstance, options: BuyerLoans
         summary:
           "A buyer's loans: schedule, repaid, cancelled and outstanding per installment, from the credit line",
         params: z.object({
-          userId: kredivoUserIdSchema,
+          userId: v1Field("userId"),
         }),
         response: { 200: loansSchema },
       },
     },
     async (request, reply) => {
       const { userId } = request.params;
-      const loans = await buyerLoans(options.store, userId, options.now());
+      // An id no credit line can have is no buyer's: not found, without reading the store.
+      const loans = isKredivoUserId(userId)
+        ? await buyerLoans(options.store, userId, options.now())
+        : undefined;
       if (!loans) {
         return sendProblem(request, reply, "buyer_not_found", {
           detail: `buyer ${userId} has no credit line; the buyer's first approved checkout opens one`,

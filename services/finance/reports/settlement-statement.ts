@@ -2,11 +2,13 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { currencies } from "../../../contracts/money.ts";
+import { v1Field } from "../../../contracts/v1/bounds.ts";
 import { sendProblem } from "../../http/problem-details.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
 import { merchantExists, type SettlementStatement, settlementStatement } from "../queries.ts";
-import { amount, isoTime } from "./wire.ts";
+import { periodQuery, resolvePeriod } from "./period.ts";
+import { amount } from "./wire.ts";
 
 export interface SettlementStatementRoutesOptions {
   readonly readStore: ReadStore;
@@ -99,12 +101,8 @@ export async function settlementStatementRoutes(
       schema: {
         tags: ["finance"],
         summary: "A merchant's settlements, cancellations, fees and payouts for a period, with its payable",
-        params: z.object({ merchantId: z.string().min(1).max(200) }),
-        querystring: z.object({
-          from: isoTime
-            .optional()
-            .describe("start of the period, inclusive (effective time); default: the start"),
-          to: isoTime.optional().describe("end of the period, exclusive (effective time); default: now"),
+        params: z.object({ merchantId: v1Field("merchantId") }),
+        querystring: periodQuery.extend({
           currency: z
             .enum(currencies)
             .default("VND")
@@ -116,14 +114,9 @@ export async function settlementStatementRoutes(
     async (request, reply) => {
       const { merchantId } = request.params;
       const { currency } = request.query;
-      const from = new Date(request.query.from ?? "1970-01-01T00:00:00.000Z").toISOString();
-      const to = new Date(request.query.to ?? options.now()).toISOString();
-      if (from >= to) {
-        return sendProblem(request, reply, "invalid_parameter", {
-          detail: `to: the period must end after it starts (from ${from}, to ${to})`,
-          param: "to",
-        });
-      }
+      const period = resolvePeriod(request.query, options.now());
+      if (!period.ok) return period.refuse(request, reply);
+      const { from, to } = period;
       if (!(await merchantExists(readStore, merchantId))) {
         return sendProblem(request, reply, "merchant_not_found", {
           detail: `no merchant ${merchantId}; name a registered merchant by its id`,

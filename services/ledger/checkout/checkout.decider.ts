@@ -40,7 +40,11 @@ export type CheckoutRule =
   | "cancellation_window_must_be_open"
   | "cancel_amount_must_not_exceed_remaining"
   // MarkPaid
-  | "transaction_already_paid";
+  | "transaction_already_paid"
+  // 0-click: OpenChallenge, RecordUserToken
+  | "checkout_must_await_otp_challenge"
+  | "tokenization_must_be_requested"
+  | "transaction_must_be_settled_to_tokenize";
 
 /** Cancel's rules in precedence order: when a cancellation breaks several, the first is the answer. */
 export const CANCEL_RULES = [
@@ -59,16 +63,37 @@ export const ABORT_RULES = [
   "abort_must_precede_settlement",
 ] as const satisfies readonly CheckoutRule[];
 
+/** The credit line's answer to a hold, asked first (DESIGN.md: credit line, then transaction). */
+export type HoldAnswer = { readonly placed: true } | { readonly placed: false; readonly reason: string };
+
 export type CheckoutCommand =
-  | { readonly type: "Initiate"; readonly data: InitiatedData }
+  | {
+      readonly type: "Initiate";
+      readonly data: InitiatedData;
+      /** tokenize_user: the buyer is to be tokenized for this client_user_key once the checkout settles. */
+      readonly tokenization?: { readonly clientUserKey: string };
+    }
+  | {
+      /** checkout/init with a user_token the token stream accepted: no hosted page. */
+      readonly type: "InitiateZeroClick";
+      readonly data: InitiatedData;
+      readonly userId: string;
+      readonly userToken: string;
+      /** The risk rules that flagged it (usertoken decider); any → an OTP challenge, none → approved now. */
+      readonly flaggedBy: readonly string[];
+      /** The hold, placed before when nothing flagged it; absent when flagged. */
+      readonly hold: HoldAnswer | undefined;
+      readonly confirmTimeoutSeconds: number;
+    }
+  | { readonly type: "OpenChallenge"; readonly sessionHash: string }
+  | { readonly type: "RecordUserToken"; readonly userToken: string }
   | { readonly type: "SignIn"; readonly userId: string | undefined; readonly sessionHash: string }
   | { readonly type: "VerifyOtp"; readonly sessionHash: string; readonly otpValid: boolean }
   | {
       readonly type: "Approve";
       readonly sessionHash: string;
       readonly tenure: Tenure;
-      /** The credit line's answer to the hold, asked first (DESIGN.md: credit line, then transaction). */
-      readonly hold: { readonly placed: true } | { readonly placed: false; readonly reason: string };
+      readonly hold: HoldAnswer;
       readonly confirmTimeoutSeconds: number;
     }
   /** The buyer leaves the hosted page, or the merchant aborts an offline checkout before settlement. */
@@ -112,6 +137,10 @@ export interface CheckoutState {
   readonly cancelled: Reversal;
   readonly paidBy: string | undefined;
   readonly cancellationIds: ReadonlySet<string>;
+  /** tokenize_user: the client_user_key to tokenize, and the token once issued. */
+  readonly tokenization: { readonly clientUserKey: string; readonly userToken?: string } | undefined;
+  /** A 0-click checkout: the token that authenticated the buyer and the risk rules that flagged it. */
+  readonly tokenAuth: { readonly userToken: string; readonly flaggedBy: readonly string[] } | undefined;
 }
 
 type SettledData = EventData<CheckoutEvent, "Settled">;
@@ -143,6 +172,8 @@ export const initialCheckout: CheckoutState = {
   cancelled: NOTHING_CANCELLED,
   paidBy: undefined,
   cancellationIds: new Set(),
+  tokenization: undefined,
+  tokenAuth: undefined,
 };
 
 const AWAITING_BUYER: readonly CheckoutPhase[] = ["initiated", "signed_in", "otp_verified"];
@@ -179,13 +210,68 @@ function assertTenureMinimum(amountMinor: bigint, tenure: Tenure): void {
   }
 }
 
-function initiate(data: InitiatedData, state: CheckoutState): CheckoutEvent[] {
-  if (state.initiated) {
-    if (state.initiated.requestFingerprint === data.requestFingerprint) return [];
-    throw new Rejection<CheckoutRule>("order_id_must_be_unique", { orderId: data.orderId });
-  }
+/** Whether this order was initiated already by the same request (a retry: nothing to do). */
+function initiatedBefore(data: InitiatedData, state: CheckoutState): boolean {
+  if (!state.initiated) return false;
+  if (state.initiated.requestFingerprint === data.requestFingerprint) return true;
+  throw new Rejection<CheckoutRule>("order_id_must_be_unique", { orderId: data.orderId });
+}
+
+function initiate(
+  command: Extract<CheckoutCommand, { type: "Initiate" }>,
+  state: CheckoutState,
+): CheckoutEvent[] {
+  const { data, tokenization } = command;
+  if (initiatedBefore(data, state)) return [];
   initiateRules(data);
-  return [{ type: "Initiated", data }];
+  const initiated: CheckoutEvent = { type: "Initiated", data };
+  if (tokenization === undefined) return [initiated];
+  return [initiated, { type: "TokenizationRequested", data: { clientUserKey: tokenization.clientUserKey } }];
+}
+
+/**
+ * Rules: Initiate's. Unflagged, the buyer is authenticated and the checkout approved (or denied by the
+ * credit line) in one append, as a 2-click approval would; flagged, it waits for the OTP challenge.
+ */
+function initiateZeroClick(
+  command: Extract<CheckoutCommand, { type: "InitiateZeroClick" }>,
+  state: CheckoutState,
+  meta: CommandMeta,
+): CheckoutEvent[] {
+  const { data, userId, userToken, flaggedBy } = command;
+  if (initiatedBefore(data, state)) return [];
+  initiateRules(data);
+  const events: CheckoutEvent[] = [
+    { type: "Initiated", data },
+    { type: "AuthenticatedByToken", data: { userId, userToken, flaggedBy: [...flaggedBy] } },
+  ];
+  if (flaggedBy.length > 0) return events;
+  invariant(command.hold !== undefined, "an unflagged 0-click checkout comes with its hold");
+  return [...events, approval(data, userId, data.tenure, command.hold, command.confirmTimeoutSeconds, meta)];
+}
+
+/** A browser opens the OTP challenge of a flagged 0-click checkout (the latest browser wins, as sign-in). */
+function openChallenge(
+  command: Extract<CheckoutCommand, { type: "OpenChallenge" }>,
+  state: CheckoutState,
+): CheckoutEvent[] {
+  assertAwaitingBuyer(state);
+  if (state.tokenAuth === undefined || state.tokenAuth.flaggedBy.length === 0 || state.phase !== "signed_in")
+    throw new Rejection<CheckoutRule>("checkout_must_await_otp_challenge", { phase: state.phase });
+  return [{ type: "ChallengeOpened", data: { sessionHash: command.sessionHash } }];
+}
+
+/** The token issued for a tokenizing checkout once settled; recorded once, the same token again is a no-op. */
+function recordUserToken(
+  command: Extract<CheckoutCommand, { type: "RecordUserToken" }>,
+  state: CheckoutState,
+): CheckoutEvent[] {
+  if (state.phase === "none") throw new Rejection<CheckoutRule>("transaction_must_exist");
+  if (state.tokenization === undefined) throw new Rejection<CheckoutRule>("tokenization_must_be_requested");
+  if (state.tokenization.userToken !== undefined) return [];
+  if (state.settlement === undefined)
+    throw new Rejection<CheckoutRule>("transaction_must_be_settled_to_tokenize", { phase: state.phase });
+  return [{ type: "UserTokenIssued", data: { userToken: command.userToken } }];
 }
 
 /** A wrong credential is recorded (it counts toward the lock), not rejected. */
@@ -240,21 +326,26 @@ function approve(
   if (hasExpired(state, meta)) throw new Rejection<CheckoutRule>("expiry_must_not_have_passed");
   const initiated = state.initiated!;
   assertTenureMinimum(initiated.amountMinor, command.tenure);
-  if (!command.hold.placed)
-    return [{ type: "Denied", data: { reason: command.hold.reason, userId: state.userId } }];
-  const confirmBy = new Date(Date.parse(meta.now) + command.confirmTimeoutSeconds * 1000).toISOString();
   return [
-    {
-      type: "Pending",
-      data: {
-        userId: state.userId!,
-        tenure: command.tenure,
-        amountMinor: initiated.amountMinor,
-        approvedAt: meta.now,
-        confirmBy,
-      },
-    },
+    approval(initiated, state.userId!, command.tenure, command.hold, command.confirmTimeoutSeconds, meta),
   ];
+}
+
+/** The outcome of an approval: Pending, or Denied with the reason the credit line refused the hold. */
+function approval(
+  initiated: InitiatedData,
+  userId: string,
+  tenure: Tenure,
+  hold: HoldAnswer,
+  confirmTimeoutSeconds: number,
+  meta: CommandMeta,
+): CheckoutEvent {
+  if (!hold.placed) return { type: "Denied", data: { reason: hold.reason, userId } };
+  const confirmBy = new Date(Date.parse(meta.now) + confirmTimeoutSeconds * 1000).toISOString();
+  return {
+    type: "Pending",
+    data: { userId, tenure, amountMinor: initiated.amountMinor, approvedAt: meta.now, confirmBy },
+  };
 }
 
 function abort(
@@ -477,6 +568,20 @@ function evolve(state: CheckoutState, event: CheckoutEvent): CheckoutState {
       return { ...state, phase: "failed" };
     case "Expired":
       return { ...state, phase: "expired" };
+    case "TokenizationRequested":
+      return { ...state, tokenization: { clientUserKey: event.data.clientUserKey } };
+    case "UserTokenIssued":
+      invariant(state.tokenization !== undefined, "a token is issued only for a tokenizing checkout");
+      return { ...state, tokenization: { ...state.tokenization, userToken: event.data.userToken } };
+    case "AuthenticatedByToken": {
+      invariant(state.phase === "initiated", "a 0-click checkout is authenticated as it is initiated");
+      const { userId, userToken, flaggedBy } = event.data;
+      // Flagged, the buyer still owes the OTP: the checkout waits as a signed-in one does.
+      const phase = flaggedBy.length > 0 ? "signed_in" : "otp_verified";
+      return { ...state, phase, userId, tokenAuth: { userToken, flaggedBy } };
+    }
+    case "ChallengeOpened":
+      return { ...state, sessionHash: event.data.sessionHash };
     default:
       return unhandled(event);
   }
@@ -505,7 +610,13 @@ export const checkoutDecider: Decider<CheckoutCommand, CheckoutEvent, CheckoutSt
   decide(command, state, meta) {
     switch (command.type) {
       case "Initiate":
-        return initiate(command.data, state);
+        return initiate(command, state);
+      case "InitiateZeroClick":
+        return initiateZeroClick(command, state, meta);
+      case "OpenChallenge":
+        return openChallenge(command, state);
+      case "RecordUserToken":
+        return recordUserToken(command, state);
       case "SignIn":
         return signIn(command, state);
       case "VerifyOtp":

@@ -121,6 +121,21 @@ export const checkoutEvents = {
     data: z.object({ reason: z.enum(["merchant_reported_failure", "confirmation_timeout"]) }),
   },
   Expired: { schemaVersion: 1, data: z.object({ expiredAt: z.string() }) },
+  // 0-click (seed "Initiate 0-click Checkout"); the token's own history is on usertoken-<userToken>.
+  /** checkout/init asked to tokenize the buyer (tokenize_user) for this client_user_key, once settled. */
+  TokenizationRequested: { schemaVersion: 1, data: z.object({ clientUserKey: z.string() }) },
+  /** The token issued when this tokenizing checkout settled. */
+  UserTokenIssued: { schemaVersion: 1, data: z.object({ userToken: z.string() }) },
+  /**
+   * checkout/init with a user_token: the buyer is authenticated without a page. Flagged by a risk rule, the
+   * buyer still has to pass an OTP challenge; otherwise the checkout is approved in the same append.
+   */
+  AuthenticatedByToken: {
+    schemaVersion: 1,
+    data: z.object({ userId: z.string(), userToken: z.string(), flaggedBy: z.array(z.string()) }),
+  },
+  /** A browser opened the OTP challenge of a flagged 0-click checkout: its session. */
+  ChallengeOpened: { schemaVersion: 1, data: z.object({ sessionHash: z.string() }) },
 };
 
 export type CheckoutEvent = DomainEvents<typeof checkoutEvents>;

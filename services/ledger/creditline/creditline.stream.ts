@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { streamIdSchema } from "../../../contracts/envelope.ts";
 import { type Currency, currencies } from "../../../contracts/money.ts";
 import { invariant } from "../decider.ts";
@@ -50,10 +49,10 @@ export function creditLineKeyOf(streamId: string): CreditLineKey {
   return { product, userId, currency };
 }
 
-/** A user id that can name a Kredivo VND credit line's stream: what a route checks before it reads or appends. */
-export const kredivoUserIdSchema = z
-  .string()
-  .refine(
-    (userId) => streamIdSchema.safeParse(creditLineStream(kredivoLine(userId))).success,
-    "user_id_must_be_1_to_189_letters_digits_or_dot_underscore_colon_dash",
-  );
+/**
+ * Whether a user id can name a Kredivo VND credit line's stream. A route checks it before it reads or
+ * appends: an id that cannot is no buyer's, so it is "not found" without touching the store.
+ */
+export function isKredivoUserId(userId: string): boolean {
+  return streamIdSchema.safeParse(creditLineStream(kredivoLine(userId))).success;
+}

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { MAX_FAILED_AUTH_ATTEMPTS } from "../../../ledger/checkout/checkout.decider.ts";
 import type { CheckoutService } from "../../checkout-service.ts";
-import { type HostedPage, sessionOf } from "../browser.ts";
+import { clearCookies, type HostedPage, sessionOf } from "../browser.ts";
 import { currentStepOr } from "../rejections.ts";
 import { buyerCaller, contextFor, outcomePage, send, toPage } from "../respond.ts";
 import { otpBody } from "../schemas.ts";
@@ -21,6 +21,16 @@ export function otpStep(app: FastifyInstance, page: HostedPage): void {
       result = await page.checkout.verifyOtp(tx, session, form.otp.trim(), buyerCaller(request));
     } catch (error) {
       return currentStepOr(error, reply, page, tx, language);
+    }
+    if (result.verified && result.state.tokenAuth !== undefined) {
+      // A 0-click checkout's OTP challenge passed: it goes on as approved, back to the store.
+      const approved = await page.checkout.approveChallenged(tx, session, buyerCaller(request));
+      if (approved.state.phase === "pending") {
+        clearCookies(page, request, reply, tx, initiated);
+        return reply.redirect(initiated.backToStoreUrl, 303);
+      }
+      const outcome = outcomePage(language, approved.state, initiated);
+      return outcome ? send(reply, 200, outcome, initiated) : toPage(reply, page, tx, language);
     }
     if (result.verified) return toPage(reply, page, tx, language);
     const outcome = outcomePage(language, result.state, initiated);

@@ -1,0 +1,46 @@
+import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import { creditLineKeyOf } from "../../ledger/creditline/creditline.stream.ts";
+import type { JournalEvent } from "../../ledger/journal/postings.ts";
+import type { Statement } from "../../platform/readstore/port.ts";
+import { sql } from "../../platform/readstore/projection.ts";
+
+/**
+ * `bank_movements`, a table of the journal projection: what the ledger moved through the bank, by the bank's
+ * reference (UTR): each payout (money out, `debit` on our statement) and each repayment (money in,
+ * `credit`). Bank statement matching reads it (recon/bank-statements.ts) once the journal has reached the
+ * log head, so it is the journal's, read at the journal's position.
+ */
+export const bankMovementsTable = {
+  columns: `movement_id TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, reference TEXT NOT NULL,
+    direction TEXT NOT NULL, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, effective_at TEXT NOT NULL`,
+  indexes: ["effective_at"],
+};
+
+export function bankMovementStatements(envelope: EventEnvelope, decoded: JournalEvent): Statement[] {
+  if (decoded.stream === "merchant" && decoded.event.type === "PayoutMade") {
+    const d = decoded.event.data;
+    return [movement("payout", d.payoutId, d.bankReference, "debit", d.amountMinor, d.currency, d.paidAt)];
+  }
+  if (decoded.stream === "creditline" && decoded.event.type === "RepaymentApplied") {
+    const d = decoded.event.data;
+    const { currency } = creditLineKeyOf(envelope.streamId);
+    return [
+      movement("repayment", d.repaymentId, d.bankReference, "credit", d.amountMinor, currency, d.receivedAt),
+    ];
+  }
+  return [];
+}
+
+function movement(
+  kind: "payout" | "repayment",
+  id: string,
+  reference: string,
+  direction: "credit" | "debit",
+  amountMinor: bigint,
+  currency: string,
+  effectiveAt: string,
+): Statement {
+  return sql`INSERT INTO {{bank_movements}} (movement_id, kind, id, reference, direction, amount_minor, currency,
+      effective_at) VALUES (${`${kind}:${id}`}, ${kind}, ${id}, ${reference}, ${direction}, ${amountMinor}, ${currency},
+      ${effectiveAt}) ON CONFLICT (movement_id) DO NOTHING`;
+}
