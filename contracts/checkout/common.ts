@@ -49,7 +49,7 @@ export const FIELD_MAX_CHARS = {
   device: 255,
   /** a cancellation's reason and cancelled_by */
   text: 1000,
-  /** an offline checkout's metadata object, written as JSON */
+  /** an offline checkout's metadata object, written as JSON: kept in the log and echoed in every push */
   metadata: 4096,
 } as const;
 

@@ -1,4 +1,5 @@
 // Wire contracts of the Checkout API (seed 001), mounted under /kredivo.
+export * from "./abort.ts";
 export * from "./calculator.ts";
 export * from "./cancel.ts";
 export * from "./common.ts";

@@ -185,6 +185,9 @@ const shippingAddresses = z.preprocess(
 
 // ------------------------------------------------------------------------------------------------ requests
 
+/** 9999-12-31T23:59:59Z: the latest epoch second a date can carry in ISO 8601's four-digit years. */
+export const MAX_EPOCH_SECONDS = 253_402_300_799;
+
 const commonInitFields = {
   server_key: requiredString(FIELD_MAX_CHARS.key),
   tenure: tenureField(),
@@ -250,7 +253,8 @@ export const initOfflineRequestSchema = z.object(
     ...commonInitFields,
     source: z.literal("offline", { error: typeError("string") }),
     dealer_code: requiredString(FIELD_MAX_CHARS.id),
-    expiry_time: optional(jsonInt({ min: 0 })),
+    // Epoch seconds; at most the last second of year 9999, so every accepted value is a date.
+    expiry_time: optional(jsonInt({ min: 0, max: MAX_EPOCH_SECONDS })),
     metadata: optional(
       z
         .record(z.string(), z.unknown(), { error: typeError("object") })

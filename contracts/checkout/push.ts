@@ -7,13 +7,16 @@ import { anyString, checkoutAmountText, epochSeconds, tenureOut } from "./common
 //  The merchant replies are parsed permissively (loose): we only look at `status`.
 
 /**
- * Push trx_status words: pending (call checkout/update now), failed, denied, cancel. The seed's push list
+ * Push trx_status words: pending (call checkout/update now), failed, denied, cancel, expired. The seed's push list
  * (pending, failed, denied) describes the checkout flow only and predates cancellations; a cancellation is
  * pushed with the word the status API uses for it, "cancel" (seed transaction/status: "cancel: Transaction
  * has been cancelled by merchant"). Every Cancelled event is pushed, partial ones included: the message
  * says how much was cancelled and how much is left, so a partial push does not mean the status turned.
+ * An expiry is pushed with the status API's word for it, "expired" ("Transaction has exceeded the maximum
+ * time limit to settle"): an offline order waits at the till for its outcome, and a pending one for which
+ * the merchant heard "pending" must learn that confirming it is now refused.
  */
-export const PUSH_TRX_STATUSES = ["pending", "failed", "denied", "cancel"] as const;
+export const PUSH_TRX_STATUSES = ["pending", "failed", "denied", "cancel", "expired"] as const;
 export type PushTrxStatus = (typeof PUSH_TRX_STATUSES)[number];
 
 /**

@@ -4,6 +4,8 @@ import { cancellation } from "./use-cases/cancellation.ts";
 import { checkoutInit } from "./use-cases/checkout-init.ts";
 import { type CheckoutServiceOptions, checkoutLedger } from "./use-cases/checkout-ledger.ts";
 import { merchantConfirmation } from "./use-cases/confirmation.ts";
+import { dealerRegistration } from "./use-cases/dealers.ts";
+import { merchantAbort } from "./use-cases/merchant-abort.ts";
 import { checkoutQueries } from "./use-cases/queries.ts";
 import { tenureChoices } from "./use-cases/tenure-options.ts";
 import { checkoutTimers } from "./use-cases/timers.ts";
@@ -35,6 +37,8 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...cancellation(ledger),
     ...checkoutQueries(ledger),
     ...checkoutTimers(ledger),
+    ...dealerRegistration(ledger),
+    ...merchantAbort(ledger),
     merchants: ledger.merchants,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { z } from "zod";
+import { PATH_PARAM_MAX_CHARS } from "../../contracts/bounds.ts";
 import {
   type CheckoutErrorReply,
   checkoutError,
   checkoutErrorFromZod,
 } from "../../contracts/checkout/errors.ts";
 import { exactJsonBody } from "../http/exact-json.ts";
+import type { OutsideRouteResponder } from "../http/outside-routes.ts";
 import { Rejection } from "../ledger/decider.ts";
 import { isTransient } from "../platform/transient.ts";
 import { kredivoRefusal } from "./kredivo-codes.ts";
@@ -24,6 +26,8 @@ import { kredivoRefusal } from "./kredivo-codes.ts";
 //                                                                      with the detail; a template such as
 //                                                                      2013 gets its params)
 //   any other 4xx fastify raises for the request           1002   200   request: <fastify's message>
+//   a path that names no endpoint (kredivoOutsideRoutes)   1002   404   path: no endpoint <METHOD> <path>
+//   a path parameter over 300 characters or badly encoded  1002   200   path: a path parameter is <why>
 //   a transient failure (store unreachable, or     9999   503   request_id: <Request-Id>
 //     a contended stream's retries exhausted): nothing was written, retry later
 //   anything else (a fault of ours)                        9999   500   request_id: <Request-Id>
@@ -119,6 +123,7 @@ async function errorContract(app: FastifyInstance): Promise<void> {
   });
 
   // A POST with no body at all never reaches a parser (a JSON `null` body does, and is not an object).
+  // A path that names no endpoint never gets here: kredivoOutsideRoutes answers it, whatever its body.
   app.addHook("preValidation", async (request: FastifyRequest) => {
     if (request.body === undefined) {
       throw new KredivoBadRequest("body: required");
@@ -135,6 +140,32 @@ async function errorContract(app: FastifyInstance): Promise<void> {
     return reply.code(httpStatus).send(body);
   });
 }
+
+/**
+ * A request under /kredivo that no route answers (services/http/outside-routes.ts), in the seed's envelope
+ * rather than fastify's bodies. A path that names no endpoint (or a method it does not serve) is 1002 with
+ * HTTP 404, since no integration with the real API can rely on that path. A path parameter over
+ * PATH_PARAM_MAX_CHARS or not valid percent-encoding (e.g. checkout/<id>/abort with a 400-character id) is
+ * bad input on an endpoint: 1002 with HTTP 200, as every refusal of the seed's.
+ */
+export const kredivoOutsideRoutes: OutsideRouteResponder = (request, reply, reason) => {
+  const path = request.url.split("?", 1)[0] ?? "";
+  const refusal =
+    reason === "route_not_found"
+      ? { httpStatus: 404, detail: `path: no endpoint ${request.method} ${truncated(path)}` }
+      : reason === "path_malformed"
+        ? { httpStatus: 200, detail: "path: a path parameter is not valid percent-encoding" }
+        : { httpStatus: 200, detail: `path: a path parameter is over ${PATH_PARAM_MAX_CHARS} characters` };
+  const { body } = checkoutError(1002, refusal.detail);
+  request.log.info(
+    { requestId: request.id, code: body.status, detail: refusal.detail },
+    "checkout request refused",
+  );
+  return reply.code(refusal.httpStatus).send(body);
+};
+
+/** A path as the not-found answer names it: bounded, so an over-long URL is not echoed whole. */
+const truncated = (path: string, max = 200) => (path.length > max ? `${path.slice(0, max)}…` : path);
 
 /**
  * Register inside the `/kredivo` context, before the routes: it sets that context's body parser, validator

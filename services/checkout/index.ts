@@ -9,8 +9,9 @@ import type { Projection } from "../platform/readstore/projection.ts";
 import { cancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { creditLineReactions } from "./credit-line-reactor.ts";
+import { dealerRoutes } from "./dealer-routes.ts";
 import { revokeUserTokenRoutes } from "./endpoints/revoke-user-token.ts";
-import { checkoutErrorContract } from "./error-contract.ts";
+import { checkoutErrorContract, kredivoOutsideRoutes } from "./error-contract.ts";
 import { hostedPageRoutes } from "./hosted-page/index.ts";
 import { payoutPaidReactions } from "./payout-paid-reactor.ts";
 import { checkoutTransactionsProjection } from "./read-models/checkout-transactions.ts";
@@ -47,6 +48,7 @@ export function checkoutHttp(
 ): HttpMount {
   const claims = idempotencyClaims(idempotency);
   return async (app) => {
+    app.answerOutsideRoutes(CHECKOUT_MOUNT, kredivoOutsideRoutes);
     await app.register(
       async (kredivo) => {
         await kredivo.register(checkoutErrorContract); // body parser, validation and errors for /kredivo
@@ -61,9 +63,13 @@ export function checkoutHttp(
   };
 }
 
-/** Its operator API under /v1: revoking a 0-click user token (role `operator`). */
+/**
+ * Its operator API under /v1 (role `operator`): revoking a 0-click user token, registering a merchant's
+ * dealer for offline checkouts.
+ */
 export function checkoutOperatorHttp(checkout: CheckoutService, keys: readonly ApiKey[]): HttpMount {
   return async (app) => {
     await app.register(revokeUserTokenRoutes, { prefix: "/v1", checkout, apiKeys: keys });
+    await app.register(dealerRoutes, { prefix: "/v1", checkout, apiKeys: keys });
   };
 }

@@ -74,6 +74,21 @@ export const KREDIVO_CODES: Readonly<Record<CheckoutContextRule, KredivoAnswer>>
     () => "signature_key does not match the one sent in the push notification",
   ),
   loan_amount_must_meet_tenure_minimum: names(1002, (d) => `amount: ${tenureMinimum(d)}`),
+  dealer_code_must_be_registered: names(
+    1002,
+    (d) => `dealer_code: ${text(d.dealerCode)} is not a registered dealer of this merchant`,
+  ),
+  expiry_time_must_be_in_the_future: names(
+    1002,
+    (d) => `expiry_time: must be later than now (${text(d.nowSeconds)}); leave it out for 24 hours`,
+  ),
+  // The seed's 2001 is this very check: "The given dealer code, transaction_id, dealer_code, or server_key is
+  // invalid" (an unknown server_key is 2012 all the same, as the seed's abort table lists it).
+  abort_must_name_an_offline_checkout_of_the_dealer: names(
+    2001,
+    (d) =>
+      `transaction_id ${text(d.transactionId)} with dealer_code ${text(d.dealerCode)} and order_id ${text(d.orderId)} is no offline transaction of this merchant`,
+  ),
   // get_credit_details and user/tokenize/init (seed "Get User Credit Details", "Tokenize Kredivo Account")
   user_token_must_be_active_for_merchant: names(
     1002,
@@ -114,6 +129,18 @@ export const KREDIVO_CODES: Readonly<Record<CheckoutContextRule, KredivoAnswer>>
   confirmation_window_must_be_open: broke(
     1002,
     "the confirmation came after the confirmation deadline; the transaction fails and the buyer's credit is released",
+  ),
+  expiry_must_not_have_passed: broke(
+    1002,
+    "the transaction reached its expiry before the confirmation; it expires and the buyer's credit is released",
+  ),
+
+  // checkout/<id>/abort (Abort by the merchant), in the decider's precedence order (ABORT_RULES, after
+  // transaction_must_exist, which the use case's 2001 check answers first)
+  transaction_already_expired: broke(2043, "the transaction reached its expiry"),
+  abort_must_precede_settlement: broke(
+    2046,
+    (d) => `the transaction is ${text(d.phase)}; a settled one is cancelled with transaction/cancel`,
   ),
 
   // transaction/cancel (Cancel), in the decider's precedence order (CANCEL_RULES)

@@ -1,10 +1,11 @@
+import { type FeeItemId, feeItemId } from "../../contracts/checkout/init.ts";
 import type { PushTrxStatus } from "../../contracts/checkout/push.ts";
 import { transactionPushSchema } from "../../contracts/checkout/push.ts";
 import { type EventEnvelope, streamKind } from "../../contracts/envelope.ts";
 import type { EventCodec } from "../../contracts/event-codec.ts";
 import { money, renderCheckoutAmount } from "../../contracts/money.ts";
 import { checkoutDecider } from "../ledger/checkout/checkout.decider.ts";
-import { type CheckoutEvent, checkoutCodec } from "../ledger/checkout/checkout.events.ts";
+import { type CheckoutEvent, checkoutCodec, type InitiatedData } from "../ledger/checkout/checkout.events.ts";
 import { fold } from "../ledger/decider.ts";
 import { merchantDecider, merchantStream } from "../ledger/merchant/merchant.decider.ts";
 import { merchantCodec } from "../ledger/merchant/merchant.events.ts";
@@ -24,6 +25,7 @@ const PUSHED_EVENTS: ReadonlyMap<string, PushTrxStatus> = new Map([
   ["Failed", "failed"],
   ["Denied", "denied"],
   ["Cancelled", "cancel"],
+  ["Expired", "expired"],
 ]);
 
 /**
@@ -96,8 +98,26 @@ async function buildPush(store: EventStore, delivery: DeliveryEvent): Promise<De
       tenure,
     }),
     message: pushMessage(trigger),
+    ...(initiated.source === "offline" ? offlineFields(initiated) : {}),
   });
   return { url: initiated.pushUrl, body: JSON.stringify(push), signingKey: merchantNow.serverKeyHash };
+}
+
+/**
+ * An offline push, as the seed's offline example has it, also carries `metadata` (what init sent, `{}` when
+ * it sent none) and `total_downpayment`: what the buyer pays the merchant directly, the downpayment items
+ * init listed (the amount financed is already net of them, so disbursed_amount does not deduct them again).
+ */
+const DOWNPAYMENT_ITEM_IDS: readonly FeeItemId[] = ["downpayment", "downpayment_sku"];
+
+function offlineFields(initiated: InitiatedData) {
+  const downpaymentMinor = initiated.items
+    .filter((item) => DOWNPAYMENT_ITEM_IDS.some((id) => id === feeItemId(item.id)))
+    .reduce((sum, item) => sum - item.priceMinor * BigInt(item.quantity), 0n);
+  return {
+    total_downpayment: renderCheckoutAmount(money(downpaymentMinor, "VND")),
+    metadata: initiated.metadata ?? {},
+  };
 }
 
 function trxStatusOf(eventType: string): PushTrxStatus {
@@ -117,6 +137,8 @@ function pushMessage(event: CheckoutEvent): string {
         : "transaction failed: the merchant reported a failure";
     case "Denied":
       return `transaction denied: ${event.data.reason.replaceAll("_", " ")}`;
+    case "Expired":
+      return "transaction expired: not completed before its expiry time";
     case "Cancelled": {
       const { amountMinor, remainingMinor, reason } = event.data;
       const cancelled = renderCheckoutAmount(money(amountMinor, "VND"));

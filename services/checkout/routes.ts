@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { CancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
+import { abortRoute } from "./endpoints/abort.ts";
 import { calculatorRoute } from "./endpoints/calculator.ts";
 import { cancelRoute } from "./endpoints/cancel.ts";
 import { creditDetailsRoute } from "./endpoints/credit-details.ts";
@@ -10,7 +11,7 @@ import { tokenizeInitRoute } from "./endpoints/tokenize-init.ts";
 import { updateRoute } from "./endpoints/update.ts";
 
 // The Checkout API over HTTP (seed 001), one endpoint a file (endpoints/): checkout/init, checkout/update
-// ("Confirm Transaction"), transaction/status, transaction/cancel and loan/calculator. Registered under
+// ("Confirm Transaction"), checkout/<id>/abort, transaction/status, transaction/cancel and loan/calculator. Registered under
 // CHECKOUT_MOUNT (/kredivo) after checkoutErrorContract, which turns every failure into the seed's
 // envelope. Handlers are thin: validated body → use case → the seed's response shape.
 
@@ -25,6 +26,7 @@ export async function checkoutRoutes(app: FastifyInstance, options: CheckoutRout
   const { checkout } = options;
   initRoute(app, checkout);
   updateRoute(app, checkout);
+  abortRoute(app, checkout);
   statusRoute(app, checkout);
   cancelRoute(app, checkout, options.cancelIdempotency);
   calculatorRoute(app, checkout);

@@ -14,12 +14,23 @@ export const SANDBOX_MERCHANT_ID = "sandbox-merchant";
 /** 100,000,000 VND on every tenure: comfortably above the seed's sample orders (6,505,000). */
 export const SANDBOX_LIMIT_MINOR = 100_000_000n;
 
+export interface SandboxSeed {
+  /** SANDBOX_SERVER_KEY. */
+  readonly serverKey: string;
+  /** SANDBOX_DEALER_CODES: the sandbox merchant's dealers, for offline checkouts. */
+  readonly dealerCodes: readonly string[];
+}
+
 /**
- * Seeds the sandbox merchant and buyer as events on their own streams. Every start re-sends the same
- * registrations, which the deciders treat as no-ops; a changed SANDBOX_SERVER_KEY rotates the key.
+ * Seeds the sandbox merchant (with its dealers) and buyer as events on their own streams. Every start
+ * re-sends the same registrations, which the deciders treat as no-ops; a changed SANDBOX_SERVER_KEY rotates
+ * the key, a dealer code added to SANDBOX_DEALER_CODES is registered (one left out stays registered).
  * Returns the log position to wait for so lookups see the seed.
  */
-export async function seedSandbox(service: CheckoutService, serverKey: string): Promise<string | undefined> {
+export async function seedSandbox(
+  service: CheckoutService,
+  { serverKey, dealerCodes }: SandboxSeed,
+): Promise<string | undefined> {
   const meta = {
     now: new Date().toISOString(),
     actor: "system:sandbox-seed",
@@ -51,6 +62,9 @@ export async function seedSandbox(service: CheckoutService, serverKey: string): 
       )
     ).position,
   );
+  for (const dealerCode of dealerCodes) {
+    positions.push((await service.registerDealer(SANDBOX_MERCHANT_ID, dealerCode, meta)).position);
+  }
   const buyerStream = `buyer-${SANDBOX_BUYER.userId}`;
   const { state: buyer } = await service.buyers.load(buyerStream);
   if (!buyer.profile) {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { isTenure, TENURES, type Tenure } from "../../contracts/checkout/common.ts";
+import { DEALER_CODE_PATTERN } from "../../contracts/v1/dealers.ts";
 
 /** An optional variable set to "" (as a compose file must set every variable) is unset. */
 function unsetWhenEmpty<T extends z.ZodType>(schema: T) {
@@ -65,6 +66,11 @@ const configSchema = z.object({
   TIMER_SWEEP_MS: z.coerce.number().int().min(10).default(1000),
   /** The sandbox merchant's server_key (seeded at start). */
   SANDBOX_SERVER_KEY: z.string().min(16).default("sandbox-server-key-9f2c4e1a7b3d"),
+  /** The sandbox merchant's dealers for offline checkouts (seeded at start): the seed's own codes. */
+  SANDBOX_DEALER_CODES: z
+    .string()
+    .default("SF241290,STORE123123")
+    .transform((text, ctx) => parseDealerCodes(text, ctx)),
   /** Partner API (/kredmint): the sandbox partner seeded at start (README "Partner API"). */
   SANDBOX_PARTNER_ID: z
     .string()
@@ -158,6 +164,22 @@ function parseRates(text: string, ctx: z.RefinementCtx): Record<Tenure, number> 
   }
   // Every tenure is set (checked above), so the entries are a whole Record<Tenure, number>.
   return Object.fromEntries(rates) as Record<Tenure, number>;
+}
+
+function parseDealerCodes(text: string, ctx: z.RefinementCtx): string[] {
+  const codes = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = codes.find((code) => !DEALER_CODE_PATTERN.test(code));
+  if (bad !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected dealer codes of 1 to 100 letters, digits or . _ -, got ${JSON.stringify(bad)}`,
+    });
+    return z.NEVER;
+  }
+  return codes;
 }
 
 function parseRoutes(text: string, ctx: z.RefinementCtx): string[] {

@@ -57,7 +57,10 @@ export async function startGatewayRole(
       windowSeconds: config.ZERO_CLICK_WINDOW_SECONDS,
     },
   });
-  const seeded = await seedSandbox(checkout, config.SANDBOX_SERVER_KEY);
+  const seeded = await seedSandbox(checkout, {
+    serverKey: config.SANDBOX_SERVER_KEY,
+    dealerCodes: config.SANDBOX_DEALER_CODES,
+  });
   if (seeded) await wiring.waitForProjections(seeded);
   const timers = startTimerSweep(checkout, config.TIMER_SWEEP_MS, logger);
   const finance = financeHttp({

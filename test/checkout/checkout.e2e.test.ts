@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import pino from "pino";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { initSuccessResponseSchema } from "../../contracts/checkout/init.ts";
@@ -11,24 +11,16 @@ import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { loadConfig } from "../../services/platform/config.ts";
 import { type RunningService, startService } from "../../services/runtime/compose.ts";
 import { sampleInit, statusRequest } from "../support/checkout-requests.ts";
+import { ARTIFACTS, chromiumPresent, launchChromium, startMerchant } from "../support/e2e.ts";
 import { eventually } from "../support/eventually.ts";
 import { kredivo } from "../support/kredivo-http.ts";
-import { startMerchant } from "../support/merchant-server.ts";
 
 // The 2-click checkout end to end in a real browser: the merchant starts a checkout over HTTP, the buyer
 // signs in, enters the OTP, picks tenure 3 and approves in headless Chromium, and lands back at the store.
 // Then the merchant's side: the pending push at push_url, the confirmation with its signature_key, settlement.
-// Chromium is Debian's (/usr/bin/chromium), driven by playwright-core; no browser is ever downloaded.
+// Chromium is Debian's (/usr/bin/chromium), driven by playwright-core (test/support/e2e.ts).
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = resolve(import.meta.dirname, "../artifacts");
-
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `checkout.e2e: SKIPPED, no Chromium at ${CHROMIUM} (install it with: apt-get install -y chromium)`,
-  );
-}
+const hasChromium = chromiumPresent("checkout.e2e");
 
 const statusResponse = z.object({ trx_status: z.string() });
 const pushBody = z.object({
@@ -54,16 +46,7 @@ describe.skipIf(!hasChromium)("2-click checkout in a real browser", () => {
       pino({ level: "silent" }),
     );
     merchant = await startMerchant();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

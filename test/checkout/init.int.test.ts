@@ -128,12 +128,7 @@ describe("POST /kredivo/checkout/init", () => {
     );
   });
 
-  it("refuses source offline: not available yet", async () => {
-    await expectBadRequest(
-      "/checkout/init",
-      sampleInit(nextOrder("ORD"), { source: "offline", dealer_code: "SF241290" }),
-      "source: offline_checkout_is_not_available_yet",
-    );
+  it("refuses a source other than ecom and offline (offline checkouts: offline.int.test.ts)", async () => {
     await expectBadRequest(
       "/checkout/init",
       sampleInit(nextOrder("ORD"), { source: "web" }),

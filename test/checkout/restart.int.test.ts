@@ -19,6 +19,7 @@ import {
   ServiceClient,
   waitForPush,
 } from "./lifecycle-support.ts";
+import { fetchQr, initOffline, offlineRequest } from "./offline-support.ts";
 
 // The 2-click lifecycle across kill -9: the service runs as its own process (services/main.ts, as
 // `npm start` runs it), is killed with SIGKILL at the worst moments and started again on the same
@@ -243,5 +244,44 @@ describe("the 2-click lifecycle across kill -9", () => {
       status: 1002,
       error: { message: expect.stringMatching(/^transaction_already_failed: /) },
     });
+  });
+
+  it("(d) an offline checkout killed while pending and kept down past its expiry_time: the restarted timer expires it and releases the hold", async () => {
+    receiver = await new Receiver().listen();
+    const env = { CONFIRM_TIMEOUT_SECONDS: "30", TIMER_SWEEP_MS: "100" };
+    const first = await start(env);
+    const expirySeconds = Math.floor(Date.now() / 1000) + 4;
+    const { transactionId, qrLink } = await initOffline(
+      first.process.url,
+      offlineRequest(order("d"), receiver.url, { expiry_time: expirySeconds }),
+    );
+    expect((await approveInBrowser((await fetchQr(qrLink)).encoded, 1)).status).toBe(303);
+    await killHard(first.process);
+    expect(checkoutTypes(transactionId).at(-1)).toBe("Pending");
+    // Down until well past the expiry; nothing can expire it meanwhile.
+    await sleep(expirySeconds * 1000 - Date.now() + 1000);
+    expect(checkoutTypes(transactionId).at(-1)).toBe("Pending");
+    expect(creditLineTypes()).toEqual(["CreditLimitSet", "CreditHeld"]);
+
+    const restartedAt = Date.now();
+    const second = await start(env);
+    const expiredPush = await eventually("the expired push", () =>
+      receiver!.received
+        .map((r) => JSON.parse(r.body) as { transaction_id: string; trx_status: string; metadata?: unknown })
+        .find((p) => p.transaction_id === transactionId && p.trx_status === "expired"),
+    );
+    expect(expiredPush.metadata).toEqual({ till: "T-4", user_agent: "pos/1.0" });
+    const events = fileStream(dir!, `checkout-${transactionId}`);
+    expect(events.map((e) => e.type)).toEqual([
+      "Initiated",
+      "BuyerSignedIn",
+      "OtpVerified",
+      "Pending",
+      "Expired",
+    ]);
+    expect(Date.parse(events.at(-1)!.occurredAt)).toBeGreaterThanOrEqual(restartedAt);
+    expect(await second.client.trxStatus(transactionId)).toBe("expired");
+    await creditLineBecomes({ held: 0, used: 0 });
+    expect(creditLineTypes()).toEqual(["CreditLimitSet", "CreditHeld", "CreditHoldReleased"]);
   });
 });

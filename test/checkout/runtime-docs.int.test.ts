@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initExample } from "../../contracts/checkout/init.ts";
+import { abortRequestExample } from "../../contracts/checkout/abort.ts";
+import { initExample, initOfflineExample } from "../../contracts/checkout/init.ts";
 import { statusRequestExample } from "../../contracts/checkout/status.ts";
 import { updateRequestExample } from "../../contracts/checkout/update.ts";
 import { type RunningService, startService } from "../../services/runtime/compose.ts";
@@ -68,7 +69,7 @@ describe("GET /docs", () => {
     expect(await res.text()).toContain("Swagger UI");
   });
 
-  it("serves an OpenAPI 3 document of the three routes with the seed's request examples", async () => {
+  it("serves an OpenAPI 3 document of the routes with the seed's request examples", async () => {
     const res = await fetch(`${service.url}/docs/json`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as {
@@ -81,6 +82,7 @@ describe("GET /docs", () => {
     const operations = {
       "/kredivo/checkout/init": initExample,
       "/kredivo/checkout/update": updateRequestExample,
+      "/kredivo/checkout/{transaction_id}/abort": abortRequestExample,
       "/kredivo/transaction/status": statusRequestExample,
     };
     for (const [path, example] of Object.entries(operations)) {
@@ -97,6 +99,7 @@ describe("GET /docs", () => {
     expect(kredivo.map(([path]) => path).sort()).toEqual([
       "/kredivo/checkout/init",
       "/kredivo/checkout/update",
+      "/kredivo/checkout/{transaction_id}/abort",
       "/kredivo/get_credit_details",
       "/kredivo/loan/calculator",
       "/kredivo/transaction/cancel",
@@ -122,13 +125,21 @@ describe("GET /docs", () => {
     expect(ecom.properties.tenure).toEqual({ type: "number" });
     expect(ecom.properties.amount).toEqual({ anyOf: [{ type: "number" }, { type: "string" }] });
     expect(ecom.required).toContain("shipping_addresses");
+    const offline = init.requestBody.content["application/json"].schema.oneOf?.[1] as {
+      required: string[];
+    };
+    expect(offline.required).toEqual(expect.arrayContaining(["source", "dealer_code"]));
+    expect(init.requestBody.content["application/json"].examples.offline?.value).toEqual(initOfflineExample);
   });
 });
 
 interface Operation {
   requestBody: {
     content: {
-      "application/json": { schema: { oneOf?: unknown[] }; examples: { seed: { value: unknown } } };
+      "application/json": {
+        schema: { oneOf?: unknown[] };
+        examples: { seed: { value: unknown }; offline?: { value: unknown } };
+      };
     };
   };
   responses: Record<string, { content: { "application/json": { schema: { anyOf?: unknown[] } } } }>;

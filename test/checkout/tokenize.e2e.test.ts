@@ -1,29 +1,25 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenizeSignatureKey } from "../../contracts/checkout/tokenize.ts";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { loadConfig } from "../../services/platform/config.ts";
 import { type RunningService, startService } from "../../services/runtime/compose.ts";
 import { SANDBOX_SERVER_KEY, sampleInit } from "../support/checkout-requests.ts";
+import { chromiumPresent, launchChromium, startMerchant } from "../support/e2e.ts";
 import { eventually } from "../support/eventually.ts";
 import { kredivo } from "../support/kredivo-http.ts";
-import { startMerchant } from "../support/merchant-server.ts";
 
 // user/tokenize/init end to end in headless Chromium (Debian's, via playwright-core): the merchant asks for a
 // tokenize_url, the buyer signs in on our tokenization page (phone, PIN, OTP) and lands back at the store,
 // the merchant's callback_url receives the user_token (acknowledged with 9100), and that token then
 // authenticates a 0-click checkout/init.
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`tokenize.e2e: SKIPPED, no Chromium at ${CHROMIUM}`);
-
-describe.skipIf(!hasChromium)("the tokenization page in a real browser", () => {
+describe.skipIf(!chromiumPresent("tokenize.e2e"))("the tokenization page in a real browser", () => {
   let dir: string;
   let service: RunningService;
   let merchant: Awaited<ReturnType<typeof startMerchant>>;
@@ -36,10 +32,7 @@ describe.skipIf(!hasChromium)("the tokenization page in a real browser", () => {
       pino({ level: "silent" }),
     );
     merchant = await startMerchant();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,25 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { loadConfig } from "../../services/platform/config.ts";
 import { type RunningService, startService } from "../../services/runtime/compose.ts";
 import { pushSignature, SEED_AMOUNT_MINOR, sampleInit, statusRequest } from "../support/checkout-requests.ts";
+import { chromiumPresent, launchChromium, startMerchant } from "../support/e2e.ts";
 import { kredivo } from "../support/kredivo-http.ts";
-import { startMerchant } from "../support/merchant-server.ts";
 
 // 0-click end to end in headless Chromium (Debian's, via playwright-core): the buyer tokenizes through the
 // 2-click page (tokenize_user), the merchant settles and gets the user_token; a 0-click checkout from the
 // same device never shows a page; one from a new device is sent to the OTP challenge, passes it in the
 // browser and lands back at the store with the transaction pending.
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`zero-click.e2e: SKIPPED, no Chromium at ${CHROMIUM}`);
+const hasChromium = chromiumPresent("zero-click.e2e");
 
 describe.skipIf(!hasChromium)("0-click checkout in a real browser", () => {
   let dir: string;
@@ -34,10 +32,7 @@ describe.skipIf(!hasChromium)("0-click checkout in a real browser", () => {
       pino({ level: "silent" }),
     );
     merchant = await startMerchant();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

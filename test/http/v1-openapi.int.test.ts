@@ -71,7 +71,7 @@ const isIdempotent = (op: Operation) =>
   (op.parameters ?? []).some((p) => p.in === "header" && p.name === "idempotency-key");
 
 describe("the /v1 operations in the OpenAPI document", () => {
-  it("are the finance, recon, payout, repayment, notification, partner and user-token operations", () => {
+  it("are the finance, recon, payout, repayment, notification, partner, user-token and dealer operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
@@ -86,6 +86,7 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/recon/days",
       "GET /v1/recon/days/{day}",
       "GET /v1/recon/payouts",
+      "POST /v1/merchants/{merchantId}/dealers",
       "POST /v1/notifications/dead-letters/{deliveryId}/replay",
       "POST /v1/partners",
       "POST /v1/partners/{partnerId}/suppliers/{supplierId}/verify",

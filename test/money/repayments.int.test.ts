@@ -230,9 +230,9 @@ describe("POST /v1/repayments: refused, nothing appended", () => {
     expect(await refused({ ...body(), receivedAt: "yesterday" }, 400)).toMatchObject({ param: "receivedAt" });
   });
 
-  it("400 naming userId for a user id no credit line's stream can have (it was a 500)", async () => {
-    const problem = await refused({ ...body(), userId: "not an id!" }, 400);
-    expect(problem).toMatchObject({ code: "invalid_parameter", param: "userId" });
+  it("404 naming userId for a user id no credit line's stream can have (it was a 500), before the store is read", async () => {
+    const problem = await refused({ ...body(), userId: "not an id!" }, 404);
+    expect(problem).toMatchObject({ code: "credit_line_not_found", param: "userId" });
   });
 
   it("404 for a user without a credit line", async () => {

@@ -45,6 +45,7 @@ export async function verifiedCheckout(
     requestFingerprint: `fp-${transactionId}`,
     initiatedAt: INITIATED_AT,
     expiresAt: "2026-11-28T10:00:00.000Z",
+    source: "ecom",
   };
   const checkouts = commandHandler(store, checkoutDecider, checkoutCodec);
   const streamId = checkoutStream(transactionId);

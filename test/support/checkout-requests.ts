@@ -7,6 +7,8 @@ import type { Tenure } from "../../services/ledger/creditline/creditline.events.
 
 /** The sandbox merchant's server_key: the default of SANDBOX_SERVER_KEY (services/platform/config.ts). */
 export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
+/** The sandbox merchant's dealers: the default of SANDBOX_DEALER_CODES, the seed's own codes. */
+export const SANDBOX_DEALER_CODES = ["SF241290", "STORE123123"] as const;
 /** The seed's sample order (contracts/checkout/init.ts initExample), in VND. */
 export const SEED_AMOUNT = 6_505_000;
 export const SEED_AMOUNT_MINOR = BigInt(SEED_AMOUNT);

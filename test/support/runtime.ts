@@ -17,6 +17,7 @@ import {
   composeService,
 } from "../../services/runtime/compose.ts";
 import { projections } from "../../services/runtime/projections.ts";
+import { SANDBOX_DEALER_CODES } from "./checkout-requests.ts";
 
 // The runtime in this process: composed as services/runtime/compose.ts does it, for tests that drive it with
 // inject() or over HTTP, or just its checkout use cases over a store pair, for tests that look underneath.
@@ -76,7 +77,7 @@ export async function startSandboxCheckout(
     interestRates: DEFAULT_INTEREST_RATES,
     zeroClickRisk: { maxAmountMinor: 10_000_000n, maxCheckoutsInWindow: 5, windowSeconds: 86_400 },
   });
-  const seeded = await seedSandbox(checkout, serverKey);
+  const seeded = await seedSandbox(checkout, { serverKey, dealerCodes: SANDBOX_DEALER_CODES });
   if (seeded) await runner.waitFor(seeded, 5000);
   return { checkout, runner };
 }

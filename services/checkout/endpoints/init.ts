@@ -6,6 +6,11 @@ import {
   initEcomRequestSchema,
   initErrorResponseExample,
   initExample,
+  initOfflineErrorResponseExamples,
+  initOfflineExample,
+  initOfflineRequestSchema,
+  initOfflineSuccessResponseExample,
+  initOfflineSuccessResponseSchema,
   initSuccessResponseExample,
   initSuccessResponseSchema,
   initZeroClickExample,
@@ -17,20 +22,12 @@ import {
   initZeroClickChallengeResponseExample,
   initZeroClickResponseSchema,
 } from "../../../contracts/checkout/zero-click.ts";
-import { invariant, unhandled } from "../../ledger/decider.ts";
+import { unhandled } from "../../ledger/decider.ts";
 import type { CheckoutService } from "../checkout-service.ts";
 import { callerOf, faults, outcome, TAG } from "./shared.ts";
 
-/** source "offline" (QR checkout with a dealer_code) is part of the seed but not served yet. */
-const offlineNotServed = z
-  .object({ source: z.literal("offline") })
-  .describe('source "offline" (QR checkout) is not available yet and is refused with 1002')
-  .superRefine((_body, ctx) => {
-    ctx.addIssue({ code: "custom", path: ["source"], message: "offline_checkout_is_not_available_yet" });
-  });
-
 const initBody = z
-  .discriminatedUnion("source", [initEcomRequestSchema, offlineNotServed], {
+  .discriminatedUnion("source", [initEcomRequestSchema, initOfflineRequestSchema], {
     error: (iss) => {
       if (iss.code !== "invalid_union") return undefined;
       const body: unknown = iss.input;
@@ -41,6 +38,7 @@ const initBody = z
   .meta({
     "x-examples": {
       seed: { summary: "The seed's 2-click request", value: initExample },
+      offline: { summary: "The seed's offline (QR) request", value: initOfflineExample },
       zeroClick: {
         summary: "The seed's 0-click request (user_token + client_user_key)",
         value: initZeroClickExample,
@@ -52,7 +50,7 @@ const initBody = z
 const TOKENIZABLE_CODE = 2007;
 const TOKENIZABLE_MESSAGE = "This transaction is ready for tokenization";
 
-/** checkout/init: the merchant starts a 2-click checkout and gets the hosted page's URL. */
+/** checkout/init: the merchant starts a checkout and gets the hosted page's URL (offline: its QR code). */
 export function initRoute(app: FastifyInstance, checkout: CheckoutService): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     CHECKOUT_ROUTES.init,
@@ -60,12 +58,17 @@ export function initRoute(app: FastifyInstance, checkout: CheckoutService): void
       schema: {
         tags: [TAG],
         operationId: "checkoutInit",
-        summary: "Initiate 2-click or 0-click Checkout",
+        summary: "Initiate 2-click, 0-click or Offline Checkout",
         description:
-          "Creates the transaction and answers the hosted page's checkout_url. order_id is the idempotency " +
-          "key: the same body again answers the same transaction_id, a different body with a used order_id " +
-          "is 1002. amount must equal the items' total (deductions subtracted); tenures 3, 6 and 12 need at " +
-          'least 700,000 VND. Unknown server_key: 2012. 0-click (seed "Initiate 0-click Checkout"): with ' +
+          "Creates the transaction. source ecom answers the hosted page's checkout_url; source offline " +
+          "(a QR checkout at one of the merchant's dealers) answers qr_link instead, a PNG QR code of the " +
+          "hosted page's URL for the buyer to scan, and expires at expiry_time (epoch seconds, default 24 h " +
+          "from now). order_id is the idempotency key: the same body again answers the same transaction_id, " +
+          "a different body with a used order_id is 1002. amount must equal the items' total (deductions, " +
+          "downpayment and downpayment_sku included, subtracted); tenures 3, 6 and 12 need at least 700,000 " +
+          "VND. Unknown server_key: 2012. Offline: a dealer_code that is not one of the merchant's " +
+          "registered dealers, or an expiry_time at or before now, is 1002. " +
+          '0-click (seed "Initiate 0-click Checkout", source ecom): with ' +
           "tokenize_user (or tokenizer_user) true and a client_user_key that has no active token of this merchant, " +
           'code 2007 and message "This transaction is ready for tokenization" (the token comes in ' +
           "checkout/update once settled); with a user_token matching the client_user_key, no hosted page: " +
@@ -74,13 +77,21 @@ export function initRoute(app: FastifyInstance, checkout: CheckoutService): void
           "merchant's or another key's gets the neutral 2-click answer.",
         body: initBody,
         response: {
-          200: outcome(z.union([initSuccessResponseSchema, initZeroClickResponseSchema])).meta({
+          200: outcome(
+            z.union([
+              initSuccessResponseSchema,
+              initOfflineSuccessResponseSchema,
+              initZeroClickResponseSchema,
+            ]),
+          ).meta({
             examples: [
               initSuccessResponseExample,
+              initOfflineSuccessResponseExample,
               initZeroClickTokenizableResponseExample,
               initZeroClickApprovedResponseExample,
               initZeroClickChallengeResponseExample,
               initErrorResponseExample,
+              ...initOfflineErrorResponseExamples,
             ],
           }),
           ...faults,
@@ -89,8 +100,10 @@ export function initRoute(app: FastifyInstance, checkout: CheckoutService): void
     },
     async (request) => {
       const body = request.body;
-      // The schema refuses source "offline"; this narrows the type.
-      invariant(body.source === "ecom", "checkout/init reached its handler with an offline checkout");
+      if (body.source === "offline") {
+        const { transactionId, qrLink } = await checkout.initOffline(body, callerOf(request));
+        return { status: STATUS_SUCCESS, message: "Success", transaction_id: transactionId, qr_link: qrLink };
+      }
       const started = await checkout.initCheckout(body, callerOf(request));
       const transaction_id = started.transactionId;
       switch (started.kind) {

@@ -54,6 +54,9 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   session_must_be_signed_in: CURRENT_STEP,
   checkout_step_out_of_order: CURRENT_STEP,
   checkout_must_await_otp_challenge: CURRENT_STEP,
+  // Approve past the expiry, before the timer fired (within TIMER_SWEEP_MS): the page shows the step the
+  // checkout is at, which is its expired outcome as soon as the timer has fired.
+  expiry_must_not_have_passed: CURRENT_STEP,
   // Approve with a tenure the order is too small for, or another than the one already held for it (a
   // retry after a crash between the hold and Pending): nothing changes, the buyer chooses again.
   amount_must_meet_tenure_minimum: { show: "summary", status: 422, error: "tenureNotAllowed" },
@@ -68,6 +71,11 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   transaction_must_be_pending: FAULT,
   confirmation_window_must_be_open: FAULT,
   confirmation_window_must_have_passed: FAULT,
+  transaction_already_expired: FAULT,
+  abort_must_precede_settlement: FAULT,
+  dealer_code_must_be_registered: FAULT,
+  expiry_time_must_be_in_the_future: FAULT,
+  abort_must_name_an_offline_checkout_of_the_dealer: FAULT,
   cancel_amount_must_be_positive: FAULT,
   transaction_already_cancelled: FAULT,
   transaction_must_be_settled: FAULT,

@@ -11,6 +11,7 @@ import { cancelStep } from "./steps/cancel.ts";
 import { credentialsStep } from "./steps/credentials.ts";
 import { otpStep } from "./steps/otp.ts";
 import { pageStep } from "./steps/page.ts";
+import { qrStep } from "./steps/qr.ts";
 import { tokenizePageSteps } from "./tokenize-page.ts";
 import { messagePage } from "./views.ts";
 
@@ -19,7 +20,8 @@ export interface HostedPageOptions {
 }
 
 /**
- * The hosted checkout page (seed 001 "2-click Checkout"): `GET /signIn?tk=<transaction_id>` shows the
+ * The hosted checkout page (seed 001 "2-click Checkout", and the QR of an offline checkout that leads to it:
+ * `GET /qr/<transaction_id>.png`): `GET /signIn?tk=<transaction_id>` shows the
  * step the checkout is at for this browser; each step's form posts to `/signIn/<transaction_id>/<action>`
  * and, on success, is answered 303 back to the page (post/redirect/get). Mount under `/kredivo`. How the
  * browser is known (session and CSRF cookies) is in browser.ts; each step is in steps/.
@@ -63,6 +65,7 @@ export async function hostedPageRoutes(app: FastifyInstance, options: HostedPage
   otpStep(app, page);
   approveStep(app, page);
   cancelStep(app, page);
+  qrStep(app, page);
   tokenizePageSteps(app, options.checkout);
 }
 

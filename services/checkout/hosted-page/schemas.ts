@@ -13,6 +13,10 @@ const formCommon = { csrf: field(128), lang };
 
 export const pageQuery = z.object({ tk: transactionId, lang });
 export const actionParams = z.object({ transactionId });
+/** An offline checkout's QR image: `<transaction_id>.png`. */
+export const qrParams = z.object({
+  file: z.string().regex(/^[A-Za-z0-9-]{1,64}\.png$/, "must_be_a_transaction_id_png"),
+});
 export const credentialsBody = z.object({ ...formCommon, phone: field(32), pin: field(32) });
 export const otpBody = z.object({ ...formCommon, otp: field(16) });
 export const approveBody = z.object({ ...formCommon, tenure: field(4) });

@@ -3,7 +3,7 @@ import { checkoutCodec } from "../../ledger/checkout/checkout.events.ts";
 import type { Statement } from "../../platform/readstore/port.ts";
 import { type Projection, sql } from "../../platform/readstore/projection.ts";
 
-/** The seed's trx_status word for each lifecycle event that changes it. */
+/** The seed's trx_status word for each lifecycle event that changes it (Aborted: the buyer's abort). */
 const TRX_STATUS = {
   Initiated: "pending",
   Pending: "pending",
@@ -13,6 +13,8 @@ const TRX_STATUS = {
   Expired: "expired",
   Aborted: "Aborted by User",
 } as const;
+/** A merchant's abort of an offline checkout: the seed's "cancel: Transaction has been cancelled by merchant". */
+const MERCHANT_ABORT_STATUS = "cancel";
 
 /**
  * One row per Checkout API transaction: the status view (`/transaction/status`) and, indexed by merchant,
@@ -42,7 +44,10 @@ export const checkoutTransactionsProjection: Projection = {
     const at = envelope.occurredAt;
     const position = envelope.position;
     const update = (phase: string, extra: Statement | undefined = undefined): Statement[] => {
-      const trxStatus = TRX_STATUS[event.type as keyof typeof TRX_STATUS];
+      const trxStatus =
+        event.type === "Aborted" && event.data.by === "merchant"
+          ? MERCHANT_ABORT_STATUS
+          : TRX_STATUS[event.type as keyof typeof TRX_STATUS];
       const statements = [
         trxStatus === undefined
           ? sql`UPDATE {{checkout_transactions}} SET phase = ${phase}, updated_at = ${at}, last_position = ${position}

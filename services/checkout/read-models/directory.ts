@@ -4,15 +4,22 @@ import { merchantCodec } from "../../ledger/merchant/merchant.events.ts";
 import type { Statement } from "../../platform/readstore/port.ts";
 import { type Projection, sql } from "../../platform/readstore/projection.ts";
 
-/** Who is who: merchants by server-key hash, buyers by phone. Lookups for authentication. */
+/**
+ * Who is who: merchants by server-key hash, their dealers (offline checkouts), buyers by phone. Lookups for
+ * authentication. v2: merchant_dealers.
+ */
 export const directoryProjection: Projection = {
   name: "directory",
-  version: 1,
+  version: 2,
   tables: {
     merchants: {
       columns: `merchant_id TEXT PRIMARY KEY, name TEXT NOT NULL, server_key_hash TEXT NOT NULL,
         fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL`,
       indexes: ["server_key_hash"],
+    },
+    merchant_dealers: {
+      columns: `merchant_id TEXT NOT NULL, dealer_code TEXT NOT NULL, registered_at TEXT NOT NULL,
+        PRIMARY KEY (merchant_id, dealer_code)`,
     },
     buyers: {
       columns:
@@ -35,6 +42,11 @@ export const directoryProjection: Projection = {
           case "ServerKeyRotated":
             return [
               sql`UPDATE {{merchants}} SET server_key_hash = ${event.data.serverKeyHash} WHERE merchant_id = ${id}`,
+            ];
+          case "DealerRegistered":
+            return [
+              sql`INSERT INTO {{merchant_dealers}} (merchant_id, dealer_code, registered_at)
+                  VALUES (${id}, ${event.data.dealerCode}, ${event.data.registeredAt})`,
             ];
           default:
             return [];

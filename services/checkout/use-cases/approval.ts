@@ -105,7 +105,7 @@ export function buyerApproval(ledger: CheckoutLedger) {
       const { initiated } = await ledger.loadCheckout(transactionId);
       await ledger.checkoutCommand(
         transactionId,
-        { type: "Abort" },
+        { type: "Abort", by: "user" },
         { ...caller, actor: "buyer" },
         initiated.merchantId,
       );

@@ -83,6 +83,15 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
       return { merchantId: String(row.merchant_id) };
     },
 
+    /** Whether `dealerCode` is one of the merchant's registered dealers (the directory read model). */
+    async isDealerOf(merchantId: string, dealerCode: string): Promise<boolean> {
+      const rows = await readStore.query(
+        "SELECT 1 AS found FROM merchant_dealers WHERE merchant_id = ? AND dealer_code = ?",
+        [merchantId, dealerCode],
+      );
+      return rows.length > 0;
+    },
+
     findCheckout,
 
     async loadCheckout(transactionId: string) {

@@ -22,6 +22,12 @@ export type CheckoutUseCaseRule =
   | "signature_key_must_match_push"
   /** loan/calculator: tenures of 3, 6 and 12 months need the installment minimum, as at checkout/init. */
   | "loan_amount_must_meet_tenure_minimum"
+  /** checkout/init offline: the dealer_code must be one of the merchant's registered dealers. */
+  | "dealer_code_must_be_registered"
+  /** checkout/init offline: expiry_time must be later than now. */
+  | "expiry_time_must_be_in_the_future"
+  /** checkout/<id>/abort: the id, dealer_code and order_id must name one offline checkout of the merchant. */
+  | "abort_must_name_an_offline_checkout_of_the_dealer"
   /** get_credit_details: the user_token must be an active token of the asking merchant. */
   | "user_token_must_be_active_for_merchant"
   /** user/tokenize/init: signature_key must be sha1 of the request's server_key, client_user_key, callback_url. */

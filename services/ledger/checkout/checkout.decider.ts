@@ -29,6 +29,10 @@ export type CheckoutRule =
   | "transaction_must_be_pending"
   | "confirmation_window_must_be_open"
   | "confirmation_window_must_have_passed"
+  | "expiry_must_not_have_passed"
+  // The merchant's abort of an offline checkout (after transaction_must_exist): ABORT_RULES
+  | "transaction_already_expired"
+  | "abort_must_precede_settlement"
   // Cancel (after transaction_must_exist): CANCEL_RULES
   | "cancel_amount_must_be_positive"
   | "transaction_already_cancelled"
@@ -50,6 +54,13 @@ export const CANCEL_RULES = [
   "transaction_must_be_settled",
   "cancellation_window_must_be_open",
   "cancel_amount_must_not_exceed_remaining",
+] as const satisfies readonly CheckoutRule[];
+
+/** A merchant's Abort's rules in precedence order (the buyer's abort is a step: checkout_must_await_buyer). */
+export const ABORT_RULES = [
+  "transaction_must_exist",
+  "transaction_already_expired",
+  "abort_must_precede_settlement",
 ] as const satisfies readonly CheckoutRule[];
 
 /** The credit line's answer to a hold, asked first (DESIGN.md: credit line, then transaction). */
@@ -85,7 +96,8 @@ export type CheckoutCommand =
       readonly hold: HoldAnswer;
       readonly confirmTimeoutSeconds: number;
     }
-  | { readonly type: "Abort" }
+  /** The buyer leaves the hosted page, or the merchant aborts an offline checkout before settlement. */
+  | { readonly type: "Abort"; readonly by: "user" | "merchant" }
   | { readonly type: "Settle"; readonly merchantFeeBps: number; readonly interestRates: InterestRates }
   | {
       readonly type: "Cancel";
@@ -165,6 +177,11 @@ export const initialCheckout: CheckoutState = {
 };
 
 const AWAITING_BUYER: readonly CheckoutPhase[] = ["initiated", "signed_in", "otp_verified"];
+/** Before settlement: what an expiry ends and a merchant may abort (a pending one's hold is released). */
+const BEFORE_SETTLEMENT: readonly CheckoutPhase[] = [...AWAITING_BUYER, "pending"];
+
+const hasExpired = (state: CheckoutState, meta: CommandMeta): boolean =>
+  Date.parse(meta.now) >= Date.parse(state.initiated!.expiresAt);
 
 /** Rules, in precedence order: amount_must_be_positive, amount_must_equal_items_total, amount_must_meet_tenure_minimum. */
 export function initiateRules(data: Pick<InitiatedData, "amountMinor" | "items" | "tenure">): void {
@@ -305,6 +322,8 @@ function approve(
   meta: CommandMeta,
 ): CheckoutEvent[] {
   assertSession(state, command.sessionHash, "otp_verified");
+  // Past the expiry the timer is about to expire it: an approval then would hold credit for nothing.
+  if (hasExpired(state, meta)) throw new Rejection<CheckoutRule>("expiry_must_not_have_passed");
   const initiated = state.initiated!;
   assertTenureMinimum(initiated.amountMinor, command.tenure);
   return [
@@ -329,10 +348,31 @@ function approval(
   };
 }
 
-function abort(state: CheckoutState): CheckoutEvent[] {
+function abort(
+  command: Extract<CheckoutCommand, { type: "Abort" }>,
+  state: CheckoutState,
+  meta: CommandMeta,
+): CheckoutEvent[] {
+  if (command.by === "user") {
+    if (state.phase === "aborted") return [];
+    assertAwaitingBuyer(state);
+    return [{ type: "Aborted", data: { by: "user" } }];
+  }
+  return merchantAbort(state, meta);
+}
+
+/**
+ * Rules, in precedence order: ABORT_RULES. An abort repeated is a no-op; one after the expiry is refused
+ * even if the timer has not fired yet, so an abort and the expiry never both happen.
+ */
+function merchantAbort(state: CheckoutState, meta: CommandMeta): CheckoutEvent[] {
+  if (state.phase === "none") throw new Rejection<CheckoutRule>("transaction_must_exist");
   if (state.phase === "aborted") return [];
-  assertAwaitingBuyer(state);
-  return [{ type: "Aborted", data: { by: "user" } }];
+  if (state.phase === "expired" || (BEFORE_SETTLEMENT.includes(state.phase) && hasExpired(state, meta)))
+    throw new Rejection<CheckoutRule>("transaction_already_expired");
+  if (!BEFORE_SETTLEMENT.includes(state.phase))
+    throw new Rejection<CheckoutRule>("abort_must_precede_settlement", { phase: state.phase });
+  return [{ type: "Aborted", data: { by: "merchant" } }];
 }
 
 /**
@@ -349,6 +389,7 @@ function settle(
   assertPending(state);
   if (Date.parse(meta.now) >= Date.parse(state.confirmBy!))
     throw new Rejection<CheckoutRule>("confirmation_window_must_be_open");
+  if (hasExpired(state, meta)) throw new Rejection<CheckoutRule>("expiry_must_not_have_passed");
   const { amountMinor, merchantId } = state.initiated!;
   const tenure = state.tenure!;
   const terms = loanTerms(amountMinor, tenure, command.interestRates);
@@ -488,9 +529,10 @@ function fail(
   return [{ type: "Failed", data: { reason: command.reason } }];
 }
 
+/** The timer may fire late or twice; only a checkout before settlement and past its expiry expires. */
 function expire(state: CheckoutState, meta: CommandMeta): CheckoutEvent[] {
-  if (!AWAITING_BUYER.includes(state.phase)) return [];
-  if (Date.parse(meta.now) < Date.parse(state.initiated!.expiresAt)) return [];
+  if (!BEFORE_SETTLEMENT.includes(state.phase)) return [];
+  if (!hasExpired(state, meta)) return [];
   return [{ type: "Expired", data: { expiredAt: meta.now } }];
 }
 
@@ -582,7 +624,7 @@ export const checkoutDecider: Decider<CheckoutCommand, CheckoutEvent, CheckoutSt
       case "Approve":
         return approve(command, state, meta);
       case "Abort":
-        return abort(state);
+        return abort(command, state, meta);
       case "Settle":
         return settle(command, state, meta);
       case "Cancel":

@@ -18,6 +18,7 @@ import {
   initiate,
   initiated,
   markPaid,
+  merchantAbort,
   orderOf,
   otpFailed,
   otpVerified,
@@ -35,6 +36,7 @@ import {
 } from "../testing/checkout-fixtures.ts";
 import { at, spec } from "../testing/decider-spec.ts";
 import {
+  ABORT_RULES,
   CANCEL_RULES,
   CANCELLATION_WINDOW_DAYS,
   type CheckoutCommand,
@@ -284,13 +286,13 @@ describe("checkout decider", () => {
       checkout
         .given(history.otpVerified)
         .when(approve({ placed: true }, { tenure: 3, confirmTimeoutSeconds: 90 }), {
-          now: "2026-12-31T23:59:00.000Z",
+          now: "2026-11-27T23:59:00.000Z",
         })
         .yields([
           pending({
             tenure: 3,
-            approvedAt: "2026-12-31T23:59:00.000Z",
-            confirmBy: "2027-01-01T00:00:30.000Z",
+            approvedAt: "2026-11-27T23:59:00.000Z",
+            confirmBy: "2026-11-28T00:00:30.000Z",
           }),
         ]);
     });
@@ -344,8 +346,27 @@ describe("checkout decider", () => {
       checkout.given(history.pending).when(signIn("user-1")).rejects("checkout_must_await_buyer");
       checkout.given(history.pending).when(verifyOtp(true)).rejects("checkout_must_await_buyer");
     });
-    it("it does not expire: its own deadline fails it", () => {
-      checkout.given(history.pending).when(expire, { now: "2026-11-29T00:00:00.000Z" }).yields([]);
+    it("it does not expire before its expiry", () => {
+      checkout.given(history.pending).when(expire, { now: "2026-11-28T09:59:59.999Z" }).yields([]);
+    });
+    it("it expires from its expiry on: the deadline to settle (the reactor releases the hold)", () => {
+      checkout
+        .given(history.pending)
+        .when(expire, { now: SEED_ORDER.expiresAt })
+        .yields([expired(SEED_ORDER.expiresAt)]);
+    });
+    it("a confirmation after the expiry is refused, whether or not the timer has fired", () => {
+      const lateApproval = [...history.otpVerified, pending({ confirmBy: "2026-11-28T10:00:20.000Z" })];
+      checkout
+        .given(lateApproval)
+        .when(settle, { now: SEED_ORDER.expiresAt })
+        .rejects("expiry_must_not_have_passed");
+    });
+    it("the merchant aborts it (the reactor releases the hold)", () => {
+      checkout
+        .given(history.pending)
+        .when(merchantAbort)
+        .yields([aborted("merchant")]);
     });
     it("a confirmation after the deadline is refused, whether or not the timer has fired", () => {
       checkout
@@ -749,6 +770,69 @@ describe("checkout decider", () => {
     it("the buyer can no longer sign in or abort", () => {
       checkout.given(history.expired).when(signIn("user-1")).rejects("checkout_must_await_buyer");
       checkout.given(history.expired).when(abort).rejects("checkout_must_await_buyer");
+    });
+  });
+
+  describe("when the OTP is verified and the expiry has passed", () => {
+    it("an approval is refused: the timer is about to expire it, so nothing is held for it", () => {
+      checkout
+        .given(history.otpVerified)
+        .when(approve(), { now: SEED_ORDER.expiresAt })
+        .rejects("expiry_must_not_have_passed");
+    });
+  });
+
+  describe("the merchant's abort (offline checkouts)", () => {
+    it.each([
+      ["initiated", history.initiated],
+      ["signed in", history.signedIn],
+      ["verified", history.otpVerified],
+      ["pending", history.pending],
+    ])("when %s, before its expiry, it is aborted", (_state, given) => {
+      checkout
+        .given(given)
+        .when(merchantAbort)
+        .yields([aborted("merchant")]);
+    });
+    it("when aborted, aborting again is a no-op (the buyer's or the merchant's)", () => {
+      checkout.given(history.aborted).when(merchantAbort).yields([]);
+      checkout
+        .given([...history.initiated, aborted("merchant")])
+        .when(merchantAbort)
+        .yields([]);
+    });
+    it("when expired, or past its expiry before the timer fired, it is refused as expired", () => {
+      checkout.given(history.expired).when(merchantAbort).rejects("transaction_already_expired");
+      checkout
+        .given(history.initiated)
+        .when(merchantAbort, { now: SEED_ORDER.expiresAt })
+        .rejects("transaction_already_expired");
+    });
+    it.each([
+      ["settled", history.settled],
+      ["cancelled", fullyCancelled],
+      ["denied", history.denied],
+      ["failed", history.failed],
+    ])("when %s, it is not eligible", (_state, given) => {
+      checkout.given(given).when(merchantAbort).rejects("abort_must_precede_settlement");
+    });
+    it("refuses by ABORT_RULES in order: the first rule broken is the answer", () => {
+      const breaking: Record<(typeof ABORT_RULES)[number], CheckoutEvent[]> = {
+        transaction_must_exist: [],
+        transaction_already_expired: history.expired,
+        abort_must_precede_settlement: history.settled,
+      };
+      for (const rule of ABORT_RULES) checkout.given(breaking[rule]).when(merchantAbort).rejects(rule);
+      // Settled and past the expiry: not eligible, since a settled checkout never expires.
+      checkout
+        .given(history.settled)
+        .when(merchantAbort, { now: "2026-11-29T00:00:00.000Z" })
+        .rejects("abort_must_precede_settlement");
+    });
+    it("the buyer can no longer abort after the merchant did, nor the merchant confirm", () => {
+      const abortedByMerchant = [...history.pending, aborted("merchant")];
+      checkout.given(abortedByMerchant).when(settle).rejects("transaction_must_be_pending");
+      checkout.given(abortedByMerchant).when(expire, { now: "2026-11-29T00:00:00.000Z" }).yields([]);
     });
   });
 

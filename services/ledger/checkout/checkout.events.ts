@@ -18,29 +18,42 @@ export const checkoutItem = z.object({
 });
 export type CheckoutItem = z.output<typeof checkoutItem>;
 
+/** Where a checkout was started: online (the hosted page's link) or in a store (a QR at a dealer). */
+export const CHECKOUT_SOURCES = ["ecom", "offline"] as const;
+export type CheckoutSource = (typeof CHECKOUT_SOURCES)[number];
+
+const initiatedV2 = z.object({
+  transactionId: z.string(),
+  merchantId: z.string(),
+  orderId: z.string(),
+  currency: z.literal("VND"),
+  amountMinor: minorUnits,
+  tenure,
+  items: z.array(checkoutItem),
+  /** The merchant's own descriptions (sellers, buyers, addresses, device metadata), kept as sent. */
+  details: z.record(z.string(), z.unknown()),
+  pushUrl: z.string(),
+  backToStoreUrl: z.string(),
+  cancelUrl: z.string().optional(),
+  /** Hash of the init request, so the same order_id re-sent is recognised as a retry. */
+  requestFingerprint: z.string(),
+  initiatedAt: z.string(),
+  /** The buyer must approve, and the merchant confirm, before this: the offline expiry_time, else CHECKOUT_EXPIRY_SECONDS. */
+  expiresAt: z.string(),
+  source: z.enum(CHECKOUT_SOURCES),
+  /** The sub-merchant (dealer) of an offline checkout; abort must name it. */
+  dealerCode: z.string().optional(),
+  /** An offline checkout's `metadata`, kept as sent and echoed in its pushes. */
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** v1 knew only online checkouts (no source, dealer or metadata); its expiresAt was already the expiry. */
+const initiatedV1 = (stored: unknown): unknown => ({ ...z.looseObject({}).parse(stored), source: "ecom" });
+
 /** The lifecycle spine of one Checkout API transaction, `checkout-<transactionId>` (DESIGN.md "Events"). */
 export const checkoutEvents = {
-  Initiated: {
-    schemaVersion: 1,
-    data: z.object({
-      transactionId: z.string(),
-      merchantId: z.string(),
-      orderId: z.string(),
-      currency: z.literal("VND"),
-      amountMinor: minorUnits,
-      tenure,
-      items: z.array(checkoutItem),
-      /** The merchant's own descriptions (sellers, buyers, addresses, device metadata), kept as sent. */
-      details: z.record(z.string(), z.unknown()),
-      pushUrl: z.string(),
-      backToStoreUrl: z.string(),
-      cancelUrl: z.string().optional(),
-      /** Hash of the init request, so the same order_id re-sent is recognised as a retry. */
-      requestFingerprint: z.string(),
-      initiatedAt: z.string(),
-      expiresAt: z.string(),
-    }),
-  },
+  /** v2: source, dealerCode and metadata (offline checkouts). */
+  Initiated: { schemaVersion: 2, data: initiatedV2, upcast: { 1: initiatedV1 } },
   BuyerSignInFailed: { schemaVersion: 1, data: z.object({ failedAttempts: z.number().int() }) },
   BuyerSignedIn: { schemaVersion: 1, data: z.object({ userId: z.string(), sessionHash: z.string() }) },
   OtpFailed: { schemaVersion: 1, data: z.object({ failedAttempts: z.number().int() }) },
@@ -56,7 +69,12 @@ export const checkoutEvents = {
     }),
   },
   Denied: { schemaVersion: 1, data: z.object({ reason: z.string(), userId: z.string().optional() }) },
-  Aborted: { schemaVersion: 1, data: z.object({ by: z.literal("user") }) },
+  /** v2: the merchant may abort an offline checkout (checkout/<id>/abort); v1 was the buyer only. */
+  Aborted: {
+    schemaVersion: 2,
+    data: z.object({ by: z.enum(["user", "merchant"]) }),
+    upcast: { 1: (stored: unknown) => stored },
+  },
   /** Carries every amount its journal entry needs, so postings are a pure function of this one event. */
   Settled: {
     schemaVersion: 1,

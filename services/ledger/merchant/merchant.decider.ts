@@ -17,13 +17,16 @@ export type MerchantCommand =
   | { readonly type: "Register"; readonly profile: MerchantProfile }
   /** Amounts and covered transactions come from the journal at one log position; the decider refuses overlap. */
   | { readonly type: "Payout"; readonly payout: Omit<PayoutData, "paidAt"> }
-  | { readonly type: "RotateServerKey"; readonly serverKeyHash: string };
+  | { readonly type: "RotateServerKey"; readonly serverKeyHash: string }
+  /** Offline checkouts name one of the merchant's dealers; registering one again changes nothing. */
+  | { readonly type: "RegisterDealer"; readonly dealerCode: string };
 
 export interface MerchantState {
   readonly profile: MerchantProfile | undefined;
   /** Transactions already paid out, by payout: a transaction is paid at most once. */
   readonly paidTransactions: ReadonlyMap<string, string>;
   readonly payoutIds: ReadonlySet<string>;
+  readonly dealerCodes: ReadonlySet<string>;
 }
 
 /**
@@ -64,7 +67,12 @@ const sameRegistration = (a: MerchantProfile, b: MerchantProfile) =>
   a.status === b.status;
 
 export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantState> = {
-  initialState: { profile: undefined, paidTransactions: new Map(), payoutIds: new Set() },
+  initialState: {
+    profile: undefined,
+    paidTransactions: new Map(),
+    payoutIds: new Set(),
+    dealerCodes: new Set(),
+  },
   decide(command, state, meta) {
     switch (command.type) {
       case "Register":
@@ -80,6 +88,12 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
         if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
         if (state.profile.serverKeyHash === command.serverKeyHash) return [];
         return [{ type: "ServerKeyRotated", data: { serverKeyHash: command.serverKeyHash } }];
+      case "RegisterDealer":
+        if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
+        if (state.dealerCodes.has(command.dealerCode)) return [];
+        return [
+          { type: "DealerRegistered", data: { dealerCode: command.dealerCode, registeredAt: meta.now } },
+        ];
       default:
         return unhandled(command);
     }
@@ -100,6 +114,9 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
         }
         return { ...state, paidTransactions, payoutIds: new Set([...state.payoutIds, event.data.payoutId]) };
       }
+      case "DealerRegistered":
+        invariant(state.profile !== undefined, "only a registered merchant has dealers");
+        return { ...state, dealerCodes: new Set([...state.dealerCodes, event.data.dealerCode]) };
       default:
         return unhandled(event);
     }

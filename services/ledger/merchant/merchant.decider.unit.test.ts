@@ -69,6 +69,28 @@ describe("merchant decider", () => {
     });
   });
 
+  describe("when registered: dealers", () => {
+    const dealer = (dealerCode: string): MerchantCommand => ({ type: "RegisterDealer", dealerCode });
+    const dealerRegistered = (dealerCode: string): MerchantEvent => ({
+      type: "DealerRegistered",
+      data: { dealerCode, registeredAt: testMeta.now },
+    });
+    it("registers a dealer at the command's time", () => {
+      const step = merchant.given([registered]).when(dealer("SF241290"));
+      step.yields([dealerRegistered("SF241290")]);
+      expect(step.state().dealerCodes).toEqual(new Set(["SF241290"]));
+    });
+    it("the same dealer again (seeding at every start) is a no-op", () => {
+      merchant
+        .given([registered, dealerRegistered("SF241290")])
+        .when(dealer("SF241290"))
+        .yields([]);
+    });
+    it("a merchant that is not registered has no dealers", () => {
+      merchant.given([]).when(dealer("SF241290")).rejects("merchant_must_exist");
+    });
+  });
+
   describe("when registered: payouts", () => {
     it("a payout of what is payable is made at the command's time", () => {
       merchant

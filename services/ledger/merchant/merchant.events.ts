@@ -36,6 +36,11 @@ export const merchantEvents = {
     }),
   },
   ServerKeyRotated: { schemaVersion: 1, data: z.object({ serverKeyHash: z.string() }) },
+  /** A sub-merchant (seed: "dealer_code, a submerchant unique ID") that may start offline checkouts. */
+  DealerRegistered: {
+    schemaVersion: 1,
+    data: z.object({ dealerCode: z.string(), registeredAt: z.string() }),
+  },
 };
 
 export type MerchantEvent = DomainEvents<typeof merchantEvents>;

@@ -59,6 +59,22 @@ export const SEED_ORDER: InitiatedData = {
   requestFingerprint: "fingerprint-1",
   initiatedAt: now,
   expiresAt: at(1),
+  source: "ecom",
+};
+
+/** The seed's offline order KD14723 at dealer SF241290: 1,500,000 − 200,000 downpayment + 100,000. */
+export const OFFLINE_ORDER: InitiatedData = {
+  ...SEED_ORDER,
+  orderId: "KD14723",
+  amountMinor: 1_400_000n,
+  items: [
+    { id: "items", name: "Xiaomi pocophone", priceMinor: 1_500_000n, quantity: 1 },
+    { id: "downpayment_SKU", name: "Down Payment", priceMinor: -200_000n, quantity: 1 },
+    { id: "item_001", name: "Xiaomi pocophone", priceMinor: 100_000n, quantity: 1 },
+  ],
+  source: "offline",
+  dealerCode: "SF241290",
+  metadata: { till: 4 },
 };
 
 /** An order of one item priced `itemsTotalMinor` (by default the amount), for `amountMinor` at `tenure`. */
@@ -105,7 +121,8 @@ export const settle: CheckoutCommand = {
   merchantFeeBps: MERCHANT_FEE_BPS,
   interestRates: INTEREST_RATES,
 };
-export const abort: CheckoutCommand = { type: "Abort" };
+export const abort: CheckoutCommand = { type: "Abort", by: "user" };
+export const merchantAbort: CheckoutCommand = { type: "Abort", by: "merchant" };
 export const expire: CheckoutCommand = { type: "Expire" };
 export const failByMerchant: CheckoutCommand = { type: "Fail", reason: "merchant_reported_failure" };
 export const failByTimeout: CheckoutCommand = { type: "Fail", reason: "confirmation_timeout" };
@@ -159,7 +176,10 @@ export const denied = (reason: string, userId?: string): Event<"Denied"> => ({
   type: "Denied",
   data: { reason, userId },
 });
-export const aborted = (): Event<"Aborted"> => ({ type: "Aborted", data: { by: "user" } });
+export const aborted = (by: "user" | "merchant" = "user"): Event<"Aborted"> => ({
+  type: "Aborted",
+  data: { by },
+});
 export const expired = (expiredAt = SEED_ORDER.expiresAt): Event<"Expired"> => ({
   type: "Expired",
   data: { expiredAt },

@@ -1,7 +1,38 @@
+import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { type Browser, chromium } from "playwright-core";
 
-// The merchant's side of the end-to-end tests: a real HTTP server on 127.0.0.1.
+// What the end-to-end tests in a real browser share: Debian's Chromium (/usr/bin/chromium), driven by
+// playwright-core (no browser is ever downloaded), and the merchant's side as a real HTTP server.
+
+const CHROMIUM = "/usr/bin/chromium";
+export const ARTIFACTS = resolve(import.meta.dirname, "../artifacts");
+
+/** Whether Chromium is installed; when not, says that `suite` is skipped and why. */
+export function chromiumPresent(suite: string): boolean {
+  const present = existsSync(CHROMIUM);
+  if (!present) {
+    console.warn(
+      `${suite}: SKIPPED, no Chromium at ${CHROMIUM} (install it with: apt-get install -y chromium)`,
+    );
+  }
+  return present;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+    ],
+  });
+}
 
 /** The merchant's side: a real HTTP server on 127.0.0.1 taking pushes and serving the landing pages. */
 export async function startMerchant() {
