@@ -33,8 +33,9 @@ export interface CollectedGauge<L extends string> {
 }
 
 /**
- * A gauge read at every scrape from what a role already knows. If reading fails (a store is down) the
- * gauge has no series in that scrape, so the rest still answers and an alert on the series' absence fires.
+ * A gauge read at every scrape from what a role already knows. If reading fails (a store is down) the rest
+ * of the scrape still answers and the gauge says it does not know: no series when it has labels, NaN when
+ * it has none (prom-client would otherwise show an unlabelled gauge as 0, a lag of 0 that is a lie).
  */
 export function collectedGauge<L extends string>(registry: MetricsRegistry, gauge: CollectedGauge<L>): void {
   new Gauge<L>({
@@ -48,6 +49,7 @@ export function collectedGauge<L extends string>(registry: MetricsRegistry, gaug
         await gauge.collect((labels, value) => values.push([labels, value]));
       } catch {
         values.length = 0;
+        if (!gauge.labelNames?.length) values.push([{}, Number.NaN]);
       }
       this.reset();
       for (const [labels, value] of values) this.set(labels, value);

@@ -5,7 +5,7 @@ import type { Publisher } from "./publisher.ts";
 /** The Kafka relay as /metrics shows it, read at scrape time: how far behind the log head, and the broker. */
 export function publisherMetrics(
   registry: MetricsRegistry,
-  parts: { store: EventStore; publisher: Pick<Publisher, "status"> },
+  parts: { store: Pick<EventStore, "headPosition">; publisher: Pick<Publisher, "status"> },
 ): void {
   collectedGauge(registry, {
     name: "ledger_publisher_lag_events",
