@@ -32,12 +32,12 @@ const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 
 // ------------------------------------------------------------------------------------------- servers
 
-interface Server {
+export interface Server {
   readonly url: string;
   readonly child: ChildProcess;
 }
 
-async function startServer(kind: "hello" | "checkout", dataDir?: string): Promise<Server> {
+export async function startServer(kind: "hello" | "checkout", dataDir?: string): Promise<Server> {
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
   const child = fork(
     new URL("./checkout-init.server.ts", import.meta.url),
@@ -66,7 +66,7 @@ async function serverCpu(server: Server): Promise<number> {
 }
 
 /** SIGTERM (graceful, profiles written) or SIGKILL (nothing flushed on the way out). */
-async function stopServer(server: Server, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+export async function stopServer(server: Server, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = once(server.child, "exit");
   server.child.kill(signal);
@@ -144,7 +144,12 @@ async function hammerHello(url: string, durationS: number) {
  * autocannon posting the seed's 2-click request with a unique order_id each (`[<id>]` replaced per
  * request), as fast as the server answers or at `overallRate`.
  */
-async function hammerInit(url: string, durationS: number, accepted: Set<string>, overallRate?: number) {
+export async function hammerInit(
+  url: string,
+  durationS: number,
+  accepted: Set<string>,
+  overallRate?: number,
+) {
   const responses = initResponses(accepted);
   const result = await autocannon({
     url,

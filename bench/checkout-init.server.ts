@@ -1,7 +1,7 @@
 // A server for bench/checkout-init.bench.ts, run as its own process (fork) so the load generator never
 // shares its event loop: `checkout <dataDir>` is the real service (startService, every role, LOG_LEVEL
 // silent) on the embedded SQLite store; `hello` is a bare fastify JSON hello-world. Sends its URL over IPC and
-// answers "cpu" with its process.cpuUsage().
+// answers "cpu" with its process.cpuUsage() and "memory" with its process.memoryUsage().
 
 import Fastify from "fastify";
 import pino from "pino";
@@ -25,9 +25,11 @@ async function listen(): Promise<string> {
 
 const url = await listen();
 process.send?.({ url });
-// CPU this process has used so far (µs), so the bench can report CPU per request whatever else runs.
+// CPU this process has used so far (µs), so the bench can report CPU per request whatever else runs; its
+// memory (RSS, V8 heap, buffers; bytes) for bench/memory.bench.ts.
 process.on("message", (message) => {
   if (message === "cpu") process.send?.({ cpu: process.cpuUsage() });
+  if (message === "memory") process.send?.(process.memoryUsage());
 });
 // The bench ends this process with SIGTERM (clean, so a --cpu-prof profile is written) or SIGKILL.
 process.on("SIGTERM", () => process.exit(0));

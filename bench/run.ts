@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { checkoutInitSection } from "./checkout-init.bench.ts";
 import { sqliteAppendSection, sqliteCeilingSection, sqliteReadAllSection } from "./eventstore.bench.ts";
 import { journalSection } from "./journal.bench.ts";
+import { memorySection } from "./memory.bench.ts";
 import { postgresUnreachable } from "./postgres.ts";
 import { kafkaSection, readStoreSection } from "./production.bench.ts";
 import {
@@ -99,6 +100,7 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "kafka", run: kafkaSection },
   { name: "checkout init over HTTP", run: checkoutInitSection },
   { name: "journal", run: journalSection },
+  { name: "memory", run: memorySection },
 ];
 
 /** The machine may be shared: the load average says how much of it this run had. */

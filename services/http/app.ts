@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Logger } from "pino";
 import { exactJsonBody } from "./exact-json.ts";
 import { healthRoutes } from "./health.ts";
+import { type MetricsOptions, metricsRoutes } from "./metrics.ts";
 import { openApiDocs } from "./openapi.ts";
 import { outsideRoutes } from "./outside-routes.ts";
 import { answerV1OutsideRoutes } from "./problem-details.ts";
@@ -18,6 +19,8 @@ export type HttpMount = FastifyPluginAsync;
 export interface AppOptions {
   readonly logger: Logger;
   readonly readiness: Readiness;
+  /** `GET /metrics` and the request latencies (none without it). */
+  readonly metrics?: MetricsOptions;
   /** The contexts' routes, registered in this order after the shared plugins. */
   readonly mounts?: readonly HttpMount[];
 }
@@ -38,6 +41,8 @@ export async function buildApp(options: AppOptions) {
   await app.register(answerV1OutsideRoutes);
   await app.register(openApiDocs); // before any route, so the document sees them all
   await app.register(requestContext);
+  // Before every route, so each request's latency is observed.
+  if (options.metrics) await app.register(metricsRoutes, options.metrics);
   await app.register(exactJsonBody); // every route's JSON bodies, amounts exact
   await app.register(healthRoutes, { readiness: options.readiness });
   for (const mount of options.mounts ?? []) await app.register(mount);

@@ -1,6 +1,8 @@
 import type { HttpMount } from "../http/app.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import type { MetricsRegistry } from "../platform/metrics.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import { notifierMetrics } from "./metrics.ts";
 import { type NotifierLogger, Outbox } from "./outbox.ts";
 import { type NotifierRoutesOptions, notifierRoutes } from "./routes.ts";
 import { DEFAULT_TIMEOUT_MS, type RetrySchedule, resolveSchedule } from "./schedule.ts";
@@ -35,6 +37,8 @@ export interface NotifierOptions {
   readonly timeoutMs?: number;
   /** Sends in flight at most. */
   readonly concurrency?: number;
+  /** Where its metrics go (README "Metrics"); none without it. */
+  readonly metrics?: MetricsRegistry;
 }
 
 export interface Notifier {
@@ -66,6 +70,11 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
     schedule: resolveSchedule(options.schedule),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     concurrency,
+    ...(options.metrics
+      ? {
+          onAttempt: notifierMetrics(options.metrics, { store: options.store, readStore: options.readStore }),
+        }
+      : {}),
   });
   const outbox = new Outbox({
     store: options.store,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { AttemptObserver, AttemptOutcome } from "./metrics.ts";
 import type { NotifierLogger } from "./outbox.ts";
 import { nextStep, type RetrySchedule } from "./schedule.ts";
 import { type SendResult, sendDelivery } from "./send.ts";
@@ -24,6 +25,7 @@ export class DeliveryWorker {
   readonly #schedule: RetrySchedule;
   readonly #timeoutMs: number;
   readonly #concurrency: number;
+  readonly #onAttempt: AttemptObserver | undefined;
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #stopping = new AbortController();
   #timer: NodeJS.Timeout | undefined;
@@ -39,6 +41,8 @@ export class DeliveryWorker {
     schedule: RetrySchedule;
     timeoutMs: number;
     concurrency: number;
+    /** Told of every recorded attempt (the process's /metrics). */
+    onAttempt?: AttemptObserver;
   }) {
     this.#sources = options.sources;
     this.#deliveries = options.deliveries;
@@ -47,6 +51,7 @@ export class DeliveryWorker {
     this.#schedule = options.schedule;
     this.#timeoutMs = options.timeoutMs;
     this.#concurrency = options.concurrency;
+    this.#onAttempt = options.onAttempt;
   }
 
   /** Look for due deliveries soon; calls within one turn of the event loop coalesce. */
@@ -180,6 +185,7 @@ export class DeliveryWorker {
       next: this.#next(delivery, result, finishedAt),
     };
     await this.#deliveries.write(recordAttempt(record));
+    this.#onAttempt?.(delivery.source, outcomeOf(record.next, result));
     const log = {
       deliveryId: delivery.deliveryId,
       source: delivery.source,
@@ -203,4 +209,10 @@ export class DeliveryWorker {
   #signalChange(): void {
     for (const resolve of this.#changeWaiters.splice(0)) resolve();
   }
+}
+
+function outcomeOf(next: AttemptRecord["next"], result: SendResult): AttemptOutcome {
+  if (next.status === "delivered") return "delivered";
+  if (next.status === "dead") return "dead_letter";
+  return result.interrupted ? "interrupted" : "retry";
 }

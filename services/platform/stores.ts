@@ -3,6 +3,7 @@ import { FilesystemBlobStore } from "./blobstore/filesystem-blob-store.ts";
 import type { BlobStore } from "./blobstore/port.ts";
 import { PostgresBlobStore } from "./blobstore/postgres-blob-store.ts";
 import type { Config } from "./config.ts";
+import type { AppendObserver } from "./eventstore/append-queue.ts";
 import type { EventStore } from "./eventstore/port.ts";
 import { PostgresEventStore } from "./eventstore/postgres-event-store.ts";
 import { SqliteEventStore } from "./eventstore/sqlite-event-store.ts";
@@ -10,15 +11,19 @@ import type { ReadStore } from "./readstore/port.ts";
 import { PostgresReadStore } from "./readstore/postgres-read-store.ts";
 import { SqliteReadStore } from "./readstore/sqlite-read-store.ts";
 
-/** The event store chosen by EVENT_STORE; the embedded SQLite file is the default. */
-export async function openEventStore(config: Config): Promise<EventStore> {
+/**
+ * The event store chosen by EVENT_STORE; the embedded SQLite file is the default. `observer` watches group
+ * commit (SQLite and PostgreSQL; EventStoreDB commits each append on its own).
+ */
+export async function openEventStore(config: Config, observer?: AppendObserver): Promise<EventStore> {
   switch (config.EVENT_STORE) {
     case "sqlite":
-      return new SqliteEventStore({ path: config.eventStorePath });
+      return new SqliteEventStore({ path: config.eventStorePath, ...(observer ? { observer } : {}) });
     case "postgres":
       return PostgresEventStore.open({
         connectionString: config.DATABASE_URL!,
         schema: config.DATABASE_SCHEMA,
+        ...(observer ? { observer } : {}),
       });
     case "esdb": {
       const { EsdbEventStore } = await import("./eventstore/esdb-event-store.ts");

@@ -5,7 +5,9 @@ import { readiness } from "../http/readiness.ts";
 import type { KredmintService } from "../kredmint/index.ts";
 import type { Notifier } from "../notifier/index.ts";
 import type { Config } from "../platform/config.ts";
+import { appendMetrics } from "../platform/eventstore/append-metrics.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import { type MetricsRegistry, metricsRegistry } from "../platform/metrics.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { openEventStore, openReadStore, storeLabel } from "../platform/stores.ts";
 import type { ProjectionRunner } from "../projector/projection-runner.ts";
@@ -83,8 +85,10 @@ export async function composeService(
   overrides: ComposeOverrides = {},
 ): Promise<ComposedService> {
   const runs = (r: Role) => role === "all" || role === r;
-  const { store, readStore, seamMount } = await openStores(config, logger);
-  const context: RoleContext = { config, logger, store, readStore, now: overrides.now ?? (() => new Date()) };
+  const metrics = metricsRegistry();
+  const { store, readStore, seamMount } = await openStores(config, logger, metrics);
+  const now = overrides.now ?? (() => new Date());
+  const context: RoleContext = { config, logger, store, readStore, now, metrics };
   const started: Started[] = [];
 
   const projector = runs("projector") ? await startProjectorRole(context) : undefined;
@@ -111,6 +115,7 @@ export async function composeService(
   const app = await buildApp({
     logger,
     readiness: readiness(store, readStore, config.READY_MAX_LAG),
+    metrics: { registry: metrics, apiKeys: config.API_KEYS },
     mounts: [...(seamMount ? [seamMount] : []), ...started.flatMap((part) => part.mounts)],
   });
   const stops = started.flatMap((part) => part.stops);
@@ -137,9 +142,11 @@ export async function composeService(
 async function openStores(
   config: Config,
   logger: Logger,
+  metrics: MetricsRegistry,
 ): Promise<{ store: EventStore; readStore: ReadStore; seamMount: HttpMount | undefined }> {
+  const observer = appendMetrics(metrics);
   const seam = killAfterAppend(
-    await connect(logger, storeLabel(config, "event"), () => openEventStore(config)),
+    await connect(logger, storeLabel(config, "event"), () => openEventStore(config, observer)),
     config.FAULT_KILL_AFTER_APPEND,
   );
   const readStore = await connect(logger, storeLabel(config, "read"), async () => {

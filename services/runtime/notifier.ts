@@ -4,12 +4,13 @@ import type { RoleContext, Started } from "./role.ts";
 
 /** The notifier role: every product's deliveries from the log, and the operator API over them. */
 export async function startNotifierRole(context: RoleContext): Promise<Started & { notifier: Notifier }> {
-  const { config, logger, store, readStore } = context;
+  const { config, logger, store, readStore, metrics } = context;
   const notifier = await startNotifier({
     store,
     readStore,
     sources: [checkoutPushSource(store), tokenizeCallbackSource(store)],
     logger,
+    metrics,
     timeoutMs: config.NOTIFY_TIMEOUT_MS,
     schedule: {
       firstRetryMs: config.NOTIFY_FIRST_RETRY_MS,

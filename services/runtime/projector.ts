@@ -1,5 +1,6 @@
 import { checkoutReactions } from "../checkout/index.ts";
 import { startReactor } from "../platform/reactor.ts";
+import { projectionMetrics } from "../projector/metrics.ts";
 import { ProjectionRunner } from "../projector/projection-runner.ts";
 import { projections } from "./projections.ts";
 import type { RoleContext, Started } from "./role.ts";
@@ -8,13 +9,16 @@ import type { RoleContext, Started } from "./role.ts";
 export async function startProjectorRole(
   context: RoleContext,
 ): Promise<Started & { runner: ProjectionRunner }> {
-  const { store, readStore, logger } = context;
+  const { store, readStore, logger, metrics } = context;
   const runner = new ProjectionRunner({ store, readStore, projections, logger });
   await runner.start();
   const stops = [() => runner.stop()];
-  for (const reaction of checkoutReactions(store)) {
+  const reactions = checkoutReactions(store);
+  for (const reaction of reactions) {
     const reactor = await startReactor({ ...reaction, store, readStore, logger });
     stops.push(() => reactor.stop());
   }
+  const names = [...projections, ...reactions].map((follower) => follower.name);
+  projectionMetrics(metrics, { store, readStore, names });
   return { runner, mounts: [], stops };
 }

@@ -1,4 +1,5 @@
 import { ReadStorePublisherCheckpoint } from "../publisher/checkpoint.ts";
+import { publisherMetrics } from "../publisher/metrics.ts";
 import { startPublisher } from "../publisher/publisher.ts";
 import type { RoleContext, Started } from "./role.ts";
 
@@ -15,5 +16,6 @@ export async function startPublisherRole(context: RoleContext): Promise<Started>
     partitions: config.KAFKA_TOPIC_PARTITIONS,
     retentionMs: config.KAFKA_RETENTION_MS,
   });
+  publisherMetrics(context.metrics, { store, publisher });
   return { mounts: [], stops: [() => publisher.stop()] };
 }

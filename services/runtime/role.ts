@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { HttpMount } from "../http/app.ts";
 import type { Config } from "../platform/config.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import type { MetricsRegistry } from "../platform/metrics.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 
 export const ROLES = ["all", "gateway", "projector", "publisher", "notifier"] as const;
@@ -15,6 +16,8 @@ export interface RoleContext {
   readonly readStore: ReadStore;
   /** The clock of the use cases (business time of commands). */
   readonly now: () => Date;
+  /** This process's metrics (GET /metrics): each role adds the metrics of what it runs. */
+  readonly metrics: MetricsRegistry;
 }
 
 /** What a role adds to the process: routes for the shell and work to stop, in reverse order, at shutdown. */

@@ -66,4 +66,33 @@ describe("AppendQueue", () => {
       await expect(Promise.all(appends)).resolves.toHaveLength(3);
     });
   });
+
+  describe("when observed", () => {
+    it("reports each batch's size and write time, and each append's outcome, sync and async writers alike", async () => {
+      const refused = new Error("refused");
+      for (const sync of [true, false]) {
+        const batches: number[] = [];
+        const settled: unknown[] = [];
+        const write = (batch: PendingAppend[]) => {
+          batch[0]!.reject(refused);
+          settleAll(batch.slice(1));
+        };
+        const queue = new AppendQueue(sync ? write : async (batch) => write(batch), 2, {
+          batchWritten(appends, seconds) {
+            expect(seconds).toBeGreaterThanOrEqual(0);
+            batches.push(appends);
+          },
+          appendSettled(seconds, error) {
+            expect(seconds).toBeGreaterThanOrEqual(0);
+            settled.push(error);
+          },
+        });
+        const appends = ["s-1", "s-2", "s-3"].map((id) => queue.enqueue(request(id)));
+        await Promise.allSettled(appends);
+        await queue.drain();
+        expect(batches).toEqual([2, 1]);
+        expect(settled).toEqual([refused, undefined, refused]);
+      }
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
-import { AppendQueue, type PendingAppend } from "./append-queue.ts";
+import { type AppendObserver, AppendQueue, type PendingAppend } from "./append-queue.ts";
 import { checkExpectedRevision, retriedAppend, type StoredAt } from "./append-rules.ts";
 import { AppendSignal, catchUpSubscription } from "./catch-up-subscription.ts";
 import { EVENT_COLUMNS, type EventColumn, type EventRow, rowToEnvelope } from "./event-rows.ts";
@@ -36,6 +36,8 @@ export interface PostgresEventStoreOptions {
   readonly now?: () => Date;
   /** Upper bound of appends gathered into one transaction. */
   readonly maxBatch?: number;
+  /** Told of every batch and append (the process's /metrics); none by default. */
+  readonly observer?: AppendObserver;
   readonly poolSize?: number;
   readonly connectionTimeoutMillis?: number;
   readonly applicationName?: string;
@@ -133,7 +135,11 @@ export class PostgresEventStore implements EventStore {
     this.#applicationName = options.applicationName ?? "ledger-event-store";
     this.#connectionTimeoutMillis = options.connectionTimeoutMillis ?? 5000;
     this.#now = options.now ?? (() => new Date());
-    this.#queue = new AppendQueue((batch) => this.#write(batch), options.maxBatch ?? DEFAULT_MAX_BATCH);
+    this.#queue = new AppendQueue(
+      (batch) => this.#write(batch),
+      options.maxBatch ?? DEFAULT_MAX_BATCH,
+      options.observer,
+    );
     this.#pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,

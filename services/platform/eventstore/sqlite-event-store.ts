@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
-import { AppendQueue, type PendingAppend } from "./append-queue.ts";
+import { type AppendObserver, AppendQueue, type PendingAppend } from "./append-queue.ts";
 import { checkExpectedRevision, retriedAppend, type StoredAt } from "./append-rules.ts";
 import { AppendSignal, catchUpSubscription } from "./catch-up-subscription.ts";
 import { EVENT_COLUMNS, type EventRow, rowToEnvelope } from "./event-rows.ts";
@@ -31,6 +31,8 @@ export interface SqliteEventStoreOptions {
   readonly now?: () => Date;
   /** Upper bound of appends gathered into one transaction. */
   readonly maxBatch?: number;
+  /** Told of every batch and append (the process's /metrics); none by default. */
+  readonly observer?: AppendObserver;
 }
 
 /** The log's one table (exported so the benchmark's raw ceiling writes the very same rows and indexes). */
@@ -94,7 +96,7 @@ export class SqliteEventStore implements EventStore {
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.#db.exec(SQLITE_EVENTS_SCHEMA);
     this.#now = options.now ?? (() => new Date());
-    this.#queue = new AppendQueue((batch) => this.#write(batch), options.maxBatch ?? 1000);
+    this.#queue = new AppendQueue((batch) => this.#write(batch), options.maxBatch ?? 1000, options.observer);
     this.#sql = {
       byEventId: this.#db.prepare("SELECT stream_id, revision, position FROM events WHERE event_id = ?"),
       lastRevision: this.#db.prepare("SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?"),
