@@ -3,7 +3,7 @@ import { type ApiKey, apiKeys } from "../http/api-keys.ts";
 import { useProblemErrors } from "../http/problem-details.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
-import { reconRoutes } from "./recon/routes.ts";
+import { type ReconServices, reconRoutes } from "./recon/routes.ts";
 import { accountStatementRoutes } from "./reports/account-statement.ts";
 import { buyerLoansRoutes } from "./reports/buyer-loans.ts";
 import { settlementStatementRoutes } from "./reports/settlement-statement.ts";
@@ -16,6 +16,7 @@ export interface FinanceRoutesOptions {
   readonly waitForJournal: (position: string) => Promise<boolean>;
   readonly now: () => Date;
   readonly apiKeys: readonly ApiKey[];
+  readonly recon: ReconServices;
 }
 
 /**

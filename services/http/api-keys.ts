@@ -34,6 +34,13 @@ const digest = (key: string) => createHash("sha256").update(key).digest("hex");
 /** The OpenAPI security scheme of `/v1` (openapi.ts): a bearer API key. */
 export const API_KEY_SCHEME = "apiKey";
 
+/** The roles of a configured key, compared by digest; undefined for a key that is not configured. */
+export function rolesOfKey(apiKeys: readonly ApiKey[], key: string): ReadonlySet<string> | undefined {
+  const given = digest(key);
+  const found = apiKeys.find((k) => digest(k.key) === given);
+  return found === undefined ? undefined : new Set(found.roles);
+}
+
 export const apiKeys = fp(
   async (app: FastifyInstance, options: ApiKeysOptions) => {
     const rolesByDigest = new Map(options.apiKeys.map((k) => [digest(k.key), new Set(k.roles)]));

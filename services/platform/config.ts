@@ -86,6 +86,8 @@ const configSchema = z.object({
   KREDMINT_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Signs the eligibility banner's landingUrl; unset, a random one per process (links die with a restart). */
   KREDMINT_LINK_SECRET: unsetWhenEmpty(z.string().min(16)),
+  /** Signs the finance page's session cookie; unset: a random secret per process (sign in again after a restart). */
+  FINANCE_PAGE_SECRET: unsetWhenEmpty(z.string().min(16)),
   /** How long a landingUrl stays valid. */
   KREDMINT_LINK_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
   /** The largest financial data file the Partner API takes (bytes). */

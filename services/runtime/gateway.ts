@@ -72,6 +72,8 @@ export async function startGatewayRole(
     apiKeys: config.API_KEYS,
     repayments: repaymentService({ store, now, waitForProjections: wiring.waitForProjections }),
     idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
+    publicBaseUrl: () => wiring.publicBaseUrl(),
+    pageSecret: config.FINANCE_PAGE_SECRET,
   });
   const kredivo = checkoutHttp(checkout, { readStore, leaseMs: config.IDEMPOTENCY_LEASE_MS });
   const blobs = openBlobStore(config);

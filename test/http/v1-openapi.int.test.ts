@@ -82,6 +82,7 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/partners/{partnerId}",
       "GET /v1/partners/{partnerId}/users/{userId}",
       "GET /v1/recon/aging",
+      "GET /v1/recon/bank-statements",
       "GET /v1/recon/bank-statements/{statementId}",
       "GET /v1/recon/days",
       "GET /v1/recon/days/{day}",

@@ -51,6 +51,38 @@ function totalsByCurrency(lines: readonly LineAging[]) {
   }));
 }
 
+export const AGING_HEADER = ["user_id", "product", "currency", ...AGING_BUCKETS, "total"];
+
+/** The aging report's rows, one per line (the CSV's, and the finance page's table). */
+export function agingRows(body: z.output<typeof agingSchema>) {
+  return body.lines.map((l) => [
+    l.userId,
+    l.product,
+    l.currency,
+    ...AGING_BUCKETS.map((bucket) => l[bucket]),
+    l.total,
+  ]);
+}
+
+/** The aging report's wire form, as `GET /recon/aging` answers it. */
+export async function agingReport(
+  options: { readonly store: EventStore; readonly readStore: ReadStore },
+  at: Date,
+  currency: (typeof currencies)[number] | undefined,
+): Promise<z.output<typeof agingSchema>> {
+  const lines = await receivablesAging(options.store, options.readStore, at, currency);
+  return {
+    at: at.toISOString(),
+    lines: lines.map((l) => ({
+      userId: l.userId,
+      product: l.product,
+      currency: l.currency,
+      ...buckets(l.aging, l.totalMinor, l.currency),
+    })),
+    totals: totalsByCurrency(lines),
+  };
+}
+
 /** `GET /recon/aging`: receivables per buyer and currency by days past due, as of a date. */
 export async function agingRoutes(
   app: FastifyInstance,
@@ -76,27 +108,9 @@ export async function agingRoutes(
     },
     async (request, reply) => {
       const at = new Date(request.query.at ?? options.now());
-      const lines = await receivablesAging(options.store, options.readStore, at, request.query.currency);
-      const body = {
-        at: at.toISOString(),
-        lines: lines.map((l) => ({
-          userId: l.userId,
-          product: l.product,
-          currency: l.currency,
-          ...buckets(l.aging, l.totalMinor, l.currency),
-        })),
-        totals: totalsByCurrency(lines),
-      };
+      const body = await agingReport(options, at, request.query.currency);
       if (!wantsCsv(request)) return body;
-      const header = ["user_id", "product", "currency", ...AGING_BUCKETS, "total"];
-      const rows = body.lines.map((l) => [
-        l.userId,
-        l.product,
-        l.currency,
-        ...AGING_BUCKETS.map((bucket) => l[bucket]),
-        l.total,
-      ]);
-      return sendCsv(reply, "aging.csv", toCsv(header, rows));
+      return sendCsv(reply, "aging.csv", toCsv(AGING_HEADER, agingRows(body)));
     },
   );
 }

@@ -3,10 +3,12 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { sendProblem } from "../../http/problem-details.ts";
 import type { BankMovement, StatementLine } from "../../ledger/bankstatement/bankstatement.events.ts";
+import type { ReadStore } from "../../platform/readstore/port.ts";
 import { decimal } from "../decimal.ts";
 import { amount } from "../reports/wire.ts";
 import {
   type BankStatements,
+  listStatements,
   STATEMENT_COLUMNS,
   STATEMENT_MAX_BYTES,
   STATEMENT_MAX_LINES,
@@ -76,9 +78,12 @@ function exceptionToApi(e: StatementException) {
   }
 }
 
-const toApi = (r: StatementReport) => ({ ...r, exceptions: r.exceptions.map(exceptionToApi) });
+export const statementReportToApi = (r: StatementReport) => ({
+  ...r,
+  exceptions: r.exceptions.map(exceptionToApi),
+});
 
-const EXCEPTIONS_CSV_HEADER = [
+export const EXCEPTIONS_HEADER = [
   "kind",
   "reason",
   "line",
@@ -93,10 +98,28 @@ const EXCEPTIONS_CSV_HEADER = [
   "effective_at",
 ];
 
-/** `POST /recon/bank-statements` (a CSV) and `GET /recon/bank-statements/:statementId`. */
+/** A statement's exceptions, one row each (the CSV's, and the finance page's table). */
+export function exceptionRows(report: z.output<typeof reportSchema>) {
+  return report.exceptions.map((e) => [
+    e.kind,
+    e.reason,
+    e.line?.line,
+    e.line?.date,
+    e.line?.reference ?? e.movement?.reference,
+    e.line?.direction ?? e.movement?.direction,
+    e.line?.amount,
+    e.line?.currency ?? e.movement?.currency,
+    e.movement?.kind,
+    e.movement?.id,
+    e.movement?.amount,
+    e.movement?.effectiveAt,
+  ]);
+}
+
+/** `POST /recon/bank-statements` (a CSV), `GET /recon/bank-statements` and `GET /recon/bank-statements/:statementId`. */
 export async function bankStatementRoutes(
   app: FastifyInstance,
-  options: { readonly statements: BankStatements },
+  options: { readonly statements: BankStatements; readonly readStore: ReadStore },
 ) {
   app.addContentTypeParser("text/csv", { parseAs: "string" }, (_request, body, done) => done(null, body));
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -137,8 +160,29 @@ export async function bankStatementRoutes(
       if (imported.outcome === "journal_behind") return sendProblem(request, reply, "journal_behind");
       const report = await options.statements.report(imported.statementId);
       if (!report) throw new Error(`statement ${imported.statementId} was reconciled but has no events`);
-      return reply.code(imported.outcome === "imported" ? 201 : 200).send(toApi(report));
+      return reply.code(imported.outcome === "imported" ? 201 : 200).send(statementReportToApi(report));
     },
+  );
+  typed.get(
+    "/recon/bank-statements",
+    {
+      onRequest: app.requireRole("finance"),
+      schema: {
+        tags: ["recon"],
+        summary: "The imported bank statements, newest first, with their counts",
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        response: {
+          200: z.object({
+            statements: z.array(
+              reportSchema
+                .omit({ exceptions: true })
+                .extend({ importedAt: z.string(), reconciled: z.boolean() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => ({ statements: await listStatements(options.readStore, request.query.limit) }),
   );
   typed.get(
     "/recon/bank-statements/:statementId",
@@ -163,23 +207,13 @@ export async function bankStatementRoutes(
           param: "statementId",
         });
       }
-      const body = toApi(report);
+      const body = statementReportToApi(report);
       if (!wantsCsv(request)) return body;
-      const rows = body.exceptions.map((e) => [
-        e.kind,
-        e.reason,
-        e.line?.line,
-        e.line?.date,
-        e.line?.reference ?? e.movement?.reference,
-        e.line?.direction ?? e.movement?.direction,
-        e.line?.amount,
-        e.line?.currency ?? e.movement?.currency,
-        e.movement?.kind,
-        e.movement?.id,
-        e.movement?.amount,
-        e.movement?.effectiveAt,
-      ]);
-      return sendCsv(reply, `bank-statement-${statementId}.csv`, toCsv(EXCEPTIONS_CSV_HEADER, rows));
+      return sendCsv(
+        reply,
+        `bank-statement-${statementId}.csv`,
+        toCsv(EXCEPTIONS_HEADER, exceptionRows(body)),
+      );
     },
   );
 }

@@ -209,3 +209,35 @@ export function statementReport(statementId: string, events: readonly BankStatem
   }
   return { statementId, from, to, lineCount, summary, exceptions };
 }
+
+export interface StatementSummary {
+  readonly statementId: string;
+  readonly importedAt: string;
+  readonly from: string;
+  readonly to: string;
+  readonly lineCount: number;
+  readonly reconciled: boolean;
+  readonly summary: StatementReport["summary"];
+}
+
+/** The imported statements, newest first (read-models/bank-statements.ts). */
+export async function listStatements(readStore: ReadStore, limit: number): Promise<StatementSummary[]> {
+  const rows = await readStore.query(
+    "SELECT * FROM bank_statements ORDER BY imported_at DESC, statement_id LIMIT ?",
+    [limit],
+  );
+  return rows.map((r) => ({
+    statementId: String(r.statement_id),
+    importedAt: String(r.imported_at),
+    from: String(r.from_day),
+    to: String(r.to_day),
+    lineCount: Number(r.line_count),
+    reconciled: Number(r.reconciled) === 1,
+    summary: {
+      matched: Number(r.matched),
+      amountMismatches: Number(r.amount_mismatches),
+      unmatchedLines: Number(r.unmatched_lines),
+      unmatchedMovements: Number(r.unmatched_movements),
+    },
+  }));
+}

@@ -9,6 +9,7 @@ import { amount } from "../reports/wire.ts";
 import { sendCsv, toCsv, wantsCsv } from "./csv.ts";
 import type { DailyClose } from "./daily-close.ts";
 
+export const DAYS_HEADER = ["day", "currency", "account_class", "opening", "debit", "credit", "closing"];
 const day = z.iso.date().describe("a day, YYYY-MM-DD (UTC)");
 const currency = z.enum(currencies).default("VND");
 
@@ -24,7 +25,7 @@ const closeSchema = z.object({
     .describe("postings of earlier, closed days recorded after their close, counted here"),
 });
 
-function toApi(c: DayClose): z.output<typeof closeSchema> {
+export function dayCloseToApi(c: DayClose): z.output<typeof closeSchema> {
   const d = (minor: bigint) => decimal(minor, c.currency);
   return {
     currency: c.currency,
@@ -46,12 +47,14 @@ function toApi(c: DayClose): z.output<typeof closeSchema> {
   };
 }
 
-/** One CSV row per day and account class: opening, debit, credit, closing. */
-function csvRows(closes: readonly z.output<typeof closeSchema>[]) {
+/** Closed days' rows, one per day and account class (the CSV's, and the finance page's table). */
+export function dayRows(closes: readonly z.output<typeof closeSchema>[]) {
   return closes.flatMap((c) => {
     const classes = [
       ...new Set([...c.opening, ...c.movements, ...c.closing].map((x) => x.accountClass)),
     ].sort();
+    // A day without postings still shows that it was closed.
+    if (classes.length === 0) return [[c.day, c.currency, "", "0", "0", "0", "0"]];
     return classes.map((accountClass) => {
       const moved = c.movements.find((m) => m.accountClass === accountClass);
       return [
@@ -66,7 +69,6 @@ function csvRows(closes: readonly z.output<typeof closeSchema>[]) {
     });
   });
 }
-const CSV_HEADER = ["day", "currency", "account_class", "opening", "debit", "credit", "closing"];
 
 /** `POST /recon/days/:day/close`, `GET /recon/days`, `GET /recon/days/:day`. */
 export async function dailyCloseRoutes(app: FastifyInstance, options: { readonly close: DailyClose }) {
@@ -99,7 +101,9 @@ export async function dailyCloseRoutes(app: FastifyInstance, options: { readonly
           param: "day",
         });
       }
-      return reply.code(201).send({ day: toApi(result.day), closed: result.closed.map((c) => c.day) });
+      return reply
+        .code(201)
+        .send({ day: dayCloseToApi(result.day), closed: result.closed.map((c) => c.day) });
     },
   );
   typed.get(
@@ -117,9 +121,9 @@ export async function dailyCloseRoutes(app: FastifyInstance, options: { readonly
       const { from, to } = request.query;
       const days = (await options.close.closesOf(request.query.currency))
         .filter((c) => (from === undefined || c.day >= from) && (to === undefined || c.day <= to))
-        .map(toApi);
+        .map(dayCloseToApi);
       if (!wantsCsv(request)) return { days };
-      return sendCsv(reply, "daily-close.csv", toCsv(CSV_HEADER, csvRows(days)));
+      return sendCsv(reply, "daily-close.csv", toCsv(DAYS_HEADER, dayRows(days)));
     },
   );
   typed.get(
@@ -139,7 +143,7 @@ export async function dailyCloseRoutes(app: FastifyInstance, options: { readonly
       const close = (await options.close.closesOf(request.query.currency)).find(
         (c) => c.day === request.params.day,
       );
-      if (close) return toApi(close);
+      if (close) return dayCloseToApi(close);
       return sendProblem(request, reply, "day_not_closed", {
         detail: `${request.params.day} is not closed in ${request.query.currency}; close it with POST /v1/recon/days/${request.params.day}/close`,
         param: "day",

@@ -47,7 +47,8 @@ const BASIS = {
   time: "effective time",
 } as const satisfies Record<AsOf["kind"], string>;
 
-function accountLines(accounts: readonly AccountTotals[]) {
+/** Each account's line and the totals per currency, as the trial balance answers them. */
+export function trialBalanceLines(accounts: readonly AccountTotals[]) {
   const totals = new Map<string, { debit: bigint; credit: bigint }>();
   const lines = accounts.map((a) => {
     const t = totals.get(a.currency) ?? { debit: 0n, credit: 0n };
@@ -133,7 +134,7 @@ export async function trialBalanceRoutes(app: FastifyInstance, options: TrialBal
           ...(asOf.kind === "time" ? { time: asOf.at } : {}),
           journalPosition: result.journalPosition,
         },
-        ...accountLines(result.accounts),
+        ...trialBalanceLines(result.accounts),
       };
     },
   );
