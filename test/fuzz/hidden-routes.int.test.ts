@@ -6,11 +6,11 @@ import {
   type FuzzRequest,
   formRequests,
   hiddenRoutes,
+  injectFuzz,
   type OpenApiDocument,
   type Route,
   type RouteContext,
   schemaRequests,
-  summary,
 } from "./requests.ts";
 
 // The routes the OpenAPI document leaves out (the hosted pages, health), found in Fastify's route tree so a
@@ -40,14 +40,7 @@ afterAll(async () => {
 async function send(route: Route, req: FuzzRequest): Promise<void> {
   counts.set(route.name, (counts.get(route.name) ?? 0) + 1);
   const before = await h.service.store.headPosition();
-  const res = await h.service.app.inject({
-    method: req.method,
-    url: req.url,
-    headers: req.headers,
-    ...(req.payload === undefined ? {} : { payload: req.payload }),
-  });
-  const what = `${summary(req)} → ${res.statusCode} ${res.body.slice(0, 200)}`;
-  expect(res.statusCode, `a caller's request is never our fault: ${what}`).toBeLessThan(500);
+  const { res, what } = await injectFuzz(h.service.app, req);
   expect(await h.service.store.headPosition(), `nothing appended: ${what}`).toBe(before);
 }
 

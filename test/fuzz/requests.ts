@@ -1,4 +1,6 @@
 import fc from "fast-check";
+import type { LightMyRequestResponse } from "fastify";
+import { expect } from "vitest";
 
 // Requests for one operation of the served OpenAPI document, generated from its schemas alone, so a route
 // added later is fuzzed without new code: bodies from the schema or mutated from the documented examples
@@ -459,4 +461,20 @@ export function abuseRequests(route: Route, ctx: RouteContext): fc.Arbitrary<Fuz
       }),
     );
   return route.method === "POST" ? fc.oneof(bodies, urls) : urls;
+}
+
+/** Sends a fuzz request through inject() and asserts the one thing every answer owes: it is not a 5xx. */
+export async function injectFuzz(
+  app: { inject(options: object): Promise<LightMyRequestResponse> },
+  req: FuzzRequest,
+): Promise<{ res: LightMyRequestResponse; what: string }> {
+  const res = await app.inject({
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    ...(req.payload === undefined ? {} : { payload: req.payload }),
+  });
+  const what = `${summary(req)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
+  expect(res.statusCode, `a caller's request is never our fault: ${what}`).toBeLessThan(500);
+  return { res, what };
 }

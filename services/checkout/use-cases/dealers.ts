@@ -1,4 +1,4 @@
-import type { Caller } from "../../ledger/decider.ts";
+import { type Caller, invariant } from "../../ledger/decider.ts";
 import { merchantStream } from "../../ledger/merchant/merchant.decider.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
 
@@ -15,16 +15,15 @@ export function dealerRegistration(ledger: CheckoutLedger) {
         { type: "RegisterDealer", dealerCode },
         ledger.meta(caller, merchantId),
       );
+      // Read-your-writes for an offline checkout that names the dealer next.
       if (handled.position !== undefined) await ledger.options.waitForProjections(handled.position);
-      const [row] = await ledger.readStore.query(
-        "SELECT registered_at FROM merchant_dealers WHERE merchant_id = ? AND dealer_code = ?",
-        [merchantId, dealerCode],
+      const registeredAt = handled.state.dealers.get(dealerCode);
+      invariant(
+        registeredAt !== undefined,
+        `dealer ${dealerCode} of ${merchantId} is registered once decided`,
       );
-      return {
-        created: handled.events.length > 0,
-        position: handled.position,
-        registeredAt: row === undefined ? ledger.meta(caller, merchantId).now : String(row.registered_at),
-      };
+      // Decided on the merchant's stream, not the read model: the gateway may seed before any projector ran.
+      return { created: handled.events.length > 0, position: handled.position, registeredAt };
     },
   };
 }

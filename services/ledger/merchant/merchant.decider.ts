@@ -26,7 +26,8 @@ export interface MerchantState {
   /** Transactions already paid out, by payout: a transaction is paid at most once. */
   readonly paidTransactions: ReadonlyMap<string, string>;
   readonly payoutIds: ReadonlySet<string>;
-  readonly dealerCodes: ReadonlySet<string>;
+  /** The merchant's dealers and when each was registered. */
+  readonly dealers: ReadonlyMap<string, string>;
 }
 
 /**
@@ -71,7 +72,7 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
     profile: undefined,
     paidTransactions: new Map(),
     payoutIds: new Set(),
-    dealerCodes: new Set(),
+    dealers: new Map(),
   },
   decide(command, state, meta) {
     switch (command.type) {
@@ -90,7 +91,7 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
         return [{ type: "ServerKeyRotated", data: { serverKeyHash: command.serverKeyHash } }];
       case "RegisterDealer":
         if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
-        if (state.dealerCodes.has(command.dealerCode)) return [];
+        if (state.dealers.has(command.dealerCode)) return [];
         return [
           { type: "DealerRegistered", data: { dealerCode: command.dealerCode, registeredAt: meta.now } },
         ];
@@ -116,7 +117,10 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
       }
       case "DealerRegistered":
         invariant(state.profile !== undefined, "only a registered merchant has dealers");
-        return { ...state, dealerCodes: new Set([...state.dealerCodes, event.data.dealerCode]) };
+        return {
+          ...state,
+          dealers: new Map([...state.dealers, [event.data.dealerCode, event.data.registeredAt]]),
+        };
       default:
         return unhandled(event);
     }
