@@ -3,6 +3,7 @@ import { type ApiKey, apiKeys } from "../http/api-keys.ts";
 import { useProblemErrors } from "../http/problem-details.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import { chainRoute } from "./audit/chain-route.ts";
 import { accountStatementRoutes } from "./reports/account-statement.ts";
 import { buyerLoansRoutes } from "./reports/buyer-loans.ts";
 import { settlementStatementRoutes } from "./reports/settlement-statement.ts";
@@ -20,7 +21,7 @@ export interface FinanceRoutesOptions {
 /**
  * The finance read API under /v1/finance (API key with the `finance` role): trial balance (current, as of
  * a log position or an effective time), account statements with running balances, merchant settlement
- * statements and a buyer's loans. Bad parameters are 400 problems naming the parameter.
+ * statements and a buyer's loans; and under /v1/audit the hash chain's head. Bad parameters are 400 problems naming the parameter.
  */
 export async function financeRoutes(app: FastifyInstance, options: FinanceRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
@@ -29,4 +30,5 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
   await app.register(accountStatementRoutes, options);
   await app.register(settlementStatementRoutes, options);
   await app.register(buyerLoansRoutes, options);
+  await app.register(chainRoute, options);
 }
