@@ -47,8 +47,10 @@ const totals = (r: Row): AccountTotals => ({
  * - current: the maintained totals (`account_balances`), one row per account;
  * - as of a log position: each account's running totals at its latest posting at or before the position,
  *   one covering-index seek per account (the totals only grow, so that posting holds them);
- * - as of an effective (business) time: a sum over the postings effective at or before it. Business time
- *   does not follow log order (a repayment may be recorded late), so this one reads every posting.
+ * - as of an effective (business) time: business time does not follow log order (a repayment may be
+ *   recorded late), so running totals cannot serve it; the journal keeps each account's movements per
+ *   effective day, and the answer is the days before the time's day plus that day's postings up to it: a
+ *   short range of the postings' effective-time index instead of every posting.
  */
 export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<TrialBalance> {
   let rows: Row[];
@@ -80,21 +82,26 @@ export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<Tr
       });
       break;
     }
-    case "time": {
-      // Bounded by the checkpoint read first, so a posting projected meanwhile cannot slip in.
-      const checkpoint = await journalPosition(readStore);
+    case "time":
       rows = await readStore.query(
-        `SELECT p.account, p.currency, SUM(p.debit_minor) AS debit_minor, SUM(p.credit_minor) AS credit_minor
-           FROM journal_postings p WHERE p.effective_at <= ? AND p.position_num <= ?
-          GROUP BY p.account, p.currency ORDER BY p.account, p.currency`,
-        [asOf.at, BigInt(checkpoint)],
+        `SELECT t.account, t.currency, SUM(t.debit_minor) AS debit_minor, SUM(t.credit_minor) AS credit_minor,
+                ${CHECKPOINT} AS checkpoint
+           FROM (SELECT d.account, d.currency, d.debit_minor, d.credit_minor
+                   FROM account_day_movements d WHERE d.day < ?
+                 UNION ALL
+                 SELECT p.account, p.currency, p.debit_minor, p.credit_minor
+                   FROM journal_postings p WHERE p.effective_at >= ? AND p.effective_at <= ?) t
+          GROUP BY t.account, t.currency ORDER BY t.account, t.currency`,
+        [effectiveDay(asOf.at), effectiveDay(asOf.at), asOf.at],
       );
-      return { accounts: rows.map(totals), journalPosition: checkpoint };
-    }
+      break;
   }
   const checkpoint = rows[0]?.checkpoint ?? (await journalPosition(readStore));
   return { accounts: rows.map(totals), journalPosition: String(checkpoint ?? "0") };
 }
+
+/** The UTC day of an ISO time, as account_day_movements keys it. */
+const effectiveDay = (isoTime: string): string => isoTime.slice(0, 10);
 
 /** The journal projection's checkpoint, "0" before it ran. */
 export async function journalPosition(readStore: ReadStore): Promise<string> {

@@ -6,6 +6,7 @@ import {
   decodeJournalEvent,
   type JournalEntry,
   type JournalEvent,
+  type Posting,
   postingsForEvent,
 } from "../../ledger/journal/postings.ts";
 import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
@@ -21,6 +22,9 @@ import type { Projection } from "../../platform/readstore/projection.ts";
  *   running balance and a trial balance as of a position is one index seek per account (the totals only
  *   grow, so "the latest posting at or before P" holds the account's totals as of P).
  * - `account_balances`: current debit and credit totals per account and currency.
+ * - `account_day_movements`: each account's debits and credits per currency and effective (UTC) day, so a
+ *   trial balance as of an effective time is the days before it plus that day's postings up to it
+ *   (queries.ts): effective time does not follow log order, so running totals cannot serve it.
  * - `merchant_open_items`, `merchant_netting`, `merchant_payouts`: what a payout run needs in one read (see
  *   below), and the payouts made.
  *
@@ -42,10 +46,13 @@ import type { Projection } from "../../platform/readstore/projection.ts";
  */
 export const JOURNAL_PROJECTION = "journal";
 
-/** v2: LoanCancelled posts its refund to each receivable by component (postings.ts). */
+/**
+ * v2: LoanCancelled posts its refund to each receivable by component (postings.ts).
+ * v3: account_day_movements, and postings indexed by effective time (as-of-time trial balance).
+ */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 2,
+  version: 3,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
@@ -61,11 +68,20 @@ export const journalProjection: Projection = {
       // No primary key of its own: (entry_id, seq) is unique because entry_id is journal_entries' key, and
       // every index is paid for on each of ~5 postings per event. The account index covers the running
       // totals, so "an account's totals as of position P" never touches the table.
-      indexes: ["account, currency, position_num, running_debit_minor, running_credit_minor", "position_num"],
+      indexes: [
+        "account, currency, position_num, running_debit_minor, running_credit_minor",
+        "position_num",
+        "effective_at",
+      ],
     },
     account_balances: {
       columns: `account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
         credit_minor BIGINT NOT NULL, PRIMARY KEY (account, currency)`,
+    },
+    account_day_movements: {
+      // Keyed by day first: "every day before D" is one range of the key.
+      columns: `day TEXT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
+        credit_minor BIGINT NOT NULL, PRIMARY KEY (day, account, currency)`,
     },
     merchant_open_items: {
       columns: `item_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,
@@ -132,6 +148,7 @@ function journalStatements(envelope: EventEnvelope, entries: readonly JournalEnt
     ...entries.map((e) => entryStatement(e, at, envelope.recordedAt)),
     balancesStatement(entries),
     postingsStatement(entries, at),
+    dayMovementsStatement(entries),
   ];
 }
 
@@ -154,20 +171,53 @@ function entryStatement(e: JournalEntry, at: LogPosition, recordedAt: string): S
   };
 }
 
+interface Totals {
+  readonly key: readonly string[];
+  debit: bigint;
+  credit: bigint;
+}
+
+/** The entries' debits and credits summed per key (e.g. account and currency). */
+function totalsBy(
+  entries: readonly JournalEntry[],
+  keyOf: (e: JournalEntry, p: Posting) => string[],
+): Totals[] {
+  const totals = new Map<string, Totals>();
+  for (const e of entries) {
+    for (const p of e.postings) {
+      const key = keyOf(e, p);
+      const id = key.join("\u0000");
+      const t = totals.get(id) ?? { key, debit: 0n, credit: 0n };
+      if (p.side === "debit") t.debit += p.amountMinor;
+      else t.credit += p.amountMinor;
+      totals.set(id, t);
+    }
+  }
+  return [...totals.values()];
+}
+
 /** One row per account and currency: PostgreSQL refuses to upsert a row twice in one statement. */
 function balancesStatement(entries: readonly JournalEntry[]): Statement {
-  const totals = new Map<string, { account: string; currency: string; debit: bigint; credit: bigint }>();
-  for (const p of entries.flatMap((e) => e.postings)) {
-    const key = `${p.account}\u0000${p.currency}`;
-    const t = totals.get(key) ?? { account: p.account, currency: p.currency, debit: 0n, credit: 0n };
-    if (p.side === "debit") t.debit += p.amountMinor;
-    else t.credit += p.amountMinor;
-    totals.set(key, t);
-  }
-  const params: SqlValue[] = [];
-  for (const t of totals.values()) params.push(t.account, t.currency, t.debit, t.credit);
-  return { sql: upsertBalancesSql(totals.size), params };
+  const totals = totalsBy(entries, (_, p) => [p.account, p.currency]);
+  const params: SqlValue[] = totals.flatMap((t) => [...t.key, t.debit, t.credit]);
+  return { sql: upsertBalancesSql(totals.length), params };
 }
+
+/** The entries' movements by effective day (the ISO time's UTC date). */
+function dayMovementsStatement(entries: readonly JournalEntry[]): Statement {
+  const totals = totalsBy(entries, (e, p) => [e.effectiveAt.slice(0, 10), p.account, p.currency]);
+  const params: SqlValue[] = totals.flatMap((t) => [...t.key, t.debit, t.credit]);
+  return { sql: upsertDayMovementsSql(totals.length), params };
+}
+
+const upsertDayMovementsSql = (rows: number) =>
+  once(`days:${rows}`, () => {
+    return `INSERT INTO {{account_day_movements}} (day, account, currency, debit_minor, credit_minor)
+          VALUES ${placeholders(5, rows)}
+          ON CONFLICT (day, account, currency) DO UPDATE SET
+            debit_minor = {{account_day_movements}}.debit_minor + excluded.debit_minor,
+            credit_minor = {{account_day_movements}}.credit_minor + excluded.credit_minor`;
+  });
 
 function postingsStatement(entries: readonly JournalEntry[], at: LogPosition): Statement {
   const params: SqlValue[] = [];
