@@ -232,9 +232,11 @@ export async function benchJournal(dir: string, shape: JournalLogShape): Promise
     const asOfPositionMs = await timed(7, () =>
       trialBalance(readStore, { kind: "position", position: middle }),
     );
-    const asOfTimeMs = await timed(3, () =>
-      trialBalance(readStore, { kind: "time", at: "2026-01-02T00:00:00.000Z" }),
-    );
+    // One instant on a day boundary and one mid-day, where the day's postings so far are the tail read.
+    const asOfTimeMs = await timed(6, async () => {
+      await trialBalance(readStore, { kind: "time", at: "2026-01-02T00:00:00.000Z" });
+      await trialBalance(readStore, { kind: "time", at: "2026-01-01T12:00:00.000Z" });
+    }).then((samples) => samples.map((ms) => ms / 2));
     return {
       events,
       postings: Number(counts?.postings ?? 0),
@@ -300,7 +302,11 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
     rows: [
       row("current (account_balances)", run.currentMs),
       row("as of the middle log position (seek per account)", run.asOfPositionMs),
-      row("as of an effective time (scan of the postings)", run.asOfTimeMs),
+      row("as of an effective time (daily movements + the day's tail)", run.asOfTimeMs),
+    ],
+    notes: [
+      "the floor on this machine, in the same run: the current trial balance, which reads each account's one",
+      "row once; every as-of answer reads at least that much.",
     ],
   });
   ctx.figures.set("journal.projection.eventsPerSecond", run.eventsPerSecond);
@@ -322,6 +328,12 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
       wanted: `< ${TRIAL_BALANCE_TARGET_MS} ms`,
       measured: `${fmtMs(percentile(run.asOfPositionMs, 50))} ms`,
       ok: percentile(run.asOfPositionMs, 50) < TRIAL_BALANCE_TARGET_MS,
+    },
+    {
+      name: `trial balance, as of an effective time, over ${fmtNum(run.postings)} postings`,
+      wanted: `< ${TRIAL_BALANCE_TARGET_MS} ms`,
+      measured: `${fmtMs(percentile(run.asOfTimeMs, 50))} ms (floor, current: ${fmtMs(percentile(run.currentMs, 50))} ms)`,
+      ok: percentile(run.asOfTimeMs, 50) < TRIAL_BALANCE_TARGET_MS,
     },
   ];
   for (const target of targets) {

@@ -9,6 +9,7 @@ import { sqliteAppendSection, sqliteCeilingSection, sqliteReadAllSection } from 
 import { journalSection } from "./journal.bench.ts";
 import { postgresUnreachable } from "./postgres.ts";
 import { kafkaSection, readStoreSection } from "./production.bench.ts";
+import { replaySection } from "./replay.bench.ts";
 import {
   type BenchContext,
   fmtNum,
@@ -99,6 +100,7 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "kafka", run: kafkaSection },
   { name: "checkout init over HTTP", run: checkoutInitSection },
   { name: "journal", run: journalSection },
+  { name: "ledger replay", run: replaySection },
 ];
 
 /** The machine may be shared: the load average says how much of it this run had. */

@@ -49,8 +49,8 @@ const totals = (r: Row): AccountTotals => ({
  *   one covering-index seek per account (the totals only grow, so that posting holds them);
  * - as of an effective (business) time: business time does not follow log order (a repayment may be
  *   recorded late), so running totals cannot serve it; the journal keeps each account's movements per
- *   effective day, and the answer is the days before the time's day plus that day's postings up to it: a
- *   short range of the postings' effective-time index instead of every posting.
+ *   effective day, and the answer is the days before the time's day plus that day's postings up to it (its
+ *   entries by their effective-time index, their postings by position): a short range, not every posting.
  */
 export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<TrialBalance> {
   let rows: Row[];
@@ -90,7 +90,9 @@ export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<Tr
                    FROM account_day_movements d WHERE d.day < ?
                  UNION ALL
                  SELECT p.account, p.currency, p.debit_minor, p.credit_minor
-                   FROM journal_postings p WHERE p.effective_at >= ? AND p.effective_at <= ?) t
+                   FROM journal_entries e
+                   JOIN journal_postings p ON p.position_num = e.position_num AND p.entry_id = e.entry_id
+                  WHERE e.effective_at >= ? AND e.effective_at <= ?) t
           GROUP BY t.account, t.currency ORDER BY t.account, t.currency`,
         [effectiveDay(asOf.at), effectiveDay(asOf.at), asOf.at],
       );
