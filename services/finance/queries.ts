@@ -52,13 +52,22 @@ const totals = (r: Row): AccountTotals => ({
  *   effective day, and the answer is the days before the time's day plus that day's postings up to it (its
  *   entries by their effective-time index, their postings by position): a short range, not every posting.
  */
-export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<TrialBalance> {
+export async function trialBalance(
+  readStore: ReadStore,
+  asOf: AsOf,
+  /** Only this account (the audit route's view of one account), by the same queries. */
+  account?: string,
+): Promise<TrialBalance> {
+  // `? IS NULL OR account = ?` keeps one statement text per basis for every account or one.
+  const only = [account ?? null, account ?? null];
   let rows: Row[];
   switch (asOf.kind) {
     case "current":
       rows = await readStore.query(
         `SELECT b.account, b.currency, b.debit_minor, b.credit_minor, ${CHECKPOINT} AS checkpoint
-           FROM account_balances b ORDER BY b.account, b.currency`,
+           FROM account_balances b WHERE (CAST(? AS TEXT) IS NULL OR b.account = ?)
+          ORDER BY b.account, b.currency`,
+        only,
       );
       break;
     case "position": {
@@ -71,8 +80,9 @@ export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<Tr
                   WHERE q.account = b.account AND q.currency = b.currency AND q.position_num <= ?
                   ORDER BY q.position_num DESC, q.running_debit_minor DESC, q.running_credit_minor DESC LIMIT 1)
                   AS totals
-           FROM account_balances b ORDER BY b.account, b.currency`,
-        [asOf.position],
+           FROM account_balances b WHERE (CAST(? AS TEXT) IS NULL OR b.account = ?)
+          ORDER BY b.account, b.currency`,
+        [asOf.position, ...only],
       );
       // An account first posted after the position did not exist yet.
       rows = rows.flatMap((r) => {
@@ -93,8 +103,9 @@ export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<Tr
                    FROM journal_entries e
                    JOIN journal_postings p ON p.position_num = e.position_num AND p.entry_id = e.entry_id
                   WHERE e.effective_at >= ? AND e.effective_at <= ?) t
+          WHERE (CAST(? AS TEXT) IS NULL OR t.account = ?)
           GROUP BY t.account, t.currency ORDER BY t.account, t.currency`,
-        [effectiveDay(asOf.at), effectiveDay(asOf.at), asOf.at],
+        [effectiveDay(asOf.at), effectiveDay(asOf.at), asOf.at, ...only],
       );
       break;
   }

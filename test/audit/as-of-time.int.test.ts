@@ -96,6 +96,9 @@ describe.each(stores)("trial balance as of an effective time: %s", (_, open) => 
               const at = new Date(START + offset).toISOString();
               const { accounts } = await trialBalance(readStore, { kind: "time", at });
               expect(accounts).toEqual(await scan(readStore, at));
+              // One account alone (the audit route) answers the same line.
+              const one = await trialBalance(readStore, { kind: "time", at }, "fee-income");
+              expect(one.accounts).toEqual(accounts.filter((a) => a.account === "fee-income"));
             }
           } finally {
             await drop();

@@ -34,6 +34,7 @@ export async function accountAsOf(
   const balance = await trialBalance(
     readStore,
     at.kind === "position" ? { kind: "position", position: at.position } : { kind: "time", at: at.at },
+    account,
   );
   const checkpoint = BigInt(balance.journalPosition);
   const [filter, bound]: [string, SqlValue] =
@@ -59,7 +60,7 @@ export async function accountAsOf(
       creditMinor: big(r.credit_minor),
     }));
   return {
-    totals: balance.accounts.filter((a) => a.account === account),
+    totals: balance.accounts,
     postings,
     truncated: rows.length > limit,
     journalPosition: balance.journalPosition,
