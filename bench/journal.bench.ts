@@ -162,6 +162,7 @@ export interface JournalBenchRun {
   readonly currentMs: readonly number[];
   readonly asOfPositionMs: readonly number[];
   readonly asOfTimeMs: readonly number[];
+  readonly asOfMidDayMs: readonly number[];
 }
 
 async function timed(runs: number, work: () => Promise<unknown>): Promise<number[]> {
@@ -232,11 +233,14 @@ export async function benchJournal(dir: string, shape: JournalLogShape): Promise
     const asOfPositionMs = await timed(7, () =>
       trialBalance(readStore, { kind: "position", position: middle }),
     );
-    // One instant on a day boundary and one mid-day, where the day's postings so far are the tail read.
-    const asOfTimeMs = await timed(6, async () => {
-      await trialBalance(readStore, { kind: "time", at: "2026-01-02T00:00:00.000Z" });
-      await trialBalance(readStore, { kind: "time", at: "2026-01-01T12:00:00.000Z" });
-    }).then((samples) => samples.map((ms) => ms / 2));
+    // At a day boundary only daily movements are read; mid-day, the day's postings so far are the tail too
+    // (this log is dense: about 250,000 postings by noon).
+    const asOfTimeMs = await timed(5, () =>
+      trialBalance(readStore, { kind: "time", at: "2026-01-02T00:00:00.000Z" }),
+    );
+    const asOfMidDayMs = await timed(5, () =>
+      trialBalance(readStore, { kind: "time", at: "2026-01-01T12:00:00.000Z" }),
+    );
     return {
       events,
       postings: Number(counts?.postings ?? 0),
@@ -247,6 +251,7 @@ export async function benchJournal(dir: string, shape: JournalLogShape): Promise
       currentMs,
       asOfPositionMs,
       asOfTimeMs,
+      asOfMidDayMs,
     };
   } finally {
     await store.close();
@@ -302,7 +307,8 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
     rows: [
       row("current (account_balances)", run.currentMs),
       row("as of the middle log position (seek per account)", run.asOfPositionMs),
-      row("as of an effective time (daily movements + the day's tail)", run.asOfTimeMs),
+      row("as of an effective time, midnight (daily movements)", run.asOfTimeMs),
+      row("as of an effective time, noon (daily movements + half a day's postings)", run.asOfMidDayMs),
     ],
     notes: [
       "the floor on this machine, in the same run: the current trial balance, which reads each account's one",
@@ -330,10 +336,11 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
       ok: percentile(run.asOfPositionMs, 50) < TRIAL_BALANCE_TARGET_MS,
     },
     {
-      name: `trial balance, as of an effective time, over ${fmtNum(run.postings)} postings`,
+      name: `trial balance, as of an effective time (midnight / noon), over ${fmtNum(run.postings)} postings`,
       wanted: `< ${TRIAL_BALANCE_TARGET_MS} ms`,
-      measured: `${fmtMs(percentile(run.asOfTimeMs, 50))} ms (floor, current: ${fmtMs(percentile(run.currentMs, 50))} ms)`,
-      ok: percentile(run.asOfTimeMs, 50) < TRIAL_BALANCE_TARGET_MS,
+      measured: `${fmtMs(percentile(run.asOfTimeMs, 50))} / ${fmtMs(percentile(run.asOfMidDayMs, 50))} ms (floor, current: ${fmtMs(percentile(run.currentMs, 50))} ms)`,
+      ok:
+        Math.max(percentile(run.asOfTimeMs, 50), percentile(run.asOfMidDayMs, 50)) < TRIAL_BALANCE_TARGET_MS,
     },
   ];
   for (const target of targets) {
