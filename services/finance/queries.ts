@@ -1,6 +1,6 @@
 import { type Currency, currencies } from "../../contracts/money.ts";
 import type { ReadStore, Row, SqlValue } from "../platform/readstore/port.ts";
-import { JOURNAL_PROJECTION } from "./read-models/journal.ts";
+import { JOURNAL_PROJECTION, PERIOD_LENGTH } from "./read-models/journal.ts";
 
 // Read-only queries over the journal projection (services/finance/read-models/journal.ts). Every query
 // is one SQL statement, so it reads one consistent state of the read model on either read store.
@@ -49,8 +49,9 @@ const totals = (r: Row): AccountTotals => ({
  *   one covering-index seek per account (the totals only grow, so that posting holds them);
  * - as of an effective (business) time: business time does not follow log order (a repayment may be
  *   recorded late), so running totals cannot serve it; the journal keeps each account's movements per
- *   effective day, and the answer is the days before the time's day plus that day's postings up to it (its
- *   entries by their effective-time index, their postings by position): a short range, not every posting.
+ *   effective day and hour, and the answer is the days before the time's day, that day's hours before its
+ *   hour, and that hour's postings up to it (its entries by their effective-time index, their postings by
+ *   position): at most a day's hours and an hour's postings besides the days, not every posting.
  */
 export async function trialBalance(
   readStore: ReadStore,
@@ -92,12 +93,17 @@ export async function trialBalance(
       });
       break;
     }
-    case "time":
+    case "time": {
+      const day = asOf.at.slice(0, PERIOD_LENGTH.day);
+      const hour = asOf.at.slice(0, PERIOD_LENGTH.hour);
       rows = await readStore.query(
         `SELECT t.account, t.currency, SUM(t.debit_minor) AS debit_minor, SUM(t.credit_minor) AS credit_minor,
                 ${CHECKPOINT} AS checkpoint
            FROM (SELECT d.account, d.currency, d.debit_minor, d.credit_minor
                    FROM account_day_movements d WHERE d.day < ?
+                 UNION ALL
+                 SELECT h.account, h.currency, h.debit_minor, h.credit_minor
+                   FROM account_hour_movements h WHERE h.hour >= ? AND h.hour < ?
                  UNION ALL
                  SELECT p.account, p.currency, p.debit_minor, p.credit_minor
                    FROM journal_entries e
@@ -105,16 +111,14 @@ export async function trialBalance(
                   WHERE e.effective_at >= ? AND e.effective_at <= ?) t
           WHERE (CAST(? AS TEXT) IS NULL OR t.account = ?)
           GROUP BY t.account, t.currency ORDER BY t.account, t.currency`,
-        [effectiveDay(asOf.at), effectiveDay(asOf.at), asOf.at, ...only],
+        [day, day, hour, hour, asOf.at, ...only],
       );
       break;
+    }
   }
   const checkpoint = rows[0]?.checkpoint ?? (await journalPosition(readStore));
   return { accounts: rows.map(totals), journalPosition: String(checkpoint ?? "0") };
 }
-
-/** The UTC day of an ISO time, as account_day_movements keys it. */
-const effectiveDay = (isoTime: string): string => isoTime.slice(0, 10);
 
 /** The journal projection's checkpoint, "0" before it ran. */
 export async function journalPosition(readStore: ReadStore): Promise<string> {

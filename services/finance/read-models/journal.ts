@@ -22,9 +22,10 @@ import type { Projection } from "../../platform/readstore/projection.ts";
  *   running balance and a trial balance as of a position is one index seek per account (the totals only
  *   grow, so "the latest posting at or before P" holds the account's totals as of P).
  * - `account_balances`: current debit and credit totals per account and currency.
- * - `account_day_movements`: each account's debits and credits per currency and effective (UTC) day, so a
- *   trial balance as of an effective time is the days before it plus that day's postings up to it
- *   (queries.ts): effective time does not follow log order, so running totals cannot serve it.
+ * - `account_day_movements`, `account_hour_movements`: each account's debits and credits per currency and
+ *   effective (UTC) day and hour, so a trial balance as of an effective time is the days before its day, the
+ *   hours of that day before its hour, and that hour's postings up to it (queries.ts): effective time does
+ *   not follow log order, so running totals cannot serve it.
  * - `merchant_open_items`, `merchant_netting`, `merchant_payouts`: what a payout run needs in one read (see
  *   below), and the payouts made.
  *
@@ -48,7 +49,8 @@ export const JOURNAL_PROJECTION = "journal";
 
 /**
  * v2: LoanCancelled posts its refund to each receivable by component (postings.ts).
- * v3: account_day_movements, and entries indexed by effective time (as-of-time trial balance).
+ * v3: account_day_movements, account_hour_movements, and entries indexed by effective time (as-of-time
+ * trial balance).
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
@@ -77,9 +79,13 @@ export const journalProjection: Projection = {
         credit_minor BIGINT NOT NULL, PRIMARY KEY (account, currency)`,
     },
     account_day_movements: {
-      // Keyed by day first: "every day before D" is one range of the key.
+      // Keyed by the period first: "every day before D" is one range of the key.
       columns: `day TEXT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
         credit_minor BIGINT NOT NULL, PRIMARY KEY (day, account, currency)`,
+    },
+    account_hour_movements: {
+      columns: `hour TEXT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
+        credit_minor BIGINT NOT NULL, PRIMARY KEY (hour, account, currency)`,
     },
     merchant_open_items: {
       columns: `item_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,
@@ -146,7 +152,8 @@ function journalStatements(envelope: EventEnvelope, entries: readonly JournalEnt
     ...entries.map((e) => entryStatement(e, at, envelope.recordedAt)),
     balancesStatement(entries),
     postingsStatement(entries, at),
-    dayMovementsStatement(entries),
+    periodMovementsStatement(entries, "day"),
+    periodMovementsStatement(entries, "hour"),
   ];
 }
 
@@ -201,20 +208,25 @@ function balancesStatement(entries: readonly JournalEntry[]): Statement {
   return { sql: upsertBalancesSql(totals.length), params };
 }
 
-/** The entries' movements by effective day (the ISO time's UTC date). */
-function dayMovementsStatement(entries: readonly JournalEntry[]): Statement {
-  const totals = totalsBy(entries, (e, p) => [e.effectiveAt.slice(0, 10), p.account, p.currency]);
+/** The UTC day (`2026-01-31`) or hour (`2026-01-31T09`) of an ISO time in UTC, as the movements key it. */
+export const PERIOD_LENGTH = { day: 10, hour: 13 } as const;
+
+/** The entries' movements by effective day or hour. */
+function periodMovementsStatement(entries: readonly JournalEntry[], period: "day" | "hour"): Statement {
+  const length = PERIOD_LENGTH[period];
+  const totals = totalsBy(entries, (e, p) => [e.effectiveAt.slice(0, length), p.account, p.currency]);
   const params: SqlValue[] = totals.flatMap((t) => [...t.key, t.debit, t.credit]);
-  return { sql: upsertDayMovementsSql(totals.length), params };
+  return { sql: upsertPeriodMovementsSql(period, totals.length), params };
 }
 
-const upsertDayMovementsSql = (rows: number) =>
-  once(`days:${rows}`, () => {
-    return `INSERT INTO {{account_day_movements}} (day, account, currency, debit_minor, credit_minor)
+const upsertPeriodMovementsSql = (period: "day" | "hour", rows: number) =>
+  once(`${period}:${rows}`, () => {
+    const table = `{{account_${period}_movements}}`;
+    return `INSERT INTO ${table} (${period}, account, currency, debit_minor, credit_minor)
           VALUES ${placeholders(5, rows)}
-          ON CONFLICT (day, account, currency) DO UPDATE SET
-            debit_minor = {{account_day_movements}}.debit_minor + excluded.debit_minor,
-            credit_minor = {{account_day_movements}}.credit_minor + excluded.credit_minor`;
+          ON CONFLICT (${period}, account, currency) DO UPDATE SET
+            debit_minor = ${table}.debit_minor + excluded.debit_minor,
+            credit_minor = ${table}.credit_minor + excluded.credit_minor`;
   });
 
 function postingsStatement(entries: readonly JournalEntry[], at: LogPosition): Statement {
