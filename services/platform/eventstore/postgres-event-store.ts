@@ -414,24 +414,30 @@ export class PostgresEventStore implements EventStore {
     const client = await this.#pool.connect();
     try {
       await client.query(this.#sql.beginAndLock);
-      const { rows } = await client.query<ChainRow>({
-        text: `SELECT ${COLUMNS}, e.hash FROM ${s}.events AS e ORDER BY e.position`,
-        rowMode: "array",
-      });
+      // A page at a time, so a large log is chained without holding it all in memory.
       let hash = GENESIS_HASH;
-      const positions: string[] = [];
-      const hashes: string[] = [];
-      for (const row of rows) {
-        const link = rowToLink(row);
-        hash = chainHash(hash, link, link.dataJson);
-        positions.push(link.position);
-        hashes.push(hash);
+      for (let after = "0"; ; ) {
+        const { rows } = await client.query<ChainRow>({
+          text: `SELECT ${COLUMNS}, e.hash FROM ${s}.events AS e WHERE e.position > $1 ORDER BY e.position LIMIT 10000`,
+          values: [after],
+          rowMode: "array",
+        });
+        if (rows.length === 0) break;
+        const positions: string[] = [];
+        const hashes: string[] = [];
+        for (const row of rows) {
+          const link = rowToLink(row);
+          hash = chainHash(hash, link, link.dataJson);
+          positions.push(link.position);
+          hashes.push(hash);
+        }
+        await client.query(
+          `UPDATE ${s}.events AS e SET hash = c.hash FROM unnest($1::bigint[], $2::text[]) AS c(position, hash)
+            WHERE e.position = c.position`,
+          [positions, hashes],
+        );
+        after = positions.at(-1)!;
       }
-      await client.query(
-        `UPDATE ${s}.events AS e SET hash = c.hash FROM unnest($1::bigint[], $2::text[]) AS c(position, hash)
-          WHERE e.position = c.position`,
-        [positions, hashes],
-      );
       await client.query(`ALTER TABLE ${s}.events ALTER COLUMN hash SET NOT NULL; COMMIT`);
       client.release();
     } catch (error) {
