@@ -42,6 +42,8 @@ function cliSuite(
     h: FinanceHarness;
     env: Record<string, string>;
     db: Tamperer;
+    /** Where `replay --into` builds, removed with the rest by done(). */
+    into: string;
     done(): Promise<void>;
   }>,
 ): void {
@@ -49,12 +51,13 @@ function cliSuite(
     let h: FinanceHarness;
     let env: Record<string, string>;
     let db: Tamperer;
+    let into: string;
     let done: () => Promise<void>;
     let transactionId: string;
     let settledAt: string;
 
     beforeAll(async () => {
-      ({ h, env, db, done } = await setUp());
+      ({ h, env, db, into, done } = await setUp());
       transactionId = await h.settle(SANDBOX);
       settledAt = await h.settled();
     });
@@ -88,10 +91,13 @@ function cliSuite(
     });
 
     it("replay rebuilds into a fresh store with a progress bar: events done, events/s, ETA", async () => {
-      const run = await ledger(env, "replay");
+      const run = await ledger(env, "replay", "--into", into);
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(/\d+\/\d+ events \| \d+ events\/s \| ETA/);
-      expect(run.stdout).toMatch(/replayed \d+ events up to position \d+/);
+      expect(run.stdout).toMatch(/replayed \d+ events up to position \d+ .* into .*/);
+      expect(run.stdout).toContain(into);
+      // The store it built is no longer fresh: replaying into it again is refused.
+      expect((await ledger(env, "replay", "--into", into)).code).toBe(1);
     });
 
     it("audit stream shows the state and the events as of a position or a time", async () => {
@@ -133,6 +139,7 @@ cliSuite("embedded SQLite", async () => {
   return {
     h,
     env: { DATA_DIR: h.dir },
+    into: join(h.dir, "replayed.db"),
     db: {
       async exec(sql, params = []) {
         const db = new DatabaseSync(path);
@@ -153,9 +160,11 @@ cliSuite("PostgreSQL (EVENT_STORE / READ_STORE / DATABASE_URL)", async () => {
   const h = await startFinanceHarness(env);
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   await admin.connect();
+  const into = `${schema}_replayed`;
   return {
     h,
     env,
+    into,
     db: {
       async exec(sql, params = []) {
         let n = 0;
@@ -168,6 +177,7 @@ cliSuite("PostgreSQL (EVENT_STORE / READ_STORE / DATABASE_URL)", async () => {
     async done() {
       await h.close();
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.query(`DROP SCHEMA IF EXISTS "${into}" CASCADE`);
       await admin.end();
     },
   };
