@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import { v7 as uuidv7 } from "uuid";
+import { chainHash, GENESIS_HASH } from "../services/platform/eventstore/chain.ts";
 import { type ExpectedRevision, WrongExpectedRevision } from "../services/platform/eventstore/port.ts";
 import {
   SQLITE_EVENTS_SCHEMA,
@@ -143,6 +144,15 @@ export async function benchStoreAppends(path: string, options: AppendRunOptions)
 
 // The store's own table, so that the ceiling inserts the same row shape into the same indexes.
 const RAW_SCHEMA = SQLITE_EVENTS_SCHEMA;
+const RAW_FIELDS = {
+  type: "Appended",
+  schemaVersion: 1,
+  occurredAt: "2026-11-27T00:00:00.000Z",
+  correlationId: "corr-bench",
+  causationId: "cause-bench",
+  tenantId: "tenant-bench",
+  actor: "bench",
+};
 
 export interface RawRun {
   readonly rowsPerCommit: number;
@@ -166,15 +176,25 @@ export function benchRawInserts(
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
   db.exec(RAW_SCHEMA);
   const insert = db.prepare(
-    "INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, occurred_at, recorded_at, correlation_id, causation_id, tenant_id, actor, data) VALUES (NULL, ?, ?, ?, 'Appended', 1, ?, ?, 'corr-bench', 'cause-bench', 'tenant-bench', 'bench', ?) RETURNING position",
+    "INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, occurred_at, recorded_at, correlation_id, causation_id, tenant_id, actor, data, hash) VALUES (NULL, ?, ?, ?, 'Appended', 1, ?, ?, 'corr-bench', 'cause-bench', 'tenant-bench', 'bench', ?, ?) RETURNING position",
   );
   const revisions = new Array<number>(streams).fill(0);
   const data = JSON.stringify(SMALL_DATA);
   const occurredAt = "2026-11-27T00:00:00.000Z";
   let rows = 0;
+  // The row's chain hash is part of the row (docs/audit.md), so the ceiling computes it too.
+  let hash = GENESIS_HASH;
   const insertOne = (recordedAt: string) => {
     const s = rows % streams;
-    insert.get(uuidv7(), `raw-${s}`, revisions[s]!++, occurredAt, recordedAt, data);
+    const fields = {
+      ...RAW_FIELDS,
+      eventId: uuidv7(),
+      streamId: `raw-${s}`,
+      revision: revisions[s]!++,
+      recordedAt,
+    };
+    hash = chainHash(hash, fields, data);
+    insert.get(fields.eventId, fields.streamId, fields.revision, occurredAt, recordedAt, data, hash);
     rows++;
   };
   const start = performance.now();

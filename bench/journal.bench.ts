@@ -162,6 +162,7 @@ export interface JournalBenchRun {
   readonly currentMs: readonly number[];
   readonly asOfPositionMs: readonly number[];
   readonly asOfTimeMs: readonly number[];
+  readonly asOfMidDayMs: readonly number[];
 }
 
 async function timed(runs: number, work: () => Promise<unknown>): Promise<number[]> {
@@ -232,8 +233,13 @@ export async function benchJournal(dir: string, shape: JournalLogShape): Promise
     const asOfPositionMs = await timed(7, () =>
       trialBalance(readStore, { kind: "position", position: middle }),
     );
-    const asOfTimeMs = await timed(3, () =>
+    // At a day boundary only daily movements are read; mid-day, the day's postings so far are the tail too
+    // (this log is dense: about 250,000 postings by noon).
+    const asOfTimeMs = await timed(5, () =>
       trialBalance(readStore, { kind: "time", at: "2026-01-02T00:00:00.000Z" }),
+    );
+    const asOfMidDayMs = await timed(5, () =>
+      trialBalance(readStore, { kind: "time", at: "2026-01-01T12:00:00.000Z" }),
     );
     return {
       events,
@@ -245,6 +251,7 @@ export async function benchJournal(dir: string, shape: JournalLogShape): Promise
       currentMs,
       asOfPositionMs,
       asOfTimeMs,
+      asOfMidDayMs,
     };
   } finally {
     await store.close();
@@ -300,7 +307,12 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
     rows: [
       row("current (account_balances)", run.currentMs),
       row("as of the middle log position (seek per account)", run.asOfPositionMs),
-      row("as of an effective time (scan of the postings)", run.asOfTimeMs),
+      row("as of an effective time, midnight (daily movements)", run.asOfTimeMs),
+      row("as of an effective time, noon (daily movements + half a day's postings)", run.asOfMidDayMs),
+    ],
+    notes: [
+      "the floor on this machine, in the same run: the current trial balance, which reads each account's one",
+      "row once; every as-of answer reads at least that much.",
     ],
   });
   ctx.figures.set("journal.projection.eventsPerSecond", run.eventsPerSecond);
@@ -322,6 +334,13 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
       wanted: `< ${TRIAL_BALANCE_TARGET_MS} ms`,
       measured: `${fmtMs(percentile(run.asOfPositionMs, 50))} ms`,
       ok: percentile(run.asOfPositionMs, 50) < TRIAL_BALANCE_TARGET_MS,
+    },
+    {
+      name: `trial balance, as of an effective time (midnight / noon), over ${fmtNum(run.postings)} postings`,
+      wanted: `< ${TRIAL_BALANCE_TARGET_MS} ms`,
+      measured: `${fmtMs(percentile(run.asOfTimeMs, 50))} / ${fmtMs(percentile(run.asOfMidDayMs, 50))} ms (floor, current: ${fmtMs(percentile(run.currentMs, 50))} ms)`,
+      ok:
+        Math.max(percentile(run.asOfTimeMs, 50), percentile(run.asOfMidDayMs, 50)) < TRIAL_BALANCE_TARGET_MS,
     },
   ];
   for (const target of targets) {

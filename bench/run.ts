@@ -10,6 +10,7 @@ import { journalSection } from "./journal.bench.ts";
 import { memorySection } from "./memory.bench.ts";
 import { postgresUnreachable } from "./postgres.ts";
 import { kafkaSection, readStoreSection } from "./production.bench.ts";
+import { replaySection } from "./replay.bench.ts";
 import {
   type BenchContext,
   fmtNum,
@@ -101,6 +102,7 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "checkout init over HTTP", run: checkoutInitSection },
   { name: "journal", run: journalSection },
   { name: "memory", run: memorySection },
+  { name: "ledger replay", run: replaySection },
 ];
 
 /** The machine may be shared: the load average says how much of it this run had. */

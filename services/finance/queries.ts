@@ -1,6 +1,6 @@
 import { type Currency, currencies } from "../../contracts/money.ts";
 import type { ReadStore, Row, SqlValue } from "../platform/readstore/port.ts";
-import { JOURNAL_PROJECTION } from "./read-models/journal.ts";
+import { JOURNAL_PROJECTION, PERIOD_LENGTH } from "./read-models/journal.ts";
 
 // Read-only queries over the journal projection (services/finance/read-models/journal.ts). Every query
 // is one SQL statement, so it reads one consistent state of the read model on either read store.
@@ -47,16 +47,28 @@ const totals = (r: Row): AccountTotals => ({
  * - current: the maintained totals (`account_balances`), one row per account;
  * - as of a log position: each account's running totals at its latest posting at or before the position,
  *   one covering-index seek per account (the totals only grow, so that posting holds them);
- * - as of an effective (business) time: a sum over the postings effective at or before it. Business time
- *   does not follow log order (a repayment may be recorded late), so this one reads every posting.
+ * - as of an effective (business) time: business time does not follow log order (a repayment may be
+ *   recorded late), so running totals cannot serve it; the journal keeps each account's movements per
+ *   effective day and hour, and the answer is the days before the time's day, that day's hours before its
+ *   hour, and that hour's postings up to it (its entries by their effective-time index, their postings by
+ *   position): at most a day's hours and an hour's postings besides the days, not every posting.
  */
-export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<TrialBalance> {
+export async function trialBalance(
+  readStore: ReadStore,
+  asOf: AsOf,
+  /** Only this account (the audit route's view of one account), by the same queries. */
+  account?: string,
+): Promise<TrialBalance> {
+  // `? IS NULL OR account = ?` keeps one statement text per basis for every account or one.
+  const only = [account ?? null, account ?? null];
   let rows: Row[];
   switch (asOf.kind) {
     case "current":
       rows = await readStore.query(
         `SELECT b.account, b.currency, b.debit_minor, b.credit_minor, ${CHECKPOINT} AS checkpoint
-           FROM account_balances b ORDER BY b.account, b.currency`,
+           FROM account_balances b WHERE (CAST(? AS TEXT) IS NULL OR b.account = ?)
+          ORDER BY b.account, b.currency`,
+        only,
       );
       break;
     case "position": {
@@ -69,8 +81,9 @@ export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<Tr
                   WHERE q.account = b.account AND q.currency = b.currency AND q.position_num <= ?
                   ORDER BY q.position_num DESC, q.running_debit_minor DESC, q.running_credit_minor DESC LIMIT 1)
                   AS totals
-           FROM account_balances b ORDER BY b.account, b.currency`,
-        [asOf.position],
+           FROM account_balances b WHERE (CAST(? AS TEXT) IS NULL OR b.account = ?)
+          ORDER BY b.account, b.currency`,
+        [asOf.position, ...only],
       );
       // An account first posted after the position did not exist yet.
       rows = rows.flatMap((r) => {
@@ -81,15 +94,26 @@ export async function trialBalance(readStore: ReadStore, asOf: AsOf): Promise<Tr
       break;
     }
     case "time": {
-      // Bounded by the checkpoint read first, so a posting projected meanwhile cannot slip in.
-      const checkpoint = await journalPosition(readStore);
+      const day = asOf.at.slice(0, PERIOD_LENGTH.day);
+      const hour = asOf.at.slice(0, PERIOD_LENGTH.hour);
       rows = await readStore.query(
-        `SELECT p.account, p.currency, SUM(p.debit_minor) AS debit_minor, SUM(p.credit_minor) AS credit_minor
-           FROM journal_postings p WHERE p.effective_at <= ? AND p.position_num <= ?
-          GROUP BY p.account, p.currency ORDER BY p.account, p.currency`,
-        [asOf.at, BigInt(checkpoint)],
+        `SELECT t.account, t.currency, SUM(t.debit_minor) AS debit_minor, SUM(t.credit_minor) AS credit_minor,
+                ${CHECKPOINT} AS checkpoint
+           FROM (SELECT d.account, d.currency, d.debit_minor, d.credit_minor
+                   FROM account_day_movements d WHERE d.day < ?
+                 UNION ALL
+                 SELECT h.account, h.currency, h.debit_minor, h.credit_minor
+                   FROM account_hour_movements h WHERE h.hour >= ? AND h.hour < ?
+                 UNION ALL
+                 SELECT p.account, p.currency, p.debit_minor, p.credit_minor
+                   FROM journal_entries e
+                   JOIN journal_postings p ON p.position_num = e.position_num AND p.entry_id = e.entry_id
+                  WHERE e.effective_at >= ? AND e.effective_at <= ?) t
+          WHERE (CAST(? AS TEXT) IS NULL OR t.account = ?)
+          GROUP BY t.account, t.currency ORDER BY t.account, t.currency`,
+        [day, day, hour, hour, asOf.at, ...only],
       );
-      return { accounts: rows.map(totals), journalPosition: checkpoint };
+      break;
     }
   }
   const checkpoint = rows[0]?.checkpoint ?? (await journalPosition(readStore));

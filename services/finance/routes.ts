@@ -3,6 +3,8 @@ import { type ApiKey, apiKeys } from "../http/api-keys.ts";
 import { useProblemErrors } from "../http/problem-details.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import { chainRoute } from "./audit/chain-route.ts";
+import { auditRoutes } from "./audit/routes.ts";
 import { type ReconServices, reconRoutes } from "./recon/routes.ts";
 import { accountStatementRoutes } from "./reports/account-statement.ts";
 import { buyerLoansRoutes } from "./reports/buyer-loans.ts";
@@ -22,7 +24,8 @@ export interface FinanceRoutesOptions {
 /**
  * The finance read API under /v1/finance (API key with the `finance` role): trial balance (current, as of
  * a log position or an effective time), account statements with running balances, merchant settlement
- * statements and a buyer's loans. Bad parameters are 400 problems naming the parameter.
+ * statements and a buyer's loans; and under /v1/audit the hash chain's head, and any stream's state or
+ * account's balances as of a log position or an effective time. Bad parameters are 400 problems naming the parameter.
  */
 export async function financeRoutes(app: FastifyInstance, options: FinanceRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
@@ -32,4 +35,6 @@ export async function financeRoutes(app: FastifyInstance, options: FinanceRoutes
   await app.register(settlementStatementRoutes, options);
   await app.register(buyerLoansRoutes, options);
   await app.register(reconRoutes, options);
+  await app.register(chainRoute, options);
+  await app.register(auditRoutes, options);
 }

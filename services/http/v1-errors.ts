@@ -71,6 +71,11 @@ export const V1_ERRORS = {
     title: "Unknown buyer",
     fix: "Name a buyer who has a credit line (opened by the buyer's first approved checkout).",
   },
+  stream_not_found: {
+    status: 404,
+    title: "Unknown stream",
+    fix: "Name a stream the log holds, `<kind>-<id>` (e.g. `checkout-<transaction id>`), as the events' `streamId` give it.",
+  },
   route_not_found: {
     status: 404,
     title: "No such route",

@@ -33,6 +33,8 @@ export function killAfterAppend(
       readStream: (streamId, options) => store.readStream(streamId, options),
       readAll: (options) => store.readAll(options),
       headPosition: () => store.headPosition(),
+      chainHead: () => store.chainHead(),
+      readChain: (options) => store.readChain(options),
       subscribeToAll: (options) => store.subscribeToAll(options),
       close: () => store.close(),
     },

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../contracts/envelope.ts";
+import { chainHash, EMPTY_CHAIN, verifyChain } from "../../services/platform/eventstore/chain.ts";
 import {
   DuplicateEventId,
   type EventStore,
@@ -7,6 +8,7 @@ import {
   InvalidEventStoreArgument,
   WrongExpectedRevision,
 } from "../../services/platform/eventstore/port.ts";
+import { chainPages } from "../../services/platform/eventstore/stream-events.ts";
 import { testEvent, uniqueStream } from "../support/events.ts";
 
 /**
@@ -28,6 +30,8 @@ export async function expectClosed(store: EventStore): Promise<void> {
   await expect(store.readStream(uniqueStream())).rejects.toBeInstanceOf(EventStoreClosed);
   await expect(store.readAll({ after: "0" })).rejects.toBeInstanceOf(EventStoreClosed);
   await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreClosed);
+  await expect(store.chainHead()).rejects.toBeInstanceOf(EventStoreClosed);
+  await expect(store.readChain({ after: "0" })).rejects.toBeInstanceOf(EventStoreClosed);
   expect(() => store.subscribeToAll({ after: "0", onEvent: () => {}, onError: () => {} })).toThrow(
     EventStoreClosed,
   );
@@ -255,6 +259,56 @@ export function testEventStore(adapter: string, makeFixture: () => Promise<Event
         ).rejects.toBeInstanceOf(DuplicateEventId);
         expect(await store.readStream(other)).toEqual([]);
         expect(await store.readStream(s)).toHaveLength(1);
+      });
+    });
+
+    describe("hash chain (docs/guarantees.md ES11)", () => {
+      it("chains every event onto its predecessor, through batches, failures and retries", async () => {
+        const from = await store.chainHead();
+        const [a, b] = [uniqueStream(), uniqueStream()];
+        const retried = [testEvent("A", { n: 1 }), testEvent("B", { text: "é\u0000\ud800" })];
+        // Concurrent appends land in one batch where the store groups commits; one of them is refused.
+        const outcomes = await Promise.allSettled([
+          store.append(a, retried, { expectedRevision: "no_stream" }),
+          store.append(b, [testEvent("C")], { expectedRevision: "no_stream" }),
+          store.append(b, [testEvent("D")], { expectedRevision: 5 }),
+          store.append(uniqueStream(), [testEvent("E"), testEvent("F"), testEvent("G")], {
+            expectedRevision: "any",
+          }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+        const beforeRetry = await store.chainHead();
+        await store.append(a, retried, { expectedRevision: "no_stream" });
+        expect(await store.chainHead()).toEqual(beforeRetry);
+
+        const verdict = await verifyChain(chainPages(store, from.position, 2), from);
+        expect(verdict).toMatchObject({ ok: true, head: beforeRetry });
+        expect(verdict.events).toBeGreaterThanOrEqual(6);
+      });
+
+      it("a link is the envelope as read, its data's stored text and sha256 over the predecessor", async () => {
+        const from = await store.chainHead();
+        const s = uniqueStream();
+        await store.append(s, [testEvent("A", { amountMinor: "120", list: [1, { b: null }] })], {
+          expectedRevision: "no_stream",
+        });
+        const [event] = await store.readStream(s);
+        const links = await store.readChain({ after: from.position, maxCount: 100 });
+        const index = links.findIndex((l) => l.eventId === event!.eventId);
+        const link = links[index]!;
+        const { data, ...fields } = event!;
+        expect(link).toMatchObject(fields);
+        expect(JSON.parse(link.dataJson)).toEqual(data);
+        const previous = index === 0 ? from.hash : links[index - 1]!.hash;
+        expect(link.hash).toBe(chainHash(previous, link, link.dataJson));
+        expect(link.hash).toMatch(/^[0-9a-f]{64}$/);
+      });
+
+      it("the head of an empty log is position 0 and the genesis hash, and readChain validates", async () => {
+        const head = await store.chainHead();
+        if (head.position === "0") expect(head).toEqual(EMPTY_CHAIN);
+        else expect(head.hash).toMatch(/^[0-9a-f]{64}$/);
+        await expect(store.readChain({ after: "-1" })).rejects.toMatchObject({ rule: "position_invalid" });
       });
     });
 

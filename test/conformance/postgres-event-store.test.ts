@@ -3,8 +3,10 @@ import net from "node:net";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../contracts/envelope.ts";
+import { verifyChain } from "../../services/platform/eventstore/chain.ts";
 import { EventStoreUnavailable, InvalidEventStoreArgument } from "../../services/platform/eventstore/port.ts";
 import { PostgresEventStore } from "../../services/platform/eventstore/postgres-event-store.ts";
+import { chainPages } from "../../services/platform/eventstore/stream-events.ts";
 import { testEvent, uniqueStream } from "../support/events.ts";
 import { testEventStore } from "./event-store.suite.ts";
 
@@ -169,6 +171,8 @@ describe("postgres event store", () => {
           Array.from({ length: 2 * perWriter.sharedAppends }, (_, i) => i),
         );
       }
+      // Two processes' batches interleave under the append lock and still form one unbroken chain (ES11).
+      expect(await verifyChain(chainPages(reader))).toMatchObject({ ok: true, events: expectedTotal });
     } finally {
       writing = false;
       await tail.catch(() => {});

@@ -6,6 +6,7 @@ import {
   decodeJournalEvent,
   type JournalEntry,
   type JournalEvent,
+  type Posting,
   postingsForEvent,
 } from "../../ledger/journal/postings.ts";
 import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
@@ -22,6 +23,10 @@ import { bankMovementStatements, bankMovementsTable } from "./bank-movements.ts"
  *   running balance and a trial balance as of a position is one index seek per account (the totals only
  *   grow, so "the latest posting at or before P" holds the account's totals as of P).
  * - `account_balances`: current debit and credit totals per account and currency.
+ * - `account_day_movements`, `account_hour_movements`: each account's debits and credits per currency and
+ *   effective (UTC) day and hour, so a trial balance as of an effective time is the days before its day, the
+ *   hours of that day before its hour, and that hour's postings up to it (queries.ts): effective time does
+ *   not follow log order, so running totals cannot serve it.
  * - `merchant_open_items`, `merchant_netting`, `merchant_payouts`: what a payout run needs in one read (see
  *   below), and the payouts made.
  *
@@ -44,18 +49,21 @@ import { bankMovementStatements, bankMovementsTable } from "./bank-movements.ts"
 export const JOURNAL_PROJECTION = "journal";
 
 /**
- * v2: LoanCancelled posts its refund to each receivable by component (postings.ts). v3: `bank_movements`
- * (read-models/bank-movements.ts).
+ * v2: LoanCancelled posts its refund to each receivable by component (postings.ts).
+ * v3: account_day_movements, account_hour_movements, and entries indexed by effective time (as-of-time
+ * trial balance). v4: `bank_movements` (read-models/bank-movements.ts).
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 3,
+  version: 4,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
         position_num BIGINT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL,
         transaction_id TEXT, merchant_id TEXT, user_id TEXT`,
-      indexes: ["position_num"],
+      // By effective time for the as-of-time tail: one row per entry is cheaper to index than ~5 postings,
+      // which the tail then reaches through their position index.
+      indexes: ["position_num", "effective_at"],
     },
     journal_postings: {
       columns: `entry_id TEXT NOT NULL, seq BIGINT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL,
@@ -70,6 +78,15 @@ export const journalProjection: Projection = {
     account_balances: {
       columns: `account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
         credit_minor BIGINT NOT NULL, PRIMARY KEY (account, currency)`,
+    },
+    account_day_movements: {
+      // Keyed by the period first: "every day before D" is one range of the key.
+      columns: `day TEXT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
+        credit_minor BIGINT NOT NULL, PRIMARY KEY (day, account, currency)`,
+    },
+    account_hour_movements: {
+      columns: `hour TEXT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
+        credit_minor BIGINT NOT NULL, PRIMARY KEY (hour, account, currency)`,
     },
     merchant_open_items: {
       columns: `item_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,
@@ -141,6 +158,8 @@ function journalStatements(envelope: EventEnvelope, entries: readonly JournalEnt
     ...entries.map((e) => entryStatement(e, at, envelope.recordedAt)),
     balancesStatement(entries),
     postingsStatement(entries, at),
+    periodMovementsStatement(entries, "day"),
+    periodMovementsStatement(entries, "hour"),
   ];
 }
 
@@ -163,20 +182,58 @@ function entryStatement(e: JournalEntry, at: LogPosition, recordedAt: string): S
   };
 }
 
+interface Totals {
+  readonly key: readonly string[];
+  debit: bigint;
+  credit: bigint;
+}
+
+/** The entries' debits and credits summed per key (e.g. account and currency). */
+function totalsBy(
+  entries: readonly JournalEntry[],
+  keyOf: (e: JournalEntry, p: Posting) => string[],
+): Totals[] {
+  const totals = new Map<string, Totals>();
+  for (const e of entries) {
+    for (const p of e.postings) {
+      const key = keyOf(e, p);
+      const id = key.join("\u0000");
+      const t = totals.get(id) ?? { key, debit: 0n, credit: 0n };
+      if (p.side === "debit") t.debit += p.amountMinor;
+      else t.credit += p.amountMinor;
+      totals.set(id, t);
+    }
+  }
+  return [...totals.values()];
+}
+
 /** One row per account and currency: PostgreSQL refuses to upsert a row twice in one statement. */
 function balancesStatement(entries: readonly JournalEntry[]): Statement {
-  const totals = new Map<string, { account: string; currency: string; debit: bigint; credit: bigint }>();
-  for (const p of entries.flatMap((e) => e.postings)) {
-    const key = `${p.account}\u0000${p.currency}`;
-    const t = totals.get(key) ?? { account: p.account, currency: p.currency, debit: 0n, credit: 0n };
-    if (p.side === "debit") t.debit += p.amountMinor;
-    else t.credit += p.amountMinor;
-    totals.set(key, t);
-  }
-  const params: SqlValue[] = [];
-  for (const t of totals.values()) params.push(t.account, t.currency, t.debit, t.credit);
-  return { sql: upsertBalancesSql(totals.size), params };
+  const totals = totalsBy(entries, (_, p) => [p.account, p.currency]);
+  const params: SqlValue[] = totals.flatMap((t) => [...t.key, t.debit, t.credit]);
+  return { sql: upsertBalancesSql(totals.length), params };
 }
+
+/** The UTC day (`2026-01-31`) or hour (`2026-01-31T09`) of an ISO time in UTC, as the movements key it. */
+export const PERIOD_LENGTH = { day: 10, hour: 13 } as const;
+
+/** The entries' movements by effective day or hour. */
+function periodMovementsStatement(entries: readonly JournalEntry[], period: "day" | "hour"): Statement {
+  const length = PERIOD_LENGTH[period];
+  const totals = totalsBy(entries, (e, p) => [e.effectiveAt.slice(0, length), p.account, p.currency]);
+  const params: SqlValue[] = totals.flatMap((t) => [...t.key, t.debit, t.credit]);
+  return { sql: upsertPeriodMovementsSql(period, totals.length), params };
+}
+
+const upsertPeriodMovementsSql = (period: "day" | "hour", rows: number) =>
+  once(`${period}:${rows}`, () => {
+    const table = `{{account_${period}_movements}}`;
+    return `INSERT INTO ${table} (${period}, account, currency, debit_minor, credit_minor)
+          VALUES ${placeholders(5, rows)}
+          ON CONFLICT (${period}, account, currency) DO UPDATE SET
+            debit_minor = ${table}.debit_minor + excluded.debit_minor,
+            credit_minor = ${table}.credit_minor + excluded.credit_minor`;
+  });
 
 function postingsStatement(entries: readonly JournalEntry[], at: LogPosition): Statement {
   const params: SqlValue[] = [];

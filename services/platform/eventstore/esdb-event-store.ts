@@ -25,6 +25,7 @@ import {
 } from "@eventstore/db-client";
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
 import { retriedAppend, type StoredAt } from "./append-rules.ts";
+import { type ChainHead, type ChainLink, chainHash, EMPTY_CHAIN } from "./chain.ts";
 import {
   CLAIM_EVENT_TYPE,
   claimStream,
@@ -34,6 +35,7 @@ import {
   encodePosition,
   fromEsdbCurrentRevision,
   isSystemRecord,
+  positionAfter,
   type RecordedLike,
   revisionToNumber,
   toEnvelope,
@@ -130,6 +132,11 @@ const HEAD_PAGE = 100;
  * Subscriptions: `subscribeToAll` with `excludeSystemEvents()`, handled sequentially, resubscribing from the
  * last handled position with backoff when the subscription drops (esdb-subscription.ts).
  *
+ * Hash chain: ESDB assigns `recordedAt` and the position at commit, and appends to different streams commit
+ * concurrently, so no writer knows its predecessor's hash before writing. Here the chain is derived on read
+ * instead (same encoding, chain.ts), walking $all from the start; ESDB never rewrites a committed event, and
+ * a head an auditor recorded earlier still proves the prefix it covers unchanged (docs/audit.md).
+ *
  * Errors: arguments are validated before anything is sent; WrongExpectedVersionError becomes
  * WrongExpectedRevision (a missing stream is "no_stream"); anything the server or network throws becomes
  * EventStoreUnavailable naming the server (never the credentials); calls after close() reject with
@@ -143,6 +150,8 @@ export class EsdbEventStore implements EventStore {
   readonly #subscriptions = new Set<Subscription>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
+  /** The chain as far as it was last derived, so reading it page after page stays linear. */
+  #chainSoFar: ChainHead = EMPTY_CHAIN;
 
   /** Connects and checks that the server answers; rejects with EventStoreUnavailable naming it otherwise. */
   static async open(options: EsdbEventStoreOptions): Promise<EsdbEventStore> {
@@ -357,6 +366,57 @@ export class EsdbEventStore implements EventStore {
     this.#assertOpen();
     validateReadAll(options);
     return this.#call(() => this.#readAllAfter(options.after, options.maxCount ?? MAX_PAGE));
+  }
+
+  async readChain(options: ReadAllOptions): Promise<ChainLink[]> {
+    this.#assertOpen();
+    validateReadAll(options);
+    return this.#call(async () => {
+      const links = this.#chained(
+        await this.#chainTo(options.after),
+        await this.#readAllAfter(options.after, options.maxCount ?? MAX_PAGE),
+      );
+      if (links.length > 0) this.#chainSoFar = { position: links.at(-1)!.position, hash: links.at(-1)!.hash };
+      return links;
+    });
+  }
+
+  async chainHead(): Promise<ChainHead> {
+    this.#assertOpen();
+    return this.#call(async () => {
+      let head = this.#chainSoFar;
+      for (;;) {
+        const links = this.#chained(head, await this.#readAllAfter(head.position, MAX_PAGE));
+        if (links.length === 0) break;
+        head = { position: links.at(-1)!.position, hash: links.at(-1)!.hash };
+      }
+      this.#chainSoFar = head;
+      return head;
+    });
+  }
+
+  /** The chain's link at `position` (which must be an event's position, or "0"). */
+  async #chainTo(position: string): Promise<ChainHead> {
+    let head = positionAfter(position, this.#chainSoFar.position) ? this.#chainSoFar : EMPTY_CHAIN;
+    if (position === this.#chainSoFar.position) head = this.#chainSoFar;
+    while (head.position !== position) {
+      const page = await this.#readAllAfter(head.position, MAX_PAGE);
+      const upTo = page.filter((e) => !positionAfter(e.position, position));
+      const links = this.#chained(head, upTo);
+      if (links.length === 0) break;
+      head = { position: links.at(-1)!.position, hash: links.at(-1)!.hash };
+      if (upTo.length < page.length) break;
+    }
+    return head;
+  }
+
+  #chained(from: ChainHead, events: readonly EventEnvelope[]): ChainLink[] {
+    let hash = from.hash;
+    return events.map(({ data, ...fields }) => {
+      const dataJson = JSON.stringify(data);
+      hash = chainHash(hash, fields, dataJson);
+      return { ...fields, dataJson, hash };
+    });
   }
 
   /**

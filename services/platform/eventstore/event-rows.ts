@@ -1,4 +1,5 @@
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import type { ChainLink } from "./chain.ts";
 
 // The SQL adapters' one table layout: the events table's columns, in the order every SELECT lists them
 // and every row is read back (as an array: building arrays is about twice as fast as objects).
@@ -53,5 +54,30 @@ export function rowToEnvelope(row: EventRow): EventEnvelope {
     tenantId: row[10],
     actor: row[11],
     data: JSON.parse(row[12]),
+  };
+}
+
+/** EVENT_COLUMNS and the chain hash: a stored event as verification reads it. */
+export const CHAIN_COLUMNS = [...EVENT_COLUMNS, "hash"] as const;
+
+export type ChainRow = [...EventRow, hash: string];
+
+/** A row of CHAIN_COLUMNS, its data left as the stored text. */
+export function rowToLink(row: ChainRow): ChainLink {
+  return {
+    eventId: row[1],
+    type: row[4],
+    schemaVersion: Number(row[5]),
+    streamId: row[2],
+    revision: Number(row[3]),
+    position: String(row[0]),
+    occurredAt: row[6],
+    recordedAt: row[7],
+    correlationId: row[8],
+    causationId: row[9],
+    tenantId: row[10],
+    actor: row[11],
+    dataJson: row[12],
+    hash: row[13],
   };
 }

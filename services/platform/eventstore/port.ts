@@ -1,4 +1,5 @@
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import type { ChainHead, ChainLink } from "./chain.ts";
 
 /**
  * The event store port. Every adapter (SQLite, PostgreSQL, EventStoreDB) implements it and must pass the
@@ -13,6 +14,10 @@ export interface EventStore {
   readAll(options: ReadAllOptions): Promise<EventEnvelope[]>;
   /** Position of the last committed event, "0" when the log is empty. */
   headPosition(): Promise<string>;
+  /** The hash chain's head (chain.ts): the last event's position and hash. */
+  chainHead(): Promise<ChainHead>;
+  /** One page of the log as stored, each event with its data's stored text and its chain hash. */
+  readChain(options: ReadAllOptions): Promise<ChainLink[]>;
   /** Catch up from `after`, then follow live appends; the handler sees each event once, in log order. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   close(): Promise<void>;

@@ -4,7 +4,15 @@ import type { EventEnvelope } from "../../../contracts/envelope.ts";
 import { type AppendObserver, AppendQueue, type PendingAppend } from "./append-queue.ts";
 import { checkExpectedRevision, retriedAppend, type StoredAt } from "./append-rules.ts";
 import { AppendSignal, catchUpSubscription } from "./catch-up-subscription.ts";
-import { EVENT_COLUMNS, type EventColumn, type EventRow, rowToEnvelope } from "./event-rows.ts";
+import { type ChainHead, type ChainLink, chainHash, EMPTY_CHAIN, GENESIS_HASH } from "./chain.ts";
+import {
+  type ChainRow,
+  EVENT_COLUMNS,
+  type EventColumn,
+  type EventRow,
+  rowToEnvelope,
+  rowToLink,
+} from "./event-rows.ts";
 import {
   type AppendOptions,
   type AppendResult,
@@ -47,6 +55,8 @@ export interface PostgresEventStoreOptions {
 interface BatchState {
   readonly lastRevision: Map<string, number>;
   readonly storedEvents: Map<string, StoredAt>;
+  /** The hash chain's head as the appends written so far leave it. */
+  headHash: string;
 }
 
 type Plan = { readonly retried: AppendResult } | { readonly lastRevision: number };
@@ -96,6 +106,11 @@ const DEFAULT_MAX_BATCH = 64;
  * fails is rolled back by the server (or never committed), so nothing is half-written. If the connection
  * drops while COMMIT is in flight the outcome is unknown; the caller retries, and idempotent append returns
  * the stored result if the first attempt did commit.
+ *
+ * Hash chain (chain.ts): the batch reads the last stored hash under the lock, chains each planned append onto
+ * the head the appends planned before it leave, and sends the hashes with the insert. An append that fails
+ * leaves the head where the last successful one put it, and the appends after it are planned again from
+ * there. A schema written before the chain existed gets its chain computed when first opened.
  */
 export class PostgresEventStore implements EventStore {
   readonly #pool: pg.Pool;
@@ -183,10 +198,12 @@ export class PostgresEventStore implements EventStore {
     let written: Written;
     try {
       client = await this.#pool.connect();
-      const [, state] = await Promise.all([
+      const [, state, headHash] = await Promise.all([
         client.query(this.#sql.beginAndLock),
         this.#batchState(client, batch),
+        client.query<{ hash: string }>(this.#sql.lastHash).then((r) => r.rows[0]?.hash ?? GENESIS_HASH),
       ]);
+      state.headHash = headHash;
       written = await this.#writeAppends(client, batch, state, recordedAt);
       await client.query(written.wrote ? this.#sql.notifyAndCommit : "COMMIT");
       client.release();
@@ -216,7 +233,7 @@ export class PostgresEventStore implements EventStore {
     const written: Written = { outcomes: [], wrote: false };
     let remaining = batch;
     while (remaining.length > 0) {
-      const round = planRound(remaining, state);
+      const round = planRound(remaining, state, recordedAt);
       const sent = sendRound(client, this.#sql.insert, round.steps, savepoint, recordedAt);
       const taken = await this.#takeRound(round, sent, state, savepoint);
       written.outcomes.push(...taken.outcomes);
@@ -260,6 +277,7 @@ export class PostgresEventStore implements EventStore {
         };
       }
       const result = applyWrite(step.pending, step.lastRevision, rows, state);
+      state.headHash = step.hashes.at(-1)!;
       taken.wrote = true;
       taken.outcomes.push(() => step.pending.resolve(result));
     }
@@ -275,7 +293,7 @@ export class PostgresEventStore implements EventStore {
       revision: string;
       position: string | null;
     }>(this.#sql.batchState, [streams, eventIds]);
-    const state: BatchState = { lastRevision: new Map(), storedEvents: new Map() };
+    const state: BatchState = { lastRevision: new Map(), storedEvents: new Map(), headHash: GENESIS_HASH };
     for (const row of rows) {
       if (row.event_id === null) state.lastRevision.set(row.stream_id, Number(row.revision));
       else {
@@ -321,6 +339,28 @@ export class PostgresEventStore implements EventStore {
     return row!.head;
   }
 
+  async chainHead(): Promise<ChainHead> {
+    this.#assertOpen();
+    const [row] = await this.#query<{ position: string; hash: string }>(this.#sql.chainHead, []);
+    return row ?? EMPTY_CHAIN;
+  }
+
+  async readChain(options: ReadAllOptions): Promise<ChainLink[]> {
+    this.#assertOpen();
+    validateReadAll(options);
+    if (BigInt(options.after) >= INT8_MAX) return [];
+    try {
+      const { rows } = await this.#pool.query<ChainRow>({
+        ...this.#sql.chain,
+        values: [options.after, options.maxCount ?? MAX_PAGE],
+        rowMode: "array",
+      });
+      return rows.map(rowToLink);
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
   subscribeToAll(options: SubscribeOptions): Subscription {
     this.#assertOpen();
     validatePosition(options.after);
@@ -360,6 +400,57 @@ export class PostgresEventStore implements EventStore {
     // processes opening a new schema at once take turns on the append lock. A multi-statement simple query
     // is one implicit transaction: the lock is held to its end, and a failure leaves no open transaction.
     await this.#pool.query(`${this.#sql.lock}; ${schemaDdl(this.#schema)}`);
+    await this.#chainUnchainedLog();
+  }
+
+  /**
+   * A schema written before the hash chain has events without a hash: chains them from the genesis, in one
+   * transaction under the append lock, then makes the column NOT NULL (docs/audit.md "Existing logs").
+   */
+  async #chainUnchainedLog(): Promise<void> {
+    const s = quoted(this.#schema);
+    const [unchained] = await this.#query<{ any: boolean }>(
+      {
+        name: "event_store_unchained",
+        text: `SELECT EXISTS (SELECT 1 FROM ${s}.events WHERE hash IS NULL) AS any`,
+      },
+      [],
+    );
+    if (!unchained?.any) return;
+    const client = await this.#pool.connect();
+    try {
+      await client.query(this.#sql.beginAndLock);
+      // A page at a time, so a large log is chained without holding it all in memory.
+      let hash = GENESIS_HASH;
+      for (let after = "0"; ; ) {
+        const { rows } = await client.query<ChainRow>({
+          text: `SELECT ${COLUMNS}, e.hash FROM ${s}.events AS e WHERE e.position > $1 ORDER BY e.position LIMIT 10000`,
+          values: [after],
+          rowMode: "array",
+        });
+        if (rows.length === 0) break;
+        const positions: string[] = [];
+        const hashes: string[] = [];
+        for (const row of rows) {
+          const link = rowToLink(row);
+          hash = chainHash(hash, link, link.dataJson);
+          positions.push(link.position);
+          hashes.push(hash);
+        }
+        await client.query(
+          `UPDATE ${s}.events AS e SET hash = c.hash FROM unnest($1::bigint[], $2::text[]) AS c(position, hash)
+            WHERE e.position = c.position`,
+          [positions, hashes],
+        );
+        after = positions.at(-1)!;
+      }
+      await client.query(`ALTER TABLE ${s}.events ALTER COLUMN hash SET NOT NULL; COMMIT`);
+      client.release();
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      client.release(true);
+      throw error;
+    }
   }
 
   async #listen(): Promise<void> {
@@ -472,14 +563,14 @@ function statements(schema: string, lockKey: string) {
          RETURNING st.stream_id
        )
        INSERT INTO ${s}.events (event_id, stream_id, revision, type, schema_version, occurred_at, recorded_at,
-                                correlation_id, causation_id, tenant_id, actor, data)
+                                correlation_id, causation_id, tenant_id, actor, data, hash)
        SELECT e.event_id, stream.stream_id, $3::bigint + e.ord, e.type, e.schema_version, e.occurred_at, $4,
-              e.correlation_id, e.causation_id, e.tenant_id, e.actor, e.data
+              e.correlation_id, e.causation_id, e.tenant_id, e.actor, e.data, e.hash
          FROM stream,
               unnest($5::uuid[], $6::text[], $7::integer[], $8::text[], $9::text[], $10::text[], $11::text[],
-                     $12::text[], $13::json[])
+                     $12::text[], $13::json[], $14::text[])
                 WITH ORDINALITY AS e(event_id, type, schema_version, occurred_at, correlation_id, causation_id,
-                                     tenant_id, actor, data, ord)
+                                     tenant_id, actor, data, hash, ord)
        RETURNING event_id::text AS event_id, revision::text AS revision, position::text AS position`,
     ),
     streamForwards: named(
@@ -497,12 +588,21 @@ function statements(schema: string, lockKey: string) {
       `SELECT ${COLUMNS} FROM ${s}.events AS e WHERE e.position > $1::bigint ORDER BY e.position LIMIT $2`,
     ),
     head: named("head", `SELECT COALESCE(MAX(position), 0)::text AS head FROM ${s}.events`),
+    lastHash: named("last_hash", `SELECT hash FROM ${s}.events ORDER BY position DESC LIMIT 1`),
+    chainHead: named(
+      "chain_head",
+      `SELECT position::text AS position, hash FROM ${s}.events ORDER BY position DESC LIMIT 1`,
+    ),
+    chain: named(
+      "chain",
+      `SELECT ${COLUMNS}, e.hash FROM ${s}.events AS e WHERE e.position > $1::bigint ORDER BY e.position LIMIT $2`,
+    ),
   };
 }
 
 type Step =
   | { readonly pending: PendingAppend; readonly settle: () => void }
-  | { readonly pending: PendingAppend; readonly lastRevision: number };
+  | { readonly pending: PendingAppend; readonly lastRevision: number; readonly hashes: readonly string[] };
 
 interface InsertedRow {
   event_id: string;
@@ -571,7 +671,7 @@ function sendRound(
     const opened = savepoint.open();
     const inserted = client.query<InsertedRow>(
       insert,
-      insertValues(step.pending, step.lastRevision, recordedAt),
+      insertValues(step.pending, step.lastRevision, recordedAt, step.hashes),
     );
     return { opened, inserted };
   });
@@ -589,8 +689,9 @@ function sendRound(
  * id written earlier in the round needs that write's position, so it and those after it wait for the next
  * round.
  */
-function planRound(appends: readonly PendingAppend[], state: BatchState): Round {
+function planRound(appends: readonly PendingAppend[], state: BatchState, recordedAt: string): Round {
   const lastRevision = new Map(state.lastRevision);
+  let headHash = state.headHash;
   const writing = new Set<string>();
   const steps: Step[] = [];
   for (const [i, pending] of appends.entries()) {
@@ -607,7 +708,9 @@ function planRound(appends: readonly PendingAppend[], state: BatchState): Round 
       steps.push({ pending, settle: () => pending.resolve(retried) });
       continue;
     }
-    steps.push({ pending, lastRevision: plan.lastRevision });
+    const hashes = chainHashes(pending, plan.lastRevision, recordedAt, headHash);
+    headHash = hashes.at(-1)!;
+    steps.push({ pending, lastRevision: plan.lastRevision, hashes });
     lastRevision.set(pending.streamId, plan.lastRevision + pending.events.length);
     for (const e of pending.events) writing.add(e.eventId);
   }
@@ -615,7 +718,7 @@ function planRound(appends: readonly PendingAppend[], state: BatchState): Round 
 }
 
 /** Decides one append against the batch's state. */
-function planAppend(pending: PendingAppend, state: BatchState): Plan {
+function planAppend(pending: PendingAppend, state: Omit<BatchState, "headHash">): Plan {
   const { streamId, events, options } = pending;
   const retried = retriedAppend(streamId, events, (eventId) => state.storedEvents.get(eventId));
   if (retried) return { retried };
@@ -624,7 +727,27 @@ function planAppend(pending: PendingAppend, state: BatchState): Plan {
   return { lastRevision: last ?? -1 };
 }
 
-function insertValues(pending: PendingAppend, lastRevision: number, recordedAt: string): unknown[] {
+/** Each event's chain hash, the first chained onto `previousHash`. */
+function chainHashes(
+  pending: PendingAppend,
+  lastRevision: number,
+  recordedAt: string,
+  previousHash: string,
+): string[] {
+  let hash = previousHash;
+  return pending.events.map((event, i) => {
+    const fields = { ...event, streamId: pending.streamId, revision: lastRevision + 1 + i, recordedAt };
+    hash = chainHash(hash, fields, pending.dataJson[i]!);
+    return hash;
+  });
+}
+
+function insertValues(
+  pending: PendingAppend,
+  lastRevision: number,
+  recordedAt: string,
+  hashes: readonly string[],
+): unknown[] {
   const { streamId, events, dataJson } = pending;
   return [
     streamId,
@@ -640,6 +763,7 @@ function insertValues(pending: PendingAppend, lastRevision: number, recordedAt: 
     events.map((e) => e.tenantId),
     events.map((e) => e.actor),
     dataJson,
+    hashes,
   ];
 }
 

@@ -27,6 +27,8 @@ export function quoted(schema: string): string {
  * - Envelope strings (`occurred_at`, `recorded_at`) are stored verbatim as text and `data` as `json`, not
  *   `jsonb`: both keep the caller's exact text (key order, `\u0000`, lone surrogate escapes), so an event
  *   reads back byte for byte and replaying the journal reproduces it exactly.
+ * - `events.hash` is the event's link in the hash chain (chain.ts); a schema created before it gets the
+ *   column here and its chain computed by the adapter at open.
  */
 export function schemaDdl(schema: string): string {
   const s = quoted(schema);
@@ -51,8 +53,10 @@ export function schemaDdl(schema: string): string {
       tenant_id text NOT NULL,
       actor text NOT NULL,
       data json NOT NULL,
+      hash text NOT NULL,
       UNIQUE (stream_id, revision)
     );
+    ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS hash text;
     ALTER SEQUENCE ${s}.event_position OWNED BY ${s}.events.position;
   `;
 }

@@ -5,7 +5,15 @@ import type { EventEnvelope } from "../../../contracts/envelope.ts";
 import { type AppendObserver, AppendQueue, type PendingAppend } from "./append-queue.ts";
 import { checkExpectedRevision, retriedAppend, type StoredAt } from "./append-rules.ts";
 import { AppendSignal, catchUpSubscription } from "./catch-up-subscription.ts";
-import { EVENT_COLUMNS, type EventRow, rowToEnvelope } from "./event-rows.ts";
+import { type ChainHead, type ChainLink, chainHash, EMPTY_CHAIN, GENESIS_HASH } from "./chain.ts";
+import {
+  CHAIN_COLUMNS,
+  type ChainRow,
+  EVENT_COLUMNS,
+  type EventRow,
+  rowToEnvelope,
+  rowToLink,
+} from "./event-rows.ts";
 import {
   type AppendOptions,
   type AppendResult,
@@ -51,11 +59,13 @@ export const SQLITE_EVENTS_SCHEMA = `
     tenant_id TEXT NOT NULL,
     actor TEXT NOT NULL,
     data TEXT NOT NULL,
+    hash TEXT NOT NULL,
     UNIQUE (stream_id, revision)
   ) STRICT;
 `;
 
 const COLUMNS = EVENT_COLUMNS.join(", ");
+const LINK_COLUMNS = CHAIN_COLUMNS.join(", ");
 
 /**
  * The embedded event store on node:sqlite.
@@ -69,6 +79,10 @@ const COLUMNS = EVENT_COLUMNS.join(", ");
  * Each append runs inside its own SAVEPOINT with its own expected-revision check, so a conflict or fault in
  * one is rolled back alone and never fails its neighbours. Positions are the rowid: a single writer assigns
  * them in commit order and rolled-back savepoints free theirs, so readers see no gaps.
+ *
+ * Hash chain (chain.ts): each batch reads the last stored hash once inside its transaction and chains every
+ * event it writes onto it; an append rolled back to its savepoint hands the head back as it found it. A log
+ * written before the chain existed gets its chain computed, from the genesis, the first time it is opened.
  */
 export class SqliteEventStore implements EventStore {
   readonly #db: DatabaseSync;
@@ -88,6 +102,9 @@ export class SqliteEventStore implements EventStore {
     streamBackwards: StatementSync;
     all: StatementSync;
     head: StatementSync;
+    lastHash: StatementSync;
+    chain: StatementSync;
+    chainHead: StatementSync;
   };
 
   constructor(options: SqliteEventStoreOptions) {
@@ -95,6 +112,7 @@ export class SqliteEventStore implements EventStore {
     this.#db = new DatabaseSync(options.path);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.#db.exec(SQLITE_EVENTS_SCHEMA);
+    chainUnchainedLog(this.#db);
     this.#now = options.now ?? (() => new Date());
     this.#queue = new AppendQueue((batch) => this.#write(batch), options.maxBatch ?? 1000, options.observer);
     this.#sql = {
@@ -102,7 +120,7 @@ export class SqliteEventStore implements EventStore {
       lastRevision: this.#db.prepare("SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?"),
       // The position is the rowid, read from run()'s lastInsertRowid: RETURNING more than doubled an insert's cost.
       insert: this.#db.prepare(
-        `INSERT INTO events (${COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (${LINK_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       savepoint: this.#db.prepare("SAVEPOINT append"),
       release: this.#db.prepare("RELEASE append"),
@@ -115,10 +133,20 @@ export class SqliteEventStore implements EventStore {
       ),
       all: this.#db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       head: this.#db.prepare("SELECT COALESCE(MAX(position), 0) AS head FROM events"),
+      lastHash: this.#db.prepare("SELECT hash FROM events ORDER BY position DESC LIMIT 1"),
+      chain: this.#db.prepare(
+        `SELECT ${LINK_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      ),
+      chainHead: this.#db.prepare("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"),
     };
     // Exact positions even past 2^53, as RETURNING gave them.
     this.#sql.insert.setReadBigInts(true);
-    for (const rows of [this.#sql.streamForwards, this.#sql.streamBackwards, this.#sql.all]) {
+    for (const rows of [
+      this.#sql.streamForwards,
+      this.#sql.streamBackwards,
+      this.#sql.all,
+      this.#sql.chain,
+    ]) {
       rows.setReturnArrays(true);
     }
   }
@@ -138,13 +166,16 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.#now().toISOString();
     try {
       this.#db.exec("BEGIN IMMEDIATE");
+      const chain = { hash: this.#lastHash() };
       for (const pending of batch) {
         this.#sql.savepoint.run();
+        const before = chain.hash;
         try {
-          const result = this.#appendOne(pending, recordedAt);
+          const result = this.#appendOne(pending, recordedAt, chain);
           this.#sql.release.run();
           outcomes.push(() => pending.resolve(result));
         } catch (error) {
+          chain.hash = before;
           this.#sql.rollbackTo.run();
           this.#sql.release.run();
           outcomes.push(() => pending.reject(error));
@@ -160,7 +191,13 @@ export class SqliteEventStore implements EventStore {
     this.#signal.notify();
   }
 
-  #appendOne(pending: PendingAppend, recordedAt: string): AppendResult {
+  #lastHash(): string {
+    const row = this.#sql.lastHash.get() as { hash: string } | undefined;
+    return row?.hash ?? GENESIS_HASH;
+  }
+
+  /** Writes one append, chaining each event onto `chain.hash` and leaving it at the last one's. */
+  #appendOne(pending: PendingAppend, recordedAt: string, chain: { hash: string }): AppendResult {
     const { streamId, events, dataJson, options } = pending;
     const retried = retriedAppend(streamId, events, (eventId) => this.#storedAt(eventId));
     if (retried) return retried;
@@ -173,6 +210,8 @@ export class SqliteEventStore implements EventStore {
     let position = 0n;
     events.forEach((event, i) => {
       revision++;
+      const data = dataJson[i] as string;
+      chain.hash = chainHash(chain.hash, { ...event, streamId, revision, recordedAt }, data);
       const { lastInsertRowid } = this.#sql.insert.run(
         event.eventId,
         streamId,
@@ -185,7 +224,8 @@ export class SqliteEventStore implements EventStore {
         event.causationId,
         event.tenantId,
         event.actor,
-        dataJson[i] as string,
+        data,
+        chain.hash,
       );
       position = BigInt(lastInsertRowid);
     });
@@ -225,6 +265,19 @@ export class SqliteEventStore implements EventStore {
     return String((this.#sql.head.get() as { head: number | bigint }).head);
   }
 
+  async chainHead(): Promise<ChainHead> {
+    this.#assertOpen();
+    const row = this.#sql.chainHead.get() as { position: number | bigint; hash: string } | undefined;
+    return row ? { position: String(row.position), hash: row.hash } : EMPTY_CHAIN;
+  }
+
+  async readChain(options: ReadAllOptions): Promise<ChainLink[]> {
+    this.#assertOpen();
+    validateReadAll(options);
+    const rows = this.#sql.chain.all(BigInt(options.after), options.maxCount ?? MAX_PAGE);
+    return (rows as unknown as ChainRow[]).map(rowToLink);
+  }
+
   subscribeToAll(options: SubscribeOptions): Subscription {
     this.#assertOpen();
     validatePosition(options.after);
@@ -250,5 +303,31 @@ export class SqliteEventStore implements EventStore {
 
   #assertOpen(): void {
     if (this.#closed) throw new EventStoreClosed();
+  }
+}
+
+/**
+ * A log written before the hash chain has no `hash` column: adds it and chains every stored event from the
+ * genesis, in one transaction (docs/audit.md "Existing logs").
+ */
+function chainUnchainedLog(db: DatabaseSync): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('events')").all() as { name: string }[];
+  if (columns.some((c) => c.name === "hash")) return;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT ''");
+    const rows = db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY position`);
+    rows.setReturnArrays(true);
+    const update = db.prepare("UPDATE events SET hash = ? WHERE position = ?");
+    let hash = GENESIS_HASH;
+    for (const row of rows.iterate() as Iterable<EventRow>) {
+      const link = rowToLink([...row, ""]);
+      hash = chainHash(hash, link, link.dataJson);
+      update.run(hash, row[0]);
+    }
+    db.exec("COMMIT");
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
   }
 }
