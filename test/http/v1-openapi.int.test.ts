@@ -71,8 +71,11 @@ const isIdempotent = (op: Operation) =>
   (op.parameters ?? []).some((p) => p.in === "header" && p.name === "idempotency-key");
 
 describe("the /v1 operations in the OpenAPI document", () => {
-  it("are the finance, recon, payout, repayment, notification, partner, user-token and dealer operations", () => {
+  it("are the audit, finance, recon, payout, repayment, notification, partner, user-token and dealer operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
+      "GET /v1/audit/accounts/{account}",
+      "GET /v1/audit/chain",
+      "GET /v1/audit/streams/{streamId}",
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
       "GET /v1/finance/merchants/{merchantId}/settlement-statement",

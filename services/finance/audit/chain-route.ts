@@ -25,7 +25,7 @@ export async function chainRoute(app: FastifyInstance, options: ChainRouteOption
   app.withTypeProvider<ZodTypeProvider>().get(
     "/audit/chain",
     {
-      preHandler: app.requireRole("finance"),
+      onRequest: app.requireRole("finance"),
       schema: {
         tags: ["audit"],
         summary: "The tamper-evident log's head: the last event's position and chain hash",

@@ -98,7 +98,7 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOpti
   typed.get(
     "/audit/streams/:streamId",
     {
-      preHandler: app.requireRole("finance"),
+      onRequest: app.requireRole("finance"),
       config: { problems: ["position_beyond_log_head", "stream_not_found"] },
       schema: {
         tags: ["audit"],
@@ -127,7 +127,7 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOpti
   typed.get(
     "/audit/accounts/:account",
     {
-      preHandler: app.requireRole("finance"),
+      onRequest: app.requireRole("finance"),
       config: { problems: ["position_beyond_log_head", "journal_behind", "account_not_found"] },
       schema: {
         tags: ["audit"],
