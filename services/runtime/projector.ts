@@ -1,4 +1,5 @@
 import { checkoutReactions } from "../checkout/index.ts";
+import { kredmintReactions } from "../kredmint/index.ts";
 import { startReactor } from "../platform/reactor.ts";
 import { ProjectionRunner } from "../projector/projection-runner.ts";
 import { projections } from "./projections.ts";
@@ -12,7 +13,7 @@ export async function startProjectorRole(
   const runner = new ProjectionRunner({ store, readStore, projections, logger });
   await runner.start();
   const stops = [() => runner.stop()];
-  for (const reaction of checkoutReactions(store)) {
+  for (const reaction of [...checkoutReactions(store), ...kredmintReactions(store, readStore)]) {
     const reactor = await startReactor({ ...reaction, store, readStore, logger });
     stops.push(() => reactor.stop());
   }

@@ -24,6 +24,8 @@ const request: DisbursalRequest = {
 };
 const pdf: InvoiceDocument = {
   documentId: "UDOC-1",
+  partnerId: "partner-1",
+  userId: "USR-1",
   name: "invoice.pdf",
   relativeUrl: "USR-1/abcdef-invoice.pdf",
   sha256: "a".repeat(64),

@@ -70,6 +70,8 @@ export const disbursalEvents = {
     schemaVersion: 1,
     data: z.object({
       documentId: z.string(),
+      partnerId: z.string(),
+      userId: z.string(),
       name: z.string(),
       relativeUrl: z.string(),
       sha256: z.string(),
