@@ -21,6 +21,7 @@ import { kredmintDisbursalsProjection } from "./read-models/disbursals.ts";
 export { startAutoPaySweep } from "./auto-pay-sweep.ts";
 export { type KredmintService, type KredmintServiceOptions, kredmintService } from "./kredmint-service.ts";
 export { SANDBOX_SOURCES, seedSandboxPartner } from "./sandbox.ts";
+export { kredmintWebhookSource } from "./webhook-source.ts";
 
 /** Its process managers: a disbursal repaid in full is Completed. */
 export function kredmintReactions(store: EventStore, readStore: ReadStore): readonly Reaction[] {
