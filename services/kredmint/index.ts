@@ -8,7 +8,7 @@ import type { Projection } from "../platform/readstore/projection.ts";
 import { completionReactions } from "./completion-reactor.ts";
 import { documentFileRoute, documentUploadRoute, invoiceUploadRoute } from "./http/document-routes.ts";
 import { eligibilityRoute } from "./http/eligibility-route.ts";
-import { kredmintErrorContract } from "./http/error-contract.ts";
+import { kredmintErrorContract, kredmintOutsideRoutes, type MethodsByPath } from "./http/error-contract.ts";
 import { partnerAdminRoutes } from "./http/partner-admin-routes.ts";
 import { kredmintPartnerAuth } from "./http/partner-auth.ts";
 import { supplierRoutes } from "./http/supplier-routes.ts";
@@ -48,9 +48,11 @@ export interface KredmintHttpOptions {
 /** The API under /kredmint, in its own envelope and error contract, and its operator routes under /v1. */
 export function kredmintHttp(kredmint: KredmintService, options: KredmintHttpOptions): HttpMount {
   return async (app) => {
+    const methodsByPath: MethodsByPath = new Map();
+    app.answerOutsideRoutes(KREDMINT_MOUNT, kredmintOutsideRoutes(methodsByPath));
     await app.register(
       async (api) => {
-        await api.register(kredmintErrorContract);
+        await api.register(kredmintErrorContract, { methodsByPath });
         // The partner's operations: Basic auth and the partner's rate limit.
         await api.register(async (partnerApi) => {
           await partnerApi.register(kredmintPartnerAuth, {
