@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { z } from "zod";
+import { PATH_PARAM_MAX_CHARS } from "../../../contracts/bounds.ts";
 import { errorEnvelope, type KredmintErrorStatus } from "../../../contracts/kredmint/envelope.ts";
 import { describeKredmintIssue } from "../../../contracts/kredmint/issues.ts";
-import { PATH_PARAM_MAX_CHARS } from "../../../contracts/bounds.ts";
 import { exactJsonBody } from "../../http/exact-json.ts";
 import type { OutsideRouteResponder } from "../../http/outside-routes.ts";
 import { isTransient } from "../../platform/transient.ts";
