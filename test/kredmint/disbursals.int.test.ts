@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { creditLineDecider } from "../../services/ledger/creditline/creditline.decider.ts";
+import { creditLineCodec } from "../../services/ledger/creditline/creditline.events.ts";
+import { creditLineStream } from "../../services/ledger/creditline/creditline.stream.ts";
+import { testMeta } from "../../services/ledger/testing/decider-spec.ts";
+import { commandHandler } from "../../services/platform/command-handler.ts";
+import { eventually } from "../support/eventually.ts";
 import { hiddenFields } from "../support/html-forms.ts";
 import { bearer } from "../support/http.ts";
 import { multipartBody } from "../support/multipart.ts";
 import { activeUser } from "./active-user.ts";
-import { type KredmintHarness, OPERATOR_KEY, sandboxAuth, startKredmintHarness } from "./harness.ts";
+import { basic, type KredmintHarness, OPERATOR_KEY, sandboxAuth, startKredmintHarness } from "./harness.ts";
 import { pageBrowser } from "./page-browser.ts";
 
 // Invoice pay by credit through HTTP: page `payment` (anchor and supplier flows), the user's confirmation on
@@ -277,5 +283,100 @@ describe("a disbursal's lifecycle", () => {
     expect((await move(id, { move: "verify" })).json().code).toBe("disbursal_step_out_of_order");
     expect((await move("IN-999999", { move: "verify" })).statusCode).toBe(404);
     expect((await operator("GET", `/v1/partners/other-partner/disbursals/${id}`)).statusCode).toBe(404);
+  });
+});
+
+describe("the supplier flow", () => {
+  it("pays the user's supplier: the journal owes the supplier, then pays it; repaid in full it is Completed", async () => {
+    const { mobile, userId } = await activeUser(h, newMobile());
+    const supplier = await h.send(
+      "POST",
+      "/kredmint/account/supplier",
+      {
+        username: mobile,
+        accountHolderName: "Devratna Arya 1",
+        accountNumber: `1234${counter}`,
+        ifsc: "ICIC00000012",
+        bankName: "ICICI",
+        branchName: "Okhala",
+        supplierName: "Devratna Arya 1",
+        mobile: "798289227432",
+      },
+      sandboxAuth,
+    );
+    expect(supplier.statusCode, supplier.body).toBe(200);
+    const supplierId = supplier.json().payload.id;
+    // The seed's supplier flow request, with this user's supplier.
+    const res = await h.eligibility(
+      `{"username":"${mobile}","page":"payment","invoiceNumber":"5435323121","paymentDate":1715327098489,"amount":1000.0,"supplierId":"${supplierId}","source":"BNPL","failureDeepLink":"https://example.com/handler/failed","successDeepLink":"https://example.com/handler/success","backDeepLink":"https://example.com/handler/back","invoicePdf":"https://example.com/invoice.pdf"}`,
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().payload).toMatchObject({
+      landingType: "INVOICE",
+      subTitle: "Available Credit Rs 100000",
+    });
+    const id = await confirmOnPage(res.json().payload.landingUrl);
+    for (const step of [{ move: "verify" }, { move: "approve" }, { move: "pay", utr: "UTR000777" }]) {
+      expect((await move(id, step)).statusCode).toBe(200);
+    }
+    const payable = await statement(`supplier-payable:${supplierId}`);
+    expect(payable.entries.map((e: { debit: string; credit: string }) => [e.debit, e.credit])).toEqual([
+      ["0", "1000"],
+      ["1000", "0"],
+    ]);
+
+    // Repaid in full on the user's INR line (repayments over HTTP are the Checkout API's only, for now).
+    const lines = commandHandler(h.service.store, creditLineDecider, creditLineCodec);
+    await lines.handle(
+      creditLineStream({ product: "kredmint", currency: "INR", userId }),
+      {
+        type: "Repay",
+        repaymentId: `rp-${id}`,
+        amountMinor: 100_000n,
+        bankReference: "UTR-REPAY-1",
+        receivedAt: testMeta.now,
+      },
+      { ...testMeta, tenantId: "kredmint" },
+    );
+    await eventually(`${id} Completed`, async () => {
+      const view = (await operator("GET", `/v1/partners/sandbox-partner/disbursals/${id}`)).json();
+      return view.status === "Completed" ? view : undefined;
+    });
+  });
+});
+
+describe("tenant isolation", () => {
+  it("another partner can neither upload to, nor see, nor move this partner's invoice", async () => {
+    const other = { partnerId: "other-partner-disb", secret: "other-partner-secret-0123456789" };
+    const registered = await operator("POST", "/v1/partners", {
+      ...other,
+      name: "Other",
+      allowedSources: ["MOS"],
+    });
+    expect([200, 201]).toContain(registered.statusCode);
+    const { mobile } = await activeUser(h, newMobile());
+    const res = await h.eligibility(anchorRequest(mobile, "ISO-1"));
+    const id = await confirmOnPage(res.json().payload.landingUrl);
+    const { payload, contentType } = multipartBody(
+      { username: mobile, invoiceNumber: "ISO-1" },
+      { file: { filename: "invoice.pdf", contentType: "application/pdf", content: "%PDF-1.4\n" } },
+    );
+    const upload = await h.service.app.inject({
+      method: "POST",
+      url: "/kredmint/account/invoice/upload",
+      headers: { ...basic(other.partnerId, other.secret), "content-type": contentType },
+      payload,
+    });
+    expect(upload.statusCode).toBe(404);
+    expect(upload.json().error.message).toMatch(/^username: /);
+    expect((await operator("GET", `/v1/partners/${other.partnerId}/disbursals/${id}`)).statusCode).toBe(404);
+    const moved = await operator("POST", `/v1/partners/${other.partnerId}/disbursals/${id}/moves`, {
+      move: "cancel",
+      reason: "not mine",
+    });
+    expect(moved.statusCode).toBe(404);
+    expect((await operator("GET", `/v1/partners/sandbox-partner/disbursals/${id}`)).json().status).toBe(
+      "Initiated",
+    );
   });
 });
