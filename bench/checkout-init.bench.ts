@@ -23,21 +23,21 @@ import {
   type Target,
 } from "./report.ts";
 
-const CONNECTIONS = 10;
+export const CONNECTIONS = 10;
 const DURATION_S = Number(process.env.BENCH_INIT_DURATION_S ?? 10);
-const WARMUP_S = 2;
+export const WARMUP_S = 2;
 const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 /** Set to a directory to run the servers with --cpu-prof and keep their profiles there. */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 
 // ------------------------------------------------------------------------------------------- servers
 
-interface Server {
+export interface Server {
   readonly url: string;
   readonly child: ChildProcess;
 }
 
-async function startServer(kind: "hello" | "checkout", dataDir?: string): Promise<Server> {
+export async function startServer(kind: "hello" | "checkout", dataDir?: string): Promise<Server> {
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
   const child = fork(
     new URL("./checkout-init.server.ts", import.meta.url),
@@ -66,7 +66,7 @@ async function serverCpu(server: Server): Promise<number> {
 }
 
 /** SIGTERM (graceful, profiles written) or SIGKILL (nothing flushed on the way out). */
-async function stopServer(server: Server, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+export async function stopServer(server: Server, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = once(server.child, "exit");
   server.child.kill(signal);
@@ -75,7 +75,7 @@ async function stopServer(server: Server, signal: "SIGTERM" | "SIGKILL"): Promis
 
 // ---------------------------------------------------------------------------------------------- load
 
-interface Run {
+export interface Run {
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -91,7 +91,7 @@ interface Run {
 }
 
 /** Runs `work` and adds the server's CPU per completed request and the machine's load around it. */
-async function measured(
+export async function measured(
   server: Server,
   work: () => Promise<Omit<Run, "cpuPerRequestUs" | "load">>,
 ): Promise<Run> {
@@ -123,7 +123,10 @@ function initResponses(accepted: Set<string>) {
   };
 }
 
-function fromAutocannon(result: autocannon.Result, refused = 0): Omit<Run, "cpuPerRequestUs" | "load"> {
+export function fromAutocannon(
+  result: autocannon.Result,
+  refused = 0,
+): Omit<Run, "cpuPerRequestUs" | "load"> {
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
@@ -136,7 +139,7 @@ function fromAutocannon(result: autocannon.Result, refused = 0): Omit<Run, "cpuP
 }
 
 /** Closed loop, `CONNECTIONS` keep-alive connections, as fast as the server answers. */
-async function hammerHello(url: string, durationS: number) {
+export async function hammerHello(url: string, durationS: number) {
   return fromAutocannon(await autocannon({ url, connections: CONNECTIONS, duration: durationS }));
 }
 
