@@ -28,13 +28,11 @@ const operatorCaller = (request: FastifyRequest) => ({
  */
 export function disbursalAdminRoutes(app: FastifyInstance, kredmint: KredmintService): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
-    const { partnerId, disbursalId } = disbursalParamsSchema.parse(request.params);
-    return sendProblem(request, reply, "disbursal_not_found", {
+  const notFound = (request: FastifyRequest, reply: FastifyReply, partnerId: string, disbursalId: string) =>
+    sendProblem(request, reply, "disbursal_not_found", {
       detail: `partner ${partnerId} has no disbursal ${disbursalId}`,
       param: "disbursalId",
     });
-  };
 
   routes.get(
     "/partners/:partnerId/disbursals/:disbursalId",
@@ -52,7 +50,7 @@ export function disbursalAdminRoutes(app: FastifyInstance, kredmint: KredmintSer
     async (request, reply) => {
       const { partnerId, disbursalId } = request.params;
       const state = await kredmint.disbursals.get(partnerId, disbursalId);
-      return state ? viewOf(state) : notFound(request, reply);
+      return state ? viewOf(state) : notFound(request, reply, partnerId, disbursalId);
     },
   );
 
@@ -79,7 +77,7 @@ export function disbursalAdminRoutes(app: FastifyInstance, kredmint: KredmintSer
           moveOf(request.body),
           operatorCaller(request),
         );
-        return state ? viewOf(state) : notFound(request, reply);
+        return state ? viewOf(state) : notFound(request, reply, partnerId, disbursalId);
       } catch (error) {
         const rule: DisbursalRule | undefined = error instanceof Rejection ? error.rule : undefined;
         if (rule === "disbursal_step_out_of_order") {

@@ -57,10 +57,6 @@ const MOVES = {
   Complete: { to: "Completed", from: ["Paid"] },
 } as const satisfies Record<string, { to: DisbursalStatus; from: readonly DisbursalStatus[] }>;
 
-/** Whether the disbursal holds credit now (a hold placed on Initiated, closed on Paid, Failed or Cancelled). */
-export const holdsCredit = (status: DisbursalStatus) =>
-  status === "Initiated" || status === "Verified" || status === "Approved";
-
 /** What the partner sent; the id we issued is not compared, so a retry issuing a new number finds the invoice. */
 const sameRequest = (a: DisbursalRequest, b: DisbursalRequest) =>
   a.partnerId === b.partnerId &&
