@@ -100,6 +100,29 @@ describe("POST /kredmint/user/eligibility, page payment", () => {
     ]);
   });
 
+  it('the seed\'s anchor Request Body sample (invoiceNumber "") answers the banner and records no invoice', async () => {
+    const { mobile } = await activeUser(h, newMobile());
+    const before = await h.head();
+    const res = await h.eligibility({
+      source: "BNPL",
+      username: mobile,
+      page: "payment",
+      failureDeepLink: "https://example.com/handler/failed",
+      successDeepLink: "https://example.com/handler/success",
+      backDeepLink: "https://example.com/handler/back",
+      invoiceNumber: "",
+      paymentDate: 1234567890,
+      amount: 100.0,
+      invoicePdf: "https://example.com/invoice.pdf",
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().payload).toMatchObject({
+      subTitle: "Available Credit Rs 100000",
+      landingType: "INVOICE",
+    });
+    expect(await h.head()).toBe(before);
+  });
+
   it("the same invoice again is the same invoice; another amount for its number is 400", async () => {
     const { mobile } = await activeUser(h, newMobile());
     expect((await h.eligibility(anchorRequest(mobile, "5435323121"))).statusCode).toBe(200);
