@@ -77,7 +77,7 @@ export function mobilePage(ctx: FormContext, mobile: string | undefined, bound: 
     ctx,
     html`<h1>Get a credit limit with kredmint</h1>
 <p>Enter your mobile number; we will send you a one-time code.</p>${errorBox(ctx.error)}
-<form method="post" action="${ctx.action("mobile")}">${csrfField(ctx.csrf)}
+<form method="post" action="${ctx.action("mobile")}" id="mobile-form">${csrfField(ctx.csrf)}
 <label for="mobile">Mobile number</label>
 <input type="tel" id="mobile" name="mobile" inputmode="numeric" autocomplete="tel" value="${mobile ?? ""}" ${
       bound ? new Markup("readonly") : ""
@@ -93,7 +93,7 @@ export function otpPage(ctx: FormContext, mobile: string, sandboxOtp: string): S
     html`<h1>Enter the code</h1>
 <p>We sent a one-time code to ${maskMobile(mobile)}.</p>
 <p class="hint">Sandbox: the code is always <code>${sandboxOtp}</code>.</p>${errorBox(ctx.error)}
-<form method="post" action="${ctx.action("otp")}">${csrfField(ctx.csrf)}
+<form method="post" action="${ctx.action("otp")}" id="otp-form">${csrfField(ctx.csrf)}
 <label for="otp">Code</label>
 <input type="text" id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="8" required>
 <button type="submit" id="verify-otp">Verify</button></form>`,
@@ -202,7 +202,7 @@ export function invoicePage(ctx: FormContext, invoice: InvoiceView): SafeHtml {
 <p>Amount: <strong id="amount">Rs ${invoice.amount}</strong></p>
 <p>Available credit: <strong id="available">Rs ${invoice.available}</strong></p>${errorBox(ctx.error)}${
       invoice.covered
-        ? html`<form method="post" action="${ctx.action("invoice")}">${csrfField(ctx.csrf)}
+        ? html`<form method="post" action="${ctx.action("invoice")}" id="invoice-form">${csrfField(ctx.csrf)}
 <button type="submit" id="confirm-invoice">Pay Rs ${invoice.amount} by credit</button></form>`
         : html`<p class="error" id="not-covered" role="alert">Your available credit is less than this invoice, so it cannot be paid by credit. Pay it another way, or repay what you owe first.</p>`
     }`,
