@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { KREDMINT_FIELD_MAX_CHARS as MAX, mobileSchema } from "./common.ts";
-import { uploadedFileSchema } from "./document.ts";
+import { filePartSchema } from "./document.ts";
 import { jsonAmount } from "./envelope.ts";
 
 // Invoice pay by credit (seed 000 "Loan Disbursal", "Invoice Upload API", "Webhooks").
@@ -15,7 +15,7 @@ export const invoiceNumberSchema = z
 
 /** `POST /kredmint/account/invoice/upload`: multipart/form-data with `file` (pdf), `username`, `invoiceNumber`. */
 export const uploadInvoiceSchema = z.object({
-  file: uploadedFileSchema.meta({ type: "string", format: "binary", description: "the invoice, a pdf" }),
+  file: filePartSchema("the invoice (a pdf)"),
   username: mobileSchema,
   invoiceNumber: invoiceNumberSchema,
 });

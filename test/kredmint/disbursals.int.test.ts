@@ -368,6 +368,45 @@ describe("the supplier flow", () => {
   });
 });
 
+describe("POST /kredmint/account/invoice/upload, abuse", () => {
+  it("a missing file, another type, an oversized file, a broken form: 400, nothing appended", async () => {
+    const { mobile } = await activeUser(h, newMobile());
+    await h.eligibility(anchorRequest(mobile, "ABUSE-1"));
+    const send = (payload: Buffer | string, contentType: string) =>
+      h.service.app.inject({
+        method: "POST",
+        url: "/kredmint/account/invoice/upload",
+        headers: { ...sandboxAuth, "content-type": contentType },
+        payload,
+      });
+    const fields = { username: mobile, invoiceNumber: "ABUSE-1" };
+    const pdf = (content: Buffer | string) => ({
+      file: { filename: "invoice.pdf", contentType: "application/pdf", content },
+    });
+    const cases: [string, { payload: Buffer | string; contentType: string }, RegExp][] = [
+      ["missing file", multipartBody(fields), /^file: is required; send the invoice \(a pdf\)/],
+      ["not a pdf", multipartBody(fields, pdf("GIF89a")), /^file: must be a pdf/],
+      ["oversized", multipartBody(fields, pdf(`%PDF-${"x".repeat(6 * 1024 * 1024)}`)), /^file: is over/],
+      [
+        "another boundary",
+        {
+          payload: multipartBody(fields, pdf("%PDF-1.4")).payload,
+          contentType: "multipart/form-data; boundary=other",
+        },
+        /^body: /,
+      ],
+      ["a JSON body", { payload: JSON.stringify(fields), contentType: "application/json" }, /./],
+    ];
+    const before = await h.head();
+    for (const [what, body, message] of cases) {
+      const res = await send(body.payload, body.contentType);
+      expect(res.statusCode, `${what}: ${res.body}`).toBe(400);
+      expect(res.json().error.message, what).toMatch(message);
+    }
+    expect(await h.head()).toBe(before);
+  });
+});
+
 describe("tenant isolation", () => {
   it("another partner can neither upload to, nor see, nor move this partner's invoice", async () => {
     const other = { partnerId: "other-partner-disb", secret: "other-partner-secret-0123456789" };
