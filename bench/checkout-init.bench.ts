@@ -23,9 +23,9 @@ import {
   type Target,
 } from "./report.ts";
 
-const CONNECTIONS = 10;
+export const CONNECTIONS = 10;
 const DURATION_S = Number(process.env.BENCH_INIT_DURATION_S ?? 10);
-const WARMUP_S = 2;
+export const WARMUP_S = 2;
 const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 /** Set to a directory to run the servers with --cpu-prof and keep their profiles there. */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
@@ -75,7 +75,7 @@ export async function stopServer(server: Server, signal: "SIGTERM" | "SIGKILL"):
 
 // ---------------------------------------------------------------------------------------------- load
 
-interface Run {
+export interface Run {
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -91,7 +91,7 @@ interface Run {
 }
 
 /** Runs `work` and adds the server's CPU per completed request and the machine's load around it. */
-async function measured(
+export async function measured(
   server: Server,
   work: () => Promise<Omit<Run, "cpuPerRequestUs" | "load">>,
 ): Promise<Run> {
@@ -123,7 +123,10 @@ function initResponses(accepted: Set<string>) {
   };
 }
 
-function fromAutocannon(result: autocannon.Result, refused = 0): Omit<Run, "cpuPerRequestUs" | "load"> {
+export function fromAutocannon(
+  result: autocannon.Result,
+  refused = 0,
+): Omit<Run, "cpuPerRequestUs" | "load"> {
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
@@ -136,7 +139,7 @@ function fromAutocannon(result: autocannon.Result, refused = 0): Omit<Run, "cpuP
 }
 
 /** Closed loop, `CONNECTIONS` keep-alive connections, as fast as the server answers. */
-async function hammerHello(url: string, durationS: number) {
+export async function hammerHello(url: string, durationS: number) {
   return fromAutocannon(await autocannon({ url, connections: CONNECTIONS, duration: durationS }));
 }
 

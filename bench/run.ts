@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { checkoutInitSection } from "./checkout-init.bench.ts";
 import { sqliteAppendSection, sqliteCeilingSection, sqliteReadAllSection } from "./eventstore.bench.ts";
 import { journalSection } from "./journal.bench.ts";
+import { kredmintEligibilitySection } from "./kredmint-eligibility.bench.ts";
 import { memorySection } from "./memory.bench.ts";
 import { postgresUnreachable } from "./postgres.ts";
 import { kafkaSection, readStoreSection } from "./production.bench.ts";
@@ -103,7 +104,14 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "journal", run: journalSection },
   { name: "memory", run: memorySection },
   { name: "ledger replay", run: replaySection },
+  { name: "kredmint eligibility", run: kredmintEligibilitySection },
 ];
+
+/** BENCH_SECTIONS=<words, comma-separated>: only the sections whose name contains one of them. */
+const only = process.env.BENCH_SECTIONS?.split(",")
+  .map((word) => word.trim())
+  .filter(Boolean);
+const selected = only ? SECTIONS.filter((s) => only.some((word) => s.name.includes(word))) : SECTIONS;
 
 /** The machine may be shared: the load average says how much of it this run had. */
 function loadAverage(): string {
@@ -128,7 +136,7 @@ async function main(): Promise<void> {
   const began = performance.now();
   const crashed: string[] = [];
   try {
-    for (const section of SECTIONS) {
+    for (const section of selected) {
       try {
         await section.run(ctx);
       } catch (error) {

@@ -22,19 +22,18 @@ const isUploadedFile = (value: unknown): value is UploadedFile =>
   "bytes" in value &&
   Buffer.isBuffer(value.bytes);
 
-/** A `file` part: in the OpenAPI document a binary string, as multipart forms describe files. */
-export const uploadedFileSchema = z
-  .custom<UploadedFile>(isUploadedFile, {
-    error: (issue) =>
-      issue.input === undefined
-        ? "is required; send the financial data as the form's file part (csv or json)"
-        : "must be a file part, not a text field; send it as a file (csv or json)",
-  })
-  .meta({
-    type: "string",
-    format: "binary",
-    description: "the financial data, csv or json (README: formats)",
-  });
+/** A `file` part (`what`: what to send, for the messages): in the OpenAPI document a binary string. */
+export const filePartSchema = (what: string) =>
+  z
+    .custom<UploadedFile>(isUploadedFile, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `is required; send ${what} as the form's file part`
+          : `must be a file part, not a text field; send ${what} as a file`,
+    })
+    .meta({ type: "string", format: "binary", description: what });
+
+export const uploadedFileSchema = filePartSchema("the financial data (csv or json, README: formats)");
 
 export const USER_ID_PATTERN = /^USR-[0-9]{1,18}$/;
 

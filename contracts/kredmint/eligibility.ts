@@ -8,6 +8,7 @@ import {
   urlSchema,
 } from "./common.ts";
 import { envelopeSchema, jsonAmount } from "./envelope.ts";
+import { invoiceNumberSchema } from "./invoice.ts";
 import { PARTNER_USER_STATES } from "./states.ts";
 
 // `POST /kredmint/user/eligibility` (seed 000 "Dynamic Status/Banner API" and "Invoice Pay by credit").
@@ -56,7 +57,7 @@ export const eligibilityRequestSchema = z.object({
   backDeepLink: notGiven(urlSchema),
   userContext: notGiven(userContextSchema),
   // Page `payment` (invoice pay by credit): accepted here, decided by the payment use case.
-  invoiceNumber: notGiven(boundedText(MAX.id)),
+  invoiceNumber: notGiven(invoiceNumberSchema),
   paymentDate: notGiven(jsonNumberInput),
   amount: notGiven(jsonNumberInput),
   invoicePdf: notGiven(urlSchema),

@@ -116,3 +116,58 @@ export const userReviewSchema = z.object({
   ),
 });
 export type UserReviewView = z.infer<typeof userReviewSchema>;
+
+export const disbursalParamsSchema = z.object({
+  partnerId: partnerIdSchema,
+  disbursalId: z.string().regex(/^IN-[0-9]{1,18}$/, "IN-<n>, as the disbursal's webhook named it"),
+});
+
+const reasonSchema = z.string().min(1).max(500).describe("why, as the partner's webhook will say it");
+
+/** An operator moves a disbursal one step: the seed's statuses, in order (README: Partner API, disbursals). */
+export const disbursalMoveSchema = z.discriminatedUnion("move", [
+  z.object({ move: z.literal("verify") }),
+  z.object({ move: z.literal("approve") }),
+  z.object({
+    move: z.literal("pay"),
+    utr: z.string().regex(/^[A-Za-z0-9]{6,32}$/, "the bank's UTR: 6 to 32 letters or digits"),
+    transactionId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional()
+      .describe("the payout's id; TXN-<disbursal id> when absent"),
+  }),
+  z.object({ move: z.literal("fail"), reason: reasonSchema }),
+  z.object({ move: z.literal("cancel"), reason: reasonSchema }),
+]);
+export type DisbursalMoveBody = z.infer<typeof disbursalMoveSchema>;
+
+export const disbursalViewSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  userId: z.string(),
+  username: z.string(),
+  invoiceNumber: z.string(),
+  paymentDate: z.number().int(),
+  amount: z.string().describe("INR decimal"),
+  payee: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("supplier"), supplierId: z.string() }),
+    z.object({ kind: z.literal("partner"), partnerId: z.string() }),
+  ]),
+  status: z.enum([
+    "Requested",
+    "Initiated",
+    "Verified",
+    "Approved",
+    "Paid",
+    "Failed",
+    "Cancelled",
+    "Completed",
+  ]),
+  transactionId: z.string().nullable(),
+  utr: z.string().nullable(),
+  reason: z.string().nullable(),
+  autoPayAt: z.string().nullable(),
+  invoiceDocuments: z.array(z.object({ id: z.string(), name: z.string(), sha256: z.string() })),
+});
+export type DisbursalView = z.infer<typeof disbursalViewSchema>;

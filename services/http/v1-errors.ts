@@ -121,6 +121,11 @@ export const V1_ERRORS = {
     title: "Unknown supplier",
     fix: "Name a supplier (`SUPB-<n>`) of this partner, as `POST /kredmint/account/supplier` answered it.",
   },
+  disbursal_not_found: {
+    status: 404,
+    title: "Unknown disbursal",
+    fix: "Name a disbursal (`IN-<n>`) of this partner, as its webhook or `GET /v1/partners/{partnerId}/disbursals/{disbursalId}` shows it.",
+  },
   idempotency_request_in_progress: {
     status: 409,
     title: "Request in progress",
@@ -155,6 +160,16 @@ export const V1_ERRORS = {
     status: 409,
     title: "User already decided",
     fix: "A decision is final: the same decision again is accepted and changes nothing, another is refused.",
+  },
+  disbursal_step_out_of_order: {
+    status: 409,
+    title: "Disbursal step out of order",
+    fix: "Move a disbursal in order: Initiated → Verified → Approved → Paid; fail it before Paid, cancel it before Paid.",
+  },
+  disbursal_utr_conflict: {
+    status: 409,
+    title: "Disbursal paid with another UTR",
+    fix: "The disbursal is Paid already; the same pay again (same UTR) is accepted and changes nothing.",
   },
   partner_conflict: {
     status: 409,

@@ -1,23 +1,38 @@
 import { KREDMINT_MOUNT } from "../../contracts/kredmint/envelope.ts";
 import type { ApiKey } from "../http/api-keys.ts";
 import type { HttpMount } from "../http/app.ts";
+import type { EventStore } from "../platform/eventstore/port.ts";
+import type { Reaction } from "../platform/reactor.ts";
+import type { ReadStore } from "../platform/readstore/port.ts";
 import type { Projection } from "../platform/readstore/projection.ts";
-import { documentFileRoute, documentUploadRoute } from "./http/document-routes.ts";
+import { completionReactions } from "./completion-reactor.ts";
+import { documentFileRoute, documentUploadRoute, invoiceUploadRoute } from "./http/document-routes.ts";
 import { eligibilityRoute } from "./http/eligibility-route.ts";
-import { kredmintErrorContract } from "./http/error-contract.ts";
+import { kredmintErrorContract, kredmintOutsideRoutes, type MethodsByPath } from "./http/error-contract.ts";
 import { partnerAdminRoutes } from "./http/partner-admin-routes.ts";
 import { kredmintPartnerAuth } from "./http/partner-auth.ts";
 import { supplierRoutes } from "./http/supplier-routes.ts";
 import type { KredmintService } from "./kredmint-service.ts";
 import { onboardingPages } from "./pages/routes.ts";
 import { kredmintDirectoryProjection } from "./read-models/directory.ts";
+import { kredmintDisbursalsProjection } from "./read-models/disbursals.ts";
 
 // The Partner API product (seed 000, /kredmint): what it contributes to each role.
+export { startAutoPaySweep } from "./auto-pay-sweep.ts";
 export { type KredmintService, type KredmintServiceOptions, kredmintService } from "./kredmint-service.ts";
 export { SANDBOX_SOURCES, seedSandboxPartner } from "./sandbox.ts";
+export { kredmintWebhookSource } from "./webhook-source.ts";
 
-/** Its read models: partners and their users. */
-export const kredmintProjections: readonly Projection[] = [kredmintDirectoryProjection];
+/** Its process managers: a disbursal repaid in full is Completed. */
+export function kredmintReactions(store: EventStore, readStore: ReadStore): readonly Reaction[] {
+  return [{ name: "kredmint_completion_reactor", handle: completionReactions(store, readStore) }];
+}
+
+/** Its read models: partners, their users, suppliers and documents; invoices (disbursals). */
+export const kredmintProjections: readonly Projection[] = [
+  kredmintDirectoryProjection,
+  kredmintDisbursalsProjection,
+];
 
 export interface KredmintHttpOptions {
   readonly now: () => Date;
@@ -33,9 +48,11 @@ export interface KredmintHttpOptions {
 /** The API under /kredmint, in its own envelope and error contract, and its operator routes under /v1. */
 export function kredmintHttp(kredmint: KredmintService, options: KredmintHttpOptions): HttpMount {
   return async (app) => {
+    const methodsByPath: MethodsByPath = new Map();
+    app.answerOutsideRoutes(KREDMINT_MOUNT, kredmintOutsideRoutes(methodsByPath));
     await app.register(
       async (api) => {
-        await api.register(kredmintErrorContract);
+        await api.register(kredmintErrorContract, { methodsByPath });
         // The partner's operations: Basic auth and the partner's rate limit.
         await api.register(async (partnerApi) => {
           await partnerApi.register(kredmintPartnerAuth, {
@@ -45,6 +62,7 @@ export function kredmintHttp(kredmint: KredmintService, options: KredmintHttpOpt
           eligibilityRoute(partnerApi, kredmint, options.now);
           supplierRoutes(partnerApi, kredmint, options.now);
           await partnerApi.register(documentUploadRoute(kredmint, options.now, options.uploadMaxBytes));
+          await partnerApi.register(invoiceUploadRoute(kredmint, options.now, options.uploadMaxBytes));
         });
         // Links that carry their own signature: a document's url.
         documentFileRoute(api, kredmint);

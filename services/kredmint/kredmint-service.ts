@@ -5,7 +5,7 @@ import {
 } from "../../contracts/kredmint/eligibility.ts";
 import { KREDMINT_MOUNT } from "../../contracts/kredmint/envelope.ts";
 import type { CreateSupplierRequest, SupplierPayload } from "../../contracts/kredmint/supplier.ts";
-import { money, renderCheckoutAmountAsNumber } from "../../contracts/money.ts";
+import { JsonNumberText, money, parseMoney, renderCheckoutAmountAsNumber } from "../../contracts/money.ts";
 import { creditLineStream } from "../ledger/creditline/creditline.stream.ts";
 import type { Caller, CommandMeta } from "../ledger/decider.ts";
 import { Rejection } from "../ledger/decider.ts";
@@ -20,8 +20,10 @@ import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { newSecret, parseBasic, secretMatches, sha256Hex } from "./credentials.ts";
+import { disbursalUseCases, type InvoiceRequest } from "./disbursals.ts";
 import { landingLinks } from "./landing-link.ts";
 import { onboardingUseCases } from "./onboarding.ts";
+import { paymentBanner } from "./payment-banner.ts";
 import { prefillOf } from "./prefill.ts";
 import {
   findPartner,
@@ -47,6 +49,9 @@ export interface KredmintServiceOptions {
   readonly linkTtlSeconds: number;
   /** Where uploaded documents are kept (content-addressed). */
   readonly blobs: BlobStore;
+  /** SANDBOX_AUTO_PROGRESS_SECONDS (undefined: off) and the sandbox partner it applies to. */
+  readonly autoProgressSeconds?: number | undefined;
+  readonly sandboxPartnerId?: string | undefined;
 }
 
 export interface PartnerRegistration {
@@ -84,6 +89,19 @@ export function kredmintService(options: KredmintServiceOptions) {
   const issue = sequenceIssuer(store);
   const credentials = webhookCredentials(readStore);
   const links = landingLinks(options.linkSecret);
+  const disbursals = disbursalUseCases({
+    store,
+    readStore,
+    blobs: options.blobs,
+    now,
+    metaOf: (caller) => metaOf(caller),
+    wait: (position) => wait(position),
+    issue,
+    autoProgressSeconds: options.autoProgressSeconds,
+    sandboxPartnerId: options.sandboxPartnerId,
+    publicBaseUrl: () => options.publicBaseUrl,
+    linkSecret: options.linkSecret,
+  });
   const metaOf = (caller: Caller): CommandMeta => ({ ...caller, now: now().toISOString(), tenantId: TENANT });
   const wait = async (position: string | undefined) => {
     if (position) await options.waitForProjections(position);
@@ -140,7 +158,76 @@ export function kredmintService(options: KredmintServiceOptions) {
     return created.state;
   }
 
+  /**
+   * Page `payment`: the invoice it names, recorded (`IN-<n>`) for the user to confirm on the landing page.
+   * Anchor flow (no supplierId): the partner is paid. Supplier flow: the partner's user's supplier is paid, and
+   * invoicePdf is mandatory too. No invoiceNumber: the banner only (nothing to confirm).
+   */
+  async function recordInvoice(
+    partner: PartnerRow,
+    userId: string,
+    request: EligibilityRequest,
+    caller: Caller,
+  ): Promise<InvoiceRequest | undefined> {
+    if (request.invoiceNumber === undefined) return undefined;
+    const missing = (field: string, what: string) =>
+      new KredmintRefusal(400, field, `is required on page payment with an invoiceNumber; send ${what}`);
+    if (request.amount === undefined) throw missing("amount", "the invoice amount, e.g. 1000.0");
+    if (request.paymentDate === undefined)
+      throw missing("paymentDate", "the disbursement date in epoch millis");
+    const amount = parseMoney(request.amount, "INR");
+    if (!amount.ok) {
+      throw new KredmintRefusal(
+        400,
+        "amount",
+        "must be an INR amount with at most 2 decimals, e.g. 1000.5; send it as a JSON number",
+      );
+    }
+    const paymentDateMs = Number(
+      request.paymentDate instanceof JsonNumberText ? request.paymentDate.source : request.paymentDate,
+    );
+    if (!Number.isSafeInteger(paymentDateMs) || paymentDateMs < 0) {
+      throw new KredmintRefusal(400, "paymentDate", "must be epoch milliseconds, e.g. 1715327098489");
+    }
+    let payee: InvoiceRequest["payee"] = { kind: "partner", partnerId: partner.partnerId };
+    if (request.supplierId !== undefined) {
+      if (request.invoicePdf === undefined) throw missing("invoicePdf", "the invoice's pdf URL");
+      const supplierStream = await supplierStreamOf(readStore, partner.partnerId, request.supplierId);
+      const supplier = supplierStream ? await findSupplier(readStore, supplierStream) : undefined;
+      if (!supplier || supplier.userId !== userId) {
+        throw new KredmintRefusal(
+          404,
+          "supplierId",
+          `${request.supplierId} is no supplier of this user; create it with POST /kredmint/account/supplier`,
+        );
+      }
+      payee = { kind: "supplier", supplierId: request.supplierId };
+    }
+    const invoice: InvoiceRequest = {
+      partnerId: partner.partnerId,
+      userId,
+      username: request.username,
+      invoiceNumber: request.invoiceNumber,
+      paymentDateMs,
+      amountMinor: amount.value.amountMinor,
+      invoicePdf: request.invoicePdf ?? null,
+      payee,
+    };
+    await disbursals.request(invoice, caller);
+    return invoice;
+  }
+
   return {
+    disbursals,
+
+    /** The partner's user with this mobile (404 when the partner has none). */
+    userIdOf: (partner: PartnerRow, username: string) => userOf(partner, username),
+
+    /** What the user may still spend on its credit line (zero before it has one). */
+    async availableCredit(userId: string): Promise<bigint> {
+      return (await amounts(userId)).availableMinor;
+    },
+
     /** The onboarding page's static URL: the partner whose id and clientToken these are. */
     async partnerByClientToken(partnerId: string, clientToken: string): Promise<PartnerRow | undefined> {
       const partner = await findPartner(readStore, partnerId);
@@ -331,13 +418,6 @@ export function kredmintService(options: KredmintServiceOptions) {
           `${request.source} is not a source of this partner; send one of ${partner.allowedSources.join(", ")}`,
         );
       }
-      if (request.page === "payment") {
-        throw new KredmintRefusal(
-          400,
-          "page",
-          "payment (invoice pay by credit) is not available yet; send page profile (README: Partner API, planned)",
-        );
-      }
       const meta = metaOf(caller);
       const streamId = partnerUserStream(partner.partnerId, request.username);
       let state = await openUser(partner.partnerId, request.username, request.source, meta);
@@ -346,10 +426,13 @@ export function kredmintService(options: KredmintServiceOptions) {
         ({ state } = await users.handle(streamId, { type: "GiveContext", prefill }, meta));
       }
       const userId = state.identity?.userId ?? "";
+      const invoice =
+        request.page === "payment" ? await recordInvoice(partner, userId, request, caller) : undefined;
       const link = links.issue({
         partnerId: partner.partnerId,
         userId,
         page: request.page,
+        invoiceNumber: invoice?.invoiceNumber,
         expiresAtMs: now().getTime() + options.linkTtlSeconds * 1000,
         successDeepLink: request.successDeepLink,
         failureDeepLink: request.failureDeepLink,
@@ -357,10 +440,13 @@ export function kredmintService(options: KredmintServiceOptions) {
       });
       const query = new URLSearchParams(link).toString();
       const { availableMinor, ...limits } = await amounts(userId);
+      const texts =
+        request.page === "payment"
+          ? paymentBanner(state.state, availableMinor, invoice?.amountMinor)
+          : { ...profileBanner(state.state, availableMinor), landingType: "DEFAULT" as const };
       return {
-        ...profileBanner(state.state, availableMinor),
+        ...texts,
         landingUrl: `${options.publicBaseUrl}${KREDMINT_MOUNT}/auth/?${query}`,
-        landingType: "DEFAULT",
         state: state.state,
         ...limits,
       };

@@ -10,6 +10,8 @@ export interface LandingLink {
   readonly partnerId: string;
   readonly userId: string;
   readonly page: "profile" | "payment";
+  /** Page `payment`: the invoice the user confirms on the page. */
+  readonly invoiceNumber?: string | undefined;
   /** Epoch milliseconds after which the link is refused. */
   readonly expiresAtMs: number;
   readonly successDeepLink?: string | undefined;
@@ -52,6 +54,7 @@ const linkSchema = z.object({
   partnerId: z.string(),
   userId: z.string(),
   page: z.enum(["profile", "payment"]),
+  invoiceNumber: z.string().optional(),
   expiresAtMs: z.number().int(),
   successDeepLink: z.string().optional(),
   failureDeepLink: z.string().optional(),

@@ -1,5 +1,4 @@
 import type { DocumentPayload, UploadedFile } from "../../contracts/kredmint/document.ts";
-import { KREDMINT_MOUNT } from "../../contracts/kredmint/envelope.ts";
 import type { PartnerUserState } from "../../contracts/kredmint/states.ts";
 import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { creditLineCodec } from "../ledger/creditline/creditline.events.ts";
@@ -20,9 +19,6 @@ import { documentName, financialDataFormat } from "./file-type.ts";
 import { type DocumentRow, findDocument, findPartnerUser } from "./read-models/directory.ts";
 import { KredmintRefusal } from "./refusal.ts";
 import { parseFinancialData, proposeLimit } from "./underwriting.ts";
-
-/** How long a document's signed `url` lives (the seed's `urlExpiryDate` is 24 hours after the upload). */
-export const DOCUMENT_URL_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface OnboardingOptions {
   readonly store: EventStore;
@@ -83,15 +79,14 @@ export function onboardingUseCases(options: OnboardingOptions) {
   }
 
   function payloadOf(row: DocumentRow): DocumentPayload {
-    const urlExpiryDate = now().getTime() + DOCUMENT_URL_TTL_MS;
-    const query = links.query(row.relativeUrl, urlExpiryDate);
+    const { url, urlExpiryDate } = links.url(options.publicBaseUrl(), row.relativeUrl, now().getTime());
     return {
       id: row.documentId,
       createdBy: row.userId,
       creationDate: row.creationDate,
       lastModifiedDate: row.creationDate,
       lastModifiedBy: row.userId,
-      url: `${options.publicBaseUrl()}${KREDMINT_MOUNT}/files/${row.relativeUrl}?${query}`,
+      url,
       userId: row.userId,
       name: row.name,
       relativeUrl: row.relativeUrl,

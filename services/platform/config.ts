@@ -81,6 +81,8 @@ const configSchema = z.object({
   SANDBOX_PARTNER_WEBHOOK_URL: unsetWhenEmpty(z.url({ protocol: /^https?$/ })),
   /** `user:password`, sent as Basic on the sandbox partner's webhooks. */
   SANDBOX_PARTNER_WEBHOOK_AUTH: unsetWhenEmpty(z.string().regex(/^[^:]+:.*$/, "expected user:password")),
+  /** The sandbox partner's disbursals move themselves to Paid this long after the user confirms; unset: off. */
+  SANDBOX_AUTO_PROGRESS_SECONDS: unsetWhenEmpty(z.coerce.number().int().min(0).max(86_400)),
   /** Partner API requests one partner may make per KREDMINT_RATE_LIMIT_WINDOW_MS; past it, 429 with Retry-After. */
   KREDMINT_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   KREDMINT_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),

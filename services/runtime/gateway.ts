@@ -14,6 +14,7 @@ import {
   kredmintHttp,
   kredmintService,
   seedSandboxPartner,
+  startAutoPaySweep,
 } from "../kredmint/index.ts";
 import type { BlobStore } from "../platform/blobstore/port.ts";
 import { openBlobStore } from "../platform/stores.ts";
@@ -89,11 +90,12 @@ export async function startGatewayRole(
     publicBaseUrl: wiring.publicBaseUrl,
   });
   const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
+  const autoPay = startAutoPaySweep(kredmint, config.TIMER_SWEEP_MS, logger);
   return {
     checkout,
     kredmint,
     mounts: [kredivo, finance, operator, partnerApi],
-    stops: [() => timers.stop(), () => blobs.close()],
+    stops: [() => timers.stop(), () => autoPay.stop(), () => blobs.close()],
   };
 }
 
@@ -115,6 +117,8 @@ async function startKredmint(
     linkSecret: parts.linkSecret,
     linkTtlSeconds: config.KREDMINT_LINK_TTL_SECONDS,
     blobs: parts.blobs,
+    autoProgressSeconds: config.SANDBOX_AUTO_PROGRESS_SECONDS,
+    sandboxPartnerId: config.SANDBOX_PARTNER_ID,
   });
   await seedSandboxPartner(kredmint, {
     partnerId: config.SANDBOX_PARTNER_ID,

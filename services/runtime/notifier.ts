@@ -1,4 +1,5 @@
 import { checkoutPushSource, tokenizeCallbackSource } from "../checkout/index.ts";
+import { kredmintWebhookSource } from "../kredmint/index.ts";
 import { type Notifier, notifierHttp, startNotifier } from "../notifier/index.ts";
 import type { RoleContext, Started } from "./role.ts";
 
@@ -8,7 +9,11 @@ export async function startNotifierRole(context: RoleContext): Promise<Started &
   const notifier = await startNotifier({
     store,
     readStore,
-    sources: [checkoutPushSource(store), tokenizeCallbackSource(store)],
+    sources: [
+      checkoutPushSource(store),
+      tokenizeCallbackSource(store),
+      kredmintWebhookSource(store, readStore),
+    ],
     logger,
     metrics,
     timeoutMs: config.NOTIFY_TIMEOUT_MS,

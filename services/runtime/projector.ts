@@ -1,4 +1,5 @@
 import { checkoutReactions } from "../checkout/index.ts";
+import { kredmintReactions } from "../kredmint/index.ts";
 import { startReactor } from "../platform/reactor.ts";
 import { projectionMetrics } from "../projector/metrics.ts";
 import { ProjectionRunner } from "../projector/projection-runner.ts";
@@ -13,7 +14,7 @@ export async function startProjectorRole(
   const runner = new ProjectionRunner({ store, readStore, projections, logger });
   await runner.start();
   const stops = [() => runner.stop()];
-  const reactions = checkoutReactions(store);
+  const reactions = [...checkoutReactions(store), ...kredmintReactions(store, readStore)];
   for (const reaction of reactions) {
     const reactor = await startReactor({ ...reaction, store, readStore, logger });
     stops.push(() => reactor.stop());

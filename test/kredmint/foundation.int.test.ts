@@ -175,6 +175,18 @@ describe("the API's conventions", () => {
     expect(errorOf(missing)).toEqual({ code: 404, message: expect.stringMatching(/^path: /) });
   });
 
+  it("a path parameter over its bound or badly encoded is a 400 in the envelope, not fastify's own body", async () => {
+    for (const url of [
+      `/kredmint/files/USR-1/${"a".repeat(400)}?expires=1&signature=x`,
+      "/kredmint/files/USR-1/%E0%A4%A?expires=1&signature=x",
+    ]) {
+      const res = await h.send("GET", url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json()).toMatchObject({ payload: null, sum: 0, error: { code: 400 } });
+      expect(errorOf(res).message).toMatch(/^path: a path parameter is over 300 characters/);
+    }
+  });
+
   it("the served OpenAPI document lists the Partner API's operations", async () => {
     const doc = (await h.send("GET", "/docs/json")).json();
     expect(Object.keys(doc.paths)).toEqual(

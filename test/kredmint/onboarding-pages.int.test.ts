@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CookieJar, hiddenFields } from "../support/html-forms.ts";
+import { hiddenFields } from "../support/html-forms.ts";
 import { type KredmintHarness, startKredmintHarness } from "./harness.ts";
+import { pageBrowser } from "./page-browser.ts";
 
 // The onboarding pages' refusals through inject(): links that are not ours, posts that are not from our page,
 // a mobile the link did not name. (The whole flow runs in Chromium: onboarding.e2e.test.ts.)
@@ -14,32 +15,7 @@ afterAll(async () => {
 });
 
 /** One browser: cookies kept and sent back. */
-function browser() {
-  const jar = new CookieJar();
-  let last = "";
-  return {
-    jar,
-    get page() {
-      return last;
-    },
-    async request(method: "GET" | "POST", url: string, form?: Record<string, string>, headers = {}) {
-      const cookie = jar.header();
-      const res = await h.service.app.inject({
-        method,
-        url,
-        headers: {
-          ...(cookie === undefined ? {} : { cookie }),
-          ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-          ...headers,
-        },
-        ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
-      });
-      jar.remember([res.headers["set-cookie"] ?? []].flat().map(String));
-      last = res.body;
-      return res;
-    },
-  };
-}
+const browser = () => pageBrowser(h.service.app);
 
 async function landingUrl(mobile: string): Promise<string> {
   const res = await h.eligibility({ username: mobile, page: "profile", source: "MOS" });

@@ -9,6 +9,7 @@ import {
   uploadDocumentSchema,
 } from "../../../contracts/kredmint/document.ts";
 import { envelope, errorResponses } from "../../../contracts/kredmint/envelope.ts";
+import { invoiceUploadResponseSchema, uploadInvoiceSchema } from "../../../contracts/kredmint/invoice.ts";
 import type { KredmintService } from "../kredmint-service.ts";
 import { KredmintRefusal } from "../refusal.ts";
 import { partnerCaller, partnerOf } from "./partner-auth.ts";
@@ -115,6 +116,46 @@ export function documentUploadRoute(kredmint: KredmintService, now: () => Date, 
   };
 }
 
+const DOCUMENT_CONTENT_TYPES = { csv: "text/csv", json: "application/json", pdf: "application/pdf" } as const;
+
+/** `POST /account/invoice/upload` (seed "Invoice Upload API"): the invoice's pdf after the disbursal. */
+export function invoiceUploadRoute(kredmint: KredmintService, now: () => Date, uploadMaxBytes: number) {
+  return async (app: FastifyInstance): Promise<void> => {
+    await multipartForms(app, uploadMaxBytes);
+    app.withTypeProvider<ZodTypeProvider>().post(
+      "/account/invoice/upload",
+      {
+        schema: {
+          tags: ["kredmint"],
+          summary: "Upload an invoice's pdf (multipart/form-data) after its disbursal, by its invoiceNumber",
+          description:
+            "`file` a pdf, `username`, `invoiceNumber` as the eligibility call (page payment) sent it. The " +
+            "answer's envelope has no `error` key, as the seed shows it.",
+          security: [{ partnerBasic: [] }],
+          consumes: ["multipart/form-data"],
+          body: uploadInvoiceSchema,
+          response: {
+            200: invoiceUploadResponseSchema,
+            ...errorResponses([400, 401, 404, 406, 429, 500, 503]),
+          },
+        },
+      },
+      async (request) => {
+        const { file, username, invoiceNumber } = request.body;
+        const partner = partnerOf(request);
+        const userId = await kredmint.userIdOf(partner, username);
+        const document = await kredmint.disbursals.uploadInvoice(
+          { partnerId: partner.partnerId, userId, invoiceNumber },
+          file,
+          partnerCaller(request),
+        );
+        const { error: _none, ...answer } = envelope(document, now());
+        return answer;
+      },
+    );
+  };
+}
+
 /** `GET /files/{userId}/{name}`: a document's signed, expiring `url` (no credentials, like a presigned link). */
 export function documentFileRoute(app: FastifyInstance, kredmint: KredmintService): void {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -126,7 +167,11 @@ export function documentFileRoute(app: FastifyInstance, kredmint: KredmintServic
         params: documentLinkParamsSchema,
         querystring: documentLinkQuerySchema,
         response: {
-          200: z.unknown().describe("the file as uploaded (text/csv or application/json), as an attachment"),
+          200: z
+            .unknown()
+            .describe(
+              "the file as uploaded (text/csv, application/json or application/pdf), as an attachment",
+            ),
           ...errorResponses([400, 403, 404, 406, 500, 503]),
         },
       },
@@ -144,7 +189,7 @@ export function documentFileRoute(app: FastifyInstance, kredmint: KredmintServic
       }
       if (!found) throw new KredmintRefusal(404, "path", "names no document");
       return reply
-        .type(found.row.format === "json" ? "application/json" : "text/csv")
+        .type(DOCUMENT_CONTENT_TYPES[found.row.format])
         .header("content-disposition", `attachment; filename="${found.row.name}"`)
         .header("cache-control", "private, no-store")
         .header("x-content-type-options", "nosniff")

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { z } from "zod";
+import { PATH_PARAM_MAX_CHARS } from "../../../contracts/bounds.ts";
 import { errorEnvelope, type KredmintErrorStatus } from "../../../contracts/kredmint/envelope.ts";
 import { describeKredmintIssue } from "../../../contracts/kredmint/issues.ts";
 import { exactJsonBody } from "../../http/exact-json.ts";
+import type { OutsideRouteResponder } from "../../http/outside-routes.ts";
 import { isTransient } from "../../platform/transient.ts";
 import { KredmintRefusal } from "../refusal.ts";
 
@@ -19,6 +21,7 @@ import { KredmintRefusal } from "../refusal.ts";
 //   Accept that excludes JSON                                     406     Accept: …
 //   an existing path with another method                          405     method: … (and an Allow header)
 //   no such path                                                  404     path: …
+//   a path parameter over PATH_PARAM_MAX_CHARS or badly encoded    400     path: …
 //   past the partner's rate limit                                 429     Authorization: … (and Retry-After)
 //   a store out of reach, or a contended stream                   503     request_id: <Request-Id>
 //   anything else (a fault of ours, logged)                       500     request_id: <Request-Id>
@@ -87,7 +90,38 @@ export function acceptsJson(accept: string | undefined): boolean {
   });
 }
 
-async function errorContract(app: FastifyInstance): Promise<void> {
+/** The methods each /kredmint path answers, filled as its routes are registered. */
+export type MethodsByPath = Map<string, Set<string>>;
+
+/**
+ * Requests under /kredmint that no route answers (registered with `app.answerOutsideRoutes`, so an over-long
+ * or badly encoded path parameter gets the envelope too): another method on a path is 405 with Allow, a
+ * path that names no operation 404, a path parameter over its bound or malformed 400.
+ */
+export function kredmintOutsideRoutes(methodsByPath: MethodsByPath): OutsideRouteResponder {
+  return (request, reply, reason) => {
+    const path = request.url.split("?")[0] ?? "";
+    if (reason !== "route_not_found") {
+      return send(
+        reply,
+        400,
+        `path: a path parameter is over ${PATH_PARAM_MAX_CHARS} characters or badly percent-encoded; send the id as the API answered it`,
+      );
+    }
+    const methods = methodsByPath.get(path) ?? methodsByPath.get(path.replace(/\/$/, ""));
+    if (methods) {
+      reply.header("Allow", [...methods].join(", "));
+      return send(
+        reply,
+        405,
+        `method: ${request.method} is not allowed here; use ${[...methods].join(" or ")}`,
+      );
+    }
+    return send(reply, 404, `path: ${path} is not a Partner API operation; see /docs`);
+  };
+}
+
+async function errorContract(app: FastifyInstance, options: { methodsByPath: MethodsByPath }): Promise<void> {
   app.removeAllContentTypeParsers();
   await app.register(exactJsonBody, {
     bodyLimit: BODY_LIMIT_BYTES,
@@ -105,25 +139,11 @@ async function errorContract(app: FastifyInstance): Promise<void> {
     }
   });
 
-  // Which methods each path answers, so another method on it is 405 rather than 404.
-  const methodsByPath = new Map<string, Set<string>>();
+  // Which methods each path answers, so another method on it is 405 rather than 404 (kredmintOutsideRoutes).
   app.addHook("onRoute", (route) => {
-    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    const methods = options.methodsByPath.get(route.url) ?? new Set<string>();
     for (const method of [route.method].flat()) methods.add(method);
-    methodsByPath.set(route.url, methods);
-  });
-  app.setNotFoundHandler(async (request, reply) => {
-    const path = request.url.split("?")[0] ?? "";
-    const methods = methodsByPath.get(path) ?? methodsByPath.get(path.replace(/\/$/, ""));
-    if (methods) {
-      reply.header("Allow", [...methods].join(", "));
-      return send(
-        reply,
-        405,
-        `method: ${request.method} is not allowed here; use ${[...methods].join(" or ")}`,
-      );
-    }
-    return send(reply, 404, `path: ${path} is not a Partner API operation; see /docs`);
+    options.methodsByPath.set(route.url, methods);
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {

@@ -23,6 +23,7 @@ import type { PartnerRule } from "../../ledger/partner/partner.decider.ts";
 import type { PartnerUserRule } from "../../ledger/partneruser/partneruser.decider.ts";
 import type { KredmintService } from "../kredmint-service.ts";
 import type { UserReview } from "../onboarding.ts";
+import { disbursalAdminRoutes } from "./disbursal-admin-routes.ts";
 
 const operatorCaller = (request: FastifyRequest) => ({
   actor: "operator",
@@ -133,6 +134,8 @@ export async function partnerAdminRoutes(
       return supplier;
     },
   );
+
+  disbursalAdminRoutes(app, kredmint);
 
   routes.get(
     "/partners/:partnerId/users/:userId",

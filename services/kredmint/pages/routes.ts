@@ -5,13 +5,15 @@ import { z } from "zod";
 import { uploadedFileSchema } from "../../../contracts/kredmint/document.ts";
 import { money, renderDecimal } from "../../../contracts/money.ts";
 import type { SafeHtml } from "../../http/html.ts";
-import type { Caller } from "../../ledger/decider.ts";
+import { type Caller, Rejection } from "../../ledger/decider.ts";
 import { multipartForms } from "../http/document-routes.ts";
 import type { KredmintService } from "../kredmint-service.ts";
 import { KredmintRefusal } from "../refusal.ts";
 import { type PageSession, pageSessions, SESSION_SECONDS } from "./session.ts";
 import {
   type FormContext,
+  invoicePage,
+  invoiceStatusPage,
   messagePage,
   mobilePage,
   otpPage,
@@ -122,6 +124,7 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
         successDeepLink: link.successDeepLink,
         failureDeepLink: link.failureDeepLink,
         backDeepLink: link.backDeepLink,
+        invoiceNumber: link.invoiceNumber,
         expiresAtMs,
       });
       return toPage(reply);
@@ -165,6 +168,10 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
     }
     if (!session.verified) return otpPage(form("otp"), session.mobile, SANDBOX_OTP);
     const user = await kredmint.onboarding.user(session.partnerId, session.mobile);
+    // Page `payment`: an Active user confirms the invoice; any other goes on with onboarding (README).
+    if (session.invoiceNumber !== undefined && user.state === "Active" && user.identity) {
+      return invoiceStep(form("invoice"), session, user.identity.userId, session.invoiceNumber);
+    }
     if (user.state === "IncompleteProfile") {
       if (!user.profile) return profilePage(form("profile"), user.prefill);
       return uploadPage(form("upload"));
@@ -176,6 +183,37 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
         ? renderDecimal(money(user.decision.approved, "INR"))
         : undefined;
     return statusPage(frame, user.state, continueTo, limit);
+  }
+
+  async function invoiceStep(
+    ctx: FormContext,
+    session: PageSession,
+    userId: string,
+    invoiceNumber: string,
+  ): Promise<SafeHtml> {
+    const state = await kredmint.disbursals.find(userId, invoiceNumber);
+    const invoice = state.request;
+    if (!invoice) {
+      return messagePage(ctx, "No such invoice", "Open pay by credit again from your app.");
+    }
+    if (state.status !== "Requested") {
+      const failed = state.status === "Failed" || state.status === "Cancelled";
+      return invoiceStatusPage(
+        ctx,
+        { disbursalId: invoice.disbursalId, status: state.status, reason: state.reason },
+        failed ? session.failureDeepLink : session.successDeepLink,
+      );
+    }
+    const availableMinor = await kredmint.availableCredit(userId);
+    const inr = (minor: bigint) => renderDecimal(money(minor, "INR"));
+    return invoicePage(ctx, {
+      disbursalId: invoice.disbursalId,
+      invoiceNumber,
+      payee: invoice.payee.kind === "supplier" ? `supplier ${invoice.payee.supplierId}` : "your partner",
+      amount: inr(invoice.amountMinor),
+      available: inr(availableMinor),
+      covered: invoice.amountMinor <= availableMinor,
+    });
   }
 
   /** Every post: a session, and a form that came from our page (else 403 before the step runs). */
@@ -239,6 +277,25 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
     return toPage(reply);
   });
 
+  post("invoice", csrfOnly, async (session, _form, request, reply) => {
+    if (!session.mobile || !session.verified || session.invoiceNumber === undefined) return toPage(reply);
+    const user = await kredmint.onboarding.user(session.partnerId, session.mobile);
+    if (!user.identity) return toPage(reply);
+    try {
+      await kredmint.disbursals.confirm(
+        user.identity.userId,
+        session.invoiceNumber,
+        session.partnerId,
+        caller(request, session),
+      );
+    } catch (error) {
+      const text = holdRefusalText(error);
+      if (text === undefined) throw error;
+      return again(request, reply, session, text);
+    }
+    return toPage(reply);
+  });
+
   post("upload", uploadForm, async (session, form, request, reply) => {
     if (!session.mobile || !session.verified) return toPage(reply);
     if (!form.file) return again(request, reply, session, "Choose a csv or json file.");
@@ -251,6 +308,21 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
     }
     return toPage(reply);
   });
+}
+
+/** What the user reads when the credit line refuses the hold (README: Partner API, invoice pay by credit). */
+function holdRefusalText(error: unknown): string | undefined {
+  if (!(error instanceof Rejection)) return undefined;
+  switch (error.rule) {
+    case "credit_limit_must_cover_amount":
+      return "Your available credit is less than this invoice, so it cannot be paid by credit.";
+    case "credit_line_must_be_open":
+      return "Your credit limit is not active, so this invoice cannot be paid by credit.";
+    case "buyer_must_not_have_overdue_debt":
+      return "You have an overdue amount; repay it first to pay by credit.";
+    default:
+      return undefined;
+  }
 }
 
 function send(reply: FastifyReply, status: number, page: SafeHtml) {

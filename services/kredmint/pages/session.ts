@@ -24,6 +24,8 @@ const sessionSchema = z.object({
   successDeepLink: z.string().optional(),
   failureDeepLink: z.string().optional(),
   backDeepLink: z.string().optional(),
+  /** Page `payment`: the invoice the user confirms once the OTP is passed. */
+  invoiceNumber: z.string().optional(),
   expiresAtMs: z.number().int(),
 });
 export type PageSession = z.infer<typeof sessionSchema>;

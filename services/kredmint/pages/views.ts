@@ -30,7 +30,8 @@ a.button{display:block;text-align:center;background:#0b3d91;color:#fff;font-weig
 export const STYLE_HASH = `sha256-${createHash("sha256").update(STYLE).digest("base64")}`;
 const STYLE_MARKUP = new Markup(STYLE);
 
-export type Step = "mobile" | "otp" | "profile" | "upload" | "status";
+/** The onboarding steps (shown as a progress bar) and the invoice step of page `payment` (not part of it). */
+export type Step = "mobile" | "otp" | "profile" | "upload" | "status" | "invoice";
 const STEPS: readonly [Step, string][] = [
   ["mobile", "Mobile"],
   ["otp", "OTP"],
@@ -76,7 +77,7 @@ export function mobilePage(ctx: FormContext, mobile: string | undefined, bound: 
     ctx,
     html`<h1>Get a credit limit with kredmint</h1>
 <p>Enter your mobile number; we will send you a one-time code.</p>${errorBox(ctx.error)}
-<form method="post" action="${ctx.action("mobile")}">${csrfField(ctx.csrf)}
+<form method="post" action="${ctx.action("mobile")}" id="mobile-form">${csrfField(ctx.csrf)}
 <label for="mobile">Mobile number</label>
 <input type="tel" id="mobile" name="mobile" inputmode="numeric" autocomplete="tel" value="${mobile ?? ""}" ${
       bound ? new Markup("readonly") : ""
@@ -92,7 +93,7 @@ export function otpPage(ctx: FormContext, mobile: string, sandboxOtp: string): S
     html`<h1>Enter the code</h1>
 <p>We sent a one-time code to ${maskMobile(mobile)}.</p>
 <p class="hint">Sandbox: the code is always <code>${sandboxOtp}</code>.</p>${errorBox(ctx.error)}
-<form method="post" action="${ctx.action("otp")}">${csrfField(ctx.csrf)}
+<form method="post" action="${ctx.action("otp")}" id="otp-form">${csrfField(ctx.csrf)}
 <label for="otp">Code</label>
 <input type="text" id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="8" required>
 <button type="submit" id="verify-otp">Verify</button></form>`,
@@ -177,4 +178,58 @@ export function messagePage(frame: PageFrame, heading: string, body: string): Sa
 
 function maskMobile(mobile: string): string {
   return `${"•".repeat(Math.max(0, mobile.length - 4))}${mobile.slice(-4)}`;
+}
+
+/** What the invoice step shows of an invoice (page `payment`). */
+export interface InvoiceView {
+  readonly disbursalId: string;
+  readonly invoiceNumber: string;
+  /** The supplier's id, or the partner's name (anchor flow). */
+  readonly payee: string;
+  readonly amount: string;
+  readonly available: string;
+  /** The available credit covers the amount. */
+  readonly covered: boolean;
+}
+
+/** The user confirms paying the invoice by credit (page `payment`), or sees why it cannot be. */
+export function invoicePage(ctx: FormContext, invoice: InvoiceView): SafeHtml {
+  return layout(
+    "Pay by credit",
+    ctx,
+    html`<h1>Pay by kred Mint.</h1>
+<p>Invoice <strong id="invoice-number">${invoice.invoiceNumber}</strong> to ${invoice.payee}</p>
+<p>Amount: <strong id="amount">Rs ${invoice.amount}</strong></p>
+<p>Available credit: <strong id="available">Rs ${invoice.available}</strong></p>${errorBox(ctx.error)}${
+      invoice.covered
+        ? html`<form method="post" action="${ctx.action("invoice")}" id="invoice-form">${csrfField(ctx.csrf)}
+<button type="submit" id="confirm-invoice">Pay Rs ${invoice.amount} by credit</button></form>`
+        : html`<p class="error" id="not-covered" role="alert">Your available credit is less than this invoice, so it cannot be paid by credit. Pay it another way, or repay what you owe first.</p>`
+    }`,
+  );
+}
+
+const INVOICE_STATUS_TEXTS: Record<string, string> = {
+  Initiated: "We are paying your invoice. You will hear from your partner when it is paid.",
+  Verified: "We are paying your invoice. You will hear from your partner when it is paid.",
+  Approved: "We are paying your invoice. You will hear from your partner when it is paid.",
+  Paid: "Your invoice is paid by credit.",
+  Completed: "Your invoice is paid by credit and repaid in full.",
+  Failed: "We could not pay your invoice; the credit held for it is available again.",
+  Cancelled: "The invoice was cancelled; the credit held for it is available again.",
+};
+
+export function invoiceStatusPage(
+  frame: PageFrame,
+  invoice: { disbursalId: string; status: string; reason: string | null },
+  continueTo: string | undefined,
+): SafeHtml {
+  return layout(
+    "Pay by credit",
+    frame,
+    html`<h1 id="invoice-status" data-status="${invoice.status}">Invoice ${invoice.disbursalId}: ${invoice.status}</h1>
+<p>${INVOICE_STATUS_TEXTS[invoice.status] ?? ""}</p>${invoice.reason && html`<p id="reason">${invoice.reason}</p>`}${
+      continueTo && html`<a class="button" id="continue" href="${safeHref(continueTo)}">Continue</a>`
+    }`,
+  );
 }

@@ -1,5 +1,6 @@
 import { type EventEnvelope, streamKind } from "../../../contracts/envelope.ts";
 import { PARTNER_USER_STATES, type PartnerUserState } from "../../../contracts/kredmint/states.ts";
+import { disbursalCodec } from "../../ledger/disbursal/disbursal.events.ts";
 import { partnerCodec } from "../../ledger/partner/partner.events.ts";
 import { partnerUserCodec } from "../../ledger/partneruser/partneruser.events.ts";
 import { supplierCodec } from "../../ledger/supplier/supplier.events.ts";
@@ -82,6 +83,18 @@ export const kredmintDirectoryProjection: Projection = {
                 ${d.supplierName}, ${d.mobile}, ${d.email}, ${d.gstin}, ${"Initiated"}, ${at}, ${at})`,
         ];
       }
+      case "disbursal": {
+        // An invoice's pdf is served by its signed link like financial data (format `pdf`).
+        const event = disbursalCodec.decode(envelope);
+        if (event.type !== "InvoiceDocumentUploaded") return [];
+        const d = event.data;
+        return [
+          sql`INSERT INTO {{kredmint_documents}} (document_id, relative_url, partner_id, user_id, name, format, sha256,
+                size_bytes, uploaded_by, created_ms)
+              VALUES (${d.documentId}, ${d.relativeUrl}, ${d.partnerId}, ${d.userId}, ${d.name}, ${"pdf"},
+                ${d.sha256}, ${d.sizeBytes}, ${d.uploadedBy}, ${Date.parse(envelope.occurredAt)})`,
+        ];
+      }
       default:
         return [];
     }
@@ -157,7 +170,7 @@ export interface DocumentRow {
   readonly partnerId: string;
   readonly userId: string;
   readonly name: string;
-  readonly format: "csv" | "json";
+  readonly format: "csv" | "json" | "pdf";
   readonly sha256: string;
   readonly uploadedBy: string;
   readonly creationDate: number;
@@ -181,7 +194,7 @@ export async function findDocument(
     partnerId: String(row.partner_id),
     userId: String(row.user_id),
     name: String(row.name),
-    format: row.format === "json" ? "json" : "csv",
+    format: row.format === "json" || row.format === "pdf" ? row.format : "csv",
     sha256: String(row.sha256),
     uploadedBy: String(row.uploaded_by),
     creationDate: Number(row.created_ms),

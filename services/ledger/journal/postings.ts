@@ -6,6 +6,7 @@ import { type CreditLineEvent, creditLineCodec } from "../creditline/creditline.
 import { totalOf } from "../creditline/creditline.state.ts";
 import { type CreditLineKey, creditLineKeyOf } from "../creditline/creditline.stream.ts";
 import { InvariantViolation } from "../decider.ts";
+import { type DisbursalEvent, disbursalCodec } from "../disbursal/disbursal.events.ts";
 import { type MerchantEvent, merchantCodec } from "../merchant/merchant.events.ts";
 
 /**
@@ -25,6 +26,8 @@ import { type MerchantEvent, merchantCodec } from "../merchant/merchant.events.t
  * | `fee-income`                    | credit | merchant discount fees and buyers' processing fees              |
  * | `interest-income`               | credit | buyers' interest                                                |
  * | `refund-payable:<user>`         | credit | repaid amounts a later cancellation made us owe the buyer back  |
+ * | `supplier-payable:<supplier>`   | credit | an invoice financed for a Partner API user, owed to its supplier |
+ * | `partner-payable:<partner>`     | credit | the same, anchor flow: the invoice is the partner's own          |
  *
  * Every entry balances per currency ({@link assertBalanced}); a zero amount is omitted, never posted.
  */
@@ -60,6 +63,8 @@ export const accounts = {
   merchantReceivable: (merchantId: string) => `merchant-receivable:${merchantId}`,
   cash: (bankAccount: string) => `cash:${bankAccount}`,
   refundPayable: (userId: string) => `refund-payable:${userId}`,
+  supplierPayable: (supplierId: string) => `supplier-payable:${supplierId}`,
+  partnerPayable: (partnerId: string) => `partner-payable:${partnerId}`,
   feeIncome: "fee-income",
   interestIncome: "interest-income",
 } as const;
@@ -117,7 +122,8 @@ const idAfter = (streamId: string, kind: string) => streamId.slice(kind.length +
 export type JournalEvent =
   | { readonly stream: "checkout"; readonly event: CheckoutEvent }
   | { readonly stream: "creditline"; readonly event: CreditLineEvent }
-  | { readonly stream: "merchant"; readonly event: MerchantEvent };
+  | { readonly stream: "merchant"; readonly event: MerchantEvent }
+  | { readonly stream: "disbursal"; readonly event: DisbursalEvent };
 
 /** Decodes an event the journal posts; every other event is recognised by type and not decoded. */
 export function decodeJournalEvent(envelope: EventEnvelope): JournalEvent | undefined {
@@ -133,6 +139,10 @@ export function decodeJournalEvent(envelope: EventEnvelope): JournalEvent | unde
     case "merchant":
       return envelope.type === "PayoutMade"
         ? { stream: "merchant", event: merchantCodec.decode(envelope) }
+        : undefined;
+    case "disbursal":
+      return envelope.type === "DisbursalPaid"
+        ? { stream: "disbursal", event: disbursalCodec.decode(envelope) }
         : undefined;
     default:
       return undefined;
@@ -154,6 +164,8 @@ export function postingsForEvent(envelope: EventEnvelope, decoded: JournalEvent)
       return creditLineEntries(envelope, decoded.event);
     case "merchant":
       return merchantEntries(envelope, decoded.event);
+    case "disbursal":
+      return disbursalEntries(envelope, decoded.event);
   }
 }
 
@@ -313,6 +325,42 @@ function merchantEntries(envelope: EventEnvelope, event: MerchantEvent): Journal
         debit(accounts.merchantPayable(merchantId), d.payableMinor, d.currency),
         credit(accounts.merchantReceivable(merchantId), d.receivableMinor, d.currency),
         credit(accounts.cash(d.bankAccount), d.amountMinor, d.currency),
+      ],
+    },
+  ]);
+}
+
+/**
+ * A Partner API invoice paid by credit (INR), effective on the invoice's `paymentDate`: the user now owes the
+ * amount and we owe the payee (the supplier, or the partner in the anchor flow); the payout by UTR then
+ * clears that payable from our bank account. Two entries, so the payable shows the invoice and its payment.
+ */
+function disbursalEntries(envelope: EventEnvelope, event: DisbursalEvent): JournalEntry[] {
+  if (event.type !== "DisbursalPaid") return [];
+  const d = event.data;
+  const c: Currency = "INR";
+  const payable =
+    d.payee.kind === "supplier"
+      ? accounts.supplierPayable(d.payee.supplierId)
+      : accounts.partnerPayable(d.payee.partnerId);
+  const common = {
+    effectiveAt: new Date(d.paymentDateMs).toISOString(),
+    transactionId: d.transactionId,
+    userId: d.userId,
+  };
+  return entries(envelope, [
+    {
+      ...common,
+      postings: [
+        debit(accounts.customerReceivable(d.userId), d.amountMinor, c),
+        credit(payable, d.amountMinor, c),
+      ],
+    },
+    {
+      ...common,
+      postings: [
+        debit(payable, d.amountMinor, c),
+        credit(accounts.cash(COLLECTION_BANK_ACCOUNT), d.amountMinor, c),
       ],
     },
   ]);

@@ -4,6 +4,7 @@ import type { EventEnvelope } from "../../../contracts/envelope.ts";
 import { type CheckoutEvent, checkoutCodec } from "../checkout/checkout.events.ts";
 import { type CreditLineEvent, creditLineCodec } from "../creditline/creditline.events.ts";
 import { InvariantViolation } from "../decider.ts";
+import { type DisbursalEvent, disbursalCodec } from "../disbursal/disbursal.events.ts";
 import { type MerchantEvent, merchantCodec } from "../merchant/merchant.events.ts";
 import * as checkoutEvent from "../testing/checkout-fixtures.ts";
 import { payoutMade, serverKeyRotated } from "../testing/merchant-fixtures.ts";
@@ -576,6 +577,50 @@ const payoutArb = fc
       }),
     ),
   );
+
+const disbursalPaid = (payee: Extract<DisbursalEvent, { type: "DisbursalPaid" }>["data"]["payee"]) =>
+  envelope(
+    "disbursal-USR-1:543354123253",
+    disbursalCodec.encode({
+      type: "DisbursalPaid",
+      data: {
+        transactionId: "TXN-1",
+        utr: "UTR-1",
+        paidAt: "2026-11-27T10:00:00.000Z",
+        by: "operator",
+        userId: "USR-1",
+        amountMinor: 100_050n,
+        payee,
+        paymentDateMs: Date.parse("2026-11-26T00:00:00.000Z"),
+      },
+    }),
+  );
+
+describe("an invoice paid by credit (Partner API, INR)", () => {
+  const inr = (side: "debit" | "credit", account: string): Posting => ({
+    account,
+    side,
+    amountMinor: 100_050n,
+    currency: "INR",
+  });
+  it("the user owes it, we owe the supplier, then the payout clears the payable from cash", () => {
+    const entries = postingsFor(disbursalPaid({ kind: "supplier", supplierId: "SUPB-270" }));
+    expect(entries.map((e) => e.postings)).toEqual([
+      [inr("debit", "customer-receivable:USR-1"), inr("credit", "supplier-payable:SUPB-270")],
+      [inr("debit", "supplier-payable:SUPB-270"), inr("credit", "cash:operating")],
+    ]);
+    for (const entry of entries) assertBalanced(entry);
+    expect(entries[0]).toMatchObject({
+      effectiveAt: "2026-11-26T00:00:00.000Z",
+      transactionId: "TXN-1",
+      userId: "USR-1",
+    });
+  });
+  it("in the anchor flow the payable is the partner's", () => {
+    const [first] = postingsFor(disbursalPaid({ kind: "partner", partnerId: "partner-1" }));
+    expect(first?.postings[1]).toEqual(inr("credit", "partner-payable:partner-1"));
+  });
+});
 
 describe("property: every generated event's entries balance", () => {
   it("Settled, Cancelled, RepaymentApplied, LoanCancelled and PayoutMade", () => {
