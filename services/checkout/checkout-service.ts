@@ -6,6 +6,7 @@ import { type CheckoutServiceOptions, checkoutLedger } from "./use-cases/checkou
 import { merchantConfirmation } from "./use-cases/confirmation.ts";
 import { dealerRegistration } from "./use-cases/dealers.ts";
 import { merchantAbort } from "./use-cases/merchant-abort.ts";
+import { merchantAdmin } from "./use-cases/merchant-admin.ts";
 import { checkoutQueries } from "./use-cases/queries.ts";
 import { tenureChoices } from "./use-cases/tenure-options.ts";
 import { checkoutTimers } from "./use-cases/timers.ts";
@@ -39,6 +40,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...checkoutTimers(ledger),
     ...dealerRegistration(ledger),
     ...merchantAbort(ledger),
+    ...merchantAdmin(ledger),
     merchants: ledger.merchants,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,

@@ -13,6 +13,7 @@ import { dealerRoutes } from "./dealer-routes.ts";
 import { revokeUserTokenRoutes } from "./endpoints/revoke-user-token.ts";
 import { checkoutErrorContract, kredivoOutsideRoutes } from "./error-contract.ts";
 import { hostedPageRoutes } from "./hosted-page/index.ts";
+import { merchantRoutes } from "./merchant-routes.ts";
 import { payoutPaidReactions } from "./payout-paid-reactor.ts";
 import { checkoutTransactionsProjection } from "./read-models/checkout-transactions.ts";
 import { directoryProjection } from "./read-models/directory.ts";
@@ -64,12 +65,13 @@ export function checkoutHttp(
 }
 
 /**
- * Its operator API under /v1 (role `operator`): revoking a 0-click user token, registering a merchant's
- * dealer for offline checkouts.
+ * Its operator API under /v1: revoking a 0-click user token, registering a merchant's dealer for offline
+ * checkouts (role `operator`); onboarding and managing merchants (role `admin`).
  */
 export function checkoutOperatorHttp(checkout: CheckoutService, keys: readonly ApiKey[]): HttpMount {
   return async (app) => {
     await app.register(revokeUserTokenRoutes, { prefix: "/v1", checkout, apiKeys: keys });
     await app.register(dealerRoutes, { prefix: "/v1", checkout, apiKeys: keys });
+    await app.register(merchantRoutes, { prefix: "/v1", checkout, apiKeys: keys });
   };
 }

@@ -186,6 +186,7 @@ export const KREDIVO_CODES: Readonly<Record<CheckoutContextRule, KredivoAnswer>>
   // Registrations and payouts (sandbox seeding, /v1), and the credit line (the approval, the reactors)
   merchant_must_not_be_registered_twice: NOT_ALLOWED,
   merchant_must_exist: NOT_ALLOWED,
+  overlap_must_not_be_negative: NOT_ALLOWED,
   payout_amount_must_be_positive: NOT_ALLOWED,
   payout_must_match_its_parts: NOT_ALLOWED,
   payout_must_cover_transactions: NOT_ALLOWED,

@@ -89,6 +89,7 @@ export const PAGE_ANSWERS: Readonly<Record<CheckoutContextRule, PageAnswer>> = {
   loan_amount_must_meet_tenure_minimum: FAULT,
   merchant_must_not_be_registered_twice: FAULT,
   merchant_must_exist: FAULT,
+  overlap_must_not_be_negative: FAULT,
   payout_amount_must_be_positive: FAULT,
   payout_must_match_its_parts: FAULT,
   payout_must_cover_transactions: FAULT,

@@ -6,16 +6,23 @@ import { type Projection, sql } from "../../platform/readstore/projection.ts";
 
 /**
  * Who is who: merchants by server-key hash, their dealers (offline checkouts), buyers by phone. Lookups for
- * authentication. v2: merchant_dealers.
+ * authentication. v2: merchant_dealers. v3: merchant_server_keys (every key a merchant has had, with when
+ * a replaced one stops: the rotation's overlap), the merchant's status following suspensions, and when it
+ * was registered.
  */
 export const directoryProjection: Projection = {
   name: "directory",
-  version: 2,
+  version: 3,
   tables: {
     merchants: {
       columns: `merchant_id TEXT PRIMARY KEY, name TEXT NOT NULL, server_key_hash TEXT NOT NULL,
-        fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL`,
+        fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL, registered_at TEXT NOT NULL`,
       indexes: ["server_key_hash"],
+    },
+    merchant_server_keys: {
+      // valid_until NULL: the merchant's current key.
+      columns: `server_key_hash TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, valid_until TEXT`,
+      indexes: ["merchant_id"],
     },
     merchant_dealers: {
       columns: `merchant_id TEXT NOT NULL, dealer_code TEXT NOT NULL, registered_at TEXT NOT NULL,
@@ -35,14 +42,30 @@ export const directoryProjection: Projection = {
           case "MerchantRegistered": {
             const m = event.data;
             return [
-              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status)
-                  VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status})`,
+              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status, registered_at)
+                  VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status},
+                    ${envelope.occurredAt})`,
+              sql`INSERT INTO {{merchant_server_keys}} (server_key_hash, merchant_id, valid_until)
+                  VALUES (${m.serverKeyHash}, ${m.merchantId}, NULL)`,
             ];
           }
-          case "ServerKeyRotated":
+          case "ServerKeyRotated": {
+            // Without an overlap the replaced key stops when the rotation is recorded.
+            const until = event.data.previousKeyValidUntil ?? envelope.occurredAt;
             return [
               sql`UPDATE {{merchants}} SET server_key_hash = ${event.data.serverKeyHash} WHERE merchant_id = ${id}`,
+              sql`UPDATE {{merchant_server_keys}} SET valid_until = ${until}
+                  WHERE merchant_id = ${id} AND valid_until IS NULL`,
+              sql`INSERT INTO {{merchant_server_keys}} (server_key_hash, merchant_id, valid_until)
+                  VALUES (${event.data.serverKeyHash}, ${id}, NULL)
+                  ON CONFLICT (server_key_hash) DO UPDATE SET merchant_id = ${id}, valid_until = NULL`,
             ];
+          }
+          case "MerchantSuspended":
+          case "MerchantReactivated": {
+            const status = event.type === "MerchantSuspended" ? "suspended" : "active";
+            return [sql`UPDATE {{merchants}} SET status = ${status} WHERE merchant_id = ${id}`];
+          }
           case "DealerRegistered":
             return [
               sql`INSERT INTO {{merchant_dealers}} (merchant_id, dealer_code, registered_at)

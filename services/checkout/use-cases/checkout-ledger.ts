@@ -74,10 +74,15 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
     tokenizations: commandHandler(store, tokenizationDecider, tokenizationCodec),
     meta,
 
+    /**
+     * The active merchant a server_key names: its current key, or the one a rotation replaced while the
+     * rotation's overlap lasts (ISO 8601 UTC strings compare in time order).
+     */
     async merchantByKey(serverKey: string) {
       const [row] = await readStore.query(
-        "SELECT merchant_id, status FROM merchants WHERE server_key_hash = ? AND status = 'active'",
-        [sha256Hex(serverKey)],
+        `SELECT m.merchant_id FROM merchant_server_keys k JOIN merchants m ON m.merchant_id = k.merchant_id
+         WHERE k.server_key_hash = ? AND (k.valid_until IS NULL OR k.valid_until > ?) AND m.status = 'active'`,
+        [sha256Hex(serverKey), options.now().toISOString()],
       );
       if (!row) throw new Rejection<CheckoutUseCaseRule>("server_key_must_belong_to_active_merchant");
       return { merchantId: String(row.merchant_id) };
