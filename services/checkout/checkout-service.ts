@@ -1,4 +1,5 @@
 import { buyerApproval } from "./use-cases/approval.ts";
+import { buyerAdmin } from "./use-cases/buyer-admin.ts";
 import { buyerSignIn } from "./use-cases/buyer-sign-in.ts";
 import { cancellation } from "./use-cases/cancellation.ts";
 import { checkoutInit } from "./use-cases/checkout-init.ts";
@@ -41,6 +42,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...dealerRegistration(ledger),
     ...merchantAbort(ledger),
     ...merchantAdmin(ledger),
+    ...buyerAdmin(ledger),
     merchants: ledger.merchants,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,

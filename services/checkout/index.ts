@@ -6,6 +6,7 @@ import type { EventStore } from "../platform/eventstore/port.ts";
 import type { Reaction } from "../platform/reactor.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import type { Projection } from "../platform/readstore/projection.ts";
+import { buyerRoutes } from "./buyer-routes.ts";
 import { cancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { creditLineReactions } from "./credit-line-reactor.ts";
@@ -66,12 +67,13 @@ export function checkoutHttp(
 
 /**
  * Its operator API under /v1: revoking a 0-click user token, registering a merchant's dealer for offline
- * checkouts (role `operator`); onboarding and managing merchants (role `admin`).
+ * checkouts (role `operator`); onboarding and managing merchants and buyers (role `admin`).
  */
 export function checkoutOperatorHttp(checkout: CheckoutService, keys: readonly ApiKey[]): HttpMount {
   return async (app) => {
     await app.register(revokeUserTokenRoutes, { prefix: "/v1", checkout, apiKeys: keys });
     await app.register(dealerRoutes, { prefix: "/v1", checkout, apiKeys: keys });
     await app.register(merchantRoutes, { prefix: "/v1", checkout, apiKeys: keys });
+    await app.register(buyerRoutes, { prefix: "/v1", checkout, apiKeys: keys });
   };
 }

@@ -151,6 +151,21 @@ export const V1_ERRORS = {
     title: "User already decided",
     fix: "A decision is final: the same decision again is accepted and changes nothing, another is refused.",
   },
+  buyer_phone_taken: {
+    status: 409,
+    title: "Phone already registered",
+    fix: "A phone names one buyer: `detail` names the buyer who has it (see `GET /v1/buyers/{userId}`).",
+  },
+  buyer_closed: {
+    status: 409,
+    title: "Buyer closed",
+    fix: "A closed buyer is final: register the person again under a new phone if they return.",
+  },
+  buyer_has_outstanding_balance: {
+    status: 409,
+    title: "Buyer owes or holds credit",
+    fix: "Close a buyer once nothing is held or owed on their credit line (repaid, cancelled or released).",
+  },
   partner_conflict: {
     status: 409,
     title: "Partner registered with other terms",

@@ -79,6 +79,7 @@ const isIdempotent = (op: Operation) =>
 describe("the /v1 operations in the OpenAPI document", () => {
   it("are the finance, recon, payout, repayment, notification, partner, user-token, dealer and lender operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
+      "GET /v1/buyers/{userId}",
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
       "GET /v1/finance/merchants/{merchantId}/settlement-statement",
@@ -94,6 +95,11 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/recon/days",
       "GET /v1/recon/days/{day}",
       "GET /v1/recon/payouts",
+      "POST /v1/buyers",
+      "POST /v1/buyers/{userId}/close",
+      "POST /v1/buyers/{userId}/freeze",
+      "POST /v1/buyers/{userId}/pin-link",
+      "POST /v1/buyers/{userId}/unfreeze",
       "POST /v1/merchants",
       "POST /v1/merchants/{merchantId}/dealers",
       "POST /v1/merchants/{merchantId}/reactivate",

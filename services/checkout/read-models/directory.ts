@@ -28,9 +28,12 @@ export const directoryProjection: Projection = {
       columns: `merchant_id TEXT NOT NULL, dealer_code TEXT NOT NULL, registered_at TEXT NOT NULL,
         PRIMARY KEY (merchant_id, dealer_code)`,
     },
+    // Which buyer a PIN link (by its token's SHA-256) is for; the buyer's stream decides whether it still works.
+    buyer_pin_links: { columns: "link_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL" },
     buyers: {
-      columns:
-        "user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_hash TEXT NOT NULL, otp_hash TEXT NOT NULL",
+      // pin_hash NULL: no PIN set yet; otp_hash NULL: codes are sent per sign-in (OtpSender).
+      columns: `user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_hash TEXT, otp_hash TEXT,
+        status TEXT NOT NULL, registered_at TEXT NOT NULL`,
     },
   },
   handle(envelope): Statement[] {
@@ -76,11 +79,34 @@ export const directoryProjection: Projection = {
         }
       }
       case "buyer": {
-        const b = buyerCodec.decode(envelope).data;
-        return [
-          sql`INSERT INTO {{buyers}} (user_id, phone, pin_hash, otp_hash)
-              VALUES (${b.userId}, ${b.phone}, ${b.pinHash}, ${b.otpHash})`,
-        ];
+        const event = buyerCodec.decode(envelope);
+        const id = envelope.streamId.slice("buyer-".length);
+        switch (event.type) {
+          case "BuyerRegistered": {
+            const b = event.data;
+            return [
+              sql`INSERT INTO {{buyers}} (user_id, phone, pin_hash, otp_hash, status, registered_at)
+                  VALUES (${b.userId}, ${b.phone}, ${b.pinHash ?? null}, ${b.otpHash ?? null}, 'active',
+                    ${envelope.occurredAt})`,
+            ];
+          }
+          case "PinLinkIssued":
+            return [
+              sql`INSERT INTO {{buyer_pin_links}} (link_hash, user_id) VALUES (${event.data.linkHash}, ${id})`,
+            ];
+          case "PinSet":
+            return [sql`UPDATE {{buyers}} SET pin_hash = ${event.data.pinHash} WHERE user_id = ${id}`];
+          case "BuyerFrozen":
+          case "BuyerUnfrozen":
+          case "BuyerClosed": {
+            const status = { BuyerFrozen: "frozen", BuyerUnfrozen: "active", BuyerClosed: "closed" }[
+              event.type
+            ];
+            return [sql`UPDATE {{buyers}} SET status = ${status} WHERE user_id = ${id}`];
+          }
+          default:
+            return [];
+        }
       }
       default:
         return [];
