@@ -166,6 +166,11 @@ export const V1_ERRORS = {
     title: "Buyer owes or holds credit",
     fix: "Close a buyer once nothing is held or owed on their credit line (repaid, cancelled or released).",
   },
+  limit_below_outstanding: {
+    status: 409,
+    title: "Limit below what is used",
+    fix: "Set a limit of at least what the line holds and is owed now (`detail` says how much), or wait for repayments.",
+  },
   partner_conflict: {
     status: 409,
     title: "Partner registered with other terms",

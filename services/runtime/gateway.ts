@@ -7,7 +7,7 @@ import {
   seedSandbox,
   startTimerSweep,
 } from "../checkout/index.ts";
-import { repaymentService } from "../credit/index.ts";
+import { creditHttp, repaymentService } from "../credit/index.ts";
 import { financeHttp, waitForJournal } from "../finance/index.ts";
 import {
   type KredmintService,
@@ -87,10 +87,17 @@ export async function startGatewayRole(
     publicBaseUrl: wiring.publicBaseUrl,
   });
   const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
+  const credit = creditHttp({
+    store,
+    readStore,
+    now,
+    waitForProjections: wiring.waitForProjections,
+    apiKeys: config.API_KEYS,
+  });
   return {
     checkout,
     kredmint,
-    mounts: [kredivo, finance, operator, partnerApi],
+    mounts: [kredivo, finance, operator, credit, partnerApi],
     stops: [() => timers.stop(), () => blobs.close()],
   };
 }

@@ -80,6 +80,7 @@ describe("the /v1 operations in the OpenAPI document", () => {
   it("are the finance, recon, payout, repayment, notification, partner, user-token, dealer and lender operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
       "GET /v1/buyers/{userId}",
+      "GET /v1/credit-lines/{product}/{userId}/limit-history",
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
       "GET /v1/finance/merchants/{merchantId}/settlement-statement",
@@ -100,6 +101,7 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "POST /v1/buyers/{userId}/freeze",
       "POST /v1/buyers/{userId}/pin-link",
       "POST /v1/buyers/{userId}/unfreeze",
+      "POST /v1/credit-lines/{product}/{userId}/limit",
       "POST /v1/merchants",
       "POST /v1/merchants/{merchantId}/dealers",
       "POST /v1/merchants/{merchantId}/reactivate",
