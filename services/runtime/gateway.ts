@@ -16,6 +16,7 @@ import {
   seedSandboxPartner,
 } from "../kredmint/index.ts";
 import type { BlobStore } from "../platform/blobstore/port.ts";
+import { configuredOtpSender, otpCodes } from "../platform/otp/otp-codes.ts";
 import { openBlobStore } from "../platform/stores.ts";
 import type { RoleContext, Started } from "./role.ts";
 
@@ -40,7 +41,16 @@ export async function startGatewayRole(
   wiring: GatewayWiring,
 ): Promise<Started & { checkout: CheckoutService; kredmint: KredmintService }> {
   const { config, logger, store, readStore, now } = context;
+  const otp = otpCodes({
+    readStore,
+    sender: configuredOtpSender(config, logger),
+    now,
+    ttlSeconds: config.OTP_TTL_SECONDS,
+    maxPerWindow: config.OTP_MAX_PER_WINDOW,
+    windowSeconds: config.OTP_WINDOW_SECONDS,
+  });
   const checkout = checkoutService({
+    otpCodes: otp,
     store,
     readStore,
     waitForProjections: wiring.waitForProjections,

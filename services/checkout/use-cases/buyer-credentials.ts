@@ -1,28 +1,36 @@
+import type { OtpCodes } from "../../platform/otp/otp-codes.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { verifySecret } from "../credentials.ts";
 
 /**
  * The buyer's credentials as both hosted pages check them (checkout, tokenization): the buyer a phone and
  * PIN name, and whether a code is that buyer's OTP. Read from the directory; secrets are compared by hash.
+ * A buyer registered with a fixed OTP hash (the sandbox seed) keeps it; every other buyer is sent a one-time
+ * code through the OtpSender once the PIN is right, and that code works once, until it expires.
  */
-export function buyerCredentials(readStore: ReadStore) {
+export function buyerCredentials(readStore: ReadStore, otp: OtpCodes) {
   return {
-    /** The buyer's user id, or undefined when no buyer has this phone and PIN. */
+    /** The buyer's user id, or undefined when no buyer has this phone and PIN; a right PIN sends an OTP. */
     async userIdFor(phone: string, pin: string): Promise<string | undefined> {
       const [buyer] = await readStore.query(
-        "SELECT user_id, pin_hash FROM buyers WHERE phone = ? AND status <> 'closed'",
+        "SELECT user_id, pin_hash, otp_hash FROM buyers WHERE phone = ? AND status <> 'closed'",
         [phone],
       );
       // No PIN yet (pin_hash NULL): the buyer has not used their PIN link, and no PIN signs them in.
-      return buyer !== undefined && buyer.pin_hash != null && verifySecret(pin, String(buyer.pin_hash))
-        ? String(buyer.user_id)
-        : undefined;
+      if (buyer === undefined || buyer.pin_hash == null || !verifySecret(pin, String(buyer.pin_hash))) {
+        return undefined;
+      }
+      // Rate-limited, no code is sent: the OTP step then refuses whatever is typed, as for a wrong code.
+      if (buyer.otp_hash == null) await otp.issue("kredivo", phone);
+      return String(buyer.user_id);
     },
 
-    async otpMatches(userId: string | undefined, otp: string): Promise<boolean> {
+    async otpMatches(userId: string | undefined, code: string): Promise<boolean> {
       if (userId === undefined) return false;
-      const [buyer] = await readStore.query("SELECT otp_hash FROM buyers WHERE user_id = ?", [userId]);
-      return buyer !== undefined && buyer.otp_hash != null && verifySecret(otp, String(buyer.otp_hash));
+      const [buyer] = await readStore.query("SELECT phone, otp_hash FROM buyers WHERE user_id = ?", [userId]);
+      if (buyer === undefined) return false;
+      if (buyer.otp_hash != null) return verifySecret(code, String(buyer.otp_hash));
+      return otp.redeem("kredivo", String(buyer.phone), code);
     },
   };
 }

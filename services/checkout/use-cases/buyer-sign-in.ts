@@ -14,7 +14,7 @@ export const asBuyer = (caller: Caller, userId: string | undefined): Caller => (
  * recorded (it counts toward the lock), not refused.
  */
 export function buyerSignIn(ledger: CheckoutLedger) {
-  const credentials = buyerCredentials(ledger.readStore);
+  const credentials = buyerCredentials(ledger.readStore, ledger.options.otpCodes);
   return {
     /** What the hosted page shows; read from the stream so the buyer always sees the latest step. */
     async page(transactionId: string) {

@@ -19,6 +19,7 @@ import { userTokenDecider, type ZeroClickRiskRules } from "../../ledger/usertoke
 import { userTokenCodec } from "../../ledger/usertoken/usertoken.events.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
+import type { OtpCodes } from "../../platform/otp/otp-codes.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { sha256Hex } from "../credentials.ts";
 import type { CheckoutUseCaseRule } from "./rules.ts";
@@ -35,6 +36,8 @@ export interface CheckoutServiceOptions {
   readonly interestRates: InterestRates;
   /** When a 0-click checkout is sent to an OTP challenge (ZERO_CLICK_* in the configuration). */
   readonly zeroClickRisk: ZeroClickRiskRules;
+  /** One-time codes for the hosted pages' OTP step, sent through the configured OtpSender. */
+  readonly otpCodes: OtpCodes;
 }
 
 export type CheckoutLedger = ReturnType<typeof checkoutLedger>;

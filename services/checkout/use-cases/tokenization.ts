@@ -25,7 +25,7 @@ const TOKENIZATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
  */
 export function tokenization(ledger: CheckoutLedger, tokens: ReturnType<typeof userTokens>) {
   const { options } = ledger;
-  const credentials = buyerCredentials(ledger.readStore);
+  const credentials = buyerCredentials(ledger.readStore, ledger.options.otpCodes);
 
   const tokenizeUrl = (tokenizationId: string) =>
     `${options.publicBaseUrl}/kredivo/signIn/tokenize?cid=${tokenizationId}`;
