@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
 import { approveAs, type Buyer } from "../support/buyers.ts";
-import { nextOrder, sampleInit, statusRequest } from "../support/checkout-requests.ts";
+import {
+  nextOrder,
+  pushSignature,
+  SEED_AMOUNT_MINOR,
+  sampleInit,
+  statusRequest,
+} from "../support/checkout-requests.ts";
 import { formAction } from "../support/html-forms.ts";
 import { ADMIN_KEY, LENDER_API_KEYS, type OnboardedMerchant, onboardMerchant, v1 } from "./support.ts";
 
@@ -42,13 +48,21 @@ async function onboardBuyer(phone: string, pin: string): Promise<Buyer> {
 }
 
 async function checkoutAt(merchant: OnboardedMerchant) {
-  const res = await h.post(
-    "/checkout/init",
-    sampleInit(nextOrder("FLOW"), { server_key: merchant.serverKey }),
-  );
-  const body = res.json() as { transaction_id: string; order_id?: string };
-  return { transactionId: body.transaction_id };
+  const orderId = nextOrder("FLOW");
+  const res = await h.post("/checkout/init", sampleInit(orderId, { server_key: merchant.serverKey }));
+  return { transactionId: (res.json() as { transaction_id: string }).transaction_id, orderId };
 }
+
+/** checkout/update settling `checkout`, signed as the push of `signer` would be. */
+const confirm = (checkout: { transactionId: string; orderId: string }, signer: OnboardedMerchant) =>
+  h.post("/checkout/update", {
+    transaction_id: checkout.transactionId,
+    status: "settled",
+    signature_key: pushSignature(
+      { ...checkout, amountMinor: SEED_AMOUNT_MINOR, tenure: 1 },
+      signer.serverKey,
+    ),
+  });
 
 describe("two merchants and two buyers", () => {
   it("each buyer pays at each merchant, and no merchant sees the other's transactions", async () => {
@@ -62,7 +76,8 @@ describe("two merchants and two buyers", () => {
     for (const merchant of merchants) {
       const other = merchants.find((m) => m !== merchant)!;
       for (const buyer of buyers) {
-        const { transactionId } = await checkoutAt(merchant);
+        const checkout = await checkoutAt(merchant);
+        const { transactionId } = checkout;
         expect(await approveAs(h, transactionId, buyer)).toBe("pending");
         const own = await h.post("/transaction/status", statusRequest(transactionId, merchant.serverKey));
         expect((own.json() as { status: number }).status).toBe(1);
@@ -76,6 +91,9 @@ describe("two merchants and two buyers", () => {
           cancelled_by: "other",
         });
         expect((cancel.json() as { status: number }).status).toBe(2018);
+        // Confirming needs the push's signature_key, which only the transaction's own merchant can make.
+        expect(((await confirm(checkout, other)).json() as { status: number }).status).toBe(1002);
+        expect(((await confirm(checkout, merchant)).json() as { status: unknown }).status).toBe("settlement");
       }
     }
   });
