@@ -79,6 +79,8 @@ describe("the PIN link", () => {
     expect(signedIn.signedIn).toBe(true);
     const events = JSON.stringify(await h.store.readStream(`buyer-${buyer.userId}`));
     expect(events).not.toContain("123456");
+    // Not even the PIN's hash: the event carries a reference to it in the secret store.
+    expect(events).not.toContain("scrypt$");
     expect(events).not.toContain(new URL(url).pathname.split("/").at(-1));
     expect(JSON.stringify(h.logs)).not.toContain("123456");
   });

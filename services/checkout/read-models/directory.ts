@@ -31,9 +31,11 @@ export const directoryProjection: Projection = {
     // Which buyer a PIN link (by its token's SHA-256) is for; the buyer's stream decides whether it still works.
     buyer_pin_links: { columns: "link_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL" },
     buyers: {
-      // pin_hash NULL: no PIN set yet; otp_hash NULL: codes are sent per sign-in (OtpSender).
+      // pin_hash: a PIN registered with the buyer (the sandbox seed); pin_ref: one set through a link, by its
+      // reference in buyer_pins (outside the log); neither: no PIN yet. otp_hash NULL: codes are sent per
+      // sign-in (OtpSender).
       columns: `user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_hash TEXT, otp_hash TEXT,
-        status TEXT NOT NULL, registered_at TEXT NOT NULL`,
+        status TEXT NOT NULL, registered_at TEXT NOT NULL, pin_ref TEXT`,
     },
   },
   handle(envelope): Statement[] {
@@ -95,7 +97,7 @@ export const directoryProjection: Projection = {
               sql`INSERT INTO {{buyer_pin_links}} (link_hash, user_id) VALUES (${event.data.linkHash}, ${id})`,
             ];
           case "PinSet":
-            return [sql`UPDATE {{buyers}} SET pin_hash = ${event.data.pinHash} WHERE user_id = ${id}`];
+            return [sql`UPDATE {{buyers}} SET pin_ref = ${event.data.pinRef} WHERE user_id = ${id}`];
           case "BuyerFrozen":
           case "BuyerUnfrozen":
           case "BuyerClosed": {

@@ -3,7 +3,8 @@ import type { BuyerView } from "../../../contracts/v1/buyers.ts";
 import { type BuyerCommand, type BuyerRule, buyerStream } from "../../ledger/buyer/buyer.decider.ts";
 import { creditLineStream, kredivoLine } from "../../ledger/creditline/creditline.stream.ts";
 import { type Caller, Rejection } from "../../ledger/decider.ts";
-import { hashSecret, sha256Hex } from "../credentials.ts";
+import { buyerPins } from "../buyer-pins.ts";
+import { sha256Hex } from "../credentials.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
 
 /** Buyer ids are ours: `buy-` and 16 hex digits. */
@@ -24,6 +25,7 @@ export class PhoneTaken extends Error {
  * close. The link's token is answered once; the log keeps its SHA-256.
  */
 export function buyerAdmin(ledger: CheckoutLedger) {
+  const pins = buyerPins(ledger.readStore, ledger.options.now);
   const handle = async (userId: string, command: BuyerCommand, caller: Caller) => {
     const handled = await ledger.buyers.handle(buyerStream(userId), command, ledger.meta(caller, "kredivo"));
     if (handled.position !== undefined) await ledger.options.waitForProjections(handled.position);
@@ -32,7 +34,7 @@ export function buyerAdmin(ledger: CheckoutLedger) {
 
   const view = async (userId: string): Promise<BuyerView | undefined> => {
     const [row] = await ledger.readStore.query(
-      "SELECT user_id, phone, status, pin_hash, registered_at FROM buyers WHERE user_id = ?",
+      "SELECT user_id, phone, status, pin_hash, pin_ref, registered_at FROM buyers WHERE user_id = ?",
       [userId],
     );
     if (row === undefined) return undefined;
@@ -41,7 +43,7 @@ export function buyerAdmin(ledger: CheckoutLedger) {
       userId: String(row.user_id),
       phone: String(row.phone),
       status,
-      pinSet: row.pin_hash !== null && row.pin_hash !== undefined,
+      pinSet: row.pin_hash != null || row.pin_ref != null,
       registeredAt: String(row.registered_at),
     };
   };
@@ -91,7 +93,7 @@ export function buyerAdmin(ledger: CheckoutLedger) {
       const userId = String(row.user_id);
       await handle(
         userId,
-        { type: "SetPin", linkHash, pinHash: hashSecret(pin) },
+        { type: "SetPin", linkHash, pinRef: await pins.store(pin) },
         { ...caller, actor: `buyer:${userId}` },
       );
       return userId;

@@ -1,5 +1,6 @@
 import type { OtpCodes } from "../../platform/otp/otp-codes.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
+import type { BuyerPins } from "../buyer-pins.ts";
 import { verifySecret } from "../credentials.ts";
 
 /**
@@ -8,18 +9,22 @@ import { verifySecret } from "../credentials.ts";
  * A buyer registered with a fixed OTP hash (the sandbox seed) keeps it; every other buyer is sent a one-time
  * code through the OtpSender once the PIN is right, and that code works once, until it expires.
  */
-export function buyerCredentials(readStore: ReadStore, otp: OtpCodes) {
+export function buyerCredentials(readStore: ReadStore, otp: OtpCodes, pins: BuyerPins) {
   return {
     /** The buyer's user id, or undefined when no buyer has this phone and PIN; a right PIN sends an OTP. */
     async userIdFor(phone: string, pin: string): Promise<string | undefined> {
       const [buyer] = await readStore.query(
-        "SELECT user_id, pin_hash, otp_hash FROM buyers WHERE phone = ? AND status <> 'closed'",
+        "SELECT user_id, pin_hash, pin_ref, otp_hash FROM buyers WHERE phone = ? AND status <> 'closed'",
         [phone],
       );
-      // No PIN yet (pin_hash NULL): the buyer has not used their PIN link, and no PIN signs them in.
-      if (buyer === undefined || buyer.pin_hash == null || !verifySecret(pin, String(buyer.pin_hash))) {
-        return undefined;
-      }
+      if (buyer === undefined) return undefined;
+      // A PIN set through a link wins over one registered with the buyer; with neither (the link not used
+      // yet) no PIN signs the buyer in.
+      const pinValid =
+        buyer.pin_ref != null
+          ? await pins.matches(String(buyer.pin_ref), pin)
+          : buyer.pin_hash != null && verifySecret(pin, String(buyer.pin_hash));
+      if (!pinValid) return undefined;
       // Rate-limited, no code is sent: the OTP step then refuses whatever is typed, as for a wrong code.
       if (buyer.otp_hash == null) await otp.issue("kredivo", phone);
       return String(buyer.user_id);

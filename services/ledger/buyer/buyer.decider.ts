@@ -16,7 +16,8 @@ export type BuyerCommand =
   | { readonly type: "Register"; readonly profile: BuyerProfile }
   /** A link token is made by the caller; only its hash reaches the decider. */
   | { readonly type: "IssuePinLink"; readonly linkHash: string; readonly ttlSeconds: number }
-  | { readonly type: "SetPin"; readonly linkHash: string; readonly pinHash: string }
+  /** `pinRef` names the PIN's hash in the secret store; the log never holds the hash. */
+  | { readonly type: "SetPin"; readonly linkHash: string; readonly pinRef: string }
   | { readonly type: "Freeze"; readonly reason: string }
   | { readonly type: "Unfreeze"; readonly reason: string }
   /** `outstandingMinor`: what the buyer's credit line holds and is owed, read by the caller. */
@@ -28,6 +29,8 @@ export interface BuyerState {
   readonly pinLinks: ReadonlyMap<string, string>;
   readonly frozen: boolean;
   readonly closed: boolean;
+  /** The PIN set through a link, by its reference in the secret store. */
+  readonly pinRef: string | undefined;
 }
 
 class BuyerRejection extends Rejection<BuyerRule> {}
@@ -39,7 +42,7 @@ function open(state: BuyerState): void {
 }
 
 export const buyerDecider: Decider<BuyerCommand, BuyerEvent, BuyerState> = {
-  initialState: { profile: undefined, pinLinks: new Map(), frozen: false, closed: false },
+  initialState: { profile: undefined, pinLinks: new Map(), frozen: false, closed: false, pinRef: undefined },
   decide(command, state, meta) {
     switch (command.type) {
       case "Register":
@@ -59,7 +62,7 @@ export const buyerDecider: Decider<BuyerCommand, BuyerEvent, BuyerState> = {
         const expiresAt = state.pinLinks.get(command.linkHash);
         if (expiresAt === undefined || expiresAt <= meta.now)
           throw new BuyerRejection("pin_link_must_be_valid");
-        return [{ type: "PinSet", data: { pinHash: command.pinHash, linkHash: command.linkHash } }];
+        return [{ type: "PinSet", data: { pinRef: command.pinRef, linkHash: command.linkHash } }];
       }
       case "Freeze":
         open(state);
@@ -90,7 +93,7 @@ export const buyerDecider: Decider<BuyerCommand, BuyerEvent, BuyerState> = {
         invariant(state.profile !== undefined, "only a registered buyer sets a PIN");
         const pinLinks = new Map(state.pinLinks);
         pinLinks.delete(event.data.linkHash);
-        return { ...state, pinLinks, profile: { ...state.profile, pinHash: event.data.pinHash } };
+        return { ...state, pinLinks, pinRef: event.data.pinRef };
       }
       case "BuyerFrozen":
       case "BuyerUnfrozen":

@@ -53,7 +53,7 @@ describe("buyer decider", () => {
     const setPin = (linkHash = "link-1"): BuyerCommand => ({
       type: "SetPin",
       linkHash,
-      pinHash: "scrypt$s$new",
+      pinRef: "pin-ref-1",
     });
     const at = { now: "2026-11-28T02:00:00.000Z" };
     it("issues a link that expires after its ttl", () => {
@@ -61,11 +61,11 @@ describe("buyer decider", () => {
     });
     it("the PIN is set through an unspent, unexpired link", () => {
       const step = buyer.given([registered, issued]).when(setPin(), at);
-      step.yields([{ type: "PinSet", data: { pinHash: "scrypt$s$new", linkHash: "link-1" } }]);
-      expect(step.state().profile?.pinHash).toBe("scrypt$s$new");
+      step.yields([{ type: "PinSet", data: { pinRef: "pin-ref-1", linkHash: "link-1" } }]);
+      expect(step.state().pinRef).toBe("pin-ref-1");
     });
     it("a spent, expired or unknown link is refused", () => {
-      const spent: BuyerEvent = { type: "PinSet", data: { pinHash: "scrypt$s$new", linkHash: "link-1" } };
+      const spent: BuyerEvent = { type: "PinSet", data: { pinRef: "pin-ref-1", linkHash: "link-1" } };
       buyer.given([registered, issued, spent]).when(setPin(), at).rejects("pin_link_must_be_valid");
       buyer
         .given([registered, issued])
@@ -108,7 +108,7 @@ describe("buyer decider", () => {
         .rejects("buyer_must_not_be_closed");
     });
     it("SetPin checks its rules in precedence order", () => {
-      const command: BuyerCommand = { type: "SetPin", linkHash: "nope", pinHash: "h" };
+      const command: BuyerCommand = { type: "SetPin", linkHash: "nope", pinRef: "r" };
       buyer.given([]).when(command).rejects("buyer_must_exist");
       buyer.given([registered, closed]).when(command).rejects("buyer_must_not_be_closed");
       buyer.given([registered]).when(command).rejects("pin_link_must_be_valid");

@@ -20,8 +20,11 @@ export const buyerEvents = {
   },
   /** A one-time link to set the PIN: the log keeps the link token's SHA-256, never the token. */
   PinLinkIssued: { schemaVersion: 1, data: z.object({ linkHash: z.string(), expiresAt: z.string() }) },
-  /** The buyer set their PIN through the link named by its hash; the link is spent. */
-  PinSet: { schemaVersion: 1, data: z.object({ pinHash: z.string(), linkHash: z.string() }) },
+  /**
+   * The buyer set their PIN through the link named by its hash; the link is spent. The PIN's hash is kept
+   * outside the log (services/checkout/buyer-pins.ts) under `pinRef`.
+   */
+  PinSet: { schemaVersion: 1, data: z.object({ pinRef: z.string(), linkHash: z.string() }) },
   BuyerFrozen: { schemaVersion: 1, data: reason },
   BuyerUnfrozen: { schemaVersion: 1, data: reason },
   BuyerClosed: { schemaVersion: 1, data: reason },
