@@ -1,4 +1,5 @@
 import { buyerApproval } from "./use-cases/approval.ts";
+import { buyerAdmin } from "./use-cases/buyer-admin.ts";
 import { buyerSignIn } from "./use-cases/buyer-sign-in.ts";
 import { cancellation } from "./use-cases/cancellation.ts";
 import { checkoutInit } from "./use-cases/checkout-init.ts";
@@ -6,6 +7,7 @@ import { type CheckoutServiceOptions, checkoutLedger } from "./use-cases/checkou
 import { merchantConfirmation } from "./use-cases/confirmation.ts";
 import { dealerRegistration } from "./use-cases/dealers.ts";
 import { merchantAbort } from "./use-cases/merchant-abort.ts";
+import { merchantAdmin } from "./use-cases/merchant-admin.ts";
 import { checkoutQueries } from "./use-cases/queries.ts";
 import { tenureChoices } from "./use-cases/tenure-options.ts";
 import { checkoutTimers } from "./use-cases/timers.ts";
@@ -39,6 +41,8 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...checkoutTimers(ledger),
     ...dealerRegistration(ledger),
     ...merchantAbort(ledger),
+    ...merchantAdmin(ledger),
+    ...buyerAdmin(ledger),
     merchants: ledger.merchants,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,

@@ -6,6 +6,7 @@ import type { EventStore } from "../platform/eventstore/port.ts";
 import type { Reaction } from "../platform/reactor.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import type { Projection } from "../platform/readstore/projection.ts";
+import { buyerRoutes } from "./buyer-routes.ts";
 import { cancelIdempotency } from "./cancel-idempotency.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { creditLineReactions } from "./credit-line-reactor.ts";
@@ -13,6 +14,7 @@ import { dealerRoutes } from "./dealer-routes.ts";
 import { revokeUserTokenRoutes } from "./endpoints/revoke-user-token.ts";
 import { checkoutErrorContract, kredivoOutsideRoutes } from "./error-contract.ts";
 import { hostedPageRoutes } from "./hosted-page/index.ts";
+import { merchantRoutes } from "./merchant-routes.ts";
 import { payoutPaidReactions } from "./payout-paid-reactor.ts";
 import { checkoutTransactionsProjection } from "./read-models/checkout-transactions.ts";
 import { directoryProjection } from "./read-models/directory.ts";
@@ -64,12 +66,14 @@ export function checkoutHttp(
 }
 
 /**
- * Its operator API under /v1 (role `operator`): revoking a 0-click user token, registering a merchant's
- * dealer for offline checkouts.
+ * Its operator API under /v1: revoking a 0-click user token, registering a merchant's dealer for offline
+ * checkouts (role `operator`); onboarding and managing merchants and buyers (role `admin`).
  */
 export function checkoutOperatorHttp(checkout: CheckoutService, keys: readonly ApiKey[]): HttpMount {
   return async (app) => {
     await app.register(revokeUserTokenRoutes, { prefix: "/v1", checkout, apiKeys: keys });
     await app.register(dealerRoutes, { prefix: "/v1", checkout, apiKeys: keys });
+    await app.register(merchantRoutes, { prefix: "/v1", checkout, apiKeys: keys });
+    await app.register(buyerRoutes, { prefix: "/v1", checkout, apiKeys: keys });
   };
 }

@@ -1,5 +1,6 @@
 import { TENURES } from "../../contracts/checkout/common.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
+import { merchantStream } from "../ledger/merchant/merchant.decider.ts";
 import type { CheckoutService } from "./checkout-service.ts";
 import { hashSecret, sha256Hex } from "./credentials.ts";
 
@@ -39,32 +40,24 @@ export async function seedSandbox(
     causationId: "sandbox-seed",
   };
   const positions: (string | undefined)[] = [];
-  const merchantStream = `merchant-${SANDBOX_MERCHANT_ID}`;
-  const { state: merchant } = await service.merchants.load(merchantStream);
-  const serverKeyHash = sha256Hex(serverKey);
-  positions.push(
-    (
-      await service.merchants.handle(
-        merchantStream,
-        merchant.profile
-          ? { type: "RotateServerKey", serverKeyHash }
-          : {
-              type: "Register",
-              profile: {
-                merchantId: SANDBOX_MERCHANT_ID,
-                name: "Sandbox Merchant",
-                serverKeyHash,
-                feeRateBps: 150,
-                status: "active",
-              },
-            },
-        meta,
-      )
-    ).position,
-  );
-  for (const dealerCode of dealerCodes) {
-    positions.push((await service.registerDealer(SANDBOX_MERCHANT_ID, dealerCode, meta)).position);
+  const { state: merchant } = await service.merchants.load(merchantStream(SANDBOX_MERCHANT_ID));
+  if (merchant.profile) {
+    const rotation = { type: "RotateServerKey" as const, serverKeyHash: sha256Hex(serverKey) };
+    positions.push(
+      (await service.merchants.handle(merchantStream(SANDBOX_MERCHANT_ID), rotation, meta)).position,
+    );
   }
+  // The operator's registration (POST /v1/merchants) with the sandbox's own id and key: registering again
+  // is a no-op, and the dealers are registered as they are for any merchant.
+  const registration = {
+    merchantId: SANDBOX_MERCHANT_ID,
+    name: "Sandbox Merchant",
+    serverKey,
+    feeRateBps: 150,
+    status: "active" as const,
+    dealerCodes: [...dealerCodes],
+  };
+  positions.push((await service.registerMerchant(registration, meta)).position);
   const buyerStream = `buyer-${SANDBOX_BUYER.userId}`;
   const { state: buyer } = await service.buyers.load(buyerStream);
   if (!buyer.profile) {

@@ -6,6 +6,8 @@ import { declareProblems, sendProblem } from "./problem-details.ts";
 // API keys with roles for `/v1` (DESIGN.md "HTTP"): `Authorization: Bearer <key>`. Routes opt in with
 // `onRequest` or `preHandler: app.requireRole("operator")`, so one plugin serves every /v1 family with its
 // own role; a guarded route's 401 and 403 problems and its security requirement are documented for it.
+// Roles (README "API keys and roles"): `operator` (day-to-day operations), `finance` (reports, recon),
+// `admin` (onboarding: merchants, buyers, credit limits, keys).
 
 export interface ApiKey {
   readonly key: string;
@@ -30,6 +32,17 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 // Keys are looked up by their SHA-256: the map lookup then leaks nothing useful about the key through
 // timing, and the plain keys are not kept in memory longer than the plugin's registration.
 const digest = (key: string) => createHash("sha256").update(key).digest("hex");
+
+// The key a guarded request was let in with, by a short id of its digest: events record it as their actor.
+const keyIds = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Who made a guarded request, as an event's actor: `<role>:key-<first 12 hex of the key's SHA-256>`. The
+ * id names the key without revealing it; an unguarded request is `<role>:unknown`.
+ */
+export function apiKeyActor(request: FastifyRequest, role: string): string {
+  return `${role}:${keyIds.get(request) ?? "unknown"}`;
+}
 
 /** The OpenAPI security scheme of `/v1` (openapi.ts): a bearer API key. */
 export const API_KEY_SCHEME = "apiKey";
@@ -59,7 +72,8 @@ export const apiKeys = fp(
       const guard: RoleGuard = async (request, reply) => {
         const header = request.headers.authorization;
         const token = typeof header === "string" ? BEARER.exec(header.trim())?.[1] : undefined;
-        const roles = token === undefined ? undefined : rolesByDigest.get(digest(token));
+        const hashed = token === undefined ? undefined : digest(token);
+        const roles = hashed === undefined ? undefined : rolesByDigest.get(hashed);
         if (roles === undefined) {
           reply.header("WWW-Authenticate", 'Bearer realm="v1"');
           return sendProblem(request, reply, token === undefined ? "api_key_missing" : "api_key_invalid", {
@@ -71,6 +85,7 @@ export const apiKeys = fp(
             detail: `this operation needs an API key with the ${role} role`,
           });
         }
+        keyIds.set(request, `key-${hashed?.slice(0, 12)}`);
         return undefined;
       };
       guards.add(guard);

@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Logger } from "pino";
 import { exactJsonBody } from "./exact-json.ts";
 import { healthRoutes } from "./health.ts";
+import { redactedRequest } from "./log-redaction.ts";
 import { type MetricsOptions, metricsRoutes } from "./metrics.ts";
 import { openApiDocs } from "./openapi.ts";
 import { outsideRoutes } from "./outside-routes.ts";
@@ -32,6 +33,9 @@ export async function buildApp(options: AppOptions) {
     ...outside.fastifyOptions,
     loggerInstance: options.logger,
     genReqId: (request) => requestId(request.headers["request-id"]),
+    // Each request's logger serializes the request with its URL's secrets masked (log-redaction.ts).
+    childLoggerFactory: (logger, bindings, opts) =>
+      logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: redactedRequest } }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   });

@@ -171,6 +171,26 @@ export const V1_ERRORS = {
     title: "Disbursal paid with another UTR",
     fix: "The disbursal is Paid already; the same pay again (same UTR) is accepted and changes nothing.",
   },
+  buyer_phone_taken: {
+    status: 409,
+    title: "Phone already registered",
+    fix: "A phone names one buyer: `detail` names the buyer who has it (see `GET /v1/buyers/{userId}`).",
+  },
+  buyer_closed: {
+    status: 409,
+    title: "Buyer closed",
+    fix: "A closed buyer is final: register the person again under a new phone if they return.",
+  },
+  buyer_has_outstanding_balance: {
+    status: 409,
+    title: "Buyer owes or holds credit",
+    fix: "Close a buyer once nothing is held or owed on their credit line (repaid, cancelled or released).",
+  },
+  limit_below_outstanding: {
+    status: 409,
+    title: "Limit below what is used",
+    fix: "Set a limit of at least what the line holds and is owed now (`detail` says how much), or wait for repayments.",
+  },
   partner_conflict: {
     status: 409,
     title: "Partner registered with other terms",

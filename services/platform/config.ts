@@ -138,6 +138,17 @@ const configSchema = z.object({
     .string()
     .default("")
     .transform((text, ctx) => parseRoutes(text, ctx)),
+  /** Where the hosted pages' one-time codes go: `sandbox` (the seeds' fixed codes, sent nowhere) or `http`. */
+  OTP_SENDER: z.enum(["sandbox", "http"]).default("sandbox"),
+  /** OTP_SENDER=http: the lender's SMS gateway, posted `{product, phone, code, expiresAt}`. */
+  OTP_HTTP_URL: unsetWhenEmpty(z.url({ protocol: /^https?$/ })),
+  /** OTP_SENDER=http: the Authorization header value the gateway wants, if any. */
+  OTP_HTTP_AUTHORIZATION: unsetWhenEmpty(z.string().max(1024)),
+  OTP_HTTP_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  OTP_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  /** At most this many codes per phone within OTP_WINDOW_SECONDS; more are not sent. */
+  OTP_MAX_PER_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
+  OTP_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /** `production` refuses the test seams above. */
   NODE_ENV: z.string().optional(),
   /** `/v1` API keys with roles: `key1:operator|finance,key2:finance`. Empty: `/v1` refuses everyone. */
@@ -249,6 +260,9 @@ function requireConnections(config: z.infer<typeof configSchema>, ctx: z.Refinem
       path: ["DATABASE_URL"],
       message: "required when EVENT_STORE, READ_STORE or BLOB_STORE is postgres",
     });
+  }
+  if (config.OTP_SENDER === "http" && !config.OTP_HTTP_URL) {
+    ctx.addIssue({ code: "custom", path: ["OTP_HTTP_URL"], message: "required when OTP_SENDER is http" });
   }
   if (config.EVENT_STORE === "esdb" && !config.ESDB_URL) {
     ctx.addIssue({ code: "custom", path: ["ESDB_URL"], message: "required when EVENT_STORE is esdb" });

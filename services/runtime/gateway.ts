@@ -7,7 +7,7 @@ import {
   seedSandbox,
   startTimerSweep,
 } from "../checkout/index.ts";
-import { repaymentService } from "../credit/index.ts";
+import { creditHttp, repaymentService } from "../credit/index.ts";
 import { financeHttp, waitForJournal } from "../finance/index.ts";
 import {
   type KredmintService,
@@ -17,6 +17,7 @@ import {
   startAutoPaySweep,
 } from "../kredmint/index.ts";
 import type { BlobStore } from "../platform/blobstore/port.ts";
+import { configuredOtpSender, otpCodes } from "../platform/otp/otp-codes.ts";
 import { openBlobStore } from "../platform/stores.ts";
 import type { RoleContext, Started } from "./role.ts";
 
@@ -41,7 +42,16 @@ export async function startGatewayRole(
   wiring: GatewayWiring,
 ): Promise<Started & { checkout: CheckoutService; kredmint: KredmintService }> {
   const { config, logger, store, readStore, now } = context;
+  const otp = otpCodes({
+    readStore,
+    sender: configuredOtpSender(config, logger),
+    now,
+    ttlSeconds: config.OTP_TTL_SECONDS,
+    maxPerWindow: config.OTP_MAX_PER_WINDOW,
+    windowSeconds: config.OTP_WINDOW_SECONDS,
+  });
   const checkout = checkoutService({
+    otpCodes: otp,
     store,
     readStore,
     waitForProjections: wiring.waitForProjections,
@@ -90,11 +100,18 @@ export async function startGatewayRole(
     publicBaseUrl: wiring.publicBaseUrl,
   });
   const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
+  const credit = creditHttp({
+    store,
+    readStore,
+    now,
+    waitForProjections: wiring.waitForProjections,
+    apiKeys: config.API_KEYS,
+  });
   const autoPay = startAutoPaySweep(kredmint, config.TIMER_SWEEP_MS, logger);
   return {
     checkout,
     kredmint,
-    mounts: [kredivo, finance, operator, partnerApi],
+    mounts: [kredivo, finance, operator, credit, partnerApi],
     stops: [() => timers.stop(), () => autoPay.stop(), () => blobs.close()],
   };
 }

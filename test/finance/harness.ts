@@ -25,6 +25,8 @@ import { composeInTempDir } from "../support/runtime.ts";
 export const FINANCE_KEY = "finance-key-0123456789";
 export const OPERATOR_KEY = "operator-key-0123456789";
 export const BOTH_KEY = "finance-operator-key-0123456789";
+/** Lender operations: onboarding merchants and buyers, limits (role admin). */
+export const ADMIN_KEY = "admin-key-0123456789abcd";
 
 export interface FinanceHarness {
   readonly service: ComposedService;
@@ -57,7 +59,7 @@ export async function startFinanceHarness(env: Record<string, string> = {}): Pro
   const composed = await composeInTempDir("ledger-finance-", (dir) =>
     testConfig(dir, {
       PUBLIC_BASE_URL: "http://127.0.0.1:3000",
-      API_KEYS: `${FINANCE_KEY}:finance,${OPERATOR_KEY}:operator,${BOTH_KEY}:finance|operator`,
+      API_KEYS: `${FINANCE_KEY}:finance,${OPERATOR_KEY}:operator,${BOTH_KEY}:finance|operator|admin,${ADMIN_KEY}:admin`,
       // The machine may be busy: give the merchant's confirmation time to arrive.
       CONFIRM_TIMEOUT_SECONDS: "60",
       ...env,

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { V1_ERROR_CODES, V1_ERRORS, type V1ErrorCode } from "../../services/http/v1-errors.ts";
-import { FINANCE_KEY, type FinanceHarness, OPERATOR_KEY, startFinanceHarness } from "../finance/harness.ts";
+import {
+  ADMIN_KEY,
+  FINANCE_KEY,
+  type FinanceHarness,
+  OPERATOR_KEY,
+  startFinanceHarness,
+} from "../finance/harness.ts";
 import { bearer } from "../support/http.ts";
 
 // The OpenAPI document of the composed service, walked operation by operation under /v1: each one documents
@@ -71,15 +77,19 @@ const isIdempotent = (op: Operation) =>
   (op.parameters ?? []).some((p) => p.in === "header" && p.name === "idempotency-key");
 
 describe("the /v1 operations in the OpenAPI document", () => {
-  it("are the audit, finance, recon, payout, repayment, notification, partner, user-token and dealer operations", () => {
+  it("are the audit, finance, recon, payout, repayment, notification, partner, user-token, dealer and lender operations", () => {
     expect(operations.map((o) => o.name).sort()).toEqual([
       "GET /v1/audit/accounts/{account}",
       "GET /v1/audit/chain",
       "GET /v1/audit/streams/{streamId}",
+      "GET /v1/buyers/{userId}",
+      "GET /v1/credit-lines/{product}/{userId}/limit-history",
       "GET /v1/finance/accounts/{account}/statement",
       "GET /v1/finance/buyers/{userId}/loans",
       "GET /v1/finance/merchants/{merchantId}/settlement-statement",
       "GET /v1/finance/trial-balance",
+      "GET /v1/merchants",
+      "GET /v1/merchants/{merchantId}",
       "GET /v1/notifications/dead-letters",
       "GET /v1/notifications/{deliveryId}",
       "GET /v1/partners/{partnerId}",
@@ -91,7 +101,17 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "GET /v1/recon/days",
       "GET /v1/recon/days/{day}",
       "GET /v1/recon/payouts",
+      "POST /v1/buyers",
+      "POST /v1/buyers/{userId}/close",
+      "POST /v1/buyers/{userId}/freeze",
+      "POST /v1/buyers/{userId}/pin-link",
+      "POST /v1/buyers/{userId}/unfreeze",
+      "POST /v1/credit-lines/{product}/{userId}/limit",
+      "POST /v1/merchants",
       "POST /v1/merchants/{merchantId}/dealers",
+      "POST /v1/merchants/{merchantId}/reactivate",
+      "POST /v1/merchants/{merchantId}/server-key/rotate",
+      "POST /v1/merchants/{merchantId}/suspend",
       "POST /v1/notifications/dead-letters/{deliveryId}/replay",
       "POST /v1/partners",
       "POST /v1/partners/{partnerId}/disbursals/{disbursalId}/moves",
@@ -209,15 +229,15 @@ describe("the answers of /v1 operations to bad requests", () => {
       const { op, path, method } = operation;
       note(await answer(operation, {}));
       note(await answer(operation, { headers: bearer("not-a-key-0123456789") }));
-      // Each operation needs one of the two roles: the key without it is refused, the other one is let in.
+      // Each operation needs one of the three roles: the keys without it are refused, the one with it let in.
       const answers = [];
-      for (const key of [FINANCE_KEY, OPERATOR_KEY]) {
+      for (const key of [FINANCE_KEY, OPERATOR_KEY, ADMIN_KEY]) {
         const code = await answer(operation, { headers: bearer(key) });
         note(code);
         answers.push({ key, code });
       }
       const refused = answers.filter((a) => a.code === "role_required");
-      expect(refused, operation.name).toHaveLength(1);
+      expect(refused, operation.name).toHaveLength(2);
       const authorised = bearer(answers.find((a) => a.code !== "role_required")!.key);
 
       if (path.includes("{")) {

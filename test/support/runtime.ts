@@ -9,6 +9,8 @@ import { DEFAULT_INTEREST_RATES } from "../../services/ledger/loan/loan-terms.ts
 import { testCaller } from "../../services/ledger/testing/decider-spec.ts";
 import type { Config } from "../../services/platform/config.ts";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
+import { otpCodes } from "../../services/platform/otp/otp-codes.ts";
+import { sandboxOtpSender } from "../../services/platform/otp/sandbox-otp-sender.ts";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
 import {
@@ -67,6 +69,14 @@ export async function startSandboxCheckout(
   const runner = new ProjectionRunner({ store, readStore, projections, logger: pino({ level: "silent" }) });
   await runner.start();
   const checkout = checkoutService({
+    otpCodes: otpCodes({
+      readStore,
+      sender: sandboxOtpSender(),
+      now: () => new Date(),
+      ttlSeconds: 300,
+      maxPerWindow: 5,
+      windowSeconds: 900,
+    }),
     store,
     readStore,
     waitForProjections: (position) => runner.waitFor(position, 5000),

@@ -4,6 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import type { CheckoutService } from "../checkout-service.ts";
 import type { HostedPage } from "./browser.ts";
 import { messages } from "./i18n.ts";
+import { pinLinkPage } from "./pin-link-page.ts";
 import { FAULT, pageAnswer } from "./rejections.ts";
 import { languageOf, send } from "./respond.ts";
 import { approveStep } from "./steps/approve.ts";
@@ -67,6 +68,7 @@ export async function hostedPageRoutes(app: FastifyInstance, options: HostedPage
   cancelStep(app, page);
   qrStep(app, page);
   tokenizePageSteps(app, options.checkout);
+  pinLinkPage(app, options.checkout);
 }
 
 function statusOf(error: unknown): number {

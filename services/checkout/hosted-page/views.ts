@@ -284,3 +284,22 @@ ${
     page.order === undefined ? {} : { order: page.order },
   );
 }
+
+/** The PIN link's page (`/kredivo/buyers/pin/<token>`): the buyer types a new 6-digit PIN twice. */
+export function pinSetPage(lang: Lang, t: Messages, form: { action: string; error?: string }): SafeHtml {
+  return layout(
+    lang,
+    t,
+    "Set your PIN",
+    html`<h1>Set your PIN</h1>
+<p>Choose the 6-digit PIN you will sign in with. This link works once.</p>
+${errorBox(form.error)}
+<form method="post" action="${form.action}" id="set-pin">
+<label class="field" for="pin">New PIN</label>
+<input type="password" id="pin" name="pin" inputmode="numeric" autocomplete="new-password" maxlength="6" required>
+<label class="field" for="pin-confirm">New PIN again</label>
+<input type="password" id="pin-confirm" name="pinConfirm" inputmode="numeric" autocomplete="new-password" maxlength="6" required>
+<button type="submit" class="primary">Set PIN</button>
+</form>`,
+  );
+}

@@ -6,24 +6,36 @@ import { type Projection, sql } from "../../platform/readstore/projection.ts";
 
 /**
  * Who is who: merchants by server-key hash, their dealers (offline checkouts), buyers by phone. Lookups for
- * authentication. v2: merchant_dealers.
+ * authentication. v2: merchant_dealers. v3: merchant_server_keys (every key a merchant has had, with when
+ * a replaced one stops: the rotation's overlap), the merchant's status following suspensions, and when it
+ * was registered.
  */
 export const directoryProjection: Projection = {
   name: "directory",
-  version: 2,
+  version: 3,
   tables: {
     merchants: {
       columns: `merchant_id TEXT PRIMARY KEY, name TEXT NOT NULL, server_key_hash TEXT NOT NULL,
-        fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL`,
+        fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL, registered_at TEXT NOT NULL`,
       indexes: ["server_key_hash"],
+    },
+    merchant_server_keys: {
+      // valid_until NULL: the merchant's current key.
+      columns: `server_key_hash TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, valid_until TEXT`,
+      indexes: ["merchant_id"],
     },
     merchant_dealers: {
       columns: `merchant_id TEXT NOT NULL, dealer_code TEXT NOT NULL, registered_at TEXT NOT NULL,
         PRIMARY KEY (merchant_id, dealer_code)`,
     },
+    // Which buyer a PIN link (by its token's SHA-256) is for; the buyer's stream decides whether it still works.
+    buyer_pin_links: { columns: "link_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL" },
     buyers: {
-      columns:
-        "user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_hash TEXT NOT NULL, otp_hash TEXT NOT NULL",
+      // pin_hash: a PIN registered with the buyer (the sandbox seed); pin_ref: one set through a link, by its
+      // reference in buyer_pins (outside the log); neither: no PIN yet. otp_hash NULL: codes are sent per
+      // sign-in (OtpSender).
+      columns: `user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_hash TEXT, otp_hash TEXT,
+        status TEXT NOT NULL, registered_at TEXT NOT NULL, pin_ref TEXT`,
     },
   },
   handle(envelope): Statement[] {
@@ -35,14 +47,30 @@ export const directoryProjection: Projection = {
           case "MerchantRegistered": {
             const m = event.data;
             return [
-              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status)
-                  VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status})`,
+              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status, registered_at)
+                  VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status},
+                    ${envelope.occurredAt})`,
+              sql`INSERT INTO {{merchant_server_keys}} (server_key_hash, merchant_id, valid_until)
+                  VALUES (${m.serverKeyHash}, ${m.merchantId}, NULL)`,
             ];
           }
-          case "ServerKeyRotated":
+          case "ServerKeyRotated": {
+            // Without an overlap the replaced key stops when the rotation is recorded.
+            const until = event.data.previousKeyValidUntil ?? envelope.occurredAt;
             return [
               sql`UPDATE {{merchants}} SET server_key_hash = ${event.data.serverKeyHash} WHERE merchant_id = ${id}`,
+              sql`UPDATE {{merchant_server_keys}} SET valid_until = ${until}
+                  WHERE merchant_id = ${id} AND valid_until IS NULL`,
+              sql`INSERT INTO {{merchant_server_keys}} (server_key_hash, merchant_id, valid_until)
+                  VALUES (${event.data.serverKeyHash}, ${id}, NULL)
+                  ON CONFLICT (server_key_hash) DO UPDATE SET merchant_id = ${id}, valid_until = NULL`,
             ];
+          }
+          case "MerchantSuspended":
+          case "MerchantReactivated": {
+            const status = event.type === "MerchantSuspended" ? "suspended" : "active";
+            return [sql`UPDATE {{merchants}} SET status = ${status} WHERE merchant_id = ${id}`];
+          }
           case "DealerRegistered":
             return [
               sql`INSERT INTO {{merchant_dealers}} (merchant_id, dealer_code, registered_at)
@@ -53,11 +81,34 @@ export const directoryProjection: Projection = {
         }
       }
       case "buyer": {
-        const b = buyerCodec.decode(envelope).data;
-        return [
-          sql`INSERT INTO {{buyers}} (user_id, phone, pin_hash, otp_hash)
-              VALUES (${b.userId}, ${b.phone}, ${b.pinHash}, ${b.otpHash})`,
-        ];
+        const event = buyerCodec.decode(envelope);
+        const id = envelope.streamId.slice("buyer-".length);
+        switch (event.type) {
+          case "BuyerRegistered": {
+            const b = event.data;
+            return [
+              sql`INSERT INTO {{buyers}} (user_id, phone, pin_hash, otp_hash, status, registered_at)
+                  VALUES (${b.userId}, ${b.phone}, ${b.pinHash ?? null}, ${b.otpHash ?? null}, 'active',
+                    ${envelope.occurredAt})`,
+            ];
+          }
+          case "PinLinkIssued":
+            return [
+              sql`INSERT INTO {{buyer_pin_links}} (link_hash, user_id) VALUES (${event.data.linkHash}, ${id})`,
+            ];
+          case "PinSet":
+            return [sql`UPDATE {{buyers}} SET pin_ref = ${event.data.pinRef} WHERE user_id = ${id}`];
+          case "BuyerFrozen":
+          case "BuyerUnfrozen":
+          case "BuyerClosed": {
+            const status = { BuyerFrozen: "frozen", BuyerUnfrozen: "active", BuyerClosed: "closed" }[
+              event.type
+            ];
+            return [sql`UPDATE {{buyers}} SET status = ${status} WHERE user_id = ${id}`];
+          }
+          default:
+            return [];
+        }
       }
       default:
         return [];

@@ -1,3 +1,4 @@
+import { buyerStream } from "../../ledger/buyer/buyer.decider.ts";
 import { type CheckoutCommand, checkoutDecider } from "../../ledger/checkout/checkout.decider.ts";
 import type { InitiatedData } from "../../ledger/checkout/checkout.events.ts";
 import type { Tenure } from "../../ledger/creditline/creditline.events.ts";
@@ -34,6 +35,9 @@ async function placeHold(
   buyer: Caller,
 ): Promise<Hold> {
   const { transactionId, amountMinor } = initiated;
+  // A frozen (or closed) buyer is denied before any hold: the rule names why.
+  const { state: buyerState } = await ledger.buyers.load(buyerStream(userId));
+  if (buyerState.frozen || buyerState.closed) return { placed: false, reason: "buyer_must_not_be_frozen" };
   try {
     await ledger.creditLines.handle(
       creditLineStream(kredivoLine(userId)),

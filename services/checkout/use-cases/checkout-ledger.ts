@@ -19,6 +19,7 @@ import { userTokenDecider, type ZeroClickRiskRules } from "../../ledger/usertoke
 import { userTokenCodec } from "../../ledger/usertoken/usertoken.events.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
+import type { OtpCodes } from "../../platform/otp/otp-codes.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import { sha256Hex } from "../credentials.ts";
 import type { CheckoutUseCaseRule } from "./rules.ts";
@@ -35,6 +36,8 @@ export interface CheckoutServiceOptions {
   readonly interestRates: InterestRates;
   /** When a 0-click checkout is sent to an OTP challenge (ZERO_CLICK_* in the configuration). */
   readonly zeroClickRisk: ZeroClickRiskRules;
+  /** One-time codes for the hosted pages' OTP step, sent through the configured OtpSender. */
+  readonly otpCodes: OtpCodes;
 }
 
 export type CheckoutLedger = ReturnType<typeof checkoutLedger>;
@@ -74,10 +77,15 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
     tokenizations: commandHandler(store, tokenizationDecider, tokenizationCodec),
     meta,
 
+    /**
+     * The active merchant a server_key names: its current key, or the one a rotation replaced while the
+     * rotation's overlap lasts (ISO 8601 UTC strings compare in time order).
+     */
     async merchantByKey(serverKey: string) {
       const [row] = await readStore.query(
-        "SELECT merchant_id, status FROM merchants WHERE server_key_hash = ? AND status = 'active'",
-        [sha256Hex(serverKey)],
+        `SELECT m.merchant_id FROM merchant_server_keys k JOIN merchants m ON m.merchant_id = k.merchant_id
+         WHERE k.server_key_hash = ? AND (k.valid_until IS NULL OR k.valid_until > ?) AND m.status = 'active'`,
+        [sha256Hex(serverKey), options.now().toISOString()],
       );
       if (!row) throw new Rejection<CheckoutUseCaseRule>("server_key_must_belong_to_active_merchant");
       return { merchantId: String(row.merchant_id) };

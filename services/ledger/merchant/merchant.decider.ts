@@ -8,6 +8,7 @@ type PayoutData = EventData<MerchantEvent, "PayoutMade">;
 export type MerchantRule =
   | "merchant_must_not_be_registered_twice"
   | "merchant_must_exist"
+  | "overlap_must_not_be_negative"
   | "payout_amount_must_be_positive"
   | "payout_must_match_its_parts"
   | "payout_must_cover_transactions"
@@ -17,7 +18,16 @@ export type MerchantCommand =
   | { readonly type: "Register"; readonly profile: MerchantProfile }
   /** Amounts and covered transactions come from the journal at one log position; the decider refuses overlap. */
   | { readonly type: "Payout"; readonly payout: Omit<PayoutData, "paidAt"> }
-  | { readonly type: "RotateServerKey"; readonly serverKeyHash: string }
+  /** `overlapSeconds`: how long the replaced key keeps working beside the new one (0 or absent: not at all). */
+  | {
+      readonly type: "RotateServerKey";
+      readonly serverKeyHash: string;
+      readonly overlapSeconds?: number;
+      readonly reason?: string;
+    }
+  /** Suspending a suspended merchant, or reactivating an active one, changes nothing. */
+  | { readonly type: "Suspend"; readonly reason: string }
+  | { readonly type: "Reactivate"; readonly reason: string }
   /** Offline checkouts name one of the merchant's dealers; registering one again changes nothing. */
   | { readonly type: "RegisterDealer"; readonly dealerCode: string };
 
@@ -28,6 +38,11 @@ export interface MerchantState {
   readonly payoutIds: ReadonlySet<string>;
   /** The merchant's dealers and when each was registered. */
   readonly dealers: ReadonlyMap<string, string>;
+  /**
+   * Whether the merchant is suspended now. The profile keeps the status it was registered with, so
+   * re-seeding the same registration stays a no-op after a suspension.
+   */
+  readonly suspended: boolean;
 }
 
 /**
@@ -60,6 +75,33 @@ function payout(
   return [{ type: "PayoutMade", data: { ...p, paidAt: now } }];
 }
 
+/**
+ * Rules: merchant_must_exist, overlap_must_not_be_negative. The same key again is a no-op. The overlap's
+ * end is fixed here, from the command's time, so the log says when the old key stops.
+ */
+function rotateServerKey(
+  command: Extract<MerchantCommand, { type: "RotateServerKey" }>,
+  state: MerchantState,
+  now: string,
+): MerchantEvent[] {
+  if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
+  const overlapSeconds = command.overlapSeconds ?? 0;
+  if (overlapSeconds < 0) throw new Rejection<MerchantRule>("overlap_must_not_be_negative");
+  if (state.profile.serverKeyHash === command.serverKeyHash) return [];
+  const previousKeyValidUntil =
+    overlapSeconds > 0 ? new Date(Date.parse(now) + overlapSeconds * 1000).toISOString() : undefined;
+  return [
+    {
+      type: "ServerKeyRotated",
+      data: {
+        serverKeyHash: command.serverKeyHash,
+        ...(previousKeyValidUntil === undefined ? {} : { previousKeyValidUntil }),
+        ...(command.reason === undefined ? {} : { reason: command.reason }),
+      },
+    },
+  ];
+}
+
 /** Registration is identity and terms; the key is managed by rotation, so it is not compared. */
 const sameRegistration = (a: MerchantProfile, b: MerchantProfile) =>
   a.merchantId === b.merchantId &&
@@ -73,6 +115,7 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
     paidTransactions: new Map(),
     payoutIds: new Set(),
     dealers: new Map(),
+    suspended: false,
   },
   decide(command, state, meta) {
     switch (command.type) {
@@ -86,9 +129,15 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
       case "Payout":
         return payout(command, state, meta.now);
       case "RotateServerKey":
+        return rotateServerKey(command, state, meta.now);
+      case "Suspend":
         if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
-        if (state.profile.serverKeyHash === command.serverKeyHash) return [];
-        return [{ type: "ServerKeyRotated", data: { serverKeyHash: command.serverKeyHash } }];
+        if (state.suspended) return [];
+        return [{ type: "MerchantSuspended", data: { reason: command.reason } }];
+      case "Reactivate":
+        if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
+        if (!state.suspended) return [];
+        return [{ type: "MerchantReactivated", data: { reason: command.reason } }];
       case "RegisterDealer":
         if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
         if (state.dealers.has(command.dealerCode)) return [];
@@ -103,10 +152,14 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
     switch (event.type) {
       case "MerchantRegistered":
         invariant(state.profile === undefined, "a merchant is registered once");
-        return { ...state, profile: event.data };
+        return { ...state, profile: event.data, suspended: event.data.status === "suspended" };
       case "ServerKeyRotated":
         invariant(state.profile !== undefined, "only a registered merchant rotates its key");
         return { ...state, profile: { ...state.profile, serverKeyHash: event.data.serverKeyHash } };
+      case "MerchantSuspended":
+      case "MerchantReactivated":
+        invariant(state.profile !== undefined, "only a registered merchant is suspended or reactivated");
+        return { ...state, suspended: event.type === "MerchantSuspended" };
       case "PayoutMade": {
         const paidTransactions = new Map(state.paidTransactions);
         for (const id of event.data.transactionIds) {

@@ -69,6 +69,65 @@ describe("merchant decider", () => {
     });
   });
 
+  describe("when registered: key rotation with an overlap", () => {
+    it("fixes when the replaced key stops, from the command's time", () => {
+      merchant
+        .given([registered])
+        .when(
+          { type: "RotateServerKey", serverKeyHash: "sha256-key-2", overlapSeconds: 3600, reason: "leaked" },
+          { now: "2026-11-28T02:00:00.000Z" },
+        )
+        .yields([
+          {
+            type: "ServerKeyRotated",
+            data: {
+              serverKeyHash: "sha256-key-2",
+              previousKeyValidUntil: "2026-11-28T03:00:00.000Z",
+              reason: "leaked",
+            },
+          },
+        ]);
+    });
+    it("a negative overlap is refused", () => {
+      merchant
+        .given([registered])
+        .when({ type: "RotateServerKey", serverKeyHash: "sha256-key-2", overlapSeconds: -1 })
+        .rejects("overlap_must_not_be_negative");
+    });
+    it("RotateServerKey checks its rules in precedence order", () => {
+      const command: MerchantCommand = { type: "RotateServerKey", serverKeyHash: "k", overlapSeconds: -1 };
+      merchant.given([]).when(command).rejects("merchant_must_exist");
+      merchant.given([registered]).when(command).rejects("overlap_must_not_be_negative");
+    });
+  });
+
+  describe("when registered: suspension", () => {
+    const suspend: MerchantCommand = { type: "Suspend", reason: "fraud review" };
+    const reactivate: MerchantCommand = { type: "Reactivate", reason: "review closed" };
+    const suspended: MerchantEvent = { type: "MerchantSuspended", data: { reason: "fraud review" } };
+    it("suspends an active merchant", () => {
+      const step = merchant.given([registered]).when(suspend);
+      step.yields([suspended]);
+      expect(step.state().suspended).toBe(true);
+    });
+    it("suspending again, or reactivating an active merchant, is a no-op", () => {
+      merchant.given([registered, suspended]).when(suspend).yields([]);
+      merchant.given([registered]).when(reactivate).yields([]);
+    });
+    it("reactivates a suspended merchant", () => {
+      const step = merchant.given([registered, suspended]).when(reactivate);
+      step.yields([{ type: "MerchantReactivated", data: { reason: "review closed" } }]);
+      expect(step.state().suspended).toBe(false);
+    });
+    it("re-seeding the same registration after a suspension is still a no-op", () => {
+      merchant.given([registered, suspended]).when(register()).yields([]);
+    });
+    it("a merchant that is not registered is neither suspended nor reactivated", () => {
+      merchant.given([]).when(suspend).rejects("merchant_must_exist");
+      merchant.given([]).when(reactivate).rejects("merchant_must_exist");
+    });
+  });
+
   describe("when registered: dealers", () => {
     const dealer = (dealerCode: string): MerchantCommand => ({ type: "RegisterDealer", dealerCode });
     const dealerRegistered = (dealerCode: string): MerchantEvent => ({

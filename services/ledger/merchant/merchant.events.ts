@@ -35,7 +35,21 @@ export const merchantEvents = {
       transactionIds: z.array(z.string()),
     }),
   },
-  ServerKeyRotated: { schemaVersion: 1, data: z.object({ serverKeyHash: z.string() }) },
+  /**
+   * A new server_key (its hash). Until `previousKeyValidUntil` the key it replaces still authenticates too
+   * (an overlap window for the merchant to switch); without it the old key stops at once.
+   */
+  ServerKeyRotated: {
+    schemaVersion: 1,
+    data: z.object({
+      serverKeyHash: z.string(),
+      previousKeyValidUntil: z.string().optional(),
+      reason: z.string().optional(),
+    }),
+  },
+  /** An operator stops the merchant: its calls answer 2012 until it is reactivated. */
+  MerchantSuspended: { schemaVersion: 1, data: z.object({ reason: z.string() }) },
+  MerchantReactivated: { schemaVersion: 1, data: z.object({ reason: z.string() }) },
   /** A sub-merchant (seed: "dealer_code, a submerchant unique ID") that may start offline checkouts. */
   DealerRegistered: {
     schemaVersion: 1,
