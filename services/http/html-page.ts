@@ -2,25 +2,35 @@ import { createHash } from "node:crypto";
 import type { FastifyReply } from "fastify";
 import type { SafeHtml } from "./html.ts";
 
-// How a server-rendered page is sent: never cached, never framed, no script at all, one inline stylesheet
-// allowed by its hash, forms posting only to us.
+// How every server-rendered page is sent (the hosted checkout page, the Partner API's onboarding pages, the
+// finance page): never cached, never framed, no script at all, one inline stylesheet allowed by its hash, forms
+// posting only to us and the origins the page names.
 
-/** The CSP source for one inline stylesheet. */
-export const styleHash = (style: string) => `'sha256-${createHash("sha256").update(style).digest("base64")}'`;
+/** The CSP hash source of one inline stylesheet (`sha256-…`); computed once per page style. */
+export const styleHash = (style: string) => `sha256-${createHash("sha256").update(style).digest("base64")}`;
+
+export interface PagePolicy {
+  /** styleHash(the page's one inline stylesheet). */
+  readonly styleHash: string;
+  /** Origins besides ours that the page's forms may lead to (a merchant's store after a 303). */
+  readonly formOrigins?: readonly string[];
+}
 
 export function sendHtmlPage(
   reply: FastifyReply,
   status: number,
   page: SafeHtml,
-  style: string,
+  policy: PagePolicy,
 ): FastifyReply {
+  const formTargets = ["'self'", ...new Set(policy.formOrigins ?? [])].join(" ");
   return reply
     .code(status)
     .header("content-type", "text/html; charset=utf-8")
     .header("cache-control", "no-store")
     .header(
       "content-security-policy",
-      `default-src 'none'; style-src ${styleHash(style)}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      `default-src 'none'; style-src '${policy.styleHash}'; form-action ${formTargets}; ` +
+        "frame-ancestors 'none'; base-uri 'none'",
     )
     .header("x-frame-options", "DENY")
     .header("x-content-type-options", "nosniff")

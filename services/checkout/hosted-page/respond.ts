@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { SafeHtml } from "../../http/html.ts";
+import { sendHtmlPage } from "../../http/html-page.ts";
 import type { CheckoutState } from "../../ledger/checkout/checkout.decider.ts";
 import { MAX_FAILED_AUTH_ATTEMPTS } from "../../ledger/checkout/checkout.decider.ts";
 import type { InitiatedData } from "../../ledger/checkout/checkout.events.ts";
@@ -37,24 +38,8 @@ export interface StorePages {
 
 export function send(reply: FastifyReply, status: number, page: SafeHtml, initiated?: StorePages) {
   // Forms may only go to us; the 303s after approve and cancel lead on to the merchant's pages.
-  const formTargets = new Set(["'self'"]);
-  for (const url of [initiated?.backToStoreUrl, initiated?.cancelUrl]) {
-    const origin = originOf(url);
-    if (origin) formTargets.add(origin);
-  }
-  return reply
-    .code(status)
-    .header("content-type", "text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header(
-      "content-security-policy",
-      `default-src 'none'; style-src '${STYLE_HASH}'; form-action ${[...formTargets].join(" ")}; ` +
-        "frame-ancestors 'none'; base-uri 'none'",
-    )
-    .header("x-frame-options", "DENY")
-    .header("x-content-type-options", "nosniff")
-    .header("referrer-policy", "same-origin")
-    .send(page.value);
+  const formOrigins = [initiated?.backToStoreUrl, initiated?.cancelUrl].flatMap((url) => originOf(url) ?? []);
+  return sendHtmlPage(reply, status, page, { styleHash: STYLE_HASH, formOrigins });
 }
 
 /** What every form page of a transaction needs: words, order, form targets and this browser's CSRF token. */

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { html, SafeHtml, safeHref } from "../../http/html.ts";
+import { styleHash } from "../../http/html-page.ts";
 import type { LoanTerms } from "../../ledger/loan/loan-terms.ts";
 import { formatVnd } from "./format.ts";
 import type { Lang, Messages } from "./i18n.ts";
@@ -46,7 +46,7 @@ footer{text-align:center;color:#8a93a6;font-size:12px;padding:16px}
 `;
 
 /** For the Content-Security-Policy: the one inline stylesheet is allowed by its hash, nothing else runs. */
-export const STYLE_HASH = `sha256-${createHash("sha256").update(STYLE).digest("base64")}`;
+export const STYLE_HASH = styleHash(STYLE);
 /** A trusted constant, so it is the one place markup is built from a plain string. */
 const STYLE_MARKUP = new SafeHtml(STYLE);
 

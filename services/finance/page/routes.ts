@@ -17,7 +17,7 @@ import { type CsvValue, sendCsv, toCsv } from "../recon/csv.ts";
 import type { DailyClose } from "../recon/daily-close.ts";
 import { DAYS_HEADER, dayCloseToApi, dayRows } from "../recon/daily-close-routes.ts";
 import { trialBalanceLines } from "../reports/trial-balance.ts";
-import { loginPage, type PageName, reportPage, STYLE, type Table } from "./views.ts";
+import { loginPage, PAGE_POLICY, type PageName, reportPage, type Table } from "./views.ts";
 
 // The finance page (issue "Finance reconciliation and audit"): trial balance, daily close, aging and bank
 // statements' exceptions, each downloadable as CSV, behind a sign-in with a `finance` API key. The key is
@@ -67,7 +67,7 @@ export async function financePage(app: FastifyInstance, options: FinancePageOpti
   const signedIn = (request: FastifyRequest) => sessions.read(request, options.now().getTime()) !== undefined;
   const toLogin = (reply: FastifyReply) => reply.code(303).header("location", `${base}/login`).send();
   const page = (reply: FastifyReply, status: number, markup: Parameters<typeof sendHtmlPage>[2]) =>
-    sendHtmlPage(reply, status, markup, STYLE);
+    sendHtmlPage(reply, status, markup, PAGE_POLICY);
 
   const reports: Record<PageName, () => Promise<Report>> = {
     "trial-balance": async () => {

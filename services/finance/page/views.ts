@@ -1,8 +1,9 @@
 import { html, SafeHtml as Markup, type SafeHtml } from "../../http/html.ts";
+import { styleHash } from "../../http/html-page.ts";
 
 // The finance page, server-rendered in English: trial balance, daily close, aging, bank statements.
 
-export const STYLE = `
+const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f6fb;color:#1d2433}
 header{background:#12355b;color:#fff;padding:10px 16px;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
@@ -24,6 +25,7 @@ input[type=password]{width:100%;max-width:420px;font-size:16px;padding:8px 10px;
 .login button{margin-top:12px;font-size:16px;padding:8px 16px;border-radius:8px;border:0;background:#12355b;color:#fff}
 `;
 const STYLE_MARKUP = new Markup(STYLE);
+export const PAGE_POLICY = { styleHash: styleHash(STYLE) };
 
 export const PAGES = [
   ["trial-balance", "Trial balance"],

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { uploadedFileSchema } from "../../../contracts/kredmint/document.ts";
 import { money, renderDecimal } from "../../../contracts/money.ts";
 import type { SafeHtml } from "../../http/html.ts";
+import { sendHtmlPage } from "../../http/html-page.ts";
 import { type Caller, Rejection } from "../../ledger/decider.ts";
 import { multipartForms } from "../http/document-routes.ts";
 import type { KredmintService } from "../kredmint-service.ts";
@@ -327,18 +328,7 @@ function holdRefusalText(error: unknown): string | undefined {
 
 function send(reply: FastifyReply, status: number, page: SafeHtml) {
   // Forms post only to us; the links out (deep links) are plain navigation.
-  return reply
-    .code(status)
-    .header("content-type", "text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header(
-      "content-security-policy",
-      `default-src 'none'; style-src '${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-    )
-    .header("x-frame-options", "DENY")
-    .header("x-content-type-options", "nosniff")
-    .header("referrer-policy", "same-origin")
-    .send(page.value);
+  return sendHtmlPage(reply, status, page, { styleHash: STYLE_HASH });
 }
 
 function statusOf(error: unknown): number {

@@ -1,19 +1,18 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { parseCookies, serializeCookie } from "../../http/cookies.ts";
+import { pageSession } from "../../http/page-session.ts";
 
 // What the onboarding pages know of a browser: a session cookie that carries its own state (the partner, the
 // user's mobile once known, whether the OTP was passed, the partner's deep links, an expiry), HMAC-signed under
-// KREDMINT_LINK_SECRET ("session:" keeps it apart from the links signed with it), HttpOnly and SameSite=Lax,
-// scoped to the pages' path. Every post also carries a double-submit CSRF token (cookie + hidden field) and is
-// refused when the browser says it came from another origin.
+// KREDMINT_LINK_SECRET (the cookie's name in the signature keeps it apart from the links signed with it),
+// HttpOnly and SameSite=Lax, scoped to the pages' path (services/http/page-session.ts). Every post also carries
+// a double-submit CSRF token (cookie + hidden field) and is refused when the browser says it came from another
+// origin.
 
 /** How long a browser may take to onboard before it has to open the link again. */
 export const SESSION_SECONDS = 3600;
 
 const SESSION_COOKIE = "kredmint_onboarding";
-const CSRF_COOKIE = "kredmint_csrf";
 
 const sessionSchema = z.object({
   partnerId: z.string(),
@@ -45,61 +44,13 @@ export function pageSessions(options: {
   readonly path: string;
   readonly publicBaseUrl: () => string;
 }): PageSessions {
-  const sign = (body: string) =>
-    createHmac("sha256", options.secret).update(`session:${body}`).digest("base64url");
-  const secure = (request: FastifyRequest) =>
-    request.protocol === "https" || options.publicBaseUrl().startsWith("https:");
-  const cookieOptions = (request: FastifyRequest) => ({
+  const session = pageSession({
+    schema: sessionSchema,
+    name: SESSION_COOKIE,
+    secret: options.secret,
     path: options.path,
-    secure: secure(request),
-    maxAge: SESSION_SECONDS,
+    maxAgeSeconds: SESSION_SECONDS,
+    publicBaseUrl: options.publicBaseUrl,
   });
-  const cookies = (request: FastifyRequest) => parseCookies(request.headers.cookie);
-  // fastify appends a set-cookie header to the ones already set.
-  const setCookie = (reply: FastifyReply, cookie: string) => reply.header("set-cookie", cookie);
-
-  return {
-    path: options.path,
-    read(request, nowMs) {
-      const [body = "", signature = ""] = (cookies(request).get(SESSION_COOKIE) ?? "").split(".");
-      const expected = Buffer.from(sign(body));
-      const given = Buffer.from(signature);
-      if (body === "" || expected.length !== given.length || !timingSafeEqual(expected, given))
-        return undefined;
-      try {
-        const parsed = sessionSchema.safeParse(JSON.parse(Buffer.from(body, "base64url").toString("utf8")));
-        return parsed.success && parsed.data.expiresAtMs >= nowMs ? parsed.data : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    write(request, reply, session) {
-      const body = Buffer.from(JSON.stringify(session)).toString("base64url");
-      setCookie(reply, serializeCookie(SESSION_COOKIE, `${body}.${sign(body)}`, cookieOptions(request)));
-    },
-    csrf(request, reply) {
-      const existing = cookies(request).get(CSRF_COOKIE);
-      if (existing !== undefined) return existing;
-      const token = randomBytes(24).toString("base64url");
-      setCookie(reply, serializeCookie(CSRF_COOKIE, token, cookieOptions(request)));
-      return token;
-    },
-    forged(request, token) {
-      const site = request.headers["sec-fetch-site"];
-      if (site !== undefined && site !== "same-origin" && site !== "none") return true;
-      const origin = request.headers.origin;
-      const ours = new Set([`${request.protocol}://${request.host}`]);
-      try {
-        ours.add(new URL(options.publicBaseUrl()).origin);
-      } catch {
-        // No public base URL: only the request's own origin.
-      }
-      if (origin !== undefined && !ours.has(origin)) return true;
-      const cookie = cookies(request).get(CSRF_COOKIE);
-      if (cookie === undefined || token === "") return true;
-      const a = Buffer.from(cookie);
-      const b = Buffer.from(token);
-      return a.length !== b.length || !timingSafeEqual(a, b);
-    },
-  };
+  return { path: options.path, ...session };
 }

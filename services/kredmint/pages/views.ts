@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { PartnerUserState } from "../../../contracts/kredmint/states.ts";
 import { html, SafeHtml as Markup, type SafeHtml, safeHref } from "../../http/html.ts";
+import { styleHash } from "../../http/html-page.ts";
 
 // The onboarding pages, server-rendered in English: mobile → OTP → profile → financial data → status.
 
@@ -27,7 +27,7 @@ a.button{display:block;text-align:center;background:#0b3d91;color:#fff;font-weig
 `;
 
 /** For the Content-Security-Policy: the one inline stylesheet is allowed by its hash, nothing else runs. */
-export const STYLE_HASH = `sha256-${createHash("sha256").update(STYLE).digest("base64")}`;
+export const STYLE_HASH = styleHash(STYLE);
 const STYLE_MARKUP = new Markup(STYLE);
 
 /** The onboarding steps (shown as a progress bar) and the invoice step of page `payment` (not part of it). */
