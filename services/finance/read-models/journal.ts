@@ -6,6 +6,7 @@ import {
   decodeJournalEvent,
   type JournalEntry,
   type JournalEvent,
+  type Posting,
   postingsForEvent,
 } from "../../ledger/journal/postings.ts";
 import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
@@ -45,17 +46,17 @@ export const JOURNAL_PROJECTION = "journal";
 
 /**
  * v2: LoanCancelled posts its refund to each receivable by component (postings.ts). v3: `bank_movements`
- * (read-models/bank-movements.ts).
+ * (read-models/bank-movements.ts). v4: no `journal_entries` index on position_num (no query used it).
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 3,
+  version: 4,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
         position_num BIGINT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL,
         transaction_id TEXT, merchant_id TEXT, user_id TEXT`,
-      indexes: ["position_num"],
+      // Read by entry_id only (an account statement joins its postings to their entries): no other index.
     },
     journal_postings: {
       columns: `entry_id TEXT NOT NULL, seq BIGINT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL,
@@ -92,18 +93,46 @@ export const journalProjection: Projection = {
     bank_movements: bankMovementsTable,
   },
   handle(envelope): Statement[] {
+    return journalBatchStatements([envelope]);
+  },
+  handleBatch: journalBatchStatements,
+};
+
+/** One event the journal posts, its entries asserted balanced. */
+interface Posted {
+  readonly envelope: EventEnvelope;
+  readonly decoded: JournalEvent;
+  readonly entries: readonly JournalEntry[];
+}
+
+/**
+ * A run of events as few statements: every entry of the run is asserted balanced before any statement is
+ * made, then the journal's rows go in as multi-row inserts (running totals precomputed, see
+ * postingsStatements) with one upsert per account for the whole run, and the merchant and bank rows follow
+ * event by event (they read one another: a payout closes the items before it). The two groups write
+ * disjoint tables, so the order between them does not matter; the result is that of handling each event
+ * in turn.
+ */
+function journalBatchStatements(events: readonly EventEnvelope[]): Statement[] {
+  const posted: Posted[] = [];
+  for (const envelope of events) {
     const decoded = decodeJournalEvent(envelope);
-    if (!decoded) return [];
+    if (!decoded) continue;
     const entries = postingsForEvent(envelope, decoded);
     for (const entry of entries) assertBalanced(entry);
-    if (entries.length === 0) return [];
-    return [
-      ...journalStatements(envelope, entries),
+    if (entries.length > 0) posted.push({ envelope, decoded, entries });
+  }
+  if (posted.length === 0) return [];
+  return [
+    ...entriesStatements(posted),
+    ...postingsStatements(posted),
+    ...balancesStatements(posted),
+    ...posted.flatMap(({ envelope, decoded, entries }) => [
       ...openItemStatements(envelope, decoded, entries),
       ...bankMovementStatements(envelope, decoded),
-    ];
-  },
-};
+    ]),
+  ];
+}
 
 // SQL texts depend only on row counts, so they are built once each (and the read store's prepared
 // statement cache sees a handful of distinct texts).
@@ -123,6 +152,25 @@ const placeholders = (columns: number, rows: number): string =>
     return new Array<string>(rows).fill(row).join(", ");
   });
 
+/**
+ * Rows of a multi-row statement go in chunks of these sizes, largest first: a few distinct texts to
+ * prepare, each far below either engine's limit on parameters (SQLite 32,766, PostgreSQL 65,535).
+ */
+const CHUNK_ROWS = [64, 16, 4, 1] as const;
+
+/** One statement per chunk of rows, each row `columns` parameters long. */
+function chunked(rows: readonly SqlValue[][], sql: (rows: number) => string): Statement[] {
+  const statements: Statement[] = [];
+  let at = 0;
+  for (const size of CHUNK_ROWS) {
+    while (rows.length - at >= size) {
+      statements.push({ sql: sql(size), params: rows.slice(at, at + size).flat() });
+      at += size;
+    }
+  }
+  return statements;
+}
+
 /** Where an event sits in the log: each row it writes carries both (decimal text, and BIGINT for ranges). */
 interface LogPosition {
   readonly position: string;
@@ -134,74 +182,122 @@ const logPositionOf = (envelope: EventEnvelope): LogPosition => ({
   positionNum: BigInt(envelope.position),
 });
 
-function journalStatements(envelope: EventEnvelope, entries: readonly JournalEntry[]): Statement[] {
-  const at = logPositionOf(envelope);
-  // Current totals first, then the postings, each reading its account's totals just after this event.
-  return [
-    ...entries.map((e) => entryStatement(e, at, envelope.recordedAt)),
-    balancesStatement(entries),
-    postingsStatement(entries, at),
-  ];
-}
-
-function entryStatement(e: JournalEntry, at: LogPosition, recordedAt: string): Statement {
-  return {
-    sql: `INSERT INTO {{journal_entries}} (entry_id, event_id, position, position_num, effective_at, recorded_at,
-            kind, transaction_id, merchant_id, user_id) VALUES ${placeholders(10, 1)}`,
-    params: [
-      e.entryId,
-      e.eventId,
-      at.position,
-      at.positionNum,
-      e.effectiveAt,
-      recordedAt,
-      e.kind,
-      e.transactionId ?? null,
-      e.merchantId ?? null,
-      e.userId ?? null,
-    ],
-  };
-}
-
-/** One row per account and currency: PostgreSQL refuses to upsert a row twice in one statement. */
-function balancesStatement(entries: readonly JournalEntry[]): Statement {
-  const totals = new Map<string, { account: string; currency: string; debit: bigint; credit: bigint }>();
-  for (const p of entries.flatMap((e) => e.postings)) {
-    const key = `${p.account}\u0000${p.currency}`;
-    const t = totals.get(key) ?? { account: p.account, currency: p.currency, debit: 0n, credit: 0n };
-    if (p.side === "debit") t.debit += p.amountMinor;
-    else t.credit += p.amountMinor;
-    totals.set(key, t);
-  }
-  const params: SqlValue[] = [];
-  for (const t of totals.values()) params.push(t.account, t.currency, t.debit, t.credit);
-  return { sql: upsertBalancesSql(totals.size), params };
-}
-
-function postingsStatement(entries: readonly JournalEntry[], at: LogPosition): Statement {
-  const params: SqlValue[] = [];
-  let seq = 0;
-  for (const e of entries) {
-    for (const p of e.postings) {
-      seq++;
-      params.push(
+function entriesStatements(posted: readonly Posted[]): Statement[] {
+  const rows: SqlValue[][] = [];
+  for (const { envelope, entries } of posted) {
+    const at = logPositionOf(envelope);
+    for (const e of entries) {
+      rows.push([
         e.entryId,
-        seq,
-        p.account,
-        p.currency,
-        p.side === "debit" ? p.amountMinor : 0n,
-        p.side === "credit" ? p.amountMinor : 0n,
-        p.account,
-        p.currency,
-        p.account,
-        p.currency,
+        e.eventId,
         at.position,
         at.positionNum,
         e.effectiveAt,
-      );
+        envelope.recordedAt,
+        e.kind,
+        e.transactionId ?? null,
+        e.merchantId ?? null,
+        e.userId ?? null,
+      ]);
     }
   }
-  return { sql: insertPostingsSql(seq), params };
+  return chunked(rows, insertEntriesSql);
+}
+
+const insertEntriesSql = (rows: number) =>
+  once(`entries:${rows}`, () => {
+    return `INSERT INTO {{journal_entries}} (entry_id, event_id, position, position_num, effective_at, recorded_at,
+            kind, transaction_id, merchant_id, user_id) VALUES ${placeholders(10, rows)}`;
+  });
+
+/** An account's debit and credit totals in one currency. */
+interface Totals {
+  readonly account: string;
+  readonly currency: string;
+  debit: bigint;
+  credit: bigint;
+}
+
+const accountKey = (p: Posting) => `${p.account}\u0000${p.currency}`;
+
+/** What each event adds to each account it posts, in the order the accounts first appear. */
+function eventTotals(entries: readonly JournalEntry[]): Map<string, Totals> {
+  const totals = new Map<string, Totals>();
+  for (const e of entries) {
+    for (const p of e.postings) {
+      const key = accountKey(p);
+      let t = totals.get(key);
+      if (t === undefined) {
+        t = { account: p.account, currency: p.currency, debit: 0n, credit: 0n };
+        totals.set(key, t);
+      }
+      if (p.side === "debit") t.debit += p.amountMinor;
+      else t.credit += p.amountMinor;
+    }
+  }
+  return totals;
+}
+
+/**
+ * Each posting carries its account's totals just after its event: the totals before the run (read from
+ * `account_balances`, which balancesStatements moves only after these inserts) plus what the run posted
+ * to the account up to and including that event, added up here.
+ */
+function postingsStatements(posted: readonly Posted[]): Statement[] {
+  const runTotals = new Map<string, { debit: bigint; credit: bigint }>();
+  const rows: SqlValue[][] = [];
+  for (const { envelope, entries } of posted) {
+    const at = logPositionOf(envelope);
+    for (const [key, t] of eventTotals(entries)) {
+      const run = runTotals.get(key) ?? { debit: 0n, credit: 0n };
+      runTotals.set(key, { debit: run.debit + t.debit, credit: run.credit + t.credit });
+    }
+    let seq = 0;
+    for (const e of entries) {
+      for (const p of e.postings) {
+        seq++;
+        const run = runTotals.get(accountKey(p))!;
+        rows.push([
+          e.entryId,
+          seq,
+          p.account,
+          p.currency,
+          p.side === "debit" ? p.amountMinor : 0n,
+          p.side === "credit" ? p.amountMinor : 0n,
+          p.account,
+          p.currency,
+          run.debit,
+          p.account,
+          p.currency,
+          run.credit,
+          at.position,
+          at.positionNum,
+          e.effectiveAt,
+        ]);
+      }
+    }
+  }
+  return chunked(rows, insertPostingsSql);
+}
+
+// A posting's running totals: its account's totals before the run, plus the run's own up to its event.
+const POSTING_ROW = `(?, ?, ?, ?, ?, ?,
+        COALESCE((SELECT debit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), 0) + ?,
+        COALESCE((SELECT credit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), 0) + ?,
+        ?, ?, ?)`;
+
+const insertPostingsSql = (rows: number) =>
+  once(`postings:${rows}`, () => {
+    return `INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
+            running_debit_minor, running_credit_minor, position, position_num, effective_at)
+          VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
+  });
+
+/** One row per account and currency for the whole run: PostgreSQL refuses to upsert a row twice in one statement. */
+function balancesStatements(posted: readonly Posted[]): Statement[] {
+  const totals = eventTotals(posted.flatMap((p) => p.entries));
+  const rows = [...totals.values()].map((t): SqlValue[] => [t.account, t.currency, t.debit, t.credit]);
+  return chunked(rows, upsertBalancesSql);
 }
 
 const upsertBalancesSql = (rows: number) =>
@@ -211,18 +307,6 @@ const upsertBalancesSql = (rows: number) =>
           ON CONFLICT (account, currency) DO UPDATE SET
             debit_minor = {{account_balances}}.debit_minor + excluded.debit_minor,
             credit_minor = {{account_balances}}.credit_minor + excluded.credit_minor`;
-  });
-
-// Each posting reads its account's totals as they are after this event's upsert above.
-const POSTING_ROW = `(?, ?, ?, ?, ?, ?,
-        (SELECT debit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?),
-        (SELECT credit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), ?, ?, ?)`;
-
-const insertPostingsSql = (rows: number) =>
-  once(`postings:${rows}`, () => {
-    return `INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
-            running_debit_minor, running_credit_minor, position, position_num, effective_at)
-          VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
   });
 
 type CheckoutData<Type extends CheckoutEvent["type"]> = EventData<CheckoutEvent, Type>;

@@ -16,10 +16,27 @@ export function physicalTable(logical: string, generation: number): string {
 
 /** Resolves `{{table}}` tokens to the physical tables of one generation. */
 export function resolveTables(sql: string, generation: number): string {
-  return sql.replace(/\{\{([a-z][a-z0-9_]*)\}\}/g, (_, logical: string) =>
-    physicalTable(logical, generation),
-  );
+  let resolved = resolvedSql.get(generation);
+  if (resolved === undefined) {
+    resolved = new Map();
+    resolvedSql.set(generation, resolved);
+  }
+  let text = resolved.get(sql);
+  if (text === undefined) {
+    text = sql.replace(/\{\{([a-z][a-z0-9_]*)\}\}/g, (_, logical: string) =>
+      physicalTable(logical, generation),
+    );
+    if (resolved.size >= RESOLVED_SQL_MAX) resolved.clear();
+    resolved.set(sql, text);
+  }
+  return text;
 }
+
+// Projections repeat a handful of SQL texts on every event: resolving each once saves the regex, and as the
+// same string comes back each time, the stores' prepared-statement caches find it without hashing it anew.
+// Per generation (a handful live at once); each bounded, as a projection may build texts from its data.
+const RESOLVED_SQL_MAX = 1000;
+const resolvedSql = new Map<number, Map<string, string>>();
 
 export function createTableSql(logical: string, generation: number, spec: TableSpec): string[] {
   const table = physicalTable(logical, generation);
