@@ -46,7 +46,9 @@ export const JOURNAL_PROJECTION = "journal";
 
 /**
  * v2: LoanCancelled posts its refund to each receivable by component (postings.ts). v3: `bank_movements`
- * (read-models/bank-movements.ts). v4: no `journal_entries` index on position_num (no query used it).
+ * (read-models/bank-movements.ts). v4: no `journal_entries` index on position_num (no query used it), and
+ * `journal_entries`, `account_balances` and `merchant_netting` clustered on their keys (one B-tree per row:
+ * every posting of a batch reads its account's totals by key, and the batch upserts them).
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
@@ -57,6 +59,7 @@ export const journalProjection: Projection = {
         position_num BIGINT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL,
         transaction_id TEXT, merchant_id TEXT, user_id TEXT`,
       // Read by entry_id only (an account statement joins its postings to their entries): no other index.
+      clustered: true,
     },
     journal_postings: {
       columns: `entry_id TEXT NOT NULL, seq BIGINT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL,
@@ -71,6 +74,7 @@ export const journalProjection: Projection = {
     account_balances: {
       columns: `account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
         credit_minor BIGINT NOT NULL, PRIMARY KEY (account, currency)`,
+      clustered: true,
     },
     merchant_open_items: {
       columns: `item_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,
@@ -82,6 +86,7 @@ export const journalProjection: Projection = {
     merchant_netting: {
       columns: `merchant_id TEXT NOT NULL, currency TEXT NOT NULL, cancel_payable_netted_minor BIGINT NOT NULL,
         cancel_receivable_netted_minor BIGINT NOT NULL, PRIMARY KEY (merchant_id, currency)`,
+      clustered: true,
     },
     merchant_payouts: {
       columns: `payout_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL,

@@ -1,4 +1,4 @@
-import type { ProjectionState, ProjectionStatus, Row, Statement, TableSpec } from "./port.ts";
+import type { ProjectionState, ProjectionStatus, ReadStore, Row, Statement, TableSpec } from "./port.ts";
 
 // Shared by the SQLite and PostgreSQL read stores so both lay out generations identically.
 
@@ -38,10 +38,16 @@ export function resolveTables(sql: string, generation: number): string {
 const RESOLVED_SQL_MAX = 1000;
 const resolvedSql = new Map<number, Map<string, string>>();
 
-export function createTableSql(logical: string, generation: number, spec: TableSpec): string[] {
+export function createTableSql(
+  logical: string,
+  generation: number,
+  spec: TableSpec,
+  dialect: ReadStore["dialect"],
+): string[] {
   const table = physicalTable(logical, generation);
+  const clustered = spec.clustered && dialect === "sqlite" ? " WITHOUT ROWID" : "";
   return [
-    `CREATE TABLE IF NOT EXISTS ${table} (${spec.columns})`,
+    `CREATE TABLE IF NOT EXISTS ${table} (${spec.columns})${clustered}`,
     ...(spec.indexes ?? []).map(
       (columns, i) => `CREATE INDEX IF NOT EXISTS ${table}_i${i} ON ${table} (${columns})`,
     ),
@@ -111,11 +117,12 @@ export function prepareGenerationSteps(
   generation: number,
   version: number,
   tables: Record<string, TableSpec>,
+  dialect: ReadStore["dialect"],
 ): Statement[] {
   assertIdentifier("projection", name);
   return [
     ...Object.entries(tables).flatMap(([logical, spec]) =>
-      createTableSql(logical, generation, spec).map(ddl),
+      createTableSql(logical, generation, spec, dialect).map(ddl),
     ),
     { sql: META_SQL.insertCheckpoint, params: [name, generation] },
     { sql: META_SQL.insertState, params: [name, generation, version] },
