@@ -163,7 +163,7 @@ const placeholders = (columns: number, rows: number): string =>
  */
 const CHUNK_ROWS = [64, 16, 4, 1] as const;
 
-/** One statement per chunk of rows, each row `columns` parameters long. */
+/** One statement per chunk of rows, its text for that many rows from `sql`. */
 function chunked(rows: readonly SqlValue[][], sql: (rows: number) => string): Statement[] {
   const statements: Statement[] = [];
   let at = 0;
