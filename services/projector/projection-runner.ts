@@ -157,7 +157,7 @@ export class ProjectionRunner {
     for (let start = 0; start < events.length; start += this.#batchSize) {
       const batch = events.slice(start, start + this.#batchSize);
       try {
-        const statements = batch.flatMap((e) => projection.handle(e));
+        const statements = projection.handleBatch?.(batch) ?? batch.flatMap((e) => projection.handle(e));
         // A batch this projection ignores changes nothing, so writing its checkpoint can wait: replaying
         // ignored events after a crash is harmless. Every batch that changes something writes its checkpoint
         // in the same transaction, so exactly-once holds where it matters.

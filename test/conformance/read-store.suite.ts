@@ -78,6 +78,26 @@ export function testReadStore(adapter: string, makeFixture: () => Promise<ReadSt
       ]);
     });
 
+    it("a clustered table (rows kept in its primary key) inserts, upserts and reads like any other", async () => {
+      const clustered = {
+        totals: {
+          columns:
+            "account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL, PRIMARY KEY (account, currency)",
+          clustered: true,
+        },
+      };
+      await store.prepareGeneration("totals", 1, 1, clustered);
+      await store.promote("totals", 1, 1, clustered);
+      const add = (account: string, amount: bigint) =>
+        sql`INSERT INTO {{totals}} (account, currency, debit_minor) VALUES (${account}, ${"VND"}, ${amount})
+            ON CONFLICT (account, currency) DO UPDATE SET debit_minor = {{totals}}.debit_minor + excluded.debit_minor`;
+      await store.apply("totals", 1, [add("b", 2n), add("a", 5n), add("a", 6n)], "1");
+      expect(await store.query("SELECT account, debit_minor FROM totals ORDER BY account")).toEqual([
+        { account: "a", debit_minor: 11n },
+        { account: "b", debit_minor: 2n },
+      ]);
+    });
+
     it("builds a new generation beside the current one and swaps it in", async () => {
       await store.apply("rows", 1, [insert("old", 1n)], "5");
       await store.prepareGeneration("rows", 2, 2, tables);

@@ -51,7 +51,10 @@ export const JOURNAL_PROJECTION = "journal";
 /**
  * v2: LoanCancelled posts its refund to each receivable by component (postings.ts).
  * v3: account_day_movements, account_hour_movements, and entries indexed by effective time (as-of-time
- * trial balance). v4: `bank_movements` (read-models/bank-movements.ts).
+ * trial balance). v4: `bank_movements` (read-models/bank-movements.ts), events written in batches, no
+ * `journal_entries` index on position_num (no query used it), and `journal_entries`, `account_balances` and
+ * `merchant_netting` clustered on their keys (one B-tree per row: every posting of a batch reads its account's
+ * totals by key, and the batch upserts them).
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
@@ -61,9 +64,11 @@ export const journalProjection: Projection = {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
         position_num BIGINT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL,
         transaction_id TEXT, merchant_id TEXT, user_id TEXT`,
-      // By effective time for the as-of-time tail: one row per entry is cheaper to index than ~5 postings,
-      // which the tail then reaches through their position index.
-      indexes: ["position_num", "effective_at"],
+      // Clustered on entry_id (an account statement joins its postings to their entries), and by effective
+      // time for the as-of-time tail: one row per entry is cheaper to index than ~5 postings, which the tail
+      // then reaches through their position index.
+      clustered: true,
+      indexes: ["effective_at"],
     },
     journal_postings: {
       columns: `entry_id TEXT NOT NULL, seq BIGINT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL,
@@ -78,6 +83,7 @@ export const journalProjection: Projection = {
     account_balances: {
       columns: `account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
         credit_minor BIGINT NOT NULL, PRIMARY KEY (account, currency)`,
+      clustered: true,
     },
     account_day_movements: {
       // Keyed by the period first: "every day before D" is one range of the key.
@@ -98,6 +104,7 @@ export const journalProjection: Projection = {
     merchant_netting: {
       columns: `merchant_id TEXT NOT NULL, currency TEXT NOT NULL, cancel_payable_netted_minor BIGINT NOT NULL,
         cancel_receivable_netted_minor BIGINT NOT NULL, PRIMARY KEY (merchant_id, currency)`,
+      clustered: true,
     },
     merchant_payouts: {
       columns: `payout_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL,
@@ -109,18 +116,48 @@ export const journalProjection: Projection = {
     bank_movements: bankMovementsTable,
   },
   handle(envelope): Statement[] {
+    return journalBatchStatements([envelope]);
+  },
+  handleBatch: journalBatchStatements,
+};
+
+/** One event the journal posts, its entries asserted balanced. */
+interface Posted {
+  readonly envelope: EventEnvelope;
+  readonly decoded: JournalEvent;
+  readonly entries: readonly JournalEntry[];
+}
+
+/**
+ * A run of events as few statements: every entry of the run is asserted balanced before any statement is
+ * made, then the journal's rows go in as multi-row inserts (running totals precomputed, see
+ * postingsStatements) with one upsert per account for the whole run, and the merchant and bank rows follow
+ * event by event (they read one another: a payout closes the items before it). The two groups write
+ * disjoint tables, so the order between them does not matter; the result is that of handling each event
+ * in turn.
+ */
+function journalBatchStatements(events: readonly EventEnvelope[]): Statement[] {
+  const posted: Posted[] = [];
+  for (const envelope of events) {
     const decoded = decodeJournalEvent(envelope);
-    if (!decoded) return [];
+    if (!decoded) continue;
     const entries = postingsForEvent(envelope, decoded);
     for (const entry of entries) assertBalanced(entry);
-    if (entries.length === 0) return [];
-    return [
-      ...journalStatements(envelope, entries),
+    if (entries.length > 0) posted.push({ envelope, decoded, entries });
+  }
+  if (posted.length === 0) return [];
+  return [
+    ...entriesStatements(posted),
+    ...postingsStatements(posted),
+    ...balancesStatements(posted),
+    ...periodMovementsStatements(posted, "day"),
+    ...periodMovementsStatements(posted, "hour"),
+    ...posted.flatMap(({ envelope, decoded, entries }) => [
       ...openItemStatements(envelope, decoded, entries),
       ...bankMovementStatements(envelope, decoded),
-    ];
-  },
-};
+    ]),
+  ];
+}
 
 // SQL texts depend only on row counts, so they are built once each (and the read store's prepared
 // statement cache sees a handful of distinct texts).
@@ -140,6 +177,25 @@ const placeholders = (columns: number, rows: number): string =>
     return new Array<string>(rows).fill(row).join(", ");
   });
 
+/**
+ * Rows of a multi-row statement go in chunks of these sizes, largest first: a few distinct texts to
+ * prepare, each far below either engine's limit on parameters (SQLite 32,766, PostgreSQL 65,535).
+ */
+const CHUNK_ROWS = [64, 16, 4, 1] as const;
+
+/** One statement per chunk of rows, its text for that many rows from `sql`. */
+function chunked(rows: readonly SqlValue[][], sql: (rows: number) => string): Statement[] {
+  const statements: Statement[] = [];
+  let at = 0;
+  for (const size of CHUNK_ROWS) {
+    while (rows.length - at >= size) {
+      statements.push({ sql: sql(size), params: rows.slice(at, at + size).flat() });
+      at += size;
+    }
+  }
+  return statements;
+}
+
 /** Where an event sits in the log: each row it writes carries both (decimal text, and BIGINT for ranges). */
 interface LogPosition {
   readonly position: string;
@@ -151,78 +207,55 @@ const logPositionOf = (envelope: EventEnvelope): LogPosition => ({
   positionNum: BigInt(envelope.position),
 });
 
-function journalStatements(envelope: EventEnvelope, entries: readonly JournalEntry[]): Statement[] {
-  const at = logPositionOf(envelope);
-  // Current totals first, then the postings, each reading its account's totals just after this event.
-  return [
-    ...entries.map((e) => entryStatement(e, at, envelope.recordedAt)),
-    balancesStatement(entries),
-    postingsStatement(entries, at),
-    periodMovementsStatement(entries, "day"),
-    periodMovementsStatement(entries, "hour"),
-  ];
-}
-
-function entryStatement(e: JournalEntry, at: LogPosition, recordedAt: string): Statement {
-  return {
-    sql: `INSERT INTO {{journal_entries}} (entry_id, event_id, position, position_num, effective_at, recorded_at,
-            kind, transaction_id, merchant_id, user_id) VALUES ${placeholders(10, 1)}`,
-    params: [
-      e.entryId,
-      e.eventId,
-      at.position,
-      at.positionNum,
-      e.effectiveAt,
-      recordedAt,
-      e.kind,
-      e.transactionId ?? null,
-      e.merchantId ?? null,
-      e.userId ?? null,
-    ],
-  };
-}
-
-interface Totals {
-  readonly key: readonly string[];
-  debit: bigint;
-  credit: bigint;
-}
-
-/** The entries' debits and credits summed per key (e.g. account and currency). */
-function totalsBy(
-  entries: readonly JournalEntry[],
-  keyOf: (e: JournalEntry, p: Posting) => string[],
-): Totals[] {
-  const totals = new Map<string, Totals>();
-  for (const e of entries) {
-    for (const p of e.postings) {
-      const key = keyOf(e, p);
-      const id = key.join("\u0000");
-      const t = totals.get(id) ?? { key, debit: 0n, credit: 0n };
-      if (p.side === "debit") t.debit += p.amountMinor;
-      else t.credit += p.amountMinor;
-      totals.set(id, t);
+function entriesStatements(posted: readonly Posted[]): Statement[] {
+  const rows: SqlValue[][] = [];
+  for (const { envelope, entries } of posted) {
+    const at = logPositionOf(envelope);
+    for (const e of entries) {
+      rows.push([
+        e.entryId,
+        e.eventId,
+        at.position,
+        at.positionNum,
+        e.effectiveAt,
+        envelope.recordedAt,
+        e.kind,
+        e.transactionId ?? null,
+        e.merchantId ?? null,
+        e.userId ?? null,
+      ]);
     }
   }
-  return [...totals.values()];
+  return chunked(rows, insertEntriesSql);
 }
 
-/** One row per account and currency: PostgreSQL refuses to upsert a row twice in one statement. */
-function balancesStatement(entries: readonly JournalEntry[]): Statement {
-  const totals = totalsBy(entries, (_, p) => [p.account, p.currency]);
-  const params: SqlValue[] = totals.flatMap((t) => [...t.key, t.debit, t.credit]);
-  return { sql: upsertBalancesSql(totals.length), params };
-}
+const insertEntriesSql = (rows: number) =>
+  once(`entries:${rows}`, () => {
+    return `INSERT INTO {{journal_entries}} (entry_id, event_id, position, position_num, effective_at, recorded_at,
+            kind, transaction_id, merchant_id, user_id) VALUES ${placeholders(10, rows)}`;
+  });
 
 /** The UTC day (`2026-01-31`) or hour (`2026-01-31T09`) of an ISO time in UTC, as the movements key it. */
 export const PERIOD_LENGTH = { day: 10, hour: 13 } as const;
 
-/** The entries' movements by effective day or hour. */
-function periodMovementsStatement(entries: readonly JournalEntry[], period: "day" | "hour"): Statement {
+/** The run's movements by effective day or hour: one upsert row per period, account and currency. */
+function periodMovementsStatements(posted: readonly Posted[], period: "day" | "hour"): Statement[] {
   const length = PERIOD_LENGTH[period];
-  const totals = totalsBy(entries, (e, p) => [e.effectiveAt.slice(0, length), p.account, p.currency]);
-  const params: SqlValue[] = totals.flatMap((t) => [...t.key, t.debit, t.credit]);
-  return { sql: upsertPeriodMovementsSql(period, totals.length), params };
+  const totals = new Map<string, { key: string[]; debit: bigint; credit: bigint }>();
+  for (const { entries } of posted) {
+    for (const e of entries) {
+      for (const p of e.postings) {
+        const key = [e.effectiveAt.slice(0, length), p.account, p.currency];
+        const id = key.join("\u0000");
+        const t = totals.get(id) ?? { key, debit: 0n, credit: 0n };
+        if (p.side === "debit") t.debit += p.amountMinor;
+        else t.credit += p.amountMinor;
+        totals.set(id, t);
+      }
+    }
+  }
+  const rows: SqlValue[][] = [...totals.values()].map((t) => [...t.key, t.debit, t.credit]);
+  return chunked(rows, (n) => upsertPeriodMovementsSql(period, n));
 }
 
 const upsertPeriodMovementsSql = (period: "day" | "hour", rows: number) =>
@@ -235,30 +268,94 @@ const upsertPeriodMovementsSql = (period: "day" | "hour", rows: number) =>
             credit_minor = ${table}.credit_minor + excluded.credit_minor`;
   });
 
-function postingsStatement(entries: readonly JournalEntry[], at: LogPosition): Statement {
-  const params: SqlValue[] = [];
-  let seq = 0;
+/** An account's debit and credit totals in one currency. */
+interface Totals {
+  readonly account: string;
+  readonly currency: string;
+  debit: bigint;
+  credit: bigint;
+}
+
+const accountKey = (p: Posting) => `${p.account}\u0000${p.currency}`;
+
+/** What each event adds to each account it posts, in the order the accounts first appear. */
+function eventTotals(entries: readonly JournalEntry[]): Map<string, Totals> {
+  const totals = new Map<string, Totals>();
   for (const e of entries) {
     for (const p of e.postings) {
-      seq++;
-      params.push(
-        e.entryId,
-        seq,
-        p.account,
-        p.currency,
-        p.side === "debit" ? p.amountMinor : 0n,
-        p.side === "credit" ? p.amountMinor : 0n,
-        p.account,
-        p.currency,
-        p.account,
-        p.currency,
-        at.position,
-        at.positionNum,
-        e.effectiveAt,
-      );
+      const key = accountKey(p);
+      let t = totals.get(key);
+      if (t === undefined) {
+        t = { account: p.account, currency: p.currency, debit: 0n, credit: 0n };
+        totals.set(key, t);
+      }
+      if (p.side === "debit") t.debit += p.amountMinor;
+      else t.credit += p.amountMinor;
     }
   }
-  return { sql: insertPostingsSql(seq), params };
+  return totals;
+}
+
+/**
+ * Each posting carries its account's totals just after its event: the totals before the run (read from
+ * `account_balances`, which balancesStatements moves only after these inserts) plus what the run posted
+ * to the account up to and including that event, added up here.
+ */
+function postingsStatements(posted: readonly Posted[]): Statement[] {
+  const runTotals = new Map<string, { debit: bigint; credit: bigint }>();
+  const rows: SqlValue[][] = [];
+  for (const { envelope, entries } of posted) {
+    const at = logPositionOf(envelope);
+    for (const [key, t] of eventTotals(entries)) {
+      const run = runTotals.get(key) ?? { debit: 0n, credit: 0n };
+      runTotals.set(key, { debit: run.debit + t.debit, credit: run.credit + t.credit });
+    }
+    let seq = 0;
+    for (const e of entries) {
+      for (const p of e.postings) {
+        seq++;
+        const run = runTotals.get(accountKey(p))!;
+        rows.push([
+          e.entryId,
+          seq,
+          p.account,
+          p.currency,
+          p.side === "debit" ? p.amountMinor : 0n,
+          p.side === "credit" ? p.amountMinor : 0n,
+          p.account,
+          p.currency,
+          run.debit,
+          p.account,
+          p.currency,
+          run.credit,
+          at.position,
+          at.positionNum,
+          e.effectiveAt,
+        ]);
+      }
+    }
+  }
+  return chunked(rows, insertPostingsSql);
+}
+
+// A posting's running totals: its account's totals before the run, plus the run's own up to its event.
+const POSTING_ROW = `(?, ?, ?, ?, ?, ?,
+        COALESCE((SELECT debit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), 0) + ?,
+        COALESCE((SELECT credit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), 0) + ?,
+        ?, ?, ?)`;
+
+const insertPostingsSql = (rows: number) =>
+  once(`postings:${rows}`, () => {
+    return `INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
+            running_debit_minor, running_credit_minor, position, position_num, effective_at)
+          VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
+  });
+
+/** One row per account and currency for the whole run: PostgreSQL refuses to upsert a row twice in one statement. */
+function balancesStatements(posted: readonly Posted[]): Statement[] {
+  const totals = eventTotals(posted.flatMap((p) => p.entries));
+  const rows = [...totals.values()].map((t): SqlValue[] => [t.account, t.currency, t.debit, t.credit]);
+  return chunked(rows, upsertBalancesSql);
 }
 
 const upsertBalancesSql = (rows: number) =>
@@ -268,18 +365,6 @@ const upsertBalancesSql = (rows: number) =>
           ON CONFLICT (account, currency) DO UPDATE SET
             debit_minor = {{account_balances}}.debit_minor + excluded.debit_minor,
             credit_minor = {{account_balances}}.credit_minor + excluded.credit_minor`;
-  });
-
-// Each posting reads its account's totals as they are after this event's upsert above.
-const POSTING_ROW = `(?, ?, ?, ?, ?, ?,
-        (SELECT debit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?),
-        (SELECT credit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), ?, ?, ?)`;
-
-const insertPostingsSql = (rows: number) =>
-  once(`postings:${rows}`, () => {
-    return `INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
-            running_debit_minor, running_credit_minor, position, position_num, effective_at)
-          VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
   });
 
 type CheckoutData<Type extends CheckoutEvent["type"]> = EventData<CheckoutEvent, Type>;

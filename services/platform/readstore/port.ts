@@ -20,6 +20,11 @@ export interface TableSpec {
   readonly columns: string;
   /** Extra index column lists, e.g. `["merchant_id, created_at"]`. */
   readonly indexes?: readonly string[];
+  /**
+   * The rows live in the primary key's own B-tree, so a write or a lookup by key touches one tree, not two
+   * (SQLite `WITHOUT ROWID`; a PostgreSQL table is a heap either way and ignores it). Needs a PRIMARY KEY.
+   */
+  readonly clustered?: boolean;
 }
 
 export type ProjectionStatus = "running" | "failed" | "rebuilding";

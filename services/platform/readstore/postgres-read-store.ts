@@ -133,7 +133,7 @@ export class PostgresReadStore implements ReadStore {
     await this.#transaction([
       // Concurrent starters would race on CREATE TABLE IF NOT EXISTS; serialise them per projection.
       { sql: "SELECT pg_advisory_xact_lock(hashtext(?))", params: [`${this.#schema}.${name}`] },
-      ...prepareGenerationSteps(name, generation, version, tables),
+      ...prepareGenerationSteps(name, generation, version, tables, this.dialect),
     ]);
   }
 

@@ -12,6 +12,11 @@ export interface Projection {
   readonly version: number;
   readonly tables: Record<string, TableSpec>;
   handle(event: EventEnvelope): readonly Statement[];
+  /**
+   * Optional: the changes of a run of events at once, with the same effect as `handle` on each in turn
+   * (fewer, larger statements). Throws if `handle` would throw on any of them, before making any change.
+   */
+  handleBatch?(events: readonly EventEnvelope[]): readonly Statement[];
 }
 
 export function sql(strings: TemplateStringsArray, ...params: Statement["params"]): Statement {

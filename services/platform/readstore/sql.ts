@@ -1,4 +1,4 @@
-import type { ProjectionState, ProjectionStatus, Row, Statement, TableSpec } from "./port.ts";
+import type { ProjectionState, ProjectionStatus, ReadStore, Row, Statement, TableSpec } from "./port.ts";
 
 // Shared by the SQLite and PostgreSQL read stores so both lay out generations identically.
 
@@ -16,15 +16,38 @@ export function physicalTable(logical: string, generation: number): string {
 
 /** Resolves `{{table}}` tokens to the physical tables of one generation. */
 export function resolveTables(sql: string, generation: number): string {
-  return sql.replace(/\{\{([a-z][a-z0-9_]*)\}\}/g, (_, logical: string) =>
-    physicalTable(logical, generation),
-  );
+  let resolved = resolvedSql.get(generation);
+  if (resolved === undefined) {
+    resolved = new Map();
+    resolvedSql.set(generation, resolved);
+  }
+  let text = resolved.get(sql);
+  if (text === undefined) {
+    text = sql.replace(/\{\{([a-z][a-z0-9_]*)\}\}/g, (_, logical: string) =>
+      physicalTable(logical, generation),
+    );
+    if (resolved.size >= RESOLVED_SQL_MAX) resolved.clear();
+    resolved.set(sql, text);
+  }
+  return text;
 }
 
-export function createTableSql(logical: string, generation: number, spec: TableSpec): string[] {
+// Projections repeat a handful of SQL texts on every event: resolving each once saves the regex, and as the
+// same string comes back each time, the stores' prepared-statement caches find it without hashing it anew.
+// Per generation (a handful live at once); each bounded, as a projection may build texts from its data.
+const RESOLVED_SQL_MAX = 1000;
+const resolvedSql = new Map<number, Map<string, string>>();
+
+export function createTableSql(
+  logical: string,
+  generation: number,
+  spec: TableSpec,
+  dialect: ReadStore["dialect"],
+): string[] {
   const table = physicalTable(logical, generation);
+  const clustered = spec.clustered && dialect === "sqlite" ? " WITHOUT ROWID" : "";
   return [
-    `CREATE TABLE IF NOT EXISTS ${table} (${spec.columns})`,
+    `CREATE TABLE IF NOT EXISTS ${table} (${spec.columns})${clustered}`,
     ...(spec.indexes ?? []).map(
       (columns, i) => `CREATE INDEX IF NOT EXISTS ${table}_i${i} ON ${table} (${columns})`,
     ),
@@ -94,11 +117,12 @@ export function prepareGenerationSteps(
   generation: number,
   version: number,
   tables: Record<string, TableSpec>,
+  dialect: ReadStore["dialect"],
 ): Statement[] {
   assertIdentifier("projection", name);
   return [
     ...Object.entries(tables).flatMap(([logical, spec]) =>
-      createTableSql(logical, generation, spec).map(ddl),
+      createTableSql(logical, generation, spec, dialect).map(ddl),
     ),
     { sql: META_SQL.insertCheckpoint, params: [name, generation] },
     { sql: META_SQL.insertState, params: [name, generation, version] },

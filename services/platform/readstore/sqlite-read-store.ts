@@ -69,7 +69,7 @@ export class SqliteReadStore implements ReadStore {
     version: number,
     tables: Record<string, TableSpec>,
   ): Promise<void> {
-    this.#transaction(prepareGenerationSteps(name, generation, version, tables));
+    this.#transaction(prepareGenerationSteps(name, generation, version, tables, this.dialect));
   }
 
   async generationPosition(name: string, generation: number): Promise<string> {
