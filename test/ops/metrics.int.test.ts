@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkoutReactions } from "../../services/checkout/index.ts";
+import { kredmintReactions } from "../../services/kredmint/index.ts";
 import { projections } from "../../services/runtime/projections.ts";
 import { approveAsSandboxBuyer, PUBLIC_BASE_URL, testConfig } from "../checkout/harness.ts";
 import { Receiver } from "../notifier/harness.ts";
@@ -153,8 +154,9 @@ describe("GET /metrics", () => {
   });
 
   it("shows each projection's and reactor's lag behind the log head", async () => {
-    const { store, runner } = service();
-    const followers = [...projections, ...checkoutReactions(store)].map((f) => f.name);
+    const { store, readStore, runner } = service();
+    const reactions = [...checkoutReactions(store), ...kredmintReactions(store, readStore)];
+    const followers = [...projections, ...reactions].map((f) => f.name);
     const lagged = (samples: PromSample[]) =>
       new Map(samplesOf(samples, "ledger_projection_lag_events").map((s) => [s.labels.projection, s.value]));
     await quietHead(store, 100);
