@@ -12,7 +12,8 @@ import { loadConfig } from "../../services/platform/config.ts";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { SANDBOX_SERVER_KEY, sampleInit } from "../support/checkout-requests.ts";
-import { CookieJar, formAction, hiddenFields } from "../support/html-forms.ts";
+import { formAction, hiddenFields } from "../support/html-forms.ts";
+import { pageBrowser, setCookiesOf } from "../support/page-browser.ts";
 import { initThroughService, startSandboxCheckout } from "../support/runtime.ts";
 
 // The embedded runtime's pieces for the hosted-page tests, composed as services/runtime/compose.ts does but with
@@ -60,39 +61,22 @@ const formResponse = z.object({
 export type PageResponse = z.infer<typeof formResponse> & { readonly setCookies: readonly string[] };
 
 /**
- * One browser: keeps the cookies the page sets (honouring Max-Age=0 deletion), sends them back, and
- * fills forms from the last page's hidden fields, as a browser would.
+ * One browser on the hosted page: pageBrowser's cookies (Max-Age=0 deletes), and forms filled from the last
+ * HTML page's hidden fields, as a browser would.
  */
 export function browser(app: App, headers: Record<string, string> = {}) {
-  const jar = new CookieJar();
+  const pages = pageBrowser(app, headers);
   let last = "";
 
   async function request(method: "GET" | "POST", url: string, form?: Record<string, string>) {
-    const cookie = jar.header();
-    const res = await app.inject({
-      method,
-      url,
-      headers: {
-        ...(cookie === undefined ? {} : { cookie }),
-        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-        ...headers,
-      },
-      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
-    });
+    const res = await pages.request(method, url, form);
     const parsed = formResponse.parse({ statusCode: res.statusCode, body: res.body, headers: res.headers });
-    const setCookie = res.headers["set-cookie"];
-    const setCookies = Array.isArray(setCookie)
-      ? setCookie.map(String)
-      : setCookie
-        ? [String(setCookie)]
-        : [];
-    jar.remember(setCookies);
     if (res.headers["content-type"]?.toString().startsWith("text/html")) last = res.body;
-    return { ...parsed, setCookies };
+    return { ...parsed, setCookies: setCookiesOf(res) };
   }
 
   return {
-    jar,
+    jar: pages.jar,
     get: (url: string) => request("GET", url),
     /** POST to a form of the last page (by its id), with its hidden fields plus `fields`. */
     submit(formId: string, fields: Record<string, string> = {}, extra: { omitCsrf?: boolean } = {}) {

@@ -1,16 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
-import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
-import { loadConfig } from "../../services/platform/config.ts";
-import { type RunningService, startService } from "../../services/runtime/compose.ts";
 import { pushSignature, SEED_AMOUNT_MINOR, sampleInit, statusRequest } from "../support/checkout-requests.ts";
-import { chromiumPresent, launchChromium, startMerchant } from "../support/e2e.ts";
-import { kredivo } from "../support/kredivo-http.ts";
+import { chromiumPresent, type E2eWorld, kredivoOk, signIn, startE2eWorld, submit } from "../support/e2e.ts";
 
 // 0-click end to end in headless Chromium (Debian's, via playwright-core): the buyer tokenizes through the
 // 2-click page (tokenize_user), the merchant settles and gets the user_token; a 0-click checkout from the
@@ -20,42 +12,21 @@ import { kredivo } from "../support/kredivo-http.ts";
 const hasChromium = chromiumPresent("zero-click.e2e");
 
 describe.skipIf(!hasChromium)("0-click checkout in a real browser", () => {
-  let dir: string;
-  let service: RunningService;
-  let merchant: Awaited<ReturnType<typeof startMerchant>>;
-  let browser: Browser;
-
+  let world: E2eWorld;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "ledger-e2e-0click-"));
-    service = await startService(
-      loadConfig({ DATA_DIR: dir, PORT: "0", LOG_LEVEL: "silent" }),
-      pino({ level: "silent" }),
-    );
-    merchant = await startMerchant();
-    browser = await launchChromium();
+    world = await startE2eWorld("ledger-e2e-0click-");
   });
-  afterAll(async () => {
-    await browser?.close();
-    await merchant?.close();
-    await service?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
-  const post = async (path: string, body: unknown) => {
-    const { httpStatus, json } = await kredivo(service.url, path, body);
-    expect(httpStatus).toBe(200);
-    return json as Record<string, unknown>;
-  };
+  const post = (path: string, body: unknown) => kredivoOk(world.service.url, path, body);
   const fromStore = (orderId: string, extra: Record<string, unknown>) =>
     sampleInit(orderId, {
-      push_url: `${merchant.url}/push`,
-      back_to_store_url: `${merchant.url}/back`,
-      cancel_url: `${merchant.url}/cancel`,
+      push_url: `${world.merchant.url}/push`,
+      back_to_store_url: `${world.merchant.url}/back`,
+      cancel_url: `${world.merchant.url}/cancel`,
       client_user_key: "e2e-buyer@example.com",
       ...extra,
     });
-  const submit = (page: Page, form: string, url: RegExp | string) =>
-    Promise.all([page.waitForURL(url), page.click(`${form} button[type=submit]`)]);
 
   it("tokenize on the page → settle → 0-click without a page → new device: OTP challenge → back at the store", async () => {
     // 1. A tokenizing 2-click checkout (2007), approved on the hosted page.
@@ -66,14 +37,12 @@ describe.skipIf(!hasChromium)("0-click checkout in a real browser", () => {
     );
     expect(init).toMatchObject({ status: 1, code: 2007 });
     const transactionId = String(init.transaction_id);
-    const page = await (await browser.newContext({ locale: "en-US" })).newPage();
+    const page = await (await world.browser.newContext({ locale: "en-US" })).newPage();
     await page.goto(String(init.checkout_url));
-    await page.fill("#phone", SANDBOX_BUYER.phone);
-    await page.fill("#pin", SANDBOX_BUYER.pin);
-    await submit(page, "#sign-in", /\/kredivo\/signIn\?tk=/);
+    await signIn(page);
     await page.fill("#otp-code", SANDBOX_BUYER.otp);
     await submit(page, "#otp", /\/kredivo\/signIn\?tk=/);
-    await submit(page, "#approve", `${merchant.url}/back`);
+    await submit(page, "#approve", `${world.merchant.url}/back`);
 
     // 2. Settled: the user_token comes in checkout/update.
     const signature_key = pushSignature({
@@ -105,12 +74,12 @@ describe.skipIf(!hasChromium)("0-click checkout in a real browser", () => {
       fromStore(`E2E-F-${randomUUID()}`, { user_token: userToken, device_id: "laptop-7" }),
     );
     expect(flagged).toHaveProperty("redirect_url");
-    const challenge = await (await browser.newContext({ locale: "en-US" })).newPage();
+    const challenge = await (await world.browser.newContext({ locale: "en-US" })).newPage();
     await challenge.goto(String(flagged.redirect_url));
     expect(await challenge.textContent("h1")).toBe("Enter your OTP");
     expect(await challenge.locator("#phone").count()).toBe(0);
     await challenge.fill("#otp-code", SANDBOX_BUYER.otp);
-    await submit(challenge, "#otp", `${merchant.url}/back`);
+    await submit(challenge, "#otp", `${world.merchant.url}/back`);
     expect(await challenge.textContent("h1")).toBe("Back at the store");
     const flaggedStatus = await post("/transaction/status", statusRequest(String(flagged.transaction_id)));
     expect(flaggedStatus.trx_status).toBe("pending");

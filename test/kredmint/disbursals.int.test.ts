@@ -8,9 +8,9 @@ import { eventually } from "../support/eventually.ts";
 import { hiddenFields } from "../support/html-forms.ts";
 import { bearer } from "../support/http.ts";
 import { multipartBody } from "../support/multipart.ts";
+import { pageBrowser } from "../support/page-browser.ts";
 import { activeUser } from "./active-user.ts";
 import { basic, type KredmintHarness, OPERATOR_KEY, sandboxAuth, startKredmintHarness } from "./harness.ts";
-import { pageBrowser } from "./page-browser.ts";
 
 // Invoice pay by credit through HTTP: page `payment` (anchor and supplier flows), the user's confirmation on
 // the landing page, the operator's moves, the credit line and the journal, invoice upload.

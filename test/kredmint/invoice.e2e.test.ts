@@ -1,9 +1,15 @@
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, chromiumPresent, launchChromium } from "../support/e2e.ts";
+import {
+  ARTIFACTS,
+  chromiumPresent,
+  launchChromium,
+  type PartnerApp,
+  startPartnerApp,
+} from "../support/e2e.ts";
 import { bearer } from "../support/http.ts";
 import { activeUser } from "./active-user.ts";
 import { type KredmintHarness, OPERATOR_KEY, startKredmintHarness } from "./harness.ts";
@@ -27,9 +33,7 @@ async function freePort(): Promise<number> {
 describe.skipIf(!hasChromium)("confirming an invoice in a real browser", () => {
   let h: KredmintHarness;
   let browser: Browser;
-  let partnerApp: Server;
-  let partnerUrl: string;
-  const partnerHits: string[] = [];
+  let partner: PartnerApp;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -38,24 +42,19 @@ describe.skipIf(!hasChromium)("confirming an invoice in a real browser", () => {
       API_KEYS: `${OPERATOR_KEY}:operator`,
     });
     await h.service.app.listen({ port, host: "127.0.0.1" });
-    partnerApp = createServer((request, response) => {
-      partnerHits.push(request.url ?? "");
-      response.writeHead(200, { "content-type": "text/html" }).end("<h1>partner app</h1>");
-    });
-    await new Promise<void>((done) => partnerApp.listen(0, "127.0.0.1", done));
-    partnerUrl = `http://127.0.0.1:${(partnerApp.address() as AddressInfo).port}`;
+    partner = await startPartnerApp();
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((done) => partnerApp?.close(done));
+    await partner?.close();
     await h?.close();
   });
 
   it("landingUrl → OTP → the invoice → pay by credit → Initiated → (operator) Paid → back to the partner", async () => {
     const { mobile } = await activeUser(h, "9887206895");
     const banner = await h.eligibility(
-      `{"source":"BNPL","username":"${mobile}","page":"payment","invoiceNumber":"5435323121","paymentDate":1715327098489,"amount":1000.5,"failureDeepLink":"${partnerUrl}/handler/failed","successDeepLink":"${partnerUrl}/handler/success","backDeepLink":"${partnerUrl}/handler/back"}`,
+      `{"source":"BNPL","username":"${mobile}","page":"payment","invoiceNumber":"5435323121","paymentDate":1715327098489,"amount":1000.5,"failureDeepLink":"${partner.url}/handler/failed","successDeepLink":"${partner.url}/handler/success","backDeepLink":"${partner.url}/handler/back"}`,
     );
     expect(banner.statusCode, banner.body).toBe(200);
     const { landingUrl, landingType } = banner.json().payload;
@@ -98,8 +97,8 @@ describe.skipIf(!hasChromium)("confirming an invoice in a real browser", () => {
       expect(await page.getAttribute("#invoice-status", "data-status")).toBe("Paid");
       await page.screenshot({ path: join(ARTIFACTS, "kredmint-invoice-paid.png") });
       await page.click("#continue");
-      await page.waitForURL(`${partnerUrl}/handler/success`);
-      expect(partnerHits).toContain("/handler/success");
+      await page.waitForURL(`${partner.url}/handler/success`);
+      expect(partner.hits).toContain("/handler/success");
     } finally {
       await page.close();
     }

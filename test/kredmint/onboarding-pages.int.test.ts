@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hiddenFields } from "../support/html-forms.ts";
+import { pageBrowser } from "../support/page-browser.ts";
 import { type KredmintHarness, startKredmintHarness } from "./harness.ts";
-import { pageBrowser } from "./page-browser.ts";
 
 // The onboarding pages' refusals through inject(): links that are not ours, posts that are not from our page,
 // a mobile the link did not name. (The whole flow runs in Chromium: onboarding.e2e.test.ts.)

@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import pino from "pino";
-import { type Browser, chromium } from "playwright-core";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../services/platform/config.ts";
-import { type RunningService, startService } from "../../services/runtime/compose.ts";
+import {
+  ARTIFACTS,
+  chromiumPresent,
+  type E2eWorld,
+  type PartnerApp,
+  startE2eWorld,
+  startPartnerApp,
+} from "../support/e2e.ts";
 import { bearer } from "../support/http.ts";
 import { OPERATOR_KEY, sandboxAuth } from "./harness.ts";
 
@@ -17,56 +17,30 @@ import { OPERATOR_KEY, sandboxAuth } from "./harness.ts";
 // leads to the partner's successDeepLink. Then the static URL (partnerId, clientToken, mobile).
 // Chromium is Debian's (/usr/bin/chromium), driven by playwright-core; no browser is ever downloaded.
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = resolve(import.meta.dirname, "../artifacts");
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`onboarding.e2e: SKIPPED, no Chromium at ${CHROMIUM}`);
+const hasChromium = chromiumPresent("onboarding.e2e");
 
 const REVENUE_CSV = ["month,revenue", ...[1, 2, 3, 4, 5, 6].map((m) => `2024-0${m},100000.00`)].join("\n");
 
 describe.skipIf(!hasChromium)("Partner API onboarding in a real browser", () => {
-  let dir: string;
-  let service: RunningService;
-  let browser: Browser;
-  let partnerApp: Server;
-  let partnerUrl: string;
-  const partnerHits: string[] = [];
+  let world: E2eWorld<undefined>;
+  let partner: PartnerApp;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "ledger-kredmint-e2e-"));
-    mkdirSync(ARTIFACTS, { recursive: true });
-    service = await startService(
-      loadConfig({ DATA_DIR: dir, PORT: "0", LOG_LEVEL: "silent", API_KEYS: `${OPERATOR_KEY}:operator` }),
-      pino({ level: "silent" }),
-    );
-    partnerApp = createServer((request, response) => {
-      partnerHits.push(request.url ?? "");
-      response.writeHead(200, { "content-type": "text/html" }).end("<h1>partner app</h1>");
+    world = await startE2eWorld("ledger-kredmint-e2e-", {
+      env: { API_KEYS: `${OPERATOR_KEY}:operator` },
+      merchant: false,
     });
-    await new Promise<void>((done) => partnerApp.listen(0, "127.0.0.1", done));
-    partnerUrl = `http://127.0.0.1:${(partnerApp.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    });
+    partner = await startPartnerApp();
   });
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((done) => partnerApp?.close(done));
-    await service?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await partner?.close();
+    await world?.close();
   });
 
   // biome-ignore lint/suspicious/noExplicitAny: replies are read field by field, like inject()'s json()
   const json = async (res: Response): Promise<any> => res.json();
   const api = (method: string, path: string, body: unknown, headers: Record<string, string>) =>
-    fetch(`${service.url}${path}`, {
+    fetch(`${world.service.url}${path}`, {
       method,
       headers: { "content-type": "application/json", ...headers },
       body: JSON.stringify(body),
@@ -81,9 +55,9 @@ describe.skipIf(!hasChromium)("Partner API onboarding in a real browser", () => 
         source: "BNPL",
         username: mobile,
         page: "profile",
-        successDeepLink: `${partnerUrl}/handler/success`,
-        failureDeepLink: `${partnerUrl}/handler/failed`,
-        backDeepLink: `${partnerUrl}/handler/back`,
+        successDeepLink: `${partner.url}/handler/success`,
+        failureDeepLink: `${partner.url}/handler/failed`,
+        backDeepLink: `${partner.url}/handler/back`,
         userContext: { fullName: "Devratna Arya", email: "", businessName: "Arya Traders", gender: "MALE" },
       },
       sandboxAuth,
@@ -92,11 +66,11 @@ describe.skipIf(!hasChromium)("Partner API onboarding in a real browser", () => 
     const { landingUrl } = (await json(eligibility)).payload;
     const userId = new URL(landingUrl).searchParams.get("userId");
 
-    const page = await browser.newPage();
+    const page = await world.browser.newPage();
     try {
       await page.goto(landingUrl);
       expect(await page.inputValue("#mobile")).toBe(mobile);
-      expect(await page.getAttribute("#back", "href")).toBe(`${partnerUrl}/handler/back`);
+      expect(await page.getAttribute("#back", "href")).toBe(`${partner.url}/handler/back`);
       await page.click("#send-otp");
 
       await page.fill("#otp", "0000");
@@ -140,8 +114,8 @@ describe.skipIf(!hasChromium)("Partner API onboarding in a real browser", () => 
       expect(await page.getAttribute("#status", "data-state")).toBe("Active");
       expect(await page.textContent("#limit")).toBe("Rs 100000");
       await page.click("#continue");
-      await page.waitForURL(`${partnerUrl}/handler/success`);
-      expect(partnerHits).toContain("/handler/success");
+      await page.waitForURL(`${partner.url}/handler/success`);
+      expect(partner.hits).toContain("/handler/success");
 
       // The banner agrees, and the profile the user submitted is what the operator sees.
       const banner = await api(
@@ -151,7 +125,7 @@ describe.skipIf(!hasChromium)("Partner API onboarding in a real browser", () => 
         sandboxAuth,
       );
       expect((await json(banner)).payload.state).toBe("Active");
-      const review = await fetch(`${service.url}/v1/partners/sandbox-partner/users/${userId}`, {
+      const review = await fetch(`${world.service.url}/v1/partners/sandbox-partner/users/${userId}`, {
         headers: bearer(OPERATOR_KEY),
       });
       expect((await json(review)).profile).toMatchObject({
@@ -165,14 +139,14 @@ describe.skipIf(!hasChromium)("Partner API onboarding in a real browser", () => 
   });
 
   it("the static URL (partnerId, clientToken, mobile) opens onboarding for a new user; a wrong clientToken does not", async () => {
-    const page = await browser.newPage();
+    const page = await world.browser.newPage();
     try {
       const wrong = await page.goto(
-        `${service.url}/kredmint/auth?partnerId=sandbox-partner&clientToken=not-the-token-000000&mobile=9819413273`,
+        `${world.service.url}/kredmint/auth?partnerId=sandbox-partner&clientToken=not-the-token-000000&mobile=9819413273`,
       );
       expect(wrong?.status()).toBe(403);
       await page.goto(
-        `${service.url}/kredmint/auth?partnerId=sandbox-partner&clientToken=sandbox-client-token-3b7d90&mobile=9819413273`,
+        `${world.service.url}/kredmint/auth?partnerId=sandbox-partner&clientToken=sandbox-client-token-3b7d90&mobile=9819413273`,
       );
       expect(await page.inputValue("#mobile")).toBe("9819413273");
       await page.click("#send-otp");

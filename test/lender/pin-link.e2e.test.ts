@@ -1,15 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initSuccessResponseSchema } from "../../contracts/checkout/init.ts";
-import { loadConfig } from "../../services/platform/config.ts";
-import { type RunningService, startService } from "../../services/runtime/compose.ts";
 import { sampleInit } from "../support/checkout-requests.ts";
-import { chromiumPresent, launchChromium, startMerchant } from "../support/e2e.ts";
+import { chromiumPresent, type E2eWorld, signIn, startE2eWorld, submit } from "../support/e2e.ts";
 import { kredivo } from "../support/kredivo-http.ts";
 import { ADMIN_KEY, LENDER_API_KEYS } from "./support.ts";
 
@@ -19,29 +12,14 @@ import { ADMIN_KEY, LENDER_API_KEYS } from "./support.ts";
 const hasChromium = chromiumPresent("pin-link.e2e");
 
 describe.skipIf(!hasChromium)("a PIN set through its link, then used on the hosted page", () => {
-  let dir: string;
-  let service: RunningService;
-  let merchant: Awaited<ReturnType<typeof startMerchant>>;
-  let browser: Browser;
-
+  let world: E2eWorld;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "ledger-e2e-pin-"));
-    service = await startService(
-      loadConfig({ DATA_DIR: dir, PORT: "0", LOG_LEVEL: "silent", API_KEYS: LENDER_API_KEYS }),
-      pino({ level: "silent" }),
-    );
-    merchant = await startMerchant();
-    browser = await launchChromium();
+    world = await startE2eWorld("ledger-e2e-pin-", { env: { API_KEYS: LENDER_API_KEYS } });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await merchant?.close();
-    await service?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
   const admin = async (path: string, body: unknown) => {
-    const res = await fetch(`${service.url}/v1${path}`, {
+    const res = await fetch(`${world.service.url}/v1${path}`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -56,7 +34,7 @@ describe.skipIf(!hasChromium)("a PIN set through its link, then used on the host
     const { url = "" } = await admin(`/buyers/${userId}/pin-link`, {});
     await admin(`/credit-lines/kredivo/${userId}/limit`, { limit: "20000000", reason: "e2e" });
 
-    const context = await browser.newContext({ locale: "en-US" });
+    const context = await world.browser.newContext({ locale: "en-US" });
     const page = await context.newPage();
     await page.goto(url);
     expect(await page.textContent("h1")).toBe("Set your PIN");
@@ -72,28 +50,23 @@ describe.skipIf(!hasChromium)("a PIN set through its link, then used on the host
     await expect.poll(() => page.textContent("h1")).toBe("Link no longer valid");
 
     const { json } = await kredivo(
-      service.url,
+      world.service.url,
       "/checkout/init",
       sampleInit(`E2E-PIN-${randomUUID()}`, {
-        push_url: `${merchant.url}/push`,
-        back_to_store_url: `${merchant.url}/back`,
-        cancel_url: `${merchant.url}/cancel`,
+        push_url: `${world.merchant.url}/push`,
+        back_to_store_url: `${world.merchant.url}/back`,
+        cancel_url: `${world.merchant.url}/cancel`,
       }),
     );
     const init = initSuccessResponseSchema.parse(json);
     await page.goto(init.checkout_url);
-    await page.fill("#phone", phone);
-    await page.fill("#pin", "482913");
-    await Promise.all([
-      page.waitForURL(/\/kredivo\/signIn\?tk=/),
-      page.click("#sign-in button[type=submit]"),
-    ]);
+    await signIn(page, /\/kredivo\/signIn\?tk=/, { phone, pin: "482913" });
     expect(await page.textContent("h1")).toBe("Enter your OTP");
     await page.fill("#otp-code", "4567");
-    await Promise.all([page.waitForURL(/\/kredivo\/signIn\?tk=/), page.click("#otp button[type=submit]")]);
+    await submit(page, "#otp", /\/kredivo\/signIn\?tk=/);
     expect(await page.textContent("h1")).toBe("Review your purchase");
     await page.check("#tenure-1");
-    await Promise.all([page.waitForURL(`${merchant.url}/back`), page.click("#approve button[type=submit]")]);
+    await submit(page, "#approve", `${world.merchant.url}/back`);
     await context.close();
   });
 });

@@ -1,8 +1,18 @@
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
-import { CookieJar } from "../support/html-forms.ts";
+import { CookieJar } from "./html-forms.ts";
 
-/** One browser on the onboarding pages through inject(): cookies kept and sent back, forms url-encoded. */
-export function pageBrowser(app: { inject(options: InjectOptions): Promise<LightMyRequestResponse> }) {
+/** The cookies a response sets, one string each, as its Set-Cookie headers give them. */
+export const setCookiesOf = (res: LightMyRequestResponse): string[] =>
+  [res.headers["set-cookie"] ?? []].flat().map(String);
+
+/**
+ * One browser on server-rendered pages through inject(): keeps the cookies the pages set (Max-Age=0
+ * deletes), sends them back, url-encodes forms; `page` is the last body.
+ */
+export function pageBrowser(
+  app: { inject(options: InjectOptions): Promise<LightMyRequestResponse> },
+  defaultHeaders: Record<string, string> = {},
+) {
   const jar = new CookieJar();
   let last = "";
   return {
@@ -18,11 +28,12 @@ export function pageBrowser(app: { inject(options: InjectOptions): Promise<Light
         headers: {
           ...(cookie === undefined ? {} : { cookie }),
           ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+          ...defaultHeaders,
           ...headers,
         },
         ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
       });
-      jar.remember([res.headers["set-cookie"] ?? []].flat().map(String));
+      jar.remember(setCookiesOf(res));
       last = res.body;
       return res;
     },
