@@ -38,10 +38,10 @@ import {
 //     loans says is outstanding, a Kredmint line's what its credit line owes; per currency and per user the
 //     totals are the journal's buyer receivables (principal, interest, fee);
 //   - the trial balance is zero per currency.
-// Runs: FUZZ_RUNS (default 8, a few seconds each); a failure prints the trace and fast-check's seed (replay
-// with FUZZ_SEED and FUZZ_PATH).
+// Runs: RECON_RUNS (default 8, a few seconds each); a failure prints the trace and fast-check's seed (replay
+// with RECON_SEED and RECON_PATH).
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 8);
+const RUNS = Number(process.env.RECON_RUNS ?? 8);
 const DAY_MS = 86_400_000;
 const PARTNER_USERS = 2;
 const MERCHANTS = [SANDBOX, M2] as const;
@@ -519,8 +519,8 @@ describe("reconciliation property: random sequences of both products keep every 
       }),
       {
         numRuns: RUNS,
-        ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
-        ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
+        ...(process.env.RECON_SEED ? { seed: Number(process.env.RECON_SEED) } : {}),
+        ...(process.env.RECON_PATH ? { path: process.env.RECON_PATH } : {}),
       },
     );
     console.info(`commands executed: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`);
