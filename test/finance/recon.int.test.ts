@@ -277,6 +277,18 @@ describe("the daily close, /v1/recon/days", () => {
     expect((await h.get(`/v1/recon/days/${dayBefore(2)}`)).json()).toEqual(again.json().day);
   });
 
+  it("answers a day before the first close with the first close, which counted it as history (not 409)", async () => {
+    // Found by the reconciliation property (recon.property.int.test.ts): it was refused as day_not_over.
+    const before = await h.service.store.headPosition();
+    const earlier = await closeDay(dayBefore(5));
+    expect(earlier.statusCode, earlier.body).toBe(201);
+    expect(earlier.json()).toEqual({
+      closed: [],
+      day: expect.objectContaining({ day: dayBefore(3), opening: [] }),
+    });
+    expect(await h.service.store.headPosition()).toBe(before);
+  });
+
   it("refuses a day that is not over (409) and names a day not closed (404)", async () => {
     const today = new Date().toISOString().slice(0, 10);
     const res = await closeDay(today);

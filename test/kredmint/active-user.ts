@@ -11,7 +11,7 @@ const REVENUE_CSV = ["month,revenue", ...[1, 2, 3, 4, 5, 6].map((m) => `2024-0${
  * profile), financial data upload, the operator's approval with `creditLimit` (the seed's ₹1,00,000.00).
  */
 export async function activeUser(
-  h: KredmintHarness,
+  h: Pick<KredmintHarness, "eligibility" | "service">,
   mobile: string,
   options: { creditLimit?: string; auth?: Record<string, string>; partnerId?: string } = {},
 ): Promise<{ mobile: string; userId: string }> {

@@ -11,6 +11,7 @@ import { multipartBody } from "../support/multipart.ts";
 import { pageBrowser } from "../support/page-browser.ts";
 import { activeUser } from "./active-user.ts";
 import { basic, type KredmintHarness, OPERATOR_KEY, sandboxAuth, startKredmintHarness } from "./harness.ts";
+import { confirmInvoiceOnPage } from "./invoice-page.ts";
 
 // Invoice pay by credit through HTTP: page `payment` (anchor and supplier flows), the user's confirmation on
 // the landing page, the operator's moves, the credit line and the journal, invoice upload.
@@ -40,25 +41,7 @@ const operator = (method: "GET" | "POST", url: string, body?: unknown) =>
 const move = (disbursalId: string, body: unknown) =>
   operator("POST", `/v1/partners/sandbox-partner/disbursals/${disbursalId}/moves`, body);
 
-/** Opens the banner's landingUrl, passes the OTP and confirms the invoice; answers the disbursal's id. */
-async function confirmOnPage(landingUrl: string): Promise<string> {
-  const b = pageBrowser(h.service.app);
-  const url = new URL(landingUrl);
-  await b.request("GET", `${url.pathname}${url.search}`);
-  await b.request("GET", "/kredmint/auth/page");
-  const mobile = /id="mobile" name="mobile"[^>]*value="([0-9]+)"/.exec(b.page)?.[1] ?? "";
-  await b.request("POST", "/kredmint/auth/mobile", { ...hiddenFields(b.page), mobile });
-  await b.request("GET", "/kredmint/auth/page");
-  await b.request("POST", "/kredmint/auth/otp", { ...hiddenFields(b.page), otp: "1234" });
-  await b.request("GET", "/kredmint/auth/page");
-  expect(b.page).toContain('id="confirm-invoice"');
-  const confirm = await b.request("POST", "/kredmint/auth/invoice", hiddenFields(b.page));
-  expect(confirm.statusCode).toBe(303);
-  await b.request("GET", "/kredmint/auth/page");
-  const id = /data-status="Initiated">Invoice (IN-[0-9]+)/.exec(b.page)?.[1];
-  expect(id, b.page).toBeDefined();
-  return id ?? "";
-}
+const confirmOnPage = (landingUrl: string) => confirmInvoiceOnPage(h.service.app, landingUrl);
 
 /** An account's postings in the journal (the finance read API). */
 async function statement(account: string) {

@@ -85,7 +85,8 @@ export async function dailyCloseRoutes(app: FastifyInstance, options: { readonly
           "Each day closes once, in order: its opening is the last closing, its movements the postings of that " +
           "effective day or earlier recorded by the close and not in an earlier close (a posting recorded after " +
           "its day closed is counted here under `late`), its closing opening + debit − credit per account " +
-          "class. A closed day never changes: closing it again answers it as it is.",
+          "class. A closed day never changes: closing it again answers it as it is; a day before the first close " +
+          "answers the first close, which counted it as history.",
         params: z.object({ day }),
         body: z.object({ currency }).default({ currency: "VND" }),
         response: { 201: z.object({ day: closeSchema, closed: z.array(z.string()) }) },

@@ -69,6 +69,16 @@ async function figures(
   };
 }
 
+/**
+ * The close that counted `day`: its own, or for a day before the first close, the first close (it opens at
+ * zero and counts all history up to its day, so an earlier day is closed within it and never on its own).
+ */
+function closeCounting(closes: readonly DayClose[], day: string): DayClose | undefined {
+  const first = closes[0];
+  if (first !== undefined && day < first.day) return first;
+  return closes.find((c) => c.day === day);
+}
+
 export interface DailyCloseDeps {
   readonly store: EventStore;
   readonly readStore: ReadStore;
@@ -123,7 +133,7 @@ export function dailyClose(deps: DailyCloseDeps) {
         }
         if (next === day) break;
       }
-      const target = (await closesOf(currency)).find((c) => c.day === day);
+      const target = closeCounting(await closesOf(currency), day);
       if (!target) return { outcome: "day_not_over", day };
       return { outcome: "closed", closed, day: target };
     },
