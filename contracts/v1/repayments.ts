@@ -88,7 +88,7 @@ export const repaymentResponseSchema = z.object({
   receivedAt: z.string(),
   /** Per loan and installment, oldest first: what this repayment paid of principal, interest and fee. */
   allocations: z.array(repaymentAllocationSchema),
-  /** What the buyer still owes across every loan, after this repayment. */
+  /** What the user still owes across every loan or drawdown of the line, after this repayment. */
   outstanding: decimal,
 });
 export type RepaymentResponse = z.output<typeof repaymentResponseSchema>;

@@ -136,11 +136,12 @@ function callerOf(request: FastifyRequest) {
 }
 
 /**
- * `POST /v1/repayments` (mount under /v1): an operator records a buyer's repayment. API key with the
- * `operator` role (checked first, 401/403), then the body (400 naming the field), then Idempotency-Key
- * (400 missing, 422 reused with another body, 409 while the first runs, replayed afterwards). 201 with the
- * allocations; 404 when the user has no credit line; 409 when the amount is more than the buyer owes,
- * with the outstanding amount. A refused request appends nothing.
+ * `POST /v1/repayments` (mount under /v1): an operator records a user's repayment on the line with the
+ * body's `product` (kredivo by default, VND; kredmint, INR). API key with the `operator` role (checked
+ * first, 401/403), then the body (400 naming the field; the amount in the product's currency), then
+ * Idempotency-Key (400 missing, 422 reused with another body, 409 while the first runs, replayed
+ * afterwards). 201 with the allocations; 404 when the user has no line with the product; 409 when the
+ * amount is more than the user owes, with the outstanding amount. A refused request appends nothing.
  */
 export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
