@@ -1,8 +1,9 @@
+import type { CreditProduct } from "../../contracts/credit-products.ts";
 import type { EventData } from "../../contracts/event-codec.ts";
 import { creditLineDecider } from "../ledger/creditline/creditline.decider.ts";
 import { type CreditLineEvent, creditLineCodec } from "../ledger/creditline/creditline.events.ts";
 import { outstandingMinor } from "../ledger/creditline/creditline.state.ts";
-import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
+import { creditLineStream, productLine } from "../ledger/creditline/creditline.stream.ts";
 import type { Caller } from "../ledger/decider.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
@@ -18,6 +19,8 @@ export interface RepaymentServiceOptions {
 export interface RepaymentInput {
   /** Idempotency: the same id again is the same repayment (the credit line decider records it once). */
   readonly repaymentId: string;
+  /** Whose line: a Kredivo buyer's (VND) or a Kredmint partner user's (INR); amountMinor is in its currency. */
+  readonly product: CreditProduct;
   readonly userId: string;
   readonly amountMinor: bigint;
   readonly bankReference: string;
@@ -27,12 +30,12 @@ export interface RepaymentInput {
 
 export type RepaymentApplied = EventData<CreditLineEvent, "RepaymentApplied">;
 
-/** The user has no open credit line: nobody to repay for. */
+/** The user has no open credit line with the product: nobody to repay for. */
 export class UnknownCreditLine extends Error {
   override name = "UnknownCreditLine";
   readonly userId: string;
-  constructor(userId: string) {
-    super(`no credit line for user ${userId}`);
+  constructor(product: CreditProduct, userId: string) {
+    super(`no ${product} credit line for user ${userId}`);
     this.userId = userId;
   }
 }
@@ -40,7 +43,7 @@ export class UnknownCreditLine extends Error {
 export type RepaymentService = ReturnType<typeof repaymentService>;
 
 /**
- * A buyer's repayment, recorded by an operator: the credit line's Repay (rules in creditline.decider.ts:
+ * A user's repayment, recorded by an operator against the user's line with the product: the credit line's Repay (rules in creditline.decider.ts:
  * repayment_amount_must_be_positive, repayment_must_not_exceed_outstanding; idempotent by repayment id).
  * Rejections propagate as they are for the route to answer; nothing is appended then.
  */
@@ -48,8 +51,7 @@ export function repaymentService(options: RepaymentServiceOptions) {
   const creditLines = commandHandler(options.store, creditLineDecider, creditLineCodec);
 
   /** A repayment id already applied: the event that applied it, read back from the stream. */
-  async function appliedBefore(userId: string, repaymentId: string): Promise<RepaymentApplied> {
-    const streamId = creditLineStream(kredivoLine(userId));
+  async function appliedBefore(streamId: string, repaymentId: string): Promise<RepaymentApplied> {
     for await (const envelope of streamEvents(options.store, streamId)) {
       const event = creditLineCodec.decode(envelope);
       if (event.type === "RepaymentApplied" && event.data.repaymentId === repaymentId) return event.data;
@@ -62,9 +64,9 @@ export function repaymentService(options: RepaymentServiceOptions) {
       input: RepaymentInput,
       caller: Caller,
     ): Promise<{ applied: RepaymentApplied; outstandingMinor: bigint }> {
-      const streamId = creditLineStream(kredivoLine(input.userId));
+      const streamId = creditLineStream(productLine(input.product, input.userId));
       const { state } = await creditLines.load(streamId);
-      if (!state.open) throw new UnknownCreditLine(input.userId);
+      if (!state.open) throw new UnknownCreditLine(input.product, input.userId);
       const now = options.now().toISOString();
       const handled = await creditLines.handle(
         streamId,
@@ -75,13 +77,13 @@ export function repaymentService(options: RepaymentServiceOptions) {
           bankReference: input.bankReference,
           receivedAt: input.receivedAt ?? now,
         },
-        { now, tenantId: "kredivo", ...caller },
+        { now, tenantId: input.product, ...caller },
       );
       if (handled.position !== undefined) await options.waitForProjections(handled.position);
       const event = handled.events.find(
         (e): e is Extract<CreditLineEvent, { type: "RepaymentApplied" }> => e.type === "RepaymentApplied",
       );
-      const applied = event?.data ?? (await appliedBefore(input.userId, input.repaymentId));
+      const applied = event?.data ?? (await appliedBefore(streamId, input.repaymentId));
       return { applied, outstandingMinor: outstandingMinor(handled.state) };
     },
   };

@@ -84,7 +84,7 @@ export const V1_ERRORS = {
   credit_line_not_found: {
     status: 404,
     title: "No credit line",
-    fix: "Record repayments only for a buyer who has a credit line (opened by the buyer's first approved checkout).",
+    fix: "Record repayments only for a user with a line of that `product` (opened by a Kredivo buyer's first approved checkout, a Kredmint user's approval).",
   },
   user_token_not_found: {
     status: 404,

@@ -13,7 +13,7 @@ import { partnerAdminRoutes } from "./http/partner-admin-routes.ts";
 import { kredmintPartnerAuth } from "./http/partner-auth.ts";
 import { supplierRoutes } from "./http/supplier-routes.ts";
 import type { KredmintService } from "./kredmint-service.ts";
-import { onboardingPages } from "./pages/routes.ts";
+import { onboardingPages, type PageOtp } from "./pages/routes.ts";
 import { kredmintDirectoryProjection } from "./read-models/directory.ts";
 import { kredmintDisbursalsProjection } from "./read-models/disbursals.ts";
 
@@ -43,6 +43,8 @@ export interface KredmintHttpOptions {
   /** KREDMINT_LINK_SECRET (the service's): signs the onboarding pages' session cookie too. */
   readonly linkSecret: string;
   readonly publicBaseUrl: () => string;
+  /** The onboarding pages' one-time codes (the OtpSender port, through the shared code book). */
+  readonly otp: PageOtp;
 }
 
 /** The API under /kredmint, in its own envelope and error contract, and its operator routes under /v1. */
@@ -69,6 +71,7 @@ export function kredmintHttp(kredmint: KredmintService, options: KredmintHttpOpt
         // The onboarding pages (HTML): their session comes from the signed landingUrl or the static URL.
         await api.register(onboardingPages, {
           kredmint,
+          otp: options.otp,
           now: options.now,
           linkSecret: options.linkSecret,
           publicBaseUrl: options.publicBaseUrl,

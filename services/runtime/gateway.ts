@@ -18,6 +18,7 @@ import {
 } from "../kredmint/index.ts";
 import type { BlobStore } from "../platform/blobstore/port.ts";
 import { configuredOtpSender, otpCodes } from "../platform/otp/otp-codes.ts";
+import { SANDBOX_OTP } from "../platform/otp/sandbox-otp-sender.ts";
 import { openBlobStore } from "../platform/stores.ts";
 import type { RoleContext, Started } from "./role.ts";
 
@@ -98,6 +99,7 @@ export async function startGatewayRole(
     uploadMaxBytes: config.KREDMINT_UPLOAD_MAX_BYTES,
     linkSecret,
     publicBaseUrl: wiring.publicBaseUrl,
+    otp: { codes: otp, sandboxCode: config.OTP_SENDER === "sandbox" ? SANDBOX_OTP.kredmint : undefined },
   });
   const operator = checkoutOperatorHttp(checkout, config.API_KEYS);
   const credit = creditHttp({

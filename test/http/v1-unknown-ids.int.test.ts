@@ -23,7 +23,12 @@ describe("a user id no credit line can have", () => {
     expect(res.json()).toMatchObject({ code: "buyer_not_found", param: "userId" });
   });
 
-  it.each(NO_BUYER_CAN_HAVE)("POST /v1/repayments for %j is credit_line_not_found", async (userId) => {
+  // A Kredmint line's stream id is longer (creditline-kredmint:INR:<userId>): 180 characters fit only Kredivo's.
+  const byProduct: [string, string][] = [
+    ...NO_BUYER_CAN_HAVE.map((userId): [string, string] => ["kredivo", userId]),
+    ...[...NO_BUYER_CAN_HAVE, "a".repeat(180)].map((userId): [string, string] => ["kredmint", userId]),
+  ];
+  it.each(byProduct)("POST /v1/repayments (%s) for %j is credit_line_not_found", async (product, userId) => {
     const before = await h.service.store.headPosition();
     const res = await h.service.app.inject({
       method: "POST",
@@ -33,7 +38,7 @@ describe("a user id no credit line can have", () => {
         "content-type": "application/json",
         "idempotency-key": crypto.randomUUID(),
       },
-      payload: JSON.stringify({ userId, amount: "1000", bankReference: "UTR-1" }),
+      payload: JSON.stringify({ userId, product, amount: "1000", bankReference: "UTR-1" }),
     });
     expect(res.statusCode, res.body).toBe(404);
     expect(res.json()).toMatchObject({ code: "credit_line_not_found", param: "userId" });

@@ -1,9 +1,5 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { creditLineDecider } from "../../services/ledger/creditline/creditline.decider.ts";
-import { creditLineCodec } from "../../services/ledger/creditline/creditline.events.ts";
-import { creditLineStream } from "../../services/ledger/creditline/creditline.stream.ts";
-import { testMeta } from "../../services/ledger/testing/decider-spec.ts";
-import { commandHandler } from "../../services/platform/command-handler.ts";
 import { eventually } from "../support/eventually.ts";
 import { hiddenFields } from "../support/html-forms.ts";
 import { bearer } from "../support/http.ts";
@@ -37,6 +33,14 @@ const operator = (method: "GET" | "POST", url: string, body?: unknown) =>
     url,
     headers: { ...bearer(OPERATOR_KEY), ...(body ? { "content-type": "application/json" } : {}) },
     ...(body ? { payload: JSON.stringify(body) } : {}),
+  });
+/** POST /v1/repayments as the operator, under an Idempotency-Key (a new one unless given). */
+const repay = (body: unknown, key: string = randomUUID()) =>
+  h.service.app.inject({
+    method: "POST",
+    url: "/v1/repayments",
+    headers: { ...bearer(OPERATOR_KEY), "content-type": "application/json", "idempotency-key": key },
+    payload: JSON.stringify(body),
   });
 const move = (disbursalId: string, body: unknown) =>
   operator("POST", `/v1/partners/sandbox-partner/disbursals/${disbursalId}/moves`, body);
@@ -331,23 +335,52 @@ describe("the supplier flow", () => {
       ["1000", "0"],
     ]);
 
-    // Repaid in full on the user's INR line (repayments over HTTP are the Checkout API's only, for now).
-    const lines = commandHandler(h.service.store, creditLineDecider, creditLineCodec);
-    await lines.handle(
-      creditLineStream({ product: "kredmint", currency: "INR", userId }),
-      {
-        type: "Repay",
-        repaymentId: `rp-${id}`,
-        amountMinor: 100_000n,
-        bankReference: "UTR-REPAY-1",
-        receivedAt: testMeta.now,
-      },
-      { ...testMeta, tenantId: "kredmint" },
+    // Repaid over HTTP on the user's INR line, in rupees and paise: in part first, then the rest.
+    const part = await repay({ userId, product: "kredmint", amount: "400.50", bankReference: "UTR-REPAY-1" });
+    expect(part.statusCode, part.body).toBe(201);
+    expect(part.json()).toMatchObject({
+      userId,
+      product: "kredmint",
+      currency: "INR",
+      amount: "400.5",
+      allocations: [{ transactionId: id, installment: 1, principal: "400.5", interest: "0", fee: "0" }],
+      outstanding: "599.5",
+    });
+    expect((await operator("GET", `/v1/partners/sandbox-partner/disbursals/${id}`)).json().status).not.toBe(
+      "Completed",
     );
+    const rest = { userId, product: "kredmint", amount: "599.50", bankReference: "UTR-REPAY-2" };
+    const key = randomUUID();
+    const paid = await repay(rest, key);
+    expect(paid.json()).toMatchObject({ amount: "599.5", outstanding: "0" });
+    // The same key and body again: the stored answer, the line repaid once.
+    expect((await repay(rest, key)).json()).toEqual(paid.json());
     await eventually(`${id} Completed`, async () => {
       const view = (await operator("GET", `/v1/partners/sandbox-partner/disbursals/${id}`)).json();
       return view.status === "Completed" ? view : undefined;
     });
+  });
+});
+
+describe("POST /v1/repayments for a partner user's line (product kredmint)", () => {
+  it("refuses paise past 2 decimals, a user without a kredmint line, and more than owed; appends nothing", async () => {
+    const { userId } = await activeUser(h, newMobile());
+    const before = await h.head();
+    const asked = (amount: string, user = userId) =>
+      repay({ userId: user, product: "kredmint", amount, bankReference: "UTR-REFUSED" });
+    const cases: [Awaited<ReturnType<typeof asked>>, number, Record<string, unknown>][] = [
+      [await asked("10.005"), 400, { code: "invalid_parameter", param: "amount" }],
+      [await asked("0.00"), 400, { detail: "amount: amount_must_be_positive" }],
+      [await asked("10.00", "USR-NO-SUCH-USER"), 404, { code: "credit_line_not_found", param: "userId" }],
+      [await asked("10.50"), 409, { code: "repayment_must_not_exceed_outstanding", outstanding: "0" }],
+    ];
+    for (const [reply, status, problem] of cases) {
+      expect(reply.statusCode, reply.body).toBe(status);
+      expect(reply.json()).toMatchObject(problem);
+    }
+    expect(cases[0]?.[0].json().detail).toBe("amount: amount_has_too_many_decimals");
+    expect(cases[3]?.[0].json().detail).toContain("10.50 INR");
+    expect(await h.head()).toBe(before);
   });
 });
 

@@ -114,6 +114,7 @@ describe("POST /v1/repayments: applied", () => {
     expect(reply.json).toEqual({
       repaymentId: expect.any(String),
       userId: buyer.userId,
+      product: "kredivo",
       currency: "VND",
       amount: "1400000",
       bankReference: "UTR-0001",

@@ -2,10 +2,12 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { v5 as uuidv5 } from "uuid";
 import { z } from "zod";
-import { money, renderDecimal } from "../../../contracts/money.ts";
+import { type CreditProduct, PRODUCT_CURRENCIES } from "../../../contracts/credit-products.ts";
+import { type Currency, money, renderDecimal } from "../../../contracts/money.ts";
 import {
   type RepaymentResponse,
   repaymentAmountMinor,
+  repaymentProduct,
   repaymentRequestSchema,
   repaymentResponseSchema,
 } from "../../../contracts/v1/repayments.ts";
@@ -20,7 +22,7 @@ import type { Claim } from "../../http/idempotency-claims.ts";
 import { type ProblemFields, sendProblem, useProblemErrors } from "../../http/problem-details.ts";
 import type { V1ErrorCode } from "../../http/v1-errors.ts";
 import { CreditLineRejection, type RepayRule } from "../../ledger/creditline/creditline.rules.ts";
-import { isKredivoUserId } from "../../ledger/creditline/creditline.stream.ts";
+import { canNameCreditLine, productLine } from "../../ledger/creditline/creditline.stream.ts";
 import { invariant } from "../../ledger/decider.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 
@@ -36,11 +38,12 @@ export interface RepaymentRoutesOptions {
 /** Repayment ids are derived from (API key scope, Idempotency-Key): a retried request is the same repayment. */
 const REPAYMENT_NAMESPACE = "0b6f5d1e-3c2a-4f7e-9d8c-5a4b3c2d1e0f";
 
-const vnd = (minor: bigint) => renderDecimal(money(minor, "VND"));
+const inCurrency = (currency: Currency) => (minor: bigint) => renderDecimal(money(minor, currency));
 
-/** What a refused repayment's problem names: the buyer and the amount asked for. */
+/** What a refused repayment's problem names: the user, the line's product and the amount asked for. */
 interface RepaymentRequested {
   readonly userId: string;
+  readonly product: CreditProduct;
   readonly amount: string;
 }
 
@@ -57,13 +60,14 @@ const REPAY_PROBLEMS: Record<
     detail: "amount: amount_must_be_positive",
     param: "amount",
   }),
-  repayment_must_not_exceed_outstanding: (rejection, { userId, amount }) => {
+  repayment_must_not_exceed_outstanding: (rejection, { userId, product, amount }) => {
     const { outstandingMinor } = rejection.detail;
     invariant(typeof outstandingMinor === "bigint", "the rule carries what the buyer owes");
-    const outstanding = vnd(outstandingMinor);
+    const currency = PRODUCT_CURRENCIES[product];
+    const outstanding = inCurrency(currency)(outstandingMinor);
     return {
       code: "repayment_must_not_exceed_outstanding",
-      detail: `the repayment of ${amount} VND is more than user ${userId} owes: ${outstanding} VND`,
+      detail: `the repayment of ${amount} ${currency} is more than user ${userId} owes: ${outstanding} ${currency}`,
       param: "amount",
       extensions: { outstanding },
     };
@@ -73,16 +77,21 @@ const REPAY_PROBLEMS: Record<
 const isRepayRule = (rule: string): rule is RepayRule => Object.hasOwn(REPAY_PROBLEMS, rule);
 
 /** The problem a refused repayment answers; undefined for a fault of ours, which stays a 5xx. */
-function noCreditLine(userId: string) {
+const LINE_OPENED_BY: Record<CreditProduct, string> = {
+  kredivo: "a buyer's first approved checkout opens one",
+  kredmint: "a partner user's approval opens one",
+};
+
+function noCreditLine(userId: string, product: CreditProduct) {
   return {
-    detail: `user ${userId} has no credit line: a buyer's first approved checkout opens one`,
+    detail: `user ${userId} has no ${product} credit line: ${LINE_OPENED_BY[product]}`,
     param: "userId",
   };
 }
 
 function repaymentProblem(error: unknown, request: RepaymentRequested): RepaymentProblem | undefined {
   if (error instanceof UnknownCreditLine)
-    return { code: "credit_line_not_found", ...noCreditLine(request.userId) };
+    return { code: "credit_line_not_found", ...noCreditLine(request.userId, request.product) };
   if (error instanceof CreditLineRejection && isRepayRule(error.rule)) {
     return REPAY_PROBLEMS[error.rule](error, request);
   }
@@ -96,22 +105,29 @@ function repaymentIdOf(claim: Claim | undefined): string {
   return uuidv5(`${claim.scope}\n${claim.key}`, REPAYMENT_NAMESPACE);
 }
 
-function toResponse(userId: string, applied: RepaymentApplied, outstandingMinor: bigint): RepaymentResponse {
+function toResponse(
+  { userId, product }: RepaymentRequested,
+  applied: RepaymentApplied,
+  outstandingMinor: bigint,
+): RepaymentResponse {
+  const currency = PRODUCT_CURRENCIES[product];
+  const amount = inCurrency(currency);
   return {
     repaymentId: applied.repaymentId,
     userId,
-    currency: "VND",
-    amount: vnd(applied.amountMinor),
+    product,
+    currency,
+    amount: amount(applied.amountMinor),
     bankReference: applied.bankReference,
     receivedAt: applied.receivedAt,
     allocations: applied.allocations.map((a) => ({
       transactionId: a.transactionId,
       installment: a.installment,
-      principal: vnd(a.principalMinor),
-      interest: vnd(a.interestMinor),
-      fee: vnd(a.feeMinor),
+      principal: amount(a.principalMinor),
+      interest: amount(a.interestMinor),
+      fee: amount(a.feeMinor),
     })),
-    outstanding: vnd(outstandingMinor),
+    outstanding: amount(outstandingMinor),
   };
 }
 
@@ -120,11 +136,12 @@ function callerOf(request: FastifyRequest) {
 }
 
 /**
- * `POST /v1/repayments` (mount under /v1): an operator records a buyer's repayment. API key with the
- * `operator` role (checked first, 401/403), then the body (400 naming the field), then Idempotency-Key
- * (400 missing, 422 reused with another body, 409 while the first runs, replayed afterwards). 201 with the
- * allocations; 404 when the user has no credit line; 409 when the amount is more than the buyer owes,
- * with the outstanding amount. A refused request appends nothing.
+ * `POST /v1/repayments` (mount under /v1): an operator records a user's repayment on the line with the
+ * body's `product` (kredivo by default, VND; kredmint, INR). API key with the `operator` role (checked
+ * first, 401/403), then the body (400 naming the field; the amount in the product's currency), then
+ * Idempotency-Key (400 missing, 422 reused with another body, 409 while the first runs, replayed
+ * afterwards). 201 with the allocations; 404 when the user has no line with the product; 409 when the
+ * amount is more than the user owes, with the outstanding amount. A refused request appends nothing.
  */
 export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRoutesOptions): Promise<void> {
   await app.register(apiKeys, { apiKeys: options.apiKeys });
@@ -144,17 +161,23 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
           "credit_line_not_found",
           {
             code: "repayment_must_not_exceed_outstanding",
-            extension: { outstanding: z.string().describe("what the buyer owes now, VND decimal string") },
+            extension: {
+              outstanding: z
+                .string()
+                .describe("what the user owes now, a decimal string in the line's currency"),
+            },
           },
         ],
       },
       schema: {
         tags: ["money"],
         operationId: "recordRepayment",
-        summary: "Record a buyer's repayment against their credit line",
+        summary: "Record a buyer's or partner user's repayment against their credit line",
         description:
-          "Applies the amount to the buyer's loans, oldest loan first and within an installment processing " +
-          "fee, then interest, then principal; the principal repaid is credit the buyer may spend again. " +
+          "Applies the amount to the user's line with the product (kredivo by default, in VND; kredmint in " +
+          "INR): oldest loan or drawdown first and within an installment processing fee, then interest, then " +
+          "principal; the principal repaid is credit the user may spend again. A Kredmint drawdown repaid in " +
+          "full completes its disbursal. " +
           "Needs an Idempotency-Key: the same key and body answer the stored response without recording " +
           "the repayment twice.",
         body: repaymentRequestSchema,
@@ -163,18 +186,21 @@ export async function repaymentRoutes(app: FastifyInstance, options: RepaymentRo
     },
     async (request, reply) => {
       const { userId, amount, bankReference, receivedAt } = request.body;
+      const product = repaymentProduct(request.body.product);
+      const requested = { userId, product, amount };
       // An id no credit line can have names none: not found, before the store is touched.
-      if (!isKredivoUserId(userId))
-        return sendProblem(request, reply, "credit_line_not_found", noCreditLine(userId));
+      if (!canNameCreditLine(productLine(product, userId)))
+        return sendProblem(request, reply, "credit_line_not_found", noCreditLine(userId, product));
       const repaymentId = repaymentIdOf(request.idempotency);
+      const amountMinor = repaymentAmountMinor(amount, product);
       try {
         const { applied, outstandingMinor } = await repayments.repay(
-          { repaymentId, userId, amountMinor: repaymentAmountMinor(amount), bankReference, receivedAt },
+          { repaymentId, product, userId, amountMinor, bankReference, receivedAt },
           callerOf(request),
         );
-        return reply.code(201).send(toResponse(userId, applied, outstandingMinor));
+        return reply.code(201).send(toResponse(requested, applied, outstandingMinor));
       } catch (error) {
-        const problem = repaymentProblem(error, { userId, amount });
+        const problem = repaymentProblem(error, requested);
         if (!problem) throw error;
         const { code, ...fields } = problem;
         return sendProblem(request, reply, code, fields);

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { v1Field } from "../../../contracts/v1/bounds.ts";
 import { sendProblem } from "../../http/problem-details.ts";
-import { isKredivoUserId } from "../../ledger/creditline/creditline.stream.ts";
+import { canNameCreditLine, kredivoLine } from "../../ledger/creditline/creditline.stream.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import { decimal } from "../decimal.ts";
 import { type BuyerLoans, buyerLoans, type Components } from "../loans.ts";
@@ -122,7 +122,7 @@ export async function buyerLoansRoutes(app: FastifyInstance, options: BuyerLoans
     async (request, reply) => {
       const { userId } = request.params;
       // An id no credit line can have is no buyer's: not found, without reading the store.
-      const loans = isKredivoUserId(userId)
+      const loans = canNameCreditLine(kredivoLine(userId))
         ? await buyerLoans(options.store, userId, options.now())
         : undefined;
       if (!loans) {

@@ -7,6 +7,7 @@ import { money, renderDecimal } from "../../../contracts/money.ts";
 import type { SafeHtml } from "../../http/html.ts";
 import { sendHtmlPage } from "../../http/html-page.ts";
 import { type Caller, Rejection } from "../../ledger/decider.ts";
+import type { OtpCodes } from "../../platform/otp/otp-codes.ts";
 import { multipartForms } from "../http/document-routes.ts";
 import type { KredmintService } from "../kredmint-service.ts";
 import { KredmintRefusal } from "../refusal.ts";
@@ -25,11 +26,16 @@ import {
   uploadPage,
 } from "./views.ts";
 
-/** There is no SMS gateway: the one-time code is always this (the seed: "use otp 1234 on development"). */
-export const SANDBOX_OTP = "1234";
+/** The pages' one-time codes: the code book the Checkout pages use, product `kredmint`. */
+export interface PageOtp {
+  readonly codes: OtpCodes;
+  /** The sandbox sender's fixed code (the seed: "use otp 1234 on development"), shown as a hint; else undefined. */
+  readonly sandboxCode: string | undefined;
+}
 
 export interface OnboardingPageOptions {
   readonly kredmint: KredmintService;
+  readonly otp: PageOtp;
   readonly now: () => Date;
   readonly linkSecret: string;
   readonly publicBaseUrl: () => string;
@@ -63,7 +69,7 @@ const uploadForm = csrfOnly.extend({
  * is at; each step's form posts to `/auth/<step>` and is answered 303 back to the page (post/redirect/get).
  */
 export async function onboardingPages(app: FastifyInstance, options: OnboardingPageOptions): Promise<void> {
-  const { kredmint, now } = options;
+  const { kredmint, now, otp } = options;
   app.removeAllContentTypeParsers();
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   await multipartForms(app, options.uploadMaxBytes);
@@ -167,7 +173,7 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
     if (!session.mobile) {
       return mobilePage(form("mobile"), session.boundMobile, session.boundMobile !== undefined);
     }
-    if (!session.verified) return otpPage(form("otp"), session.mobile, SANDBOX_OTP);
+    if (!session.verified) return otpPage(form("otp"), session.mobile, otp.sandboxCode);
     const user = await kredmint.onboarding.user(session.partnerId, session.mobile);
     // Page `payment`: an Active user confirms the invoice; any other goes on with onboarding (README).
     if (session.invoiceNumber !== undefined && user.state === "Active" && user.identity) {
@@ -249,14 +255,25 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
       return again(request, reply, session, "This link is for another mobile number.");
     }
     await kredmint.openUser(session.partnerId, mobile, caller(request, { ...session, mobile }));
+    if (!(await otp.codes.issue("kredmint", mobile)).sent)
+      return again(request, reply, session, TOO_MANY_CODES);
     sessions.write(request, reply, { ...session, mobile, verified: false });
+    return toPage(reply);
+  });
+
+  // A code expires (OTP_TTL_SECONDS) or an SMS is lost: the user asks for another, within the rate limit.
+  post("resend", csrfOnly, async (session, _form, request, reply) => {
+    if (!session.mobile || session.verified) return toPage(reply);
+    if (!(await otp.codes.issue("kredmint", session.mobile)).sent)
+      return again(request, reply, session, TOO_MANY_CODES);
     return toPage(reply);
   });
 
   post("otp", otpForm, async (session, form, request, reply) => {
     if (!session.mobile) return toPage(reply);
-    if (form.otp.trim() !== SANDBOX_OTP)
-      return again(request, reply, session, "That code is not right. Try again.");
+    // Single use: a right code is spent here, so a replayed form does not verify another session.
+    if (!(await otp.codes.redeem("kredmint", session.mobile, form.otp.trim())))
+      return again(request, reply, session, "That code is not right, or it expired. Try again.");
     sessions.write(request, reply, { ...session, verified: true });
     return toPage(reply);
   });
@@ -310,6 +327,8 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
     return toPage(reply);
   });
 }
+
+const TOO_MANY_CODES = "Too many codes were sent to this number. Try again in a few minutes.";
 
 /** What the user reads when the credit line refuses the hold (README: Partner API, invoice pay by credit). */
 function holdRefusalText(error: unknown): string | undefined {

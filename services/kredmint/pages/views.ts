@@ -86,17 +86,24 @@ export function mobilePage(ctx: FormContext, mobile: string | undefined, bound: 
   );
 }
 
-export function otpPage(ctx: FormContext, mobile: string, sandboxOtp: string): SafeHtml {
+/** `sandboxOtp`: the sandbox sender's fixed code, shown as a hint; undefined with a real sender. */
+export function otpPage(ctx: FormContext, mobile: string, sandboxOtp: string | undefined): SafeHtml {
+  const hint =
+    sandboxOtp === undefined
+      ? ""
+      : html`<p class="hint">Sandbox: the code is always <code>${sandboxOtp}</code>.</p>`;
   return layout(
     "One-time code",
     ctx,
     html`<h1>Enter the code</h1>
 <p>We sent a one-time code to ${maskMobile(mobile)}.</p>
-<p class="hint">Sandbox: the code is always <code>${sandboxOtp}</code>.</p>${errorBox(ctx.error)}
+${hint}${errorBox(ctx.error)}
 <form method="post" action="${ctx.action("otp")}" id="otp-form">${csrfField(ctx.csrf)}
 <label for="otp">Code</label>
 <input type="text" id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="8" required>
-<button type="submit" id="verify-otp">Verify</button></form>`,
+<button type="submit" id="verify-otp">Verify</button></form>
+<form method="post" action="${ctx.action("resend")}" id="resend-form">${csrfField(ctx.csrf)}
+<button type="submit" id="resend-otp">Send a new code</button></form>`,
   );
 }
 

@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { TENURES, type Tenure } from "../../../contracts/checkout/common.ts";
+import { CREDIT_PRODUCTS, type CreditProduct } from "../../../contracts/credit-products.ts";
 import { type DomainEvents, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
 import { currencies } from "../../../contracts/money.ts";
 
 export type { Tenure };
-
 /** The products that lend from a credit line: the Checkout API (seed 001) and the Partner API (seed 000). */
-export const CREDIT_PRODUCTS = ["kredivo", "kredmint"] as const;
-export type CreditProduct = (typeof CREDIT_PRODUCTS)[number];
+export { CREDIT_PRODUCTS, type CreditProduct };
 
 /**
  * How a line lends: `instalment` (Kredivo) in tenures, each with its own cap, every capture a loan with a

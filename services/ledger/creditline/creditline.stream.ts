@@ -1,3 +1,4 @@
+import { PRODUCT_CURRENCIES } from "../../../contracts/credit-products.ts";
 import { streamIdSchema } from "../../../contracts/envelope.ts";
 import { type Currency, currencies } from "../../../contracts/money.ts";
 import { invariant } from "../decider.ts";
@@ -49,10 +50,17 @@ export function creditLineKeyOf(streamId: string): CreditLineKey {
   return { product, userId, currency };
 }
 
+/** A user's credit line with a product (each lends in one currency), in the product's currency. */
+export const productLine = (product: CreditProduct, userId: string): CreditLineKey => ({
+  product,
+  userId,
+  currency: PRODUCT_CURRENCIES[product],
+});
+
 /**
- * Whether a user id can name a Kredivo VND credit line's stream. A route checks it before it reads or
- * appends: an id that cannot is no buyer's, so it is "not found" without touching the store.
+ * Whether a credit line's stream id can be made from the key. A route checks it before it reads or
+ * appends: a user id that cannot is no buyer's, so it is "not found" without touching the store.
  */
-export function isKredivoUserId(userId: string): boolean {
-  return streamIdSchema.safeParse(creditLineStream(kredivoLine(userId))).success;
+export function canNameCreditLine(key: CreditLineKey): boolean {
+  return streamIdSchema.safeParse(creditLineStream(key)).success;
 }

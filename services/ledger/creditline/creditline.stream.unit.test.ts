@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { streamIdSchema, streamKind } from "../../../contracts/envelope.ts";
 import { InvariantViolation } from "../decider.ts";
-import { type CreditLineKey, creditLineKeyOf, creditLineStream, kredivoLine } from "./creditline.stream.ts";
+import {
+  type CreditLineKey,
+  canNameCreditLine,
+  creditLineKeyOf,
+  creditLineStream,
+  kredivoLine,
+  productLine,
+} from "./creditline.stream.ts";
 
 describe("credit line stream ids", () => {
   const lines: [string, CreditLineKey][] = [
@@ -28,5 +35,14 @@ describe("credit line stream ids", () => {
   });
   it("another kind's stream is not a credit line", () => {
     expect(() => creditLineKeyOf("checkout-tx-1")).toThrow(InvariantViolation);
+  });
+  it("a product's line is in the product's currency: kredivo VND, kredmint INR", () => {
+    expect(productLine("kredivo", "user-1")).toEqual(kredivoLine("user-1"));
+    expect(creditLineStream(productLine("kredmint", "USR-2225"))).toBe("creditline-kredmint:INR:USR-2225");
+  });
+  it("a user id whose line's stream id would be invalid names no line", () => {
+    expect(canNameCreditLine(productLine("kredmint", "USR-2225"))).toBe(true);
+    expect(canNameCreditLine(kredivoLine("no spaces"))).toBe(false);
+    expect(canNameCreditLine(productLine("kredmint", "x".repeat(189)))).toBe(false);
   });
 });
