@@ -59,11 +59,13 @@ export function pushSecrets(readStore: ReadStore, now: () => Date = () => new Da
           return null;
         case "dedicated_secret": {
           await table();
-          const [row] = await readStore.query("SELECT secret FROM merchant_push_secrets WHERE secret_ref = ?", [
-            pushSigning.secretRef,
-          ]);
+          const [row] = await readStore.query(
+            "SELECT secret FROM merchant_push_secrets WHERE secret_ref = ?",
+            [pushSigning.secretRef],
+          );
           // A throw is a failed attempt, retried then dead-lettered: never a push signed with another key.
-          if (row === undefined) throw new Error(`merchant ${merchant.merchantId}: its push secret is missing`);
+          if (row === undefined)
+            throw new Error(`merchant ${merchant.merchantId}: its push secret is missing`);
           return Buffer.from(String(row.secret).slice(PREFIX.length), "base64");
         }
         default:

@@ -8,7 +8,12 @@ import type { DeliveryRequest } from "./source.ts";
  * A text key is used as its UTF-8 bytes (with a Standard Webhooks library, the secret is `whsec_` + base64
  * of that text); a `whsec_` secret is used as the bytes it encodes.
  */
-export function webhookSignature(key: string | Uint8Array, id: string, timestamp: number, body: string): string {
+export function webhookSignature(
+  key: string | Uint8Array,
+  id: string,
+  timestamp: number,
+  body: string,
+): string {
   return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
 }
 

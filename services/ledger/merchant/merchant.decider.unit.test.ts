@@ -11,7 +11,12 @@ import {
   serverKeyRotated,
 } from "../testing/merchant-fixtures.ts";
 import { type MerchantCommand, merchantDecider } from "./merchant.decider.ts";
-import { type MerchantEvent, type MerchantProfile, merchantCodec, type PushSigning } from "./merchant.events.ts";
+import {
+  type MerchantEvent,
+  type MerchantProfile,
+  merchantCodec,
+  type PushSigning,
+} from "./merchant.events.ts";
 
 const merchant = spec(merchantDecider);
 
@@ -130,7 +135,10 @@ describe("merchant decider", () => {
   });
 
   describe("when registered: push signing", () => {
-    const dedicated = (secretRef: string): PushSigning => ({ standardWebhooks: "dedicated_secret", secretRef });
+    const dedicated = (secretRef: string): PushSigning => ({
+      standardWebhooks: "dedicated_secret",
+      secretRef,
+    });
     const setPushSigning = (pushSigning: PushSigning): MerchantCommand => ({
       type: "SetPushSigning",
       pushSigning,
@@ -146,7 +154,10 @@ describe("merchant decider", () => {
       expect(step.state().profile?.pushSigning).toEqual(dedicated("ref-1"));
     });
     it("the setting it already has is a no-op", () => {
-      merchant.given([registered]).when(setPushSigning({ standardWebhooks: "server_key_hash" })).yields([]);
+      merchant
+        .given([registered])
+        .when(setPushSigning({ standardWebhooks: "server_key_hash" }))
+        .yields([]);
       merchant
         .given([registered, changed(dedicated("ref-1"))])
         .when(setPushSigning(dedicated("ref-1")))
@@ -159,10 +170,16 @@ describe("merchant decider", () => {
         .yields([changed(dedicated("ref-2"))]);
     });
     it("re-seeding the original registration after a change is still a no-op", () => {
-      merchant.given([registered, changed({ standardWebhooks: "off" })]).when(register()).yields([]);
+      merchant
+        .given([registered, changed({ standardWebhooks: "off" })])
+        .when(register())
+        .yields([]);
     });
     it("a merchant that is not registered has no push signing to set", () => {
-      merchant.given([]).when(setPushSigning({ standardWebhooks: "off" })).rejects("merchant_must_exist");
+      merchant
+        .given([])
+        .when(setPushSigning({ standardWebhooks: "off" }))
+        .rejects("merchant_must_exist");
     });
   });
 
