@@ -6,8 +6,10 @@ import {
   merchantStatusChangeSchema,
   merchantViewSchema,
   merchantWithKeySchema,
+  merchantWithPushSigningSchema,
   registerMerchantSchema,
   rotateServerKeySchema,
+  setPushSigningSchema,
 } from "../../contracts/v1/merchants.ts";
 import { type ApiKey, apiKeyActor, apiKeys } from "../http/api-keys.ts";
 import { sendProblem, useProblemErrors } from "../http/problem-details.ts";
@@ -52,7 +54,7 @@ async function onMerchant<T>(
 
 /**
  * `/v1/merchants` (role `admin`): onboard a Checkout API merchant, rotate its server_key with an overlap,
- * suspend and reactivate it, list and read. A server_key is answered once, by the call that made it.
+ * choose how its pushes are signed, suspend and reactivate it, list and read. A server_key is answered once, by the call that made it.
  * Mount under /v1.
  */
 export async function merchantRoutes(app: FastifyInstance, options: MerchantRoutesOptions): Promise<void> {
@@ -130,6 +132,31 @@ export async function merchantRoutes(app: FastifyInstance, options: MerchantRout
       const { overlapSeconds, reason } = request.body;
       return onMerchant(request, reply, merchantId, async () =>
         reply.send(await checkout.rotateMerchantKey(merchantId, overlapSeconds, reason, adminOf(request))),
+      );
+    },
+  );
+
+  routes.post(
+    "/merchants/:merchantId/push-signing",
+    {
+      onRequest: admin,
+      config: { problems: ["merchant_not_found"] },
+      schema: {
+        tags: ["merchants"],
+        operationId: "setMerchantPushSigning",
+        summary: "Choose how the merchant's pushes are signed; dedicated_secret issues a new whsec_ secret",
+        description:
+          "Choosing dedicated_secret again rotates the secret: the answer carries the new one, once, and the old one stops at once. The body's signature_key is unaffected.",
+        params: merchantParamsSchema,
+        body: setPushSigningSchema,
+        response: { 200: merchantWithPushSigningSchema },
+      },
+    },
+    async (request, reply) => {
+      const { merchantId } = request.params;
+      const { reason, ...setting } = request.body;
+      return onMerchant(request, reply, merchantId, async () =>
+        reply.send(await checkout.setPushSigning(merchantId, setting, reason, adminOf(request))),
       );
     },
   );

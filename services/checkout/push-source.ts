@@ -17,7 +17,9 @@ import {
 } from "../notifier/index.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import { streamEvents } from "../platform/eventstore/stream-events.ts";
+import type { ReadStore } from "../platform/readstore/port.ts";
 import { signatureKey } from "./credentials.ts";
+import { type PushSecrets, pushSecrets } from "./push-secrets.ts";
 
 /** The checkout events a merchant must hear about, and the push's trx_status for each. */
 const PUSHED_EVENTS: ReadonlyMap<string, PushTrxStatus> = new Map([
@@ -31,9 +33,11 @@ const PUSHED_EVENTS: ReadonlyMap<string, PushTrxStatus> = new Map([
 /**
  * Transaction pushes of the Checkout API (seed 001) to the checkout's push_url: the seed's body with its
  * `signature_key`, acknowledged only by `{"status": "OK"}`. Each delivery is labelled with its
- * transactionId and trxStatus, which the operator API shows.
+ * transactionId and trxStatus, which the operator API shows. `readStore` holds merchants' dedicated push
+ * secrets (push-secrets.ts).
  */
-export function checkoutPushSource(store: EventStore): DeliverySource {
+export function checkoutPushSource(store: EventStore, readStore: ReadStore): DeliverySource {
+  const secrets = pushSecrets(readStore);
   return {
     name: "kredivo-push",
     matches: (event) => streamKind(event.streamId) === "checkout" && PUSHED_EVENTS.has(event.type),
@@ -41,7 +45,7 @@ export function checkoutPushSource(store: EventStore): DeliverySource {
       transactionId: event.streamId.slice(event.streamId.indexOf("-") + 1),
       trxStatus: trxStatusOf(event.type),
     }),
-    request: (event) => buildPush(store, event),
+    request: (event) => buildPush(store, secrets, event),
     reply: STATUS_OK_REPLY,
   };
 }
@@ -51,10 +55,15 @@ export function checkoutPushSource(store: EventStore): DeliverySource {
  * triggering event and the merchant folded up to that event's position. Later events (a settlement, a
  * server key rotation) therefore never change the body, so every retry sends the same bytes and the same
  * `signature_key`. Only the webhook-signature uses the merchant's current key: it authenticates this
- * attempt, and a receiver verifies it with the secret it holds today. That key is the UTF-8 text of
- * hex(SHA-256(server_key)), the seed's signature_key key, so a merchant derives it from what it holds.
+ * attempt, and a receiver verifies it with the secret it holds today: by default the UTF-8 text of
+ * hex(SHA-256(server_key)), the seed's signature_key key, so a merchant derives it from what it holds; or
+ * its dedicated secret, or none, as its push signing setting says.
  */
-async function buildPush(store: EventStore, delivery: DeliveryEvent): Promise<DeliveryRequest> {
+async function buildPush(
+  store: EventStore,
+  secrets: PushSecrets,
+  delivery: DeliveryEvent,
+): Promise<DeliveryRequest> {
   const history = await readStream(store, delivery.streamId, checkoutCodec);
   const index = history.findIndex((e) => e.envelope.eventId === delivery.deliveryId);
   if (index === -1) throw new Error(`event ${delivery.deliveryId} is not in ${delivery.streamId}`);
@@ -100,7 +109,11 @@ async function buildPush(store: EventStore, delivery: DeliveryEvent): Promise<De
     message: pushMessage(trigger),
     ...(initiated.source === "offline" ? offlineFields(initiated) : {}),
   });
-  return { url: initiated.pushUrl, body: JSON.stringify(push), signingKey: merchantNow.serverKeyHash };
+  return {
+    url: initiated.pushUrl,
+    body: JSON.stringify(push),
+    signingKey: await secrets.signingKeyOf(merchantNow),
+  };
 }
 
 /**

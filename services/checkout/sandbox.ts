@@ -56,6 +56,8 @@ export async function seedSandbox(
     feeRateBps: 150,
     status: "active" as const,
     dealerCodes: [...dealerCodes],
+    // Pushes signed with the server key's hash, as the sandbox always has been.
+    pushSigning: { standardWebhooks: "server_key_hash" as const },
   };
   positions.push((await service.registerMerchant(registration, meta)).position);
   const buyerStream = `buyer-${SANDBOX_BUYER.userId}`;

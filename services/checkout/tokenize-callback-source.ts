@@ -15,6 +15,8 @@ import {
   STATUS_9100_REPLY,
 } from "../notifier/index.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
+import type { ReadStore } from "../platform/readstore/port.ts";
+import { type PushSecrets, pushSecrets } from "./push-secrets.ts";
 import { readStream } from "./push-source.ts";
 
 /** The tokenization events the merchant's callback_url hears about: its outcome. */
@@ -26,7 +28,8 @@ const OUTCOMES: ReadonlySet<string> = new Set(["TokenizationSucceeded", "Tokeniz
  * seed's words. Only `{"status": 9100}` acknowledges it; 9200, 9999 and anything else are retried, then
  * dead-lettered and replayable. Labelled with the tokenizationId and the outcome.
  */
-export function tokenizeCallbackSource(store: EventStore): DeliverySource {
+export function tokenizeCallbackSource(store: EventStore, readStore: ReadStore): DeliverySource {
+  const secrets = pushSecrets(readStore);
   return {
     name: "kredivo-tokenize-callback",
     matches: (event) => streamKind(event.streamId) === "tokenization" && OUTCOMES.has(event.type),
@@ -34,16 +37,20 @@ export function tokenizeCallbackSource(store: EventStore): DeliverySource {
       tokenizationId: event.streamId.slice(event.streamId.indexOf("-") + 1),
       outcome: event.type === "TokenizationSucceeded" ? "success" : "failed",
     }),
-    request: (event) => buildCallback(store, event),
+    request: (event) => buildCallback(store, secrets, event),
     reply: STATUS_9100_REPLY,
   };
 }
 
 /**
  * The body comes from the tokenization stream alone, so every retry sends the same bytes; the
- * webhook-signature uses the merchant's current serverKeyHash, as the transaction push does.
+ * webhook-signature follows the merchant's current push signing setting, as the transaction push does.
  */
-async function buildCallback(store: EventStore, delivery: DeliveryEvent): Promise<DeliveryRequest> {
+async function buildCallback(
+  store: EventStore,
+  secrets: PushSecrets,
+  delivery: DeliveryEvent,
+): Promise<DeliveryRequest> {
   const history = await readStream(store, delivery.streamId, tokenizationCodec);
   const trigger = history.find((e) => e.envelope.eventId === delivery.deliveryId)?.event;
   const requested = history[0]?.event;
@@ -57,7 +64,11 @@ async function buildCallback(store: EventStore, delivery: DeliveryEvent): Promis
   ).profile;
   if (!merchant) throw new Error(`merchant ${requested.data.merchantId} is not registered`);
   const body = tokenizeCallbackSchema.parse(callbackOf(requested.data.clientUserKey, trigger));
-  return { url: requested.data.callbackUrl, body: JSON.stringify(body), signingKey: merchant.serverKeyHash };
+  return {
+    url: requested.data.callbackUrl,
+    body: JSON.stringify(body),
+    signingKey: await secrets.signingKeyOf(merchant),
+  };
 }
 
 function callbackOf(clientUserKey: string, event: TokenizationEvent): TokenizeCallback {

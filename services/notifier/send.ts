@@ -5,10 +5,15 @@ import type { DeliveryRequest } from "./source.ts";
 
 /**
  * Standard Webhooks signature (standardwebhooks.com): `v1,` + base64(HMAC-SHA256(key, "<id>.<ts>.<body>")).
- * The key is the UTF-8 text of the source's signing key (with a Standard Webhooks library, the secret is
- * `whsec_` + base64 of that text).
+ * A text key is used as its UTF-8 bytes (with a Standard Webhooks library, the secret is `whsec_` + base64
+ * of that text); a `whsec_` secret is used as the bytes it encodes.
  */
-export function webhookSignature(key: string, id: string, timestamp: number, body: string): string {
+export function webhookSignature(
+  key: string | Uint8Array,
+  id: string,
+  timestamp: number,
+  body: string,
+): string {
   return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
 }
 
@@ -50,10 +55,11 @@ export async function sendDelivery(attempt: {
     for (const [name, value] of Object.entries(request.headers ?? {})) headers.set(name, value);
     headers.set("webhook-id", attempt.id);
     headers.set("webhook-timestamp", String(timestamp));
-    headers.set(
-      "webhook-signature",
-      webhookSignature(request.signingKey, attempt.id, timestamp, request.body),
-    );
+    if (request.signingKey !== null)
+      headers.set(
+        "webhook-signature",
+        webhookSignature(request.signingKey, attempt.id, timestamp, request.body),
+      );
     const response = await fetch(request.url, {
       method: "POST",
       redirect: "manual",

@@ -17,8 +17,11 @@ export interface DeliveryRequest {
   readonly body: string;
   /** The product's own headers (its auth or signature); the notifier adds Standard Webhooks headers. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Secret of the Standard Webhooks `webhook-signature`, as the receiver holds it today. */
-  readonly signingKey: string;
+  /**
+   * Key of the Standard Webhooks `webhook-signature`, as the receiver holds it today: text (its UTF-8 bytes)
+   * or bytes (a `whsec_` secret decoded); null sends no signature (webhook-id and webhook-timestamp still go).
+   */
+  readonly signingKey: string | Uint8Array | null;
 }
 
 /**

@@ -10,8 +10,8 @@ export async function startNotifierRole(context: RoleContext): Promise<Started &
     store,
     readStore,
     sources: [
-      checkoutPushSource(store),
-      tokenizeCallbackSource(store),
+      checkoutPushSource(store, readStore),
+      tokenizeCallbackSource(store, readStore),
       kredmintWebhookSource(store, readStore),
     ],
     logger,

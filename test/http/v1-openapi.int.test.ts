@@ -109,6 +109,7 @@ describe("the /v1 operations in the OpenAPI document", () => {
       "POST /v1/credit-lines/{product}/{userId}/limit",
       "POST /v1/merchants",
       "POST /v1/merchants/{merchantId}/dealers",
+      "POST /v1/merchants/{merchantId}/push-signing",
       "POST /v1/merchants/{merchantId}/reactivate",
       "POST /v1/merchants/{merchantId}/server-key/rotate",
       "POST /v1/merchants/{merchantId}/suspend",

@@ -140,7 +140,7 @@ export class World {
     const notifier = await startNotifier({
       store: this.store,
       readStore: this.readStore,
-      sources: [checkoutPushSource(this.store)],
+      sources: [checkoutPushSource(this.store, this.readStore)],
       logger: silent,
       schedule: FAST,
       timeoutMs: 2000,

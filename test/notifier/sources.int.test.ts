@@ -55,7 +55,7 @@ describe("a delivery source beside the Kredivo push", () => {
     const partner = await world.receiver().replies({ status: 204 }).listen();
     const merchantPushes = await world.receiver().listen();
     const notifier = await world.notifier({
-      sources: [checkoutPushSource(world.store), welcomeSource(partner)],
+      sources: [checkoutPushSource(world.store, world.readStore), welcomeSource(partner)],
     });
     const { merchant, registered } = await newMerchant();
     const checkout = await pendingCheckout(world.store, merchant, { pushUrl: merchantPushes.url });
@@ -130,7 +130,7 @@ describe("a delivery source beside the Kredivo push", () => {
     await eventually("the first attempt to be in flight", () => partner.received.at(0));
     await first.stop();
 
-    const without = await world.notifier({ sources: [checkoutPushSource(world.store)] });
+    const without = await world.notifier({ sources: [checkoutPushSource(world.store, world.readStore)] });
     const dead = await world.until(without, registered, "dead");
     expect(dead.lastError).toBe(
       "request not built: source merchant-welcome is not registered in this notifier",

@@ -36,6 +36,7 @@ export async function registerMerchant(
         serverKeyHash,
         feeRateBps: options.feeRateBps ?? 150,
         status: "active",
+        pushSigning: { standardWebhooks: "server_key_hash" },
       },
     },
     options.at ?? meta(testMeta.now, merchantId),

@@ -8,15 +8,16 @@ import { type Projection, sql } from "../../platform/readstore/projection.ts";
  * Who is who: merchants by server-key hash, their dealers (offline checkouts), buyers by phone. Lookups for
  * authentication. v2: merchant_dealers. v3: merchant_server_keys (every key a merchant has had, with when
  * a replaced one stops: the rotation's overlap), the merchant's status following suspensions, and when it
- * was registered.
+ * was registered. v4: the merchant's push signing mode (merchants.push_signing).
  */
 export const directoryProjection: Projection = {
   name: "directory",
-  version: 3,
+  version: 4,
   tables: {
     merchants: {
       columns: `merchant_id TEXT PRIMARY KEY, name TEXT NOT NULL, server_key_hash TEXT NOT NULL,
-        fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL, registered_at TEXT NOT NULL`,
+        fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL, registered_at TEXT NOT NULL,
+        push_signing TEXT NOT NULL`,
       indexes: ["server_key_hash"],
     },
     merchant_server_keys: {
@@ -47,9 +48,10 @@ export const directoryProjection: Projection = {
           case "MerchantRegistered": {
             const m = event.data;
             return [
-              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status, registered_at)
+              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status, registered_at,
+                    push_signing)
                   VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status},
-                    ${envelope.occurredAt})`,
+                    ${envelope.occurredAt}, ${m.pushSigning.standardWebhooks})`,
               sql`INSERT INTO {{merchant_server_keys}} (server_key_hash, merchant_id, valid_until)
                   VALUES (${m.serverKeyHash}, ${m.merchantId}, NULL)`,
             ];
@@ -66,6 +68,11 @@ export const directoryProjection: Projection = {
                   ON CONFLICT (server_key_hash) DO UPDATE SET merchant_id = ${id}, valid_until = NULL`,
             ];
           }
+          case "PushSigningChanged":
+            return [
+              sql`UPDATE {{merchants}} SET push_signing = ${event.data.pushSigning.standardWebhooks}
+                  WHERE merchant_id = ${id}`,
+            ];
           case "MerchantSuspended":
           case "MerchantReactivated": {
             const status = event.type === "MerchantSuspended" ? "suspended" : "active";

@@ -1,8 +1,16 @@
 import { randomBytes } from "node:crypto";
-import type { MerchantView, RegisterMerchantBody } from "../../../contracts/v1/merchants.ts";
+import type { z } from "zod";
+import type {
+  MerchantView,
+  PUSH_SIGNING_MODES,
+  pushSigningSchema,
+  RegisterMerchantBody,
+} from "../../../contracts/v1/merchants.ts";
 import { type Caller, Rejection } from "../../ledger/decider.ts";
 import { type MerchantRule, merchantStream } from "../../ledger/merchant/merchant.decider.ts";
+import type { PushSigning } from "../../ledger/merchant/merchant.events.ts";
 import { sha256Hex } from "../credentials.ts";
+import { pushSecrets } from "../push-secrets.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
 import { dealerRegistration } from "./dealers.ts";
 
@@ -15,6 +23,10 @@ export interface MerchantRegistration extends RegisterMerchantBody {
 /** A server_key we issue: 32 random bytes, long enough that its SHA-256 alone protects it. */
 export const newServerKey = () => `SK-${randomBytes(32).toString("base64url")}`;
 
+/** The read model's column (written from the merchant's events only), narrowed to the modes. */
+const pushSigningMode = (value: unknown): (typeof PUSH_SIGNING_MODES)[number] =>
+  value === "dedicated_secret" || value === "off" ? value : "server_key_hash";
+
 /** Merchant ids are ours: `mer-` and 16 hex digits. */
 const newMerchantId = () => `mer-${randomBytes(8).toString("hex")}`;
 
@@ -25,6 +37,21 @@ const newMerchantId = () => `mer-${randomBytes(8).toString("hex")}`;
  */
 export function merchantAdmin(ledger: CheckoutLedger) {
   const dealers = dealerRegistration(ledger);
+  const secrets = pushSecrets(ledger.readStore, ledger.options.now);
+
+  /**
+   * The setting as the log records it, and the secret to show once: a dedicated secret is made (and stored
+   * outside the log) here, so every call choosing it issues a new one.
+   */
+  const pushSigningOf = async (
+    merchantId: string,
+    setting: z.infer<typeof pushSigningSchema>,
+  ): Promise<{ pushSigning: PushSigning; webhookSecret?: string }> => {
+    if (setting.standardWebhooks !== "dedicated_secret")
+      return { pushSigning: { standardWebhooks: setting.standardWebhooks } };
+    const { secret, secretRef } = await secrets.issue(merchantId);
+    return { pushSigning: { standardWebhooks: "dedicated_secret", secretRef }, webhookSecret: secret };
+  };
 
   const handle = async (
     merchantId: string,
@@ -42,7 +69,8 @@ export function merchantAdmin(ledger: CheckoutLedger) {
 
   const view = async (merchantId: string): Promise<MerchantView | undefined> => {
     const [row] = await ledger.readStore.query(
-      "SELECT merchant_id, name, fee_rate_bps, status, registered_at FROM merchants WHERE merchant_id = ?",
+      `SELECT merchant_id, name, fee_rate_bps, status, registered_at, push_signing FROM merchants
+       WHERE merchant_id = ?`,
       [merchantId],
     );
     if (row === undefined) return undefined;
@@ -61,6 +89,7 @@ export function merchantAdmin(ledger: CheckoutLedger) {
       status: row.status === "suspended" ? "suspended" : "active",
       dealerCodes: dealerRows.map((d) => String(d.dealer_code)),
       registeredAt: String(row.registered_at),
+      pushSigning: { standardWebhooks: pushSigningMode(row.push_signing) },
       previousKeyValidUntil: overlap?.until == null ? null : String(overlap.until),
     };
   };
@@ -74,11 +103,12 @@ export function merchantAdmin(ledger: CheckoutLedger) {
 
   const register = async (registration: MerchantRegistration, caller: Caller) => {
     const { merchantId, serverKey, name, feeRateBps, status } = registration;
+    const { pushSigning, webhookSecret } = await pushSigningOf(merchantId, registration.pushSigning);
     const handled = await handle(
       merchantId,
       {
         type: "Register",
-        profile: { merchantId, name, serverKeyHash: sha256Hex(serverKey), feeRateBps, status },
+        profile: { merchantId, name, serverKeyHash: sha256Hex(serverKey), feeRateBps, status, pushSigning },
       },
       caller,
     );
@@ -86,7 +116,11 @@ export function merchantAdmin(ledger: CheckoutLedger) {
     for (const dealerCode of registration.dealerCodes) {
       positions.push((await dealers.registerDealer(merchantId, dealerCode, caller)).position);
     }
-    return { created: handled.events.length > 0, position: positions.filter((p) => p !== undefined).at(-1) };
+    return {
+      created: handled.events.length > 0,
+      position: positions.filter((p) => p !== undefined).at(-1),
+      webhookSecret,
+    };
   };
 
   return {
@@ -96,8 +130,28 @@ export function merchantAdmin(ledger: CheckoutLedger) {
     async onboardMerchant(body: RegisterMerchantBody, caller: Caller) {
       const merchantId = newMerchantId();
       const serverKey = newServerKey();
-      await register({ ...body, merchantId, serverKey }, caller);
-      return { ...(await existing(merchantId)), serverKey };
+      const { webhookSecret } = await register({ ...body, merchantId, serverKey }, caller);
+      return { ...(await existing(merchantId)), serverKey, ...(webhookSecret ? { webhookSecret } : {}) };
+    },
+
+    /**
+     * Changes how the merchant's pushes are signed; dedicated_secret issues a new secret each time (the
+     * rotation: the old one stops at once) and answers it, once. Secrets no longer named are dropped.
+     */
+    async setPushSigning(
+      merchantId: string,
+      setting: z.infer<typeof pushSigningSchema>,
+      reason: string,
+      caller: Caller,
+    ) {
+      await existing(merchantId);
+      const { pushSigning, webhookSecret } = await pushSigningOf(merchantId, setting);
+      await handle(merchantId, { type: "SetPushSigning", pushSigning, reason }, caller);
+      await secrets.keepOnly(
+        merchantId,
+        pushSigning.standardWebhooks === "dedicated_secret" ? pushSigning.secretRef : undefined,
+      );
+      return { ...(await existing(merchantId)), ...(webhookSecret ? { webhookSecret } : {}) };
     },
 
     /** A new server_key; the old one keeps working for `overlapSeconds` (0: stops now). */

@@ -1,6 +1,6 @@
 import type { EventData } from "../../../contracts/event-codec.ts";
 import { type Decider, invariant, Rejection, unhandled } from "../decider.ts";
-import type { MerchantEvent, MerchantProfile } from "./merchant.events.ts";
+import type { MerchantEvent, MerchantProfile, PushSigning } from "./merchant.events.ts";
 
 type PayoutData = EventData<MerchantEvent, "PayoutMade">;
 
@@ -28,6 +28,8 @@ export type MerchantCommand =
   /** Suspending a suspended merchant, or reactivating an active one, changes nothing. */
   | { readonly type: "Suspend"; readonly reason: string }
   | { readonly type: "Reactivate"; readonly reason: string }
+  /** The same setting again changes nothing; a dedicated secret comes with a new reference each time. */
+  | { readonly type: "SetPushSigning"; readonly pushSigning: PushSigning; readonly reason: string }
   /** Offline checkouts name one of the merchant's dealers; registering one again changes nothing. */
   | { readonly type: "RegisterDealer"; readonly dealerCode: string };
 
@@ -102,12 +104,17 @@ function rotateServerKey(
   ];
 }
 
-/** Registration is identity and terms; the key is managed by rotation, so it is not compared. */
+/** Registration is identity and terms; the key and the push signing have their own commands, so are not compared. */
 const sameRegistration = (a: MerchantProfile, b: MerchantProfile) =>
   a.merchantId === b.merchantId &&
   a.name === b.name &&
   a.feeRateBps === b.feeRateBps &&
   a.status === b.status;
+
+const samePushSigning = (a: PushSigning, b: PushSigning) =>
+  a.standardWebhooks === b.standardWebhooks &&
+  (a.standardWebhooks !== "dedicated_secret" ||
+    (b.standardWebhooks === "dedicated_secret" && a.secretRef === b.secretRef));
 
 export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantState> = {
   initialState: {
@@ -138,6 +145,12 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
         if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
         if (!state.suspended) return [];
         return [{ type: "MerchantReactivated", data: { reason: command.reason } }];
+      case "SetPushSigning":
+        if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
+        if (samePushSigning(state.profile.pushSigning, command.pushSigning)) return [];
+        return [
+          { type: "PushSigningChanged", data: { pushSigning: command.pushSigning, reason: command.reason } },
+        ];
       case "RegisterDealer":
         if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
         if (state.dealers.has(command.dealerCode)) return [];
@@ -156,6 +169,9 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
       case "ServerKeyRotated":
         invariant(state.profile !== undefined, "only a registered merchant rotates its key");
         return { ...state, profile: { ...state.profile, serverKeyHash: event.data.serverKeyHash } };
+      case "PushSigningChanged":
+        invariant(state.profile !== undefined, "only a registered merchant changes its push signing");
+        return { ...state, profile: { ...state.profile, pushSigning: event.data.pushSigning } };
       case "MerchantSuspended":
       case "MerchantReactivated":
         invariant(state.profile !== undefined, "only a registered merchant is suspended or reactivated");

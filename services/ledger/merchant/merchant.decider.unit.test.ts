@@ -11,7 +11,12 @@ import {
   serverKeyRotated,
 } from "../testing/merchant-fixtures.ts";
 import { type MerchantCommand, merchantDecider } from "./merchant.decider.ts";
-import type { MerchantEvent, MerchantProfile } from "./merchant.events.ts";
+import {
+  type MerchantEvent,
+  type MerchantProfile,
+  merchantCodec,
+  type PushSigning,
+} from "./merchant.events.ts";
 
 const merchant = spec(merchantDecider);
 
@@ -64,6 +69,7 @@ describe("merchant decider", () => {
         serverKeyHash: "sha256-key-1",
         name: "Sunrise",
         merchantId: "merchant-1",
+        pushSigning: { standardWebhooks: "server_key_hash" },
       };
       merchant.given([registered]).when(register(reordered)).yields([]);
     });
@@ -125,6 +131,63 @@ describe("merchant decider", () => {
     it("a merchant that is not registered is neither suspended nor reactivated", () => {
       merchant.given([]).when(suspend).rejects("merchant_must_exist");
       merchant.given([]).when(reactivate).rejects("merchant_must_exist");
+    });
+  });
+
+  describe("when registered: push signing", () => {
+    const dedicated = (secretRef: string): PushSigning => ({
+      standardWebhooks: "dedicated_secret",
+      secretRef,
+    });
+    const setPushSigning = (pushSigning: PushSigning): MerchantCommand => ({
+      type: "SetPushSigning",
+      pushSigning,
+      reason: "merchant asked",
+    });
+    const changed = (pushSigning: PushSigning): MerchantEvent => ({
+      type: "PushSigningChanged",
+      data: { pushSigning, reason: "merchant asked" },
+    });
+    it("records a new setting and keeps it on the profile", () => {
+      const step = merchant.given([registered]).when(setPushSigning(dedicated("ref-1")));
+      step.yields([changed(dedicated("ref-1"))]);
+      expect(step.state().profile?.pushSigning).toEqual(dedicated("ref-1"));
+    });
+    it("the setting it already has is a no-op", () => {
+      merchant
+        .given([registered])
+        .when(setPushSigning({ standardWebhooks: "server_key_hash" }))
+        .yields([]);
+      merchant
+        .given([registered, changed(dedicated("ref-1"))])
+        .when(setPushSigning(dedicated("ref-1")))
+        .yields([]);
+    });
+    it("a dedicated secret under a new reference is a rotation", () => {
+      merchant
+        .given([registered, changed(dedicated("ref-1"))])
+        .when(setPushSigning(dedicated("ref-2")))
+        .yields([changed(dedicated("ref-2"))]);
+    });
+    it("re-seeding the original registration after a change is still a no-op", () => {
+      merchant
+        .given([registered, changed({ standardWebhooks: "off" })])
+        .when(register())
+        .yields([]);
+    });
+    it("a merchant that is not registered has no push signing to set", () => {
+      merchant
+        .given([])
+        .when(setPushSigning({ standardWebhooks: "off" }))
+        .rejects("merchant_must_exist");
+    });
+  });
+
+  describe("a MerchantRegistered v1 in the log", () => {
+    it("reads as signed with the server key's hash", () => {
+      const { pushSigning: _, ...v1 } = merchantProfile;
+      const decoded = merchantCodec.decode({ type: "MerchantRegistered", schemaVersion: 1, data: v1 });
+      expect(decoded).toEqual(merchantRegistered());
     });
   });
 

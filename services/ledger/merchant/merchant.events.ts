@@ -2,20 +2,34 @@ import { z } from "zod";
 import { type DomainEvents, type EventData, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
 import { currencies } from "../../../contracts/money.ts";
 
+/** The Standard Webhooks signature of the merchant's pushes: with which key, or none (README "Push signing"). */
+const pushSigningData = z.union([
+  z.object({ standardWebhooks: z.enum(["server_key_hash", "off"]) }),
+  /** The secret itself is never in the log: `secretRef` is its key in merchant_push_secrets. */
+  z.object({ standardWebhooks: z.literal("dedicated_secret"), secretRef: z.string() }),
+]);
+export type PushSigning = z.infer<typeof pushSigningData>;
+
+const registeredV1Data = z.object({
+  merchantId: z.string(),
+  name: z.string(),
+  /** SHA-256 of the server_key: the log never holds the key itself. */
+  serverKeyHash: z.string(),
+  /** Merchant discount rate in basis points of the checkout amount. */
+  feeRateBps: z.number().int().min(0).max(10_000),
+  status: z.enum(["active", "suspended"]),
+});
+const registeredData = registeredV1Data.extend({ pushSigning: pushSigningData });
+
+/** v1 merchants were all signed with the UTF-8 text of hex(SHA-256(server_key)), as they still are. */
+function registeredV1(stored: unknown): unknown {
+  return { ...registeredV1Data.parse(stored), pushSigning: { standardWebhooks: "server_key_hash" } };
+}
+
 /** `merchant-<id>`: a Checkout API merchant's configuration (DESIGN.md). */
 export const merchantEvents = {
-  MerchantRegistered: {
-    schemaVersion: 1,
-    data: z.object({
-      merchantId: z.string(),
-      name: z.string(),
-      /** SHA-256 of the server_key: the log never holds the key itself. */
-      serverKeyHash: z.string(),
-      /** Merchant discount rate in basis points of the checkout amount. */
-      feeRateBps: z.number().int().min(0).max(10_000),
-      status: z.enum(["active", "suspended"]),
-    }),
-  },
+  /** v2: how pushes carry a Standard Webhooks signature (v1 merchants signed with their server key's hash). */
+  MerchantRegistered: { schemaVersion: 2, data: registeredData, upcast: { 1: registeredV1 } },
   /** One payout per merchant and currency: the settled, unpaid balance, net of what the merchant owes us. */
   PayoutMade: {
     schemaVersion: 1,
@@ -50,6 +64,14 @@ export const merchantEvents = {
   /** An operator stops the merchant: its calls answer 2012 until it is reactivated. */
   MerchantSuspended: { schemaVersion: 1, data: z.object({ reason: z.string() }) },
   MerchantReactivated: { schemaVersion: 1, data: z.object({ reason: z.string() }) },
+  /**
+   * An operator changed how pushes are signed. `dedicated_secret` names its secret by a reference into
+   * merchant_push_secrets (outside the log); setting it again issues a new secret: a rotation.
+   */
+  PushSigningChanged: {
+    schemaVersion: 1,
+    data: z.object({ pushSigning: pushSigningData, reason: z.string() }),
+  },
   /** A sub-merchant (seed: "dealer_code, a submerchant unique ID") that may start offline checkouts. */
   DealerRegistered: {
     schemaVersion: 1,

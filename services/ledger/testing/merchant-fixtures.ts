@@ -11,6 +11,7 @@ export const merchantProfile: MerchantProfile = {
   serverKeyHash: "sha256-key-1",
   feeRateBps: 150,
   status: "active",
+  pushSigning: { standardWebhooks: "server_key_hash" },
 };
 
 type PayoutFields = Extract<MerchantCommand, { type: "Payout" }>["payout"];
