@@ -12,6 +12,7 @@ import { memorySection } from "./memory.bench.ts";
 import { postgresUnreachable } from "./postgres.ts";
 import { kafkaSection, readStoreSection } from "./production.bench.ts";
 import { replaySection } from "./replay.bench.ts";
+import { zeroClickInitSection } from "./zero-click-init.bench.ts";
 import {
   type BenchContext,
   fmtNum,
@@ -101,6 +102,7 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "read stores", run: readStoreSection },
   { name: "kafka", run: kafkaSection },
   { name: "checkout init over HTTP", run: checkoutInitSection },
+  { name: "0-click init over HTTP", run: zeroClickInitSection },
   { name: "journal", run: journalSection },
   { name: "memory", run: memorySection },
   { name: "ledger replay", run: replaySection },
