@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import autocannon from "autocannon";
 import { initExample } from "../contracts/checkout/init.ts";
-import type { BenchToken } from "./zero-click-tokens.ts";
 import {
   type BenchContext,
   fmtMs,
@@ -23,6 +22,7 @@ import {
   printTarget,
   type Target,
 } from "./report.ts";
+import type { BenchToken } from "./zero-click-tokens.ts";
 
 export const CONNECTIONS = 10;
 const DURATION_S = Number(process.env.BENCH_INIT_DURATION_S ?? 10);

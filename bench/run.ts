@@ -12,7 +12,6 @@ import { memorySection } from "./memory.bench.ts";
 import { postgresUnreachable } from "./postgres.ts";
 import { kafkaSection, readStoreSection } from "./production.bench.ts";
 import { replaySection } from "./replay.bench.ts";
-import { zeroClickInitSection } from "./zero-click-init.bench.ts";
 import {
   type BenchContext,
   fmtNum,
@@ -24,6 +23,7 @@ import {
   type Section,
   type Target,
 } from "./report.ts";
+import { zeroClickInitSection } from "./zero-click-init.bench.ts";
 
 /** The contract of bench/postgres-append.bench.ts, which may not exist yet (imported dynamically). */
 type BenchPostgresAppends = (
