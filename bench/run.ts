@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { bankStatementSection } from "./bank-statement.bench.ts";
 import { checkoutInitSection } from "./checkout-init.bench.ts";
 import { sqliteAppendSection, sqliteCeilingSection, sqliteReadAllSection } from "./eventstore.bench.ts";
 import { journalSection } from "./journal.bench.ts";
@@ -107,6 +108,7 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "memory", run: memorySection },
   { name: "ledger replay", run: replaySection },
   { name: "kredmint eligibility", run: kredmintEligibilitySection },
+  { name: "bank statement matching", run: bankStatementSection },
 ];
 
 /** BENCH_SECTIONS=<words, comma-separated>: only the sections whose name contains one of them. */
