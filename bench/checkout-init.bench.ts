@@ -29,7 +29,7 @@ const DURATION_S = Number(process.env.BENCH_INIT_DURATION_S ?? 10);
 export const WARMUP_S = 2;
 export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 /** Set to a directory to run the servers with --cpu-prof and keep their profiles there. */
-const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
+export const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 
 // ------------------------------------------------------------------------------------------- servers
 

@@ -8,6 +8,7 @@ import autocannon from "autocannon";
 import { initExample } from "../contracts/checkout/init.ts";
 import {
   CONNECTIONS,
+  CPU_PROF_DIR,
   fromAutocannon,
   hammerInit,
   type InitAnswer,
@@ -99,7 +100,8 @@ export async function zeroClickInitSection(ctx: BenchContext): Promise<void> {
       hammerZeroClick(service.url, DURATION_S, service.tokens.slice(0, 1), accepted),
     );
   } finally {
-    await stopServer(service, "SIGKILL");
+    // kill -9 (SIGTERM when profiling, so the profile is written): what was acknowledged is on disk.
+    await stopServer(service, CPU_PROF_DIR ? "SIGTERM" : "SIGKILL");
   }
   const stored = initiatedInStore(dataDir);
   const missing = [...accepted].filter((id) => !stored.has(id)).length;
