@@ -22,26 +22,34 @@ import {
   printTarget,
   type Target,
 } from "./report.ts";
+import type { BenchToken } from "./zero-click-tokens.ts";
 
 export const CONNECTIONS = 10;
 const DURATION_S = Number(process.env.BENCH_INIT_DURATION_S ?? 10);
 export const WARMUP_S = 2;
-const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
+export const SANDBOX_SERVER_KEY = "sandbox-server-key-9f2c4e1a7b3d";
 /** Set to a directory to run the servers with --cpu-prof and keep their profiles there. */
-const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
+export const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
 
 // ------------------------------------------------------------------------------------------- servers
 
 export interface Server {
   readonly url: string;
   readonly child: ChildProcess;
+  /** The 0-click tokens a `zero-click` server issued before listening. */
+  readonly tokens: readonly BenchToken[];
 }
 
-export async function startServer(kind: "hello" | "checkout", dataDir?: string): Promise<Server> {
+/** `zero-click` issues `tokenCount` tokens (one buyer each) before it listens. */
+export async function startServer(
+  kind: "hello" | "checkout" | "zero-click",
+  dataDir?: string,
+  tokenCount?: number,
+): Promise<Server> {
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
   const child = fork(
     new URL("./checkout-init.server.ts", import.meta.url),
-    dataDir ? [kind, dataDir] : [kind],
+    [kind, ...(dataDir ? [dataDir] : []), ...(tokenCount ? [String(tokenCount)] : [])],
     {
       execArgv: CPU_PROF_DIR
         ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${kind}.cpuprofile`]
@@ -52,9 +60,11 @@ export async function startServer(kind: "hello" | "checkout", dataDir?: string):
   const exited = once(child, "exit").then(([code]) => {
     throw new Error(`${kind} server exited with ${code} before listening`);
   });
-  const [message] = (await Promise.race([once(child, "message"), exited])) as [{ url: string }];
+  const [message] = (await Promise.race([once(child, "message"), exited])) as [
+    { url: string; tokens?: BenchToken[] },
+  ];
   exited.catch(() => {});
-  return { url: message.url, child };
+  return { url: message.url, child, tokens: message.tokens ?? [] };
 }
 
 /** CPU (user + system, µs) the server process has used so far. */
@@ -105,19 +115,26 @@ export async function measured(
 const initTemplate = (orderId: string) =>
   JSON.stringify({ ...initExample, server_key: SANDBOX_SERVER_KEY, order_id: orderId });
 
-/** Records the transaction_id of every `status: 1` answer; counts the rest. */
-function initResponses(accepted: Set<string>) {
+/** An init answer as far as the bench reads it. */
+export type InitAnswer = { status?: unknown; transaction_id?: unknown; [field: string]: unknown };
+
+/**
+ * Records the transaction_id of every `status: 1` answer that `expected` accepts (by default any); counts
+ * the rest.
+ */
+export function initResponses(accepted: Set<string>, expected: (answer: InitAnswer) => boolean = () => true) {
   let refused = 0;
   return {
     onResponse(status: number, body: string): void {
-      let json: { status?: unknown; transaction_id?: unknown } = {};
+      let json: InitAnswer = {};
       try {
-        json = status === 200 ? (JSON.parse(body) as typeof json) : {};
+        json = status === 200 ? (JSON.parse(body) as InitAnswer) : {};
       } catch {
         // counted as refused
       }
-      if (json.status === 1 && typeof json.transaction_id === "string") accepted.add(json.transaction_id);
-      else refused++;
+      if (json.status === 1 && typeof json.transaction_id === "string" && expected(json)) {
+        accepted.add(json.transaction_id);
+      } else refused++;
     },
     refused: () => refused,
   };
@@ -246,7 +263,7 @@ async function pacedInit(url: string, rate: number, durationS: number, accepted:
 }
 
 /** Transaction ids with an Initiated event in the (killed) service's SQLite file. */
-function initiatedInStore(dataDir: string): Set<string> {
+export function initiatedInStore(dataDir: string): Set<string> {
   const db = new DatabaseSync(join(dataDir, "ledger.db"), { readOnly: true });
   try {
     const rows = db.prepare("SELECT stream_id FROM events WHERE type = 'Initiated'").all();

@@ -38,7 +38,11 @@ export interface JournalLogShape {
 
 const TENURES = [1, 3, 6, 12] as const;
 
-function encoded<E extends { type: string }>(codec: EventCodec<E>, event: E, at: string): EventToAppend {
+export function encoded<E extends { type: string }>(
+  codec: EventCodec<E>,
+  event: E,
+  at: string,
+): EventToAppend {
   return {
     ...codec.encode(event),
     eventId: uuidv7(),

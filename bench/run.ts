@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { bankStatementSection } from "./bank-statement.bench.ts";
 import { checkoutInitSection } from "./checkout-init.bench.ts";
 import { sqliteAppendSection, sqliteCeilingSection, sqliteReadAllSection } from "./eventstore.bench.ts";
 import { journalSection } from "./journal.bench.ts";
@@ -23,6 +24,7 @@ import {
   type Section,
   type Target,
 } from "./report.ts";
+import { zeroClickInitSection } from "./zero-click-init.bench.ts";
 
 /** The contract of bench/postgres-append.bench.ts, which may not exist yet (imported dynamically). */
 type BenchPostgresAppends = (
@@ -101,10 +103,12 @@ const SECTIONS: readonly { name: string; run: Section }[] = [
   { name: "read stores", run: readStoreSection },
   { name: "kafka", run: kafkaSection },
   { name: "checkout init over HTTP", run: checkoutInitSection },
+  { name: "0-click init over HTTP", run: zeroClickInitSection },
   { name: "journal", run: journalSection },
   { name: "memory", run: memorySection },
   { name: "ledger replay", run: replaySection },
   { name: "kredmint eligibility", run: kredmintEligibilitySection },
+  { name: "bank statement matching", run: bankStatementSection },
 ];
 
 /** BENCH_SECTIONS=<words, comma-separated>: only the sections whose name contains one of them. */

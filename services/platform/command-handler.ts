@@ -21,6 +21,12 @@ export interface Handled<Event, State> {
   readonly revision: number | undefined;
 }
 
+/** A stream's state at a revision, as `load` or a previous `handle` answered it. */
+export interface Loaded<State> {
+  readonly state: State;
+  readonly revision: number | undefined;
+}
+
 /** The stream's revision conflicted on every attempt: the caller may retry later. */
 export class ConcurrencyExhausted extends Error {
   override name = "ConcurrencyExhausted";
@@ -47,16 +53,27 @@ export function commandHandler<Command, Event extends { type: string }, State>(
     return { events, revision: events.length === 0 ? undefined : events.length - 1 };
   };
 
-  return {
-    load: async (streamId: string): Promise<{ state: State; revision: number | undefined }> => {
-      const { events, revision } = await load(streamId);
-      return { state: fold(decider, events), revision };
-    },
+  const loadState = async (streamId: string): Promise<Loaded<State>> => {
+    const { events, revision } = await load(streamId);
+    return { state: fold(decider, events), revision };
+  };
 
-    async handle(streamId: string, command: Command, meta: CommandMeta): Promise<Handled<Event, State>> {
+  return {
+    load: loadState,
+
+    /**
+     * `known`: the stream's state the caller already holds (a command issued in a loop passes what the last
+     * one answered), decided on without reloading the stream; the append still expects its revision, and a
+     * conflict reloads the stream as always.
+     */
+    async handle(
+      streamId: string,
+      command: Command,
+      meta: CommandMeta,
+      known?: Loaded<State>,
+    ): Promise<Handled<Event, State>> {
       for (let attempt = 1; ; attempt++) {
-        const { events: history, revision } = await load(streamId);
-        const state = fold(decider, history);
+        const { state, revision } = attempt === 1 && known !== undefined ? known : await loadState(streamId);
         const decided = decider.decide(command, state, meta);
         if (decided.length === 0) return { state, events: [], position: undefined, revision };
         try {

@@ -83,4 +83,24 @@ describe("command handler on the SQLite store", () => {
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.every((o) => o.reason instanceof ConcurrencyExhausted)).toBe(true);
   });
+
+  it("decides on a known state without reloading, and appends after its revision", async () => {
+    const wallets = commandHandler(store, walletDecider, walletCodec);
+    const first = await wallets.handle("wallet-1", { type: "Deposit", amountMinor: 5n }, testMeta);
+    const second = await wallets.handle("wallet-1", { type: "Withdraw", amountMinor: 2n }, testMeta, first);
+    expect(second.state).toEqual({ balanceMinor: 3n });
+    expect(second.revision).toBe(1);
+    expect((await wallets.load("wallet-1")).state).toEqual({ balanceMinor: 3n });
+  });
+
+  it("a known state gone stale conflicts, reloads and decides again", async () => {
+    const wallets = commandHandler(store, walletDecider, walletCodec);
+    const stale = await wallets.handle("wallet-1", { type: "Deposit", amountMinor: 5n }, testMeta);
+    await wallets.handle("wallet-1", { type: "Withdraw", amountMinor: 4n }, testMeta);
+    // On the stale state (5) a withdrawal of 3 fits; on the stream (1) it does not.
+    await expect(
+      wallets.handle("wallet-1", { type: "Withdraw", amountMinor: 3n }, testMeta, stale),
+    ).rejects.toMatchObject({ rule: "balance_must_cover_amount" });
+    expect(await store.readStream("wallet-1")).toHaveLength(2);
+  });
 });
