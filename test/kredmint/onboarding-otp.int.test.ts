@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OtpMessage } from "../../services/platform/otp/port.ts";
 import { Receiver } from "../notifier/harness.ts";
 import { hiddenFields } from "../support/html-forms.ts";
+import { pageBrowser } from "../support/page-browser.ts";
 import { type KredmintHarness, startKredmintHarness } from "./harness.ts";
-import { pageBrowser } from "./page-browser.ts";
 
 // The onboarding pages' one-time codes through the OtpSender port with OTP_SENDER=http: the code book the
 // Checkout pages use (product kredmint), codes sent to the lender's SMS gateway (a local receiver here),
