@@ -39,7 +39,8 @@ export type EventRow = [
   data: string,
 ];
 
-export function rowToEnvelope(row: EventRow): EventEnvelope {
+/** Every field of a stored event but its data, which envelopes parse and chain links keep as text. */
+function rowMetadata(row: EventRow | ChainRow): Omit<EventEnvelope, "data"> {
   return {
     eventId: row[1],
     type: row[4],
@@ -53,8 +54,11 @@ export function rowToEnvelope(row: EventRow): EventEnvelope {
     causationId: row[9],
     tenantId: row[10],
     actor: row[11],
-    data: JSON.parse(row[12]),
   };
+}
+
+export function rowToEnvelope(row: EventRow): EventEnvelope {
+  return { ...rowMetadata(row), data: JSON.parse(row[12]) };
 }
 
 /** EVENT_COLUMNS and the chain hash: a stored event as verification reads it. */
@@ -64,20 +68,5 @@ export type ChainRow = [...EventRow, hash: string];
 
 /** A row of CHAIN_COLUMNS, its data left as the stored text. */
 export function rowToLink(row: ChainRow): ChainLink {
-  return {
-    eventId: row[1],
-    type: row[4],
-    schemaVersion: Number(row[5]),
-    streamId: row[2],
-    revision: Number(row[3]),
-    position: String(row[0]),
-    occurredAt: row[6],
-    recordedAt: row[7],
-    correlationId: row[8],
-    causationId: row[9],
-    tenantId: row[10],
-    actor: row[11],
-    dataJson: row[12],
-    hash: row[13],
-  };
+  return { ...rowMetadata(row), dataJson: row[12], hash: row[13] };
 }
