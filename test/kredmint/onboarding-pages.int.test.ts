@@ -63,6 +63,24 @@ describe("GET /kredmint/auth", () => {
 });
 
 describe("the forms", () => {
+  it("a mobile typed on the static URL creates nobody until its OTP is passed", async () => {
+    const b = browser();
+    await b.request(
+      "GET",
+      "/kredmint/auth?partnerId=sandbox-partner&clientToken=sandbox-client-token-3b7d90",
+    );
+    await b.request("GET", "/kredmint/auth/page");
+    const { csrf = "" } = hiddenFields(b.page);
+    const before = await h.service.store.headPosition();
+    expect(
+      (await b.request("POST", "/kredmint/auth/mobile", { csrf, mobile: "9887206870" })).statusCode,
+    ).toBe(303);
+    expect((await b.request("POST", "/kredmint/auth/otp", { csrf, otp: "0000" })).statusCode).toBe(422);
+    expect(await h.service.store.headPosition()).toBe(before);
+    expect((await b.request("POST", "/kredmint/auth/otp", { csrf, otp: "1234" })).statusCode).toBe(303);
+    expect(BigInt(await h.service.store.headPosition())).toBeGreaterThan(BigInt(before));
+  });
+
   it("a post without this browser's CSRF token, or from another site, is 403 and changes nothing", async () => {
     const b = browser();
     await b.request("GET", await landingUrl("9887206803"));

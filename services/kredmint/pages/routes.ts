@@ -254,7 +254,6 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
     if (session.boundMobile !== undefined && mobile !== session.boundMobile) {
       return again(request, reply, session, "This link is for another mobile number.");
     }
-    await kredmint.openUser(session.partnerId, mobile, caller(request, { ...session, mobile }));
     if (!(await otp.codes.issue("kredmint", mobile)).sent)
       return again(request, reply, session, TOO_MANY_CODES);
     sessions.write(request, reply, { ...session, mobile, verified: false });
@@ -274,6 +273,8 @@ export async function onboardingPages(app: FastifyInstance, options: OnboardingP
     // Single use: a right code is spent here, so a replayed form does not verify another session.
     if (!(await otp.codes.redeem("kredmint", session.mobile, form.otp.trim())))
       return again(request, reply, session, "That code is not right, or it expired. Try again.");
+    // The user exists once the mobile is proven: a number typed on the page creates nobody.
+    await kredmint.openUser(session.partnerId, session.mobile, caller(request, session));
     sessions.write(request, reply, { ...session, verified: true });
     return toPage(reply);
   });
