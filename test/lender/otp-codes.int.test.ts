@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { otpCodes } from "../../services/platform/otp/otp-codes.ts";
+import { OTP_MAX_WRONG_CODES, otpCodes } from "../../services/platform/otp/otp-codes.ts";
 import type { OtpMessage } from "../../services/platform/otp/port.ts";
 import { sandboxOtpSender } from "../../services/platform/otp/sandbox-otp-sender.ts";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
@@ -46,6 +46,20 @@ describe.each(stores)("OTP codes on %s", (_name, readStore) => {
     expect(await codes.redeem("kredivo", "+84900000001", "0000")).toBe(false);
     expect(await codes.redeem("kredivo", "+84900000001", "4567")).toBe(true);
     expect(await codes.redeem("kredivo", "+84900000001", "4567")).toBe(false);
+  });
+
+  it(`${OTP_MAX_WRONG_CODES} wrong codes void the phone's live codes: guessing all 10,000 is not possible`, async () => {
+    await codes.issue("kredivo", "+84900000009");
+    for (let i = 0; i < OTP_MAX_WRONG_CODES - 1; i++) {
+      expect(await codes.redeem("kredivo", "+84900000009", String(1000 + i))).toBe(false);
+    }
+    expect(await codes.redeem("kredivo", "+84900000009", "4567")).toBe(true);
+    await codes.issue("kredivo", "+84900000009");
+    expect(await codes.redeem("kredivo", "+84900000009", "0001")).toBe(false); // the fifth wrong one
+    expect(await codes.redeem("kredivo", "+84900000009", "4567")).toBe(false);
+    clock += 301_000; // the wrong codes age out with a code's lifetime
+    await codes.issue("kredivo", "+84900000009");
+    expect(await codes.redeem("kredivo", "+84900000009", "4567")).toBe(true);
   });
 
   it("a code is the phone's and the product's own", async () => {

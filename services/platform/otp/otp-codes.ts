@@ -23,6 +23,14 @@ const TABLE = `CREATE TABLE IF NOT EXISTS otp_codes (
   code_id TEXT PRIMARY KEY, product TEXT NOT NULL, phone TEXT NOT NULL, code_hash TEXT NOT NULL,
   issued_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT)`;
 
+// Wrong codes entered for a phone while its codes live: past OTP_MAX_WRONG_CODES they are all spent, so a
+// 4-digit code cannot be guessed by trying them all; the buyer asks for a new one (within the send limit).
+const FAILURES_TABLE = `CREATE TABLE IF NOT EXISTS otp_failures (
+  product TEXT NOT NULL, phone TEXT NOT NULL, failed_at TEXT NOT NULL)`;
+
+/** Wrong codes a phone may enter within a code's lifetime before its live codes are voided. */
+export const OTP_MAX_WRONG_CODES = 5;
+
 const hashOf = (product: OtpProduct, phone: string, code: string) =>
   createHash("sha256").update(`${product}:${phone}:${code}`).digest("hex");
 
@@ -41,8 +49,27 @@ export function otpCodes(options: OtpCodesOptions) {
   const { readStore } = options;
   let ready: Promise<unknown> | undefined;
   const table = () => {
-    ready ??= readStore.query(TABLE);
+    ready ??= readStore.query(TABLE).then(() => readStore.query(FAILURES_TABLE));
     return ready;
+  };
+
+  /** Counts a wrong code; the one that reaches OTP_MAX_WRONG_CODES within a code's lifetime voids the live codes. */
+  const wrongCode = async (product: OtpProduct, phone: string, now: Date) => {
+    await readStore.query("INSERT INTO otp_failures (product, phone, failed_at) VALUES (?, ?, ?)", [
+      product,
+      phone,
+      now.toISOString(),
+    ]);
+    const since = new Date(now.getTime() - options.ttlSeconds * 1000).toISOString();
+    const [failed] = await readStore.query(
+      "SELECT COUNT(*) AS n FROM otp_failures WHERE product = ? AND phone = ? AND failed_at > ?",
+      [product, phone, since],
+    );
+    if (Number(failed?.n ?? 0) < OTP_MAX_WRONG_CODES) return;
+    await readStore.query(
+      "UPDATE otp_codes SET used_at = ? WHERE product = ? AND phone = ? AND used_at IS NULL",
+      [now.toISOString(), product, phone],
+    );
   };
 
   return {
@@ -65,17 +92,24 @@ export function otpCodes(options: OtpCodesOptions) {
       return { sent: true, expiresAt };
     },
 
-    /** Whether `code` is an unused, unexpired code of this phone; a match is spent at once. */
+    /**
+     * Whether `code` is an unused, unexpired code of this phone; a match is spent at once, a wrong code
+     * counts towards voiding the phone's live codes (OTP_MAX_WRONG_CODES).
+     */
     async redeem(product: OtpProduct, phone: string, code: string): Promise<boolean> {
       await table();
-      const now = options.now().toISOString();
+      const at = options.now();
+      const now = at.toISOString();
       const rows = await readStore.query(
         `SELECT code_id FROM otp_codes WHERE product = ? AND phone = ? AND code_hash = ? AND used_at IS NULL
          AND expires_at > ? ORDER BY issued_at LIMIT 1`,
         [product, phone, hashOf(product, phone, code), now],
       );
       const id = rows[0]?.code_id;
-      if (id === undefined) return false;
+      if (id === undefined) {
+        await wrongCode(product, phone, at);
+        return false;
+      }
       // Spent by whoever updates it first: a concurrent redeem of the same code finds it used.
       const spent = await readStore.query(
         "UPDATE otp_codes SET used_at = ? WHERE code_id = ? AND used_at IS NULL RETURNING code_id",
