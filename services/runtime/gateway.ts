@@ -109,12 +109,16 @@ export async function startGatewayRole(
     waitForProjections: wiring.waitForProjections,
     apiKeys: config.API_KEYS,
   });
-  const autoPay = startAutoPaySweep(kredmint, config.TIMER_SWEEP_MS, logger);
+  // Sandbox auto-pay only while SANDBOX_AUTO_PROGRESS_SECONDS is set: a production gateway does not poll for it.
+  const autoPay =
+    config.SANDBOX_AUTO_PROGRESS_SECONDS === undefined
+      ? undefined
+      : startAutoPaySweep(kredmint, config.TIMER_SWEEP_MS, logger);
   return {
     checkout,
     kredmint,
     mounts: [kredivo, finance, operator, credit, partnerApi],
-    stops: [() => timers.stop(), () => autoPay.stop(), () => blobs.close()],
+    stops: [() => timers.stop(), async () => autoPay?.stop(), () => blobs.close()],
   };
 }
 
