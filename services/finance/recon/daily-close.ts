@@ -108,8 +108,10 @@ export function dailyClose(deps: DailyCloseDeps) {
       const position = await journalPosition(deps.readStore);
       const streamId = booksStream(currency);
       const closed: DayClose[] = [];
+      // Read once; each close hands the next one the state it left (the append still checks the revision).
+      let known = await books.load(streamId);
       for (;;) {
-        const { state } = await books.load(streamId);
+        const { state } = known;
         const next = nextOpenDay(state) ?? day;
         if (next > day) break;
         const close = {
@@ -123,8 +125,10 @@ export function dailyClose(deps: DailyCloseDeps) {
             streamId,
             { type: "CloseDay", close },
             { ...caller, now: deps.now().toISOString(), tenantId: "finance" },
+            known,
           );
           closed.push(...handled.events.map((e) => e.data));
+          known = { state: handled.state, revision: handled.revision };
         } catch (error) {
           const notOver: BooksRule = "day_must_be_over";
           if (error instanceof Rejection && error.rule === notOver)
