@@ -409,6 +409,16 @@ export class PostgresEventStore implements EventStore {
    */
   async #chainUnchainedLog(): Promise<void> {
     const s = quoted(this.#schema);
+    // Once chained the column is NOT NULL: a catalogue lookup, not a scan of the log, at every start.
+    const [column] = await this.#query<{ is_nullable: string }>(
+      {
+        name: "event_store_hash_nullable",
+        text: `SELECT is_nullable FROM information_schema.columns
+                WHERE table_schema = $1 AND table_name = 'events' AND column_name = 'hash'`,
+      },
+      [this.#schema],
+    );
+    if (column?.is_nullable === "NO") return;
     const [unchained] = await this.#query<{ any: boolean }>(
       {
         name: "event_store_unchained",
