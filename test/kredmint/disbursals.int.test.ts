@@ -235,6 +235,17 @@ describe("a disbursal's lifecycle", () => {
       ["1000.5", "0"],
     ]);
 
+    // The bank's statement shows the payout on its UTR: finance matches it to the disbursal.
+    const paidOn = new Date().toISOString().slice(0, 10);
+    const matched = await h.service.app.inject({
+      method: "POST",
+      url: "/v1/recon/bank-statements",
+      headers: { ...bearer(OPERATOR_KEY), "content-type": "text/csv" },
+      payload: `date,amount,currency,reference,direction\n${paidOn},1000.50,INR,UTR000001,debit\n`,
+    });
+    expect(matched.statusCode, matched.body).toBe(201);
+    expect(matched.json().summary).toMatchObject({ matched: 1, amountMismatches: 0, unmatchedLines: 0 });
+
     const after = await h.eligibility(anchorRequest(mobile, "LIFE-1", "1000.5"));
     expect(after.body).toContain('"availableCreditLimit":98999.5');
     expect(after.body).toContain('"totalOutstanding":1000.5');

@@ -1,4 +1,5 @@
 import type { EventEnvelope } from "../../../contracts/envelope.ts";
+import type { BankMovement } from "../../ledger/bankstatement/bankstatement.events.ts";
 import { creditLineKeyOf } from "../../ledger/creditline/creditline.stream.ts";
 import type { JournalEvent } from "../../ledger/journal/postings.ts";
 import type { Statement } from "../../platform/readstore/port.ts";
@@ -6,8 +7,8 @@ import { sql } from "../../platform/readstore/projection.ts";
 
 /**
  * `bank_movements`, a table of the journal projection: what the ledger moved through the bank, by the bank's
- * reference (UTR): each payout (money out, `debit` on our statement) and each repayment (money in,
- * `credit`). Bank statement matching reads it (recon/bank-statements.ts) once the journal has reached the
+ * reference (UTR): each payout to a merchant and each paid Partner API disbursal (money out, `debit` on our
+ * statement) and each repayment (money in, `credit`). Bank statement matching reads it (recon/bank-statements.ts) once the journal has reached the
  * log head, so it is the journal's, read at the journal's position.
  */
 export const bankMovementsTable = {
@@ -21,6 +22,12 @@ export function bankMovementStatements(envelope: EventEnvelope, decoded: Journal
     const d = decoded.event.data;
     return [movement("payout", d.payoutId, d.bankReference, "debit", d.amountMinor, d.currency, d.paidAt)];
   }
+  if (decoded.stream === "disbursal" && decoded.event.type === "DisbursalPaid") {
+    const d = decoded.event.data;
+    // A disbursal's stream names it (`disbursal-<userId>:<invoiceNumber>`); the money left on its UTR.
+    const id = envelope.streamId.slice("disbursal-".length);
+    return [movement("disbursal", id, d.utr, "debit", d.amountMinor, "INR", d.paidAt)];
+  }
   if (decoded.stream === "creditline" && decoded.event.type === "RepaymentApplied") {
     const d = decoded.event.data;
     const { currency } = creditLineKeyOf(envelope.streamId);
@@ -32,7 +39,7 @@ export function bankMovementStatements(envelope: EventEnvelope, decoded: Journal
 }
 
 function movement(
-  kind: "payout" | "repayment",
+  kind: BankMovement["kind"],
   id: string,
   reference: string,
   direction: "credit" | "debit",

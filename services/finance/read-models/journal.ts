@@ -54,11 +54,11 @@ export const JOURNAL_PROJECTION = "journal";
  * trial balance). v4: `bank_movements` (read-models/bank-movements.ts), events written in batches, no
  * `journal_entries` index on position_num (no query used it), and `journal_entries`, `account_balances` and
  * `merchant_netting` clustered on their keys (one B-tree per row: every posting of a batch reads its account's
- * totals by key, and the batch upserts them).
+ * totals by key, and the batch upserts them). v5: paid disbursals in `bank_movements`.
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 4,
+  version: 5,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,

@@ -27,7 +27,7 @@ const lineSchema = z.object({
   currency: z.string(),
 });
 const movementSchema = z.object({
-  kind: z.enum(["payout", "repayment"]),
+  kind: z.enum(["payout", "disbursal", "repayment"]),
   id: z.string(),
   reference: z.string(),
   direction: z.enum(["credit", "debit"]),

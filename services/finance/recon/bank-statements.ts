@@ -12,7 +12,7 @@ import {
   bankStatementCodec,
   type StatementLine,
 } from "../../ledger/bankstatement/bankstatement.events.ts";
-import type { Caller } from "../../ledger/decider.ts";
+import { type Caller, invariant } from "../../ledger/decider.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import { streamEvents } from "../../platform/eventstore/stream-events.ts";
@@ -85,12 +85,21 @@ export function parseStatement(csv: string): StatementLine[] {
   });
 }
 
+const MOVEMENT_KINDS: readonly BankMovement["kind"][] = ["payout", "disbursal", "repayment"];
+
+/** The journal writes only these kinds; anything else in a row is a bug. */
+function movementKind(value: unknown): BankMovement["kind"] {
+  const kind = MOVEMENT_KINDS.find((k) => k === value);
+  invariant(kind !== undefined, `bank_movements holds an unknown kind ${String(value)}`);
+  return kind;
+}
+
 async function bankMovements(readStore: ReadStore): Promise<BankMovement[]> {
   const rows = await readStore.query(
     "SELECT kind, id, reference, direction, amount_minor, currency, effective_at FROM bank_movements ORDER BY movement_id",
   );
   return rows.map((r) => ({
-    kind: r.kind === "payout" ? "payout" : "repayment",
+    kind: movementKind(r.kind),
     id: String(r.id),
     reference: String(r.reference),
     direction: r.direction === "debit" ? "debit" : "credit",

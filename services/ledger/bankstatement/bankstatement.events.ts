@@ -8,10 +8,13 @@ import { currencies } from "../../../contracts/money.ts";
 
 const direction = z.enum(["credit", "debit"]);
 
-/** What the ledger moved through the bank: a payout (debit) or a repayment (credit), by the bank's reference. */
+/**
+ * What the ledger moved through the bank, by the bank's reference: a payout to a merchant or a paid
+ * disbursal (debit), or a repayment (credit).
+ */
 export const bankMovement = z.object({
-  kind: z.enum(["payout", "repayment"]),
-  /** The payout's or the repayment's id. */
+  kind: z.enum(["payout", "disbursal", "repayment"]),
+  /** The payout's or the repayment's id; a disbursal's `<userId>:<invoiceNumber>`. */
   id: z.string(),
   reference: z.string(),
   direction,
