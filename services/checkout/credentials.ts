@@ -1,11 +1,10 @@
-import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { sha256Hex } from "../platform/digest.ts";
 
 // Secrets never enter the log: server keys are stored as SHA-256 (they are long random tokens), PINs and
 // OTPs as salted scrypt (they are short and guessable, so they need a slow hash).
 
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+export { sha256Hex };
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { sha256Hex } from "../platform/digest.ts";
 import { declareProblems, sendProblem } from "./problem-details.ts";
 
 // API keys with roles for `/v1` (DESIGN.md "HTTP"): `Authorization: Bearer <key>`. Routes opt in with
@@ -31,7 +31,7 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 
 // Keys are looked up by their SHA-256: the map lookup then leaks nothing useful about the key through
 // timing, and the plain keys are not kept in memory longer than the plugin's registration.
-const digest = (key: string) => createHash("sha256").update(key).digest("hex");
+const digest = sha256Hex;
 
 // The key a guarded request was let in with, by a short id of its digest: events record it as their actor.
 const keyIds = new WeakMap<FastifyRequest, string>();

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { v7 as uuidv7 } from "uuid";
+import { sha256Hex } from "../platform/digest.ts";
 import type { ReadStore, Row } from "../platform/readstore/port.ts";
 import {
   createKeysTable,
@@ -206,6 +207,4 @@ export function derivedIdPrefix(claim: Claim): string {
   return derivedId(claim).slice(0, 13);
 }
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+export const sha256 = sha256Hex;

@@ -1,7 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { sha256Hex } from "../platform/digest.ts";
 
 /** Secrets are kept as their SHA-256 (hex): the log and the read models never hold a secret. */
-export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+export { sha256Hex };
 
 /** A new secret for a partner registered without one (24 random bytes, base64url). */
 export const newSecret = () => randomBytes(24).toString("base64url");

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { currencies, parseMoney } from "../../../contracts/money.ts";
@@ -14,6 +13,7 @@ import {
 } from "../../ledger/bankstatement/bankstatement.events.ts";
 import { type Caller, invariant } from "../../ledger/decider.ts";
 import { commandHandler } from "../../platform/command-handler.ts";
+import { sha256Hex } from "../../platform/digest.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import { streamEvents } from "../../platform/eventstore/stream-events.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
@@ -126,7 +126,7 @@ export function bankStatements(deps: BankStatementDeps) {
   return {
     /** Reconciles the file once; the same file again finds its stream reconciled and appends nothing. */
     async import(csv: string, caller: Caller): Promise<Imported> {
-      const sha256 = createHash("sha256").update(csv).digest("hex");
+      const sha256 = sha256Hex(csv);
       const streamId = bankStatementStream(sha256);
       const lines = parseStatement(csv);
       let known = await statements.load(streamId);

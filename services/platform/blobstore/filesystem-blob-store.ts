@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type BlobStore, isBlobAddress, type StoredBlob, sha256Of } from "./port.ts";
+import { sha256Hex } from "../digest.ts";
+import { type BlobStore, isBlobAddress, type StoredBlob } from "./port.ts";
 
 /**
  * Blobs as files under a directory (`DATA_DIR/blobs` by default): `<first 2 hex>/<sha256>`. A blob is written
@@ -20,7 +21,7 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async put(bytes: Buffer): Promise<StoredBlob> {
-    const sha256 = sha256Of(bytes);
+    const sha256 = sha256Hex(bytes);
     const path = this.#path(sha256);
     await mkdir(join(this.#root, sha256.slice(0, 2)), { recursive: true });
     const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;

@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /**
  * The blob store port: where uploaded files live, content-addressed (a blob's name is the SHA-256 of its
  * bytes, so the same file stored twice is one blob, and an event that records the hash names exactly the
@@ -19,8 +17,6 @@ export interface StoredBlob {
   readonly sha256: string;
   readonly sizeBytes: number;
 }
-
-export const sha256Of = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
 
 /** An address is 64 lower-case hex digits; anything else names no blob (and never reaches a path or query). */
 export const isBlobAddress = (text: string): boolean => /^[0-9a-f]{64}$/.test(text);

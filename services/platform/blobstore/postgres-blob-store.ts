@@ -1,6 +1,7 @@
 import pg from "pg";
+import { sha256Hex } from "../digest.ts";
 import { assertIdentifier } from "../readstore/sql.ts";
-import { type BlobStore, isBlobAddress, type StoredBlob, sha256Of } from "./port.ts";
+import { type BlobStore, isBlobAddress, type StoredBlob } from "./port.ts";
 
 export interface PostgresBlobStoreOptions {
   readonly connectionString: string;
@@ -45,7 +46,7 @@ export class PostgresBlobStore implements BlobStore {
 
   async put(bytes: Buffer): Promise<StoredBlob> {
     await this.#migrate();
-    const sha256 = sha256Of(bytes);
+    const sha256 = sha256Hex(bytes);
     await this.#pool.query(
       "INSERT INTO blobs (sha256, size_bytes, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
       [sha256, bytes.length, bytes],

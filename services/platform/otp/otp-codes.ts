@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
+import { sha256Hex } from "../digest.ts";
 import type { ReadStore } from "../readstore/port.ts";
 import { httpOtpSender } from "./http-otp-sender.ts";
 import type { OtpProduct, OtpSender } from "./port.ts";
@@ -31,8 +31,7 @@ const FAILURES_TABLE = `CREATE TABLE IF NOT EXISTS otp_failures (
 /** Wrong codes a phone may enter within a code's lifetime before its live codes are voided. */
 export const OTP_MAX_WRONG_CODES = 5;
 
-const hashOf = (product: OtpProduct, phone: string, code: string) =>
-  createHash("sha256").update(`${product}:${phone}:${code}`).digest("hex");
+const hashOf = (product: OtpProduct, phone: string, code: string) => sha256Hex(`${product}:${phone}:${code}`);
 
 export type OtpIssue =
   | { readonly sent: true; readonly expiresAt: string }
