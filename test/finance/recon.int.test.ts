@@ -287,6 +287,7 @@ describe("the daily close, /v1/recon/days", () => {
       day: expect.objectContaining({ day: dayBefore(3), opening: [] }),
     });
     expect(await h.service.store.headPosition()).toBe(before);
+    expect((await h.get(`/v1/recon/days/${dayBefore(5)}`)).json()).toEqual(earlier.json().day);
   });
 
   it("refuses a day that is not over (409) and names a day not closed (404)", async () => {

@@ -135,15 +135,16 @@ export async function dailyCloseRoutes(app: FastifyInstance, options: { readonly
       schema: {
         tags: ["recon"],
         summary: "One closed day of a currency",
+        description:
+          "A day before the first close answers the first close, which counted it as history (as the close " +
+          "route does).",
         params: z.object({ day }),
         querystring: z.object({ currency }),
         response: { 200: closeSchema },
       },
     },
     async (request, reply) => {
-      const close = (await options.close.closesOf(request.query.currency)).find(
-        (c) => c.day === request.params.day,
-      );
+      const close = await options.close.closeOf(request.query.currency, request.params.day);
       if (close) return dayCloseToApi(close);
       return sendProblem(request, reply, "day_not_closed", {
         detail: `${request.params.day} is not closed in ${request.query.currency}; close it with POST /v1/recon/days/${request.params.day}/close`,

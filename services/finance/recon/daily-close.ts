@@ -102,6 +102,8 @@ export function dailyClose(deps: DailyCloseDeps) {
   };
   return {
     closesOf,
+    /** The close that counted `day` (for a day before the first close, the first close), if any. */
+    closeOf: async (currency: Currency, day: string) => closeCounting(await closesOf(currency), day),
     /** Closes every open day of `currency` up to and including `day`, each on its own, in order. */
     async closeThrough(currency: Currency, day: string, caller: Caller): Promise<Closed> {
       if (!(await deps.waitForJournal(await deps.store.headPosition()))) return { outcome: "journal_behind" };
