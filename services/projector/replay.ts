@@ -55,7 +55,7 @@ export async function replay(options: ReplayOptions): Promise<Replayed> {
       const mine = page.filter((e) => BigInt(e.position) <= limit);
       for (let start = 0; start < mine.length; start += APPLY_BATCH) {
         const batch = mine.slice(start, start + APPLY_BATCH);
-        const statements = batch.flatMap((e) => projection.handle(e));
+        const statements = projection.handleBatch?.(batch) ?? batch.flatMap((e) => projection.handle(e));
         await into.apply(projection.name, GENERATION, statements, batch.at(-1)!.position);
       }
     }
