@@ -17,6 +17,7 @@ export interface JsonSchema {
   readonly oneOf?: readonly JsonSchema[];
   readonly nullable?: boolean;
   readonly minLength?: number;
+  readonly pattern?: string;
   readonly maxLength?: number;
   readonly minimum?: number;
   readonly maximum?: number;
@@ -202,8 +203,12 @@ function stringOf(schema: JsonSchema): fc.Arbitrary<string> {
   const min = schema.minLength ?? 0;
   const max = schema.maxLength ?? 40;
   const atBounds = [min - 1, min, max, max + 1].filter((n) => n >= 0).map((n) => "x".repeat(n));
+  // A pattern (ids, phone numbers) is matched most of the time, so requests get past it to what follows.
+  const shaped = schema.pattern
+    ? fc.stringMatching(new RegExp(schema.pattern), { size: "small" })
+    : fc.string({ minLength: min, maxLength: Math.min(max, 40) });
   return fc.oneof(
-    { weight: 3, arbitrary: fc.string({ minLength: min, maxLength: Math.min(max, 40) }) },
+    { weight: 3, arbitrary: shaped },
     { weight: 1, arbitrary: fc.constantFrom(...atBounds) },
     { weight: 2, arbitrary: hostileString },
   );
@@ -423,11 +428,17 @@ export function abuseRequests(route: Route, ctx: RouteContext): fc.Arbitrary<Fuz
     "application/json; charset=latin1",
   ];
   const bodies = fc
-    .record({
-      payload: fc.constantFrom(...payloads),
-      type: fc.constantFrom(...contentTypes),
-      credentials: fc.constantFrom(...ctx.credentials),
-    })
+    .oneof(
+      fc.record({ payload: fc.constantFrom(...payloads), type: fc.constantFrom(...contentTypes) }),
+      fc.constantFrom(...multipartAbuse()),
+    )
+    .chain(({ payload, type }) =>
+      fc.record({
+        payload: fc.constant(payload),
+        type: fc.constant(type),
+        credentials: fc.constantFrom(...ctx.credentials),
+      }),
+    )
     .map(({ payload: [kind, payload], type, credentials }) =>
       printable({
         method: route.method,
@@ -461,6 +472,53 @@ export function abuseRequests(route: Route, ctx: RouteContext): fc.Arbitrary<Fuz
       }),
     );
   return route.method === "POST" ? fc.oneof(bodies, urls) : urls;
+}
+
+const BOUNDARY = "fuzzBoundary7MA4YWxkTrZu0gW";
+const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
+
+/** Multipart forms that are malformed or hostile in ways a parser must survive (each with its own boundary). */
+function multipartAbuse(): { payload: [string, string | Buffer]; type: string }[] {
+  const part = (headers: string, body: string | Buffer) =>
+    Buffer.concat([
+      Buffer.from(`--${BOUNDARY}\r\n${headers}\r\n\r\n`),
+      Buffer.from(body),
+      Buffer.from("\r\n"),
+    ]);
+  const end = Buffer.from(`--${BOUNDARY}--\r\n`);
+  const file = (name: string, filename: string, body: string | Buffer) =>
+    part(
+      `Content-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: application/pdf`,
+      body,
+    );
+  const field = (name: string, value: string) =>
+    part(`Content-Disposition: form-data; name="${name}"`, value);
+  const forms: [string, Buffer, string?][] = [
+    ["multipart, no closing boundary", file("file", "a.pdf", "%PDF-1.4 x")],
+    [
+      "multipart, 2,000 tiny fields",
+      Buffer.concat([...Array.from({ length: 2_000 }, (_, i) => field(`f${i}`, "x")), end]),
+    ],
+    [
+      "multipart, 12 MiB file",
+      Buffer.concat([file("file", "big.pdf", Buffer.alloc(12 * 1024 * 1024, 0x41)), end]),
+    ],
+    [
+      "multipart, three files",
+      Buffer.concat([file("file", "a.pdf", "a"), file("file", "b.pdf", "b"), file("x", "c.pdf", "c"), end]),
+    ],
+    ["multipart, path in filename", Buffer.concat([file("file", "../../../etc/passwd", "x"), end])],
+    ["multipart, CRLF in a part header", Buffer.concat([field('a"\r\nContent-Type: text/html', "x"), end])],
+    ["multipart, 100 KiB field name", Buffer.concat([field("n".repeat(100 * 1024), "x"), end])],
+    ["multipart, part without headers", Buffer.concat([Buffer.from(`--${BOUNDARY}\r\n\r\nx\r\n`), end])],
+    [
+      "multipart, other boundary in body",
+      Buffer.from("--other\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--other--\r\n"),
+    ],
+    ["multipart, no boundary parameter", Buffer.concat([field("a", "x"), end]), "multipart/form-data"],
+    ["multipart, empty", Buffer.alloc(0)],
+  ];
+  return forms.map(([kind, body, type]) => ({ payload: [kind, body], type: type ?? MULTIPART }));
 }
 
 /** Sends a fuzz request through inject() and asserts the one thing every answer owes: it is not a 5xx. */

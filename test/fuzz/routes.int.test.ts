@@ -9,6 +9,7 @@ import {
   OPERATOR_KEY,
   startFinanceHarness,
 } from "../finance/harness.ts";
+import { sandboxAuth } from "../kredmint/harness.ts";
 import { SANDBOX_SERVER_KEY } from "../support/checkout-requests.ts";
 import { quietHead } from "../support/events.ts";
 import { bearer } from "../support/http.ts";
@@ -42,6 +43,8 @@ const context: RouteContext = {
     bearer(OPERATOR_KEY),
     bearer(BOTH_KEY),
     bearer(BOTH_KEY),
+    // The Partner API's sandbox partner, so /kredmint bodies reach their validators and parsers.
+    sandboxAuth,
   ],
   bodyOverrides: { server_key: SANDBOX_SERVER_KEY },
 };
