@@ -1,4 +1,5 @@
 import pg from "pg";
+import { runBatch } from "./pg-batch.ts";
 import {
   type ProjectionState,
   type ProjectionStatus,
@@ -87,19 +88,19 @@ export class PostgresReadStore implements ReadStore {
     return this.#ready;
   }
 
-  /** Runs the steps in one transaction. */
+  /** Runs the steps in one transaction, sent in one round trip (pg-batch.ts). */
   async #transaction(steps: readonly Statement[]): Promise<void> {
     try {
       await this.#migrate();
       const client = await this.#pool.connect();
       let broken = false;
       try {
-        await client.query("BEGIN");
-        for (const s of steps) await client.query(numbered(s.sql), params(s.params));
-        await client.query("COMMIT");
+        await runBatch(
+          client,
+          steps.map((s) => ({ text: numbered(s.sql), values: params(s.params) })),
+        );
       } catch (error) {
         broken = isConnectionError(error);
-        await client.query("ROLLBACK").catch(() => {});
         throw error;
       } finally {
         client.release(broken);
