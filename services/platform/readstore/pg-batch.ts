@@ -7,11 +7,10 @@ export interface BatchStatement {
 }
 
 /**
- * Runs statements as one transaction in one round trip: every statement's Parse (only when its text differs
- * from the statement before it, as the unnamed statement stays prepared until the next Parse), Bind and
- * Execute, then a single Sync. The extended protocol runs everything up to a Sync as one implicit
- * transaction: committed at the Sync if every statement succeeded; at the first error the server skips to
- * the Sync and rolls the whole transaction back. Rows a statement returns are not kept.
+ * Runs statements in order in one round trip: every statement's Parse (only when its text differs from the
+ * statement before it, as the unnamed statement stays prepared until the next Parse), Bind and Execute,
+ * then a single Sync. At the first error the server skips everything after it up to the Sync, and this
+ * rejects with that error. Rows a statement returns are not kept.
  *
  * pg's own queries pay a Sync, a round trip and a result object per statement; a projection's batch of a
  * hundred upserts is one message stream here. Values are parameters only, never spliced into the text.

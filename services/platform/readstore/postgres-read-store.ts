@@ -88,19 +88,25 @@ export class PostgresReadStore implements ReadStore {
     return this.#ready;
   }
 
-  /** Runs the steps in one transaction, sent in one round trip (pg-batch.ts). */
+  /**
+   * Runs the steps in one transaction: BEGIN and every step in one round trip (pg-batch.ts), then COMMIT once
+   * all of them succeeded. The COMMIT waits for their results so that a connection lost before it still
+   * means nothing was committed (ReadStoreUnavailable's promise); two round trips instead of one per step.
+   */
   async #transaction(steps: readonly Statement[]): Promise<void> {
     try {
       await this.#migrate();
       const client = await this.#pool.connect();
       let broken = false;
       try {
-        await runBatch(
-          client,
-          steps.map((s) => ({ text: numbered(s.sql), values: params(s.params) })),
-        );
+        await runBatch(client, [
+          { text: "BEGIN", values: [] },
+          ...steps.map((s) => ({ text: numbered(s.sql), values: params(s.params) })),
+        ]);
+        await client.query("COMMIT");
       } catch (error) {
         broken = isConnectionError(error);
+        await client.query("ROLLBACK").catch(() => {});
         throw error;
       } finally {
         client.release(broken);
