@@ -218,9 +218,10 @@ export class PostgresEventStore implements EventStore {
         guess && this.#writeRound(client, guess.writes, savepoint, recordedAt, guess.assumed),
       ]);
       state.headHash = headHash;
-      written = guessed
-        ? settledRound(guess!.steps, applyWrites(guess!.writes, guessed, state))
-        : await this.#writeAppends(client, batch, state, recordedAt, savepoint);
+      written =
+        guess && guessed
+          ? settledRound(guess.steps, applyWrites(guess.writes, guessed, state))
+          : await this.#writeAppends(client, batch, state, recordedAt, savepoint);
       await client.query(written.wrote ? this.#sql.notifyAndCommit : "COMMIT");
       client.release();
       this.#head = state.headHash;
