@@ -90,6 +90,7 @@ export async function kafkaSection(ctx: BenchContext): Promise<void> {
 
 const APPLY_TRANSACTIONS = Number(process.env.BENCH_READ_STORE_TRANSACTIONS ?? 2_000);
 const BATCH = 100;
+const READ_STORE_STATEMENTS_TARGET = 30_000;
 
 /**
  * The read stores' apply() — changes plus checkpoint in one transaction — one statement per transaction
@@ -134,6 +135,17 @@ export async function readStoreSection(ctx: BenchContext): Promise<void> {
   for (const [i, row] of rows.entries()) {
     ctx.figures.set(`readstore.${i === 0 ? "sqlite" : "postgres"}.txPerSecond`, Number(row[1]));
   }
+  const postgresBatched = rows[1]?.[2];
+  if (typeof postgresBatched !== "number") return;
+  const sqliteBatched = rows[0]?.[2];
+  const target: Target = {
+    name: `PostgreSQL read store statements in batches of ${BATCH}`,
+    wanted: `≥ ${fmtNum(READ_STORE_STATEMENTS_TARGET)} statements/s`,
+    measured: `${fmtNum(postgresBatched)} statements/s${typeof sqliteBatched === "number" ? ` (${fmtRatio(postgresBatched / sqliteBatched)} of SQLite's in this run)` : ""}`,
+    ok: postgresBatched >= READ_STORE_STATEMENTS_TARGET,
+  };
+  printTarget(target);
+  ctx.targets.push(target);
 }
 
 async function applyRun(store: ReadStore): Promise<[number, number]> {

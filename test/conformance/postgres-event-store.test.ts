@@ -311,6 +311,55 @@ describe("postgres event store", () => {
     }
   });
 
+  it("a batch written on a guess falls back to deciding from the database when the guess fails", async () => {
+    const schema = newSchema();
+    const store = await PostgresEventStore.open({ connectionString: DATABASE_URL, schema });
+    try {
+      await admin((c) =>
+        c.query(`
+          CREATE FUNCTION "${schema}".refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF NEW.type = 'Poison' THEN RAISE EXCEPTION 'poisoned event'; END IF;
+            RETURN NEW;
+          END $$;
+          CREATE TRIGGER refuse_poison BEFORE INSERT ON "${schema}".events
+            FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_poison();`),
+      );
+      const [a, b, c] = [uniqueStream(), uniqueStream(), uniqueStream()];
+      // The store now knows the chain's head, so the next batches are guessed and sent with their reads.
+      await store.append(a, [testEvent("A0")], { expectedRevision: "no_stream" });
+      // Another writer moves the head: the guess's chain no longer fits and must not be written.
+      const other = await PostgresEventStore.open({ connectionString: DATABASE_URL, schema });
+      await other.append(c, [testEvent("C0")], { expectedRevision: "no_stream" });
+      await other.close();
+      expect(await store.append(a, [testEvent("A1")], { expectedRevision: 0 })).toMatchObject({
+        nextExpectedRevision: 1,
+      });
+      // A database error in a guessed batch: the append that caused it alone is refused.
+      const outcomes = await Promise.allSettled([
+        store.append(b, [testEvent("B0")], { expectedRevision: "no_stream" }),
+        store.append(c, [testEvent("Poison")], { expectedRevision: 0 }),
+        store.append(a, [testEvent("A2")], { expectedRevision: 1 }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(String((outcomes[1] as PromiseRejectedResult).reason.message)).toContain("poisoned event");
+      // A wrong expected revision in a guessed batch is refused as usual, the others written.
+      const wrong = await Promise.allSettled([
+        store.append(b, [testEvent("B1")], { expectedRevision: 0 }),
+        store.append(a, [testEvent("A-stale")], { expectedRevision: 1 }),
+      ]);
+      expect(wrong.map((o) => o.status)).toEqual(["fulfilled", "rejected"]);
+      expect((await store.readStream(a)).map((e) => e.type)).toEqual(["A0", "A1", "A2"]);
+      expect((await store.readStream(b)).map((e) => e.type)).toEqual(["B0", "B1"]);
+      expect((await store.readStream(c)).map((e) => e.type)).toEqual(["C0"]);
+      const verdict = await verifyChain(chainPages(store));
+      expect(verdict).toMatchObject({ ok: true, events: 6 });
+    } finally {
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
   it("keeps positions beyond 2^53 exact", async () => {
     const schema = newSchema();
     const store = await PostgresEventStore.open({ connectionString: DATABASE_URL, schema });

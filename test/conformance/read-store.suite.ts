@@ -59,6 +59,16 @@ export function testReadStore(adapter: string, makeFixture: () => Promise<ReadSt
       expect((await store.projectionState("rows"))?.position).toBe("1");
     });
 
+    it("applies statements of different texts, interleaved, in their order, each seeing the one before", async () => {
+      const scale = (id: string, factor: bigint) =>
+        sql`UPDATE {{ledger_rows}} SET amount_minor = amount_minor * ${factor} WHERE id = ${id}`;
+      await store.apply("rows", 1, [insert("a", 1n), scale("a", 3n), insert("b", 2n), scale("a", 10n)], "3");
+      expect(await store.query("SELECT id, amount_minor FROM ledger_rows ORDER BY id")).toEqual([
+        { id: "a", amount_minor: 30n },
+        { id: "b", amount_minor: 2n },
+      ]);
+    });
+
     it("keeps integer money exact beyond 2^53, as bigint", async () => {
       const big = 2n ** 62n + 1n;
       await store.apply("rows", 1, [insert("big", big), insert("neg", -big)], "1");

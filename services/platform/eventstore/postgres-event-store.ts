@@ -69,9 +69,9 @@ const COLUMNS = EVENT_COLUMNS.map((c) => (AS_TEXT.has(c) ? `e.${c}::text` : `e.$
 const INT8_MAX = 9_223_372_036_854_775_807n;
 
 /**
- * Each successful append's savepoint gets a subtransaction id, and a backend caches only 64 of them; past that
- * every other session's snapshot overflows to pg_subtrans lookups while the batch is open. Keeping a batch at
- * 64 appends still pays one commit for 64 appends.
+ * When a batch falls back to a savepoint per append, each successful one gets a subtransaction id, and a
+ * backend caches only 64 of them; past that every other session's snapshot overflows to pg_subtrans lookups
+ * while the batch is open. Keeping a batch at 64 appends still pays one commit for 64 appends.
  */
 const DEFAULT_MAX_BATCH = 64;
 
@@ -95,9 +95,18 @@ const DEFAULT_MAX_BATCH = 64;
  * written in one transaction. The batch takes the lock, reads in one query the last revision of every stream
  * and every stored row of every event id it will touch, then decides each append in order against that
  * state, which is exact because no other writer can run while the lock is held. A conflict is found before
- * writing and fails only its own append. Each append's writes run in their own SAVEPOINT and are pipelined
- * (sent without waiting for the previous result); if the database fails one, the transaction is rolled back
- * to that append's savepoint, it alone is rejected, and the appends after it are decided again without it.
+ * writing and fails only its own append. The accepted appends are written by one multi-row statement (the
+ * streams' revisions and every event, from arrays) under one SAVEPOINT. If the database fails it, the
+ * transaction is rolled back to that savepoint and the batch falls back to one savepoint per append,
+ * pipelined (sent without waiting for the previous result): the failing append alone is rejected, and the
+ * appends after it are decided again without it.
+ *
+ * Guessed batches (the common case, one round trip before the commit instead of two): once this store has
+ * committed a batch it knows the chain's head, and a batch whose appends all expect an exact revision or no
+ * stream can be planned without reading: each stream where its first append expects it, no event id stored.
+ * That plan's statement is pipelined behind the batch's reads and writes only if, under the lock, the
+ * streams, the event ids and the chain's head are as guessed; otherwise it writes nothing, and the batch is
+ * decided from the reads as above. An append the guess got wrong is therefore answered exactly as without it.
  *
  * Commit and wake-ups: the transaction calls `pg_notify`, so subscribers of every process (each store keeps
  * one LISTENing client) wake after the commit; local subscribers are also woken directly.
@@ -126,6 +135,8 @@ export class PostgresEventStore implements EventStore {
   readonly #subscriptions = new Set<Subscription>();
   readonly #sql: ReturnType<typeof statements>;
   #closed = false;
+  /** The chain's head as this store's last batch committed it; undefined until then and after a failure. */
+  #head: string | undefined;
   #listener: pg.Client | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnectDelay = 100;
@@ -198,16 +209,24 @@ export class PostgresEventStore implements EventStore {
     let written: Written;
     try {
       client = await this.#pool.connect();
-      const [, state, headHash] = await Promise.all([
+      const savepoint = appendSavepoint(client);
+      const guess = this.#head === undefined ? undefined : guessBatch(batch, this.#head, recordedAt);
+      const [, state, headHash, guessed] = await Promise.all([
         client.query(this.#sql.beginAndLock),
         this.#batchState(client, batch),
         client.query<{ hash: string }>(this.#sql.lastHash).then((r) => r.rows[0]?.hash ?? GENESIS_HASH),
+        guess && this.#writeRound(client, guess.writes, savepoint, recordedAt, guess.assumed),
       ]);
       state.headHash = headHash;
-      written = await this.#writeAppends(client, batch, state, recordedAt);
+      written =
+        guess && guessed
+          ? settledRound(guess.steps, applyWrites(guess.writes, guessed, state))
+          : await this.#writeAppends(client, batch, state, recordedAt, savepoint);
       await client.query(written.wrote ? this.#sql.notifyAndCommit : "COMMIT");
       client.release();
+      this.#head = state.headHash;
     } catch (error) {
+      this.#head = undefined;
       if (client) {
         await client.query("ROLLBACK").catch(() => {});
         // Its connection may be broken or mid-transaction: never hand it to the next caller.
@@ -228,19 +247,70 @@ export class PostgresEventStore implements EventStore {
     batch: readonly PendingAppend[],
     state: BatchState,
     recordedAt: string,
+    savepoint: AppendSavepoint,
   ): Promise<Written> {
-    const savepoint = appendSavepoint(client);
     const written: Written = { outcomes: [], wrote: false };
     let remaining = batch;
+    let oneByOne = false;
     while (remaining.length > 0) {
       const round = planRound(remaining, state, recordedAt);
-      const sent = sendRound(client, this.#sql.insert, round.steps, savepoint, recordedAt);
-      const taken = await this.#takeRound(round, sent, state, savepoint);
+      let taken: Written & { undecided?: readonly PendingAppend[] };
+      const writes = round.steps.filter((step): step is WriteStep => "lastRevision" in step);
+      if (oneByOne) {
+        const sent = sendRound(client, this.#sql.insert, round.steps, savepoint, recordedAt);
+        taken = await this.#takeRound(round, sent, state, savepoint);
+      } else if (writes.length === 0) {
+        taken = settledRound(round.steps, new Map());
+      } else {
+        const rows = await this.#writeRound(client, writes, savepoint, recordedAt);
+        if (!rows) {
+          // One of the round's appends made the database fail it, and one statement cannot say which: the
+          // round is rolled back, its state untouched, and it and the rest of the batch go one by one.
+          oneByOne = true;
+          continue;
+        }
+        taken = settledRound(round.steps, applyWrites(writes, rows, state));
+      }
       written.outcomes.push(...taken.outcomes);
       written.wrote ||= taken.wrote;
       remaining = taken.undecided ?? round.deferred;
     }
     return written;
+  }
+
+  /**
+   * Writes a round's appends in one statement under one savepoint: a round trip and a subtransaction for the
+   * round instead of one per append. With `assumed`, the statement writes only if the streams' last
+   * revisions are as assumed (null: no stream), none of its event ids is stored and the chain's head is the
+   * hash the round was chained onto. Undefined when it wrote nothing: a database error (rolled back to the
+   * savepoint) or an assumption that did not hold.
+   */
+  async #writeRound(
+    client: pg.PoolClient,
+    writes: readonly WriteStep[],
+    savepoint: AppendSavepoint,
+    recordedAt: string,
+    assumed?: Assumed,
+  ): Promise<InsertedRow[] | undefined> {
+    const opened = savepoint.open();
+    const inserted = client.query<InsertedRow>(this.#sql.insertAll, [
+      ...insertAllValues(writes, recordedAt),
+      assumed !== undefined,
+      [...(assumed?.lastRevision.keys() ?? [])],
+      [...(assumed?.lastRevision.values() ?? [])],
+      assumed?.headHash ?? null,
+    ]);
+    // Taken below; until then a rejection must not count as unhandled.
+    inserted.catch(() => {});
+    // Fails only if the connection or transaction is already broken: nothing of this batch can stand.
+    await opened;
+    try {
+      const { rows } = await inserted;
+      return rows.length > 0 ? rows : undefined;
+    } catch {
+      await savepoint.rollBack();
+      return undefined;
+    }
   }
 
   /**
@@ -583,6 +653,42 @@ function statements(schema: string, lockKey: string) {
                                      tenant_id, actor, data, hash, ord)
        RETURNING event_id::text AS event_id, revision::text AS revision, position::text AS position`,
     ),
+    // The round's streams once each at their final revision (ON CONFLICT cannot update a row twice), and its
+    // events in log order. The positions are one block taken from the sequence (nothing else draws from it
+    // while the append lock is held) and handed out by ordinality, so they follow the order the chain
+    // hashes were computed in by construction, whatever order the rows reach the insert in. With $16, it
+    // writes only if the assumptions ($17-$19) hold, and nothing otherwise.
+    insertAll: named(
+      "insert_all",
+      `WITH holds AS MATERIALIZED (
+         SELECT NOT $16::boolean OR (
+                  NOT EXISTS (SELECT 1 FROM unnest($17::text[], $18::bigint[]) AS a(stream_id, last_revision)
+                                LEFT JOIN ${s}.streams AS st ON st.stream_id = a.stream_id
+                               WHERE st.last_revision IS DISTINCT FROM a.last_revision)
+                  AND NOT EXISTS (SELECT 1 FROM ${s}.events WHERE event_id = ANY($4::uuid[]))
+                  AND (SELECT hash FROM ${s}.events ORDER BY position DESC LIMIT 1) IS NOT DISTINCT FROM $19::text
+                ) AS ok
+       ), stream AS (
+         INSERT INTO ${s}.streams AS st (stream_id, last_revision)
+         SELECT r.* FROM holds, unnest($1::text[], $2::bigint[]) AS r WHERE holds.ok
+         ON CONFLICT (stream_id) DO UPDATE SET last_revision = EXCLUDED.last_revision
+         RETURNING st.stream_id
+       ), block AS MATERIALIZED (
+         SELECT setval('${s}.event_position', nextval('${s}.event_position') + cardinality($4::uuid[]) - 1)
+                  - cardinality($4::uuid[]) AS before
+           FROM holds WHERE holds.ok
+       )
+       INSERT INTO ${s}.events (position, event_id, stream_id, revision, type, schema_version, occurred_at,
+                                recorded_at, correlation_id, causation_id, tenant_id, actor, data, hash)
+       SELECT block.before + e.ord, e.event_id, e.stream_id, e.revision, e.type, e.schema_version,
+              e.occurred_at, $3, e.correlation_id, e.causation_id, e.tenant_id, e.actor, e.data, e.hash
+         FROM block,
+              unnest($4::uuid[], $5::text[], $6::bigint[], $7::text[], $8::integer[], $9::text[], $10::text[],
+                     $11::text[], $12::text[], $13::text[], $14::json[], $15::text[])
+                WITH ORDINALITY AS e(event_id, stream_id, revision, type, schema_version, occurred_at,
+                                     correlation_id, causation_id, tenant_id, actor, data, hash, ord)
+       RETURNING event_id::text AS event_id, revision::text AS revision, position::text AS position`,
+    ),
     streamForwards: named(
       "stream_forwards",
       `SELECT ${COLUMNS} FROM ${s}.events AS e
@@ -610,9 +716,14 @@ function statements(schema: string, lockKey: string) {
   };
 }
 
-type Step =
-  | { readonly pending: PendingAppend; readonly settle: () => void }
-  | { readonly pending: PendingAppend; readonly lastRevision: number; readonly hashes: readonly string[] };
+/** An append the round writes: after `lastRevision`, its events carrying `hashes`. */
+interface WriteStep {
+  readonly pending: PendingAppend;
+  readonly lastRevision: number;
+  readonly hashes: readonly string[];
+}
+
+type Step = { readonly pending: PendingAppend; readonly settle: () => void } | WriteStep;
 
 interface InsertedRow {
   event_id: string;
@@ -775,6 +886,114 @@ function insertValues(
     dataJson,
     hashes,
   ];
+}
+
+/** What a guessed batch assumes the database holds; `insertAll` checks it before writing. */
+interface Assumed {
+  /** Each stream's last revision, null for none. */
+  readonly lastRevision: Map<string, number | null>;
+  readonly headHash: string;
+}
+
+/**
+ * The batch planned without reading the database, for the common case: every stream is where its first
+ * append expects it (an exact revision or no stream), no event id is stored yet, and the chain's head is
+ * where this store's last batch left it. Sent with the batch's reads, it saves the round trip between
+ * reading and writing; `insertAll` writes it only if the guess holds. Undefined when the batch expects
+ * anything the guess cannot state (any revision, an existing stream) or would refuse an append.
+ */
+function guessBatch(
+  batch: readonly PendingAppend[],
+  headHash: string,
+  recordedAt: string,
+): { readonly steps: Step[]; readonly writes: WriteStep[]; readonly assumed: Assumed } | undefined {
+  const lastRevision = new Map<string, number | null>();
+  for (const { streamId, options } of batch) {
+    if (lastRevision.has(streamId)) continue;
+    const expected = options.expectedRevision;
+    if (expected === "no_stream") lastRevision.set(streamId, null);
+    else if (typeof expected === "number") lastRevision.set(streamId, expected);
+    else return undefined;
+  }
+  const known = new Map([...lastRevision].filter((e): e is [string, number] => e[1] !== null));
+  const round = planRound(batch, { lastRevision: known, storedEvents: new Map(), headHash }, recordedAt);
+  const writes = round.steps.filter((step): step is WriteStep => "lastRevision" in step);
+  if (round.deferred.length > 0 || writes.length !== round.steps.length) return undefined;
+  return { steps: round.steps, writes, assumed: { lastRevision, headHash } };
+}
+
+/** How to settle each of a round's steps once committed, given the results of its writes. */
+function settledRound(steps: readonly Step[], results: ReadonlyMap<WriteStep, AppendResult>): Written {
+  return {
+    outcomes: steps.map((step) => {
+      if ("settle" in step) return step.settle;
+      const result = results.get(step)!;
+      return () => step.pending.resolve(result);
+    }),
+    wrote: results.size > 0,
+  };
+}
+
+/** The parameters of `insertAll`: the streams' final revisions, then every event in the order written. */
+function insertAllValues(writes: readonly WriteStep[], recordedAt: string): unknown[] {
+  const streamRevision = new Map<string, number>();
+  const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+  const [ids, streams, revisions, types, versions, occurred, correlations, causations, tenants, actors] =
+    columns;
+  for (const { pending, lastRevision, hashes } of writes) {
+    streamRevision.set(pending.streamId, lastRevision + pending.events.length);
+    pending.events.forEach((e, i) => {
+      ids!.push(e.eventId);
+      streams!.push(pending.streamId);
+      revisions!.push(lastRevision + 1 + i);
+      types!.push(e.type);
+      versions!.push(e.schemaVersion);
+      occurred!.push(e.occurredAt);
+      correlations!.push(e.correlationId);
+      causations!.push(e.causationId);
+      tenants!.push(e.tenantId);
+      actors!.push(e.actor);
+      columns[10]!.push(pending.dataJson[i]);
+      columns[11]!.push(hashes[i]);
+    });
+  }
+  return [[...streamRevision.keys()], [...streamRevision.values()], recordedAt, ...columns];
+}
+
+/**
+ * Checks what `insertAll` returned and records it in the batch's state: one row per event, and positions in
+ * exactly the order the events were sent, which is the order their chain hashes were computed in. A
+ * mismatch throws and fails the whole transaction.
+ */
+function applyWrites(
+  writes: readonly WriteStep[],
+  rows: readonly InsertedRow[],
+  state: BatchState,
+): Map<WriteStep, AppendResult> {
+  const sent = writes.flatMap((w) => w.pending.events.map((e) => e.eventId));
+  const byPosition = rows
+    .map((r) => ({ eventId: r.event_id, position: BigInt(r.position) }))
+    .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+  if (byPosition.length !== sent.length || byPosition.some((r, i) => r.eventId !== sent[i])) {
+    throw new EventStoreError(
+      `insert returned ${byPosition.length} of ${sent.length} rows, or positions not in the order sent`,
+    );
+  }
+  const results = new Map<WriteStep, AppendResult>();
+  let row = 0;
+  for (const step of writes) {
+    const { streamId, events } = step.pending;
+    let position = "";
+    events.forEach((event, i) => {
+      position = byPosition[row++]!.position.toString();
+      state.storedEvents.set(event.eventId, { streamId, revision: step.lastRevision + 1 + i, position });
+    });
+    const nextExpectedRevision = step.lastRevision + events.length;
+    state.lastRevision.set(streamId, nextExpectedRevision);
+    results.set(step, { nextExpectedRevision, position });
+  }
+  state.headHash = writes.at(-1)!.hashes.at(-1)!;
+  return results;
 }
 
 /**
