@@ -1,3 +1,4 @@
+import helmet from "@fastify/helmet";
 import Fastify, { type FastifyPluginAsync } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
@@ -43,6 +44,8 @@ export async function buildApp(options: AppOptions) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(outside.plugin);
   await app.register(answerV1OutsideRoutes);
+  // Security headers for the server-rendered pages only (html-page.ts applies them with each page's CSP).
+  await app.register(helmet, { global: false });
   await app.register(openApiDocs); // before any route, so the document sees them all
   await app.register(requestContext);
   // Before every route, so each request's latency is observed.
