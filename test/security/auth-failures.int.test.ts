@@ -142,3 +142,29 @@ describe("a partner id guessed at from many addresses", () => {
     expect((await v1(address, OPERATOR_KEY)).statusCode).toBe(429);
   });
 });
+
+describe("the finance page's sign-in form", () => {
+  it("counts a wrong key as a failed authentication: 401 up to the limit, then a 429 page with Retry-After", async () => {
+    const address = freshAddress();
+    const login = await h.app.inject({ method: "GET", url: "/finance/login", remoteAddress: address });
+    const csrf = /name="csrf" value="([^"]+)"/.exec(login.body)?.[1] ?? "";
+    const cookie = [login.headers["set-cookie"]]
+      .flat()
+      .map((c) => String(c).split(";")[0])
+      .join("; ");
+    const signIn = (key: string) =>
+      h.app.inject({
+        method: "POST",
+        url: "/finance/login",
+        remoteAddress: address,
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ key, csrf }).toString(),
+      });
+    for (let i = 0; i < LIMIT; i++) expect((await signIn("not-a-key")).statusCode).toBe(401);
+    const limited = await signIn(OPERATOR_KEY);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.body).toContain("Too many failed sign-ins");
+    expect(retryAfter(limited)).toBe(WINDOW_MS / 1000);
+    nowMs += WINDOW_MS;
+  });
+});
