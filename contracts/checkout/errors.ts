@@ -176,8 +176,7 @@ export const CHECKOUT_ERROR_CATALOGUE = [
   {
     code: 9429,
     // Ours: the seed has no code for it. HTTP 429 (not 200) so clients and proxies that honour Retry-After do.
-    message:
-      "Too many failed server_key attempts from this address; retry after the Retry-After header's seconds",
+    message: "Too many failed attempts, retry after Retry-After seconds",
     httpStatus: 429,
     meaning:
       "Too many requests with a server_key that is not an active merchant's came from this address within the window " +
