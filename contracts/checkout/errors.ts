@@ -174,6 +174,17 @@ export const CHECKOUT_ERROR_CATALOGUE = [
     seedSections: ["API Abort Transaction (Offline Transaction Only) response error code"],
   },
   {
+    code: 9429,
+    // Ours: the seed has no code for it. HTTP 429 (not 200) so clients and proxies that honour Retry-After do.
+    message: "Too many failed attempts, retry after Retry-After seconds",
+    httpStatus: 429,
+    meaning:
+      "Too many requests with a server_key that is not an active merchant's came from this address within the window " +
+      "(AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_MS). Wait Retry-After seconds, then send the server_key Kredivo gave you.",
+    kind: "error",
+    seedSections: [],
+  },
+  {
     code: 9100,
     // Sent *to us* by the merchant in reply to a tokenization push notification.
     message: "Success",
@@ -231,17 +242,17 @@ export function checkoutErrorEntry(code: number): CheckoutErrorEntry | undefined
 /**
  * Which codes each endpoint answers with. `seed`: listed in the seed's tables or examples for that endpoint.
  * `ours`: not listed, but the endpoint needs them and the code's seed meaning fits (bad input → 1002, bad
- * server_key → 2012, unknown transaction → 2018, crash → 9999).
+ * server_key → 2012, unknown transaction → 2018, crash → 9999, too many bad server_keys → 9429).
  */
 export const CHECKOUT_ENDPOINT_CODES = {
-  "checkout/init": { seed: [1002, 2012, 9999], ours: [] },
-  "checkout/update": { seed: [1002], ours: [9999] },
-  "checkout/abort": { seed: [2001, 2012, 2043, 2046, 9999], ours: [1002] },
-  "transaction/status": { seed: [], ours: [1002, 2012, 2018, 9999] },
-  "transaction/cancel": { seed: [2011, 2012, 2013, 2015, 2016, 2017, 2018, 9999], ours: [1002] },
-  "loan/calculator": { seed: [], ours: [1002, 2012, 9999] },
-  get_credit_details: { seed: [2012], ours: [1002, 9999] },
-  "user/tokenize/init": { seed: [2009, 2012, 2030, 9999], ours: [1002] },
+  "checkout/init": { seed: [1002, 2012, 9999], ours: [9429] },
+  "checkout/update": { seed: [1002], ours: [9999, 9429] },
+  "checkout/abort": { seed: [2001, 2012, 2043, 2046, 9999], ours: [1002, 9429] },
+  "transaction/status": { seed: [], ours: [1002, 2012, 2018, 9999, 9429] },
+  "transaction/cancel": { seed: [2011, 2012, 2013, 2015, 2016, 2017, 2018, 9999], ours: [1002, 9429] },
+  "loan/calculator": { seed: [], ours: [1002, 2012, 9999, 9429] },
+  get_credit_details: { seed: [2012], ours: [1002, 9999, 9429] },
+  "user/tokenize/init": { seed: [2009, 2012, 2030, 9999], ours: [1002, 9429] },
 } as const satisfies Record<
   string,
   { seed: readonly CheckoutFailureCode[]; ours: readonly CheckoutFailureCode[] }

@@ -7,6 +7,7 @@ import {
   checkoutError,
   checkoutErrorFromZod,
 } from "../../contracts/checkout/errors.ts";
+import { authClient, authFailuresOf, refuseWhenLimited } from "../http/auth-failures.ts";
 import { exactJsonBody } from "../http/exact-json.ts";
 import type { OutsideRouteResponder } from "../http/outside-routes.ts";
 import { Rejection } from "../ledger/decider.ts";
@@ -28,6 +29,8 @@ import { kredivoRefusal } from "./kredivo-codes.ts";
 //   any other 4xx fastify raises for the request           1002   200   request: <fastify's message>
 //   a path that names no endpoint (kredivoOutsideRoutes)   1002   404   path: no endpoint <METHOD> <path>
 //   a path parameter over 300 characters or badly encoded  1002   200   path: a path parameter is <why>
+//   too many bad server_keys from this address (auth-failures.ts)  9429   429   retry after <n> seconds
+//     (and Retry-After); checked before the body is read
 //   a transient failure (store unreachable, or     9999   503   request_id: <Request-Id>
 //     a contended stream's retries exhausted): nothing was written, retry later
 //   anything else (a fault of ours)                        9999   500   request_id: <Request-Id>
@@ -63,6 +66,19 @@ export class KredivoBadRequest extends Error {
   }
 }
 
+/** A request from an address that sent too many bad server_keys: 9429 until its window ends. */
+class KredivoAuthLimited extends Error {
+  override name = "KredivoAuthLimited";
+  readonly seconds: number;
+  constructor(seconds: number) {
+    super(`too many failed server_key attempts from this address; retry after ${seconds} seconds`);
+    this.seconds = seconds;
+  }
+}
+
+/** The rule a server_key that is not an active merchant's breaks: a failed authentication. */
+const BAD_SERVER_KEY = "server_key_must_belong_to_active_merchant";
+
 type CheckoutReply = CheckoutErrorReply & { readonly fault: boolean; readonly detail?: string };
 
 /** What a request that went wrong is answered with, whether it was our fault, and what was wrong. */
@@ -74,6 +90,7 @@ export function checkoutReplyFor(error: unknown, requestId: string): CheckoutRep
   });
   if (error instanceof CheckoutRequestInvalid) return refused(checkoutErrorFromZod(error.zodError));
   if (error instanceof KredivoBadRequest) return refused(checkoutError(1002, error.detail));
+  if (error instanceof KredivoAuthLimited) return refused(checkoutError(9429, error.message));
   if (error instanceof Rejection) {
     const { reply, detail } = kredivoRefusal(error);
     return refused(reply, detail);
@@ -107,6 +124,13 @@ function fastifyClientError(error: unknown): string | undefined {
 }
 
 async function errorContract(app: FastifyInstance): Promise<void> {
+  const failures = authFailuresOf(app);
+  // Before the body is even read: an address past the limit costs us no parsing and no store read.
+  app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+    const seconds = refuseWhenLimited(failures, authClient(request), reply);
+    if (seconds !== undefined) throw new KredivoAuthLimited(seconds);
+  });
+
   // JSON only (the seed's `Content-Type: application/json`), read with exact numbers so amounts never pass
   // through a double. Anything else, text/plain included, is refused as FST_ERR_CTP_INVALID_MEDIA_TYPE.
   app.removeAllContentTypeParsers();
@@ -131,6 +155,7 @@ async function errorContract(app: FastifyInstance): Promise<void> {
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof Rejection && error.rule === BAD_SERVER_KEY) failures.failed(authClient(request));
     const { httpStatus, body, fault, detail } = checkoutReplyFor(error, request.id);
     if (fault) {
       request.log.error({ err: error, requestId: request.id, code: body.status }, "checkout request failed");

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { sha256Hex } from "../platform/digest.ts";
+import { authClient, authFailuresOf, refuseWhenLimited } from "./auth-failures.ts";
 import { declareProblems, sendProblem } from "./problem-details.ts";
 
 // API keys with roles for `/v1` (DESIGN.md "HTTP"): `Authorization: Bearer <key>`. Routes opt in with
@@ -58,24 +59,36 @@ export const apiKeys = fp(
   async (app: FastifyInstance, options: ApiKeysOptions) => {
     const rolesByDigest = new Map(options.apiKeys.map((k) => [digest(k.key), new Set(k.roles)]));
     const guards = new WeakSet<object>();
+    const failures = authFailuresOf(app);
 
     // A guarded route documents the key it needs and what it answers without one.
     app.addHook("onRoute", (route) => {
       const hooks = [route.onRequest, route.preHandler].flat();
       if (!hooks.some((hook) => typeof hook === "function" && guards.has(hook))) return;
-      declareProblems(route, ["api_key_missing", "api_key_invalid", "role_required"]);
+      declareProblems(route, [
+        "api_key_missing",
+        "api_key_invalid",
+        "role_required",
+        "authentication_failures_too_many",
+      ]);
       route.schema ??= {};
       route.schema.security ??= [{ [API_KEY_SCHEME]: [] }];
     });
 
     app.decorate("requireRole", (role: string): RoleGuard => {
       const guard: RoleGuard = async (request, reply) => {
+        const client = authClient(request);
+        if (refuseWhenLimited(failures, client, reply) !== undefined) {
+          return sendProblem(request, reply, "authentication_failures_too_many", { param: "Authorization" });
+        }
         const header = request.headers.authorization;
         const token = typeof header === "string" ? BEARER.exec(header.trim())?.[1] : undefined;
         const hashed = token === undefined ? undefined : digest(token);
         const roles = hashed === undefined ? undefined : rolesByDigest.get(hashed);
         if (roles === undefined) {
           reply.header("WWW-Authenticate", 'Bearer realm="v1"');
+          // A guess counts; a request that sent no key at all guessed nothing.
+          if (token !== undefined) failures.failed(client);
           return sendProblem(request, reply, token === undefined ? "api_key_missing" : "api_key_invalid", {
             param: "Authorization",
           });

@@ -1,6 +1,8 @@
+import helmet from "@fastify/helmet";
 import Fastify, { type FastifyPluginAsync } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { AUTH_FAILURE_DEFAULTS, AuthFailureLimiter } from "./auth-failures.ts";
 import { exactJsonBody } from "./exact-json.ts";
 import { healthRoutes } from "./health.ts";
 import { redactedRequest } from "./log-redaction.ts";
@@ -22,6 +24,10 @@ export interface AppOptions {
   readonly readiness: Readiness;
   /** `GET /metrics` and the request latencies (none without it). */
   readonly metrics?: MetricsOptions;
+  /** Failed authentications per client before 429 (auth-failures.ts); default AUTH_FAILURE_DEFAULTS. */
+  readonly authFailures?: { readonly limit: number; readonly windowMs: number };
+  /** The clock of the limits (epoch ms); default the system clock. */
+  readonly now?: () => number;
   /** The contexts' routes, registered in this order after the shared plugins. */
   readonly mounts?: readonly HttpMount[];
 }
@@ -43,8 +49,17 @@ export async function buildApp(options: AppOptions) {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(outside.plugin);
   await app.register(answerV1OutsideRoutes);
+  // Security headers for the server-rendered pages only (html-page.ts applies them with each page's CSP).
+  await app.register(helmet, { global: false });
   await app.register(openApiDocs); // before any route, so the document sees them all
   await app.register(requestContext);
+  app.decorate(
+    "authFailures",
+    new AuthFailureLimiter({
+      ...(options.authFailures ?? AUTH_FAILURE_DEFAULTS),
+      now: options.now ?? Date.now,
+    }),
+  );
   // Before every route, so each request's latency is observed.
   if (options.metrics) await app.register(metricsRoutes, options.metrics);
   await app.register(exactJsonBody); // every route's JSON bodies, amounts exact

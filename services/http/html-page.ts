@@ -4,7 +4,8 @@ import type { SafeHtml } from "./html.ts";
 
 // How every server-rendered page is sent (the hosted checkout page, the Partner API's onboarding pages, the
 // finance page): never cached, never framed, no script at all, one inline stylesheet allowed by its hash, forms
-// posting only to us and the origins the page names.
+// posting only to us and the origins the page names. The headers are helmet's (registered by the app shell
+// with `global: false`, so JSON routes keep theirs), with a CSP narrowed to what these pages hold.
 
 /** The CSP hash source of one inline stylesheet (`sha256-…`); computed once per page style. */
 export const styleHash = (style: string) => `sha256-${createHash("sha256").update(style).digest("base64")}`;
@@ -22,18 +23,23 @@ export function sendHtmlPage(
   page: SafeHtml,
   policy: PagePolicy,
 ): FastifyReply {
-  const formTargets = ["'self'", ...new Set(policy.formOrigins ?? [])].join(" ");
+  reply.helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: [`'${policy.styleHash}'`],
+        formAction: ["'self'", ...new Set(policy.formOrigins ?? [])],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    frameguard: { action: "deny" },
+    referrerPolicy: { policy: "same-origin" },
+  });
   return reply
     .code(status)
     .header("content-type", "text/html; charset=utf-8")
     .header("cache-control", "no-store")
-    .header(
-      "content-security-policy",
-      `default-src 'none'; style-src '${policy.styleHash}'; form-action ${formTargets}; ` +
-        "frame-ancestors 'none'; base-uri 'none'",
-    )
-    .header("x-frame-options", "DENY")
-    .header("x-content-type-options", "nosniff")
-    .header("referrer-policy", "same-origin")
     .send(page.value);
 }

@@ -3,7 +3,7 @@
 // catalogued does not compile and one code never answers two statuses.
 
 export interface V1Error {
-  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
   /** Names the problem type in the documentation; the wire's `title` stays the status phrase. */
   readonly title: string;
   /** What the caller does about it: the guidance a problem's `detail` gives when it has nothing more exact. */
@@ -211,6 +211,11 @@ export const V1_ERRORS = {
     title: "Idempotency-Key reused",
     fix: "Use a new Idempotency-Key for a new request; reuse a key only to retry the same request.",
   },
+  authentication_failures_too_many: {
+    status: 429,
+    title: "Too many failed authentications",
+    fix: "Wait the seconds the Retry-After header gives, then retry with a key configured in `API_KEYS`; this address sent too many unknown keys.",
+  },
   internal_error: {
     status: 500,
     title: "Internal error",
@@ -245,6 +250,7 @@ export const STATUS_TITLES: Record<V1Error["status"], string> = {
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };

@@ -86,6 +86,13 @@ const configSchema = z.object({
   /** Partner API requests one partner may make per KREDMINT_RATE_LIMIT_WINDOW_MS; past it, 429 with Retry-After. */
   KREDMINT_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   KREDMINT_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /**
+   * Failed authentications (server_key, Partner API Basic credentials, /v1 API key) one address (or one
+   * partner id, from addresses that failed too) may make per AUTH_FAILURE_WINDOW_MS; past it, 429 with
+   * Retry-After until the window ends.
+   */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
+  AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).default(300_000),
   /** Signs the eligibility banner's landingUrl; unset, a random one per process (links die with a restart). */
   KREDMINT_LINK_SECRET: unsetWhenEmpty(z.string().min(16)),
   /** Signs the finance page's session cookie; unset: a random secret per process (sign in again after a restart). */

@@ -116,6 +116,8 @@ export async function composeService(
     logger,
     readiness: readiness(store, readStore, config.READY_MAX_LAG),
     metrics: { registry: metrics, apiKeys: config.API_KEYS },
+    authFailures: { limit: config.AUTH_FAILURE_LIMIT, windowMs: config.AUTH_FAILURE_WINDOW_MS },
+    now: () => now().getTime(),
     mounts: [...(seamMount ? [seamMount] : []), ...started.flatMap((part) => part.mounts)],
   });
   const stops = started.flatMap((part) => part.stops);

@@ -91,10 +91,11 @@ describe("GET /docs", () => {
       const media = operation!.requestBody.content["application/json"];
       expect(media.examples.seed.value).toEqual(example);
       expect(JSON.stringify(media.schema)).toContain('"required"');
-      expect(Object.keys(operation!.responses).sort()).toEqual(["200", "500", "503"]);
+      expect(Object.keys(operation!.responses).sort()).toEqual(["200", "429", "500", "503"]);
       expect(operation!.responses["200"]!.content["application/json"].schema.anyOf).toHaveLength(2);
     }
-    // Every /kredivo route declares each status it can answer: its outcome, a fault, a retry later.
+    // Every /kredivo route declares each status it can answer: its outcome, too many bad server_keys, a
+    // fault, a retry later.
     const kredivo = Object.entries(doc.paths).filter(([path]) => path.startsWith("/kredivo/"));
     expect(kredivo.map(([path]) => path).sort()).toEqual([
       "/kredivo/checkout/init",
@@ -108,7 +109,8 @@ describe("GET /docs", () => {
     ]);
     for (const [path, item] of kredivo) {
       const responses = item.post!.responses;
-      expect(Object.keys(responses).sort(), path).toEqual(["200", "500", "503"]);
+      expect(Object.keys(responses).sort(), path).toEqual(["200", "429", "500", "503"]);
+      expect(JSON.stringify(responses["429"]!.content["application/json"].schema), path).toContain("9429");
       for (const status of ["500", "503"]) {
         const schema = responses[status]!.content["application/json"].schema;
         expect(JSON.stringify(schema), `${path} ${status}`).toContain("9999");

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectPageSecurityHeaders } from "../support/page-headers.ts";
 import { FINANCE_KEY, type FinanceHarness, OPERATOR_KEY, startFinanceHarness } from "./harness.ts";
 
 // The finance page's door, through inject(): nothing without a session, a session only for a finance key,
@@ -49,7 +50,7 @@ describe("the finance page", () => {
     expect(String(res.headers["set-cookie"])).toMatch(/finance_session=.*HttpOnly/);
     const page = await get("/finance/trial-balance", cookie);
     expect(page.statusCode).toBe(200);
-    expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
+    expectPageSecurityHeaders(page.headers);
     expect((await get("/finance/days.csv", cookie)).headers["content-type"]).toContain("text/csv");
   });
 

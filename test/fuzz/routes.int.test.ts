@@ -51,7 +51,9 @@ const context: RouteContext = {
 const counts = new Map<string, { sent: number; refused: number }>();
 
 beforeAll(async () => {
-  h = await startFinanceHarness();
+  // Unknown keys are among the credentials tried, all from one address: past the auth-failure limit every
+  // later request would be a 429 before its handler runs (test/security/auth-failures.int.test.ts covers it).
+  h = await startFinanceHarness({ AUTH_FAILURE_LIMIT: "1000000" });
   const doc: OpenApiDocument = (await h.service.app.inject({ method: "GET", url: "/docs/json" })).json();
   routes = routesOf(doc);
 });

@@ -118,7 +118,7 @@ describe("a /v1 route's problems", () => {
     const { responses, security } = doc.paths["/v1/statement/{account}"].get;
     const codes = (status: string) =>
       responses[status].content["application/problem+json"].schema.properties.code.enum;
-    expect(Object.keys(responses).sort()).toEqual(["400", "401", "403", "404", "500", "503"]);
+    expect(Object.keys(responses).sort()).toEqual(["400", "401", "403", "404", "429", "500", "503"]);
     expect(codes("401")).toEqual(["api_key_missing", "api_key_invalid"]);
     expect(codes("404")).toEqual(["account_not_found"]);
     expect(security).toEqual([{ apiKey: [] }]);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hiddenFields } from "../support/html-forms.ts";
 import { pageBrowser } from "../support/page-browser.ts";
+import { expectPageSecurityHeaders } from "../support/page-headers.ts";
 import { type KredmintHarness, startKredmintHarness } from "./harness.ts";
 
 // The onboarding pages' refusals through inject(): links that are not ours, posts that are not from our page,
@@ -31,8 +32,7 @@ describe("GET /kredmint/auth", () => {
     expect(entry.headers.location).toBe("/kredmint/auth/page");
     const page = await b.request("GET", "/kredmint/auth/page");
     expect(page.statusCode).toBe(200);
-    expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
-    expect(page.headers["x-frame-options"]).toBe("DENY");
+    expectPageSecurityHeaders(page.headers);
     expect(page.body).toContain('value="9887206801"');
   });
 

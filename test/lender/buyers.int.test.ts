@@ -4,7 +4,7 @@ import { testCaller } from "../../services/ledger/testing/decider-spec.ts";
 import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
 import { approveAs } from "../support/buyers.ts";
 import { nextOrder, sampleInit } from "../support/checkout-requests.ts";
-import { formAction } from "../support/html-forms.ts";
+import { submitPinLink } from "../support/pin-link.ts";
 import { LENDER_API_KEYS, v1 } from "./support.ts";
 
 // Buyers onboarded through /v1 (role admin): registered by phone, a PIN set by the buyer through a one-time
@@ -29,16 +29,7 @@ async function registerBuyer(phone = newPhone()) {
 
 /** The buyer opens the link and types the PIN twice; answers the final page's status. */
 async function setPinThrough(url: string, pin: string, confirm = pin) {
-  const path = new URL(url).pathname;
-  const page = await h.app.inject({ method: "GET", url: path });
-  expect(page.statusCode).toBe(200);
-  const res = await h.app.inject({
-    method: "POST",
-    url: formAction(page.body, "set-pin"),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    payload: new URLSearchParams({ pin, pinConfirm: confirm }).toString(),
-  });
-  return res.statusCode;
+  return (await submitPinLink(h.app, url, pin, { confirm })).statusCode;
 }
 
 const newCheckout = async () => {
@@ -69,6 +60,7 @@ describe("the PIN link", () => {
     const link = await v1(h, "POST", `/buyers/${buyer.userId}/pin-link`, {});
     expect(link.statusCode).toBe(201);
     const { url } = link.json<{ url: string }>();
+    expect((await submitPinLink(h.app, url, "123456", { forge: true })).statusCode).toBe(403);
     expect(await setPinThrough(url, "123456", "654321")).toBe(400);
     expect(await setPinThrough(url, "123456")).toBe(200);
     expect(await setPinThrough(url, "999999")).toBe(410);

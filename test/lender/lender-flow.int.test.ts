@@ -8,7 +8,7 @@ import {
   sampleInit,
   statusRequest,
 } from "../support/checkout-requests.ts";
-import { formAction } from "../support/html-forms.ts";
+import { submitPinLink } from "../support/pin-link.ts";
 import { ADMIN_KEY, LENDER_API_KEYS, type OnboardedMerchant, onboardMerchant, v1 } from "./support.ts";
 
 // The operator's walkthrough end to end over inject(): two merchants and two buyers onboarded through /v1,
@@ -31,13 +31,7 @@ async function onboardBuyer(phone: string, pin: string): Promise<Buyer> {
   const { url } = (await v1(h, "POST", `/buyers/${userId}/pin-link`, {})).json<{ url: string }>();
   const path = new URL(url).pathname;
   secrets.push(pin, path.split("/").at(-1) ?? "");
-  const page = await h.app.inject({ method: "GET", url: path });
-  const set = await h.app.inject({
-    method: "POST",
-    url: formAction(page.body, "set-pin"),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    payload: new URLSearchParams({ pin, pinConfirm: pin }).toString(),
-  });
+  const set = await submitPinLink(h.app, url, pin);
   expect(set.statusCode).toBe(200);
   const limit = await v1(h, "POST", `/credit-lines/kredivo/${userId}/limit`, {
     limit: "50000000",

@@ -12,8 +12,14 @@ export const outcome = <T extends z.ZodType>(success: T) =>
   z
     .union([success, checkoutErrorBodySchema])
     .describe("`status` 1 (or a status word on checkout/update) on success, the error envelope otherwise");
-/** What every route can answer besides its outcome: 9999 as a fault of ours (500) or a retry later (503). */
+/**
+ * What every route can answer besides its outcome: 9429 after too many bad server_keys from the caller's
+ * address (429), 9999 as a fault of ours (500) or a retry later (503).
+ */
 export const faults = {
+  429: checkoutErrorBodySchema.describe(
+    "9429: too many failed server_key attempts from this address; retry after the Retry-After header's seconds",
+  ),
   500: checkoutErrorBodySchema.describe("9999: a fault on our side; quote the Request-Id header"),
   503: checkoutErrorBodySchema.describe(
     "9999: the store cannot be reached, or the transaction stayed contended; nothing was written, retry later",

@@ -286,7 +286,11 @@ ${
 }
 
 /** The PIN link's page (`/kredivo/buyers/pin/<token>`): the buyer types a new 6-digit PIN twice. */
-export function pinSetPage(lang: Lang, t: Messages, form: { action: string; error?: string }): SafeHtml {
+export function pinSetPage(
+  lang: Lang,
+  t: Messages,
+  form: { action: string; csrf: string; error?: string },
+): SafeHtml {
   return layout(
     lang,
     t,
@@ -294,7 +298,7 @@ export function pinSetPage(lang: Lang, t: Messages, form: { action: string; erro
     html`<h1>Set your PIN</h1>
 <p>Choose the 6-digit PIN you will sign in with. This link works once.</p>
 ${errorBox(form.error)}
-<form method="post" action="${form.action}" id="set-pin">
+<form method="post" action="${form.action}" id="set-pin"><input type="hidden" name="csrf" value="${form.csrf}">
 <label class="field" for="pin">New PIN</label>
 <input type="password" id="pin" name="pin" inputmode="numeric" autocomplete="new-password" maxlength="6" required>
 <label class="field" for="pin-confirm">New PIN again</label>

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { currencies } from "../../../contracts/money.ts";
 import { type ApiKey, rolesOfKey } from "../../http/api-keys.ts";
+import { authClient, authFailuresOf, refuseWhenLimited } from "../../http/auth-failures.ts";
 import { sendHtmlPage } from "../../http/html-page.ts";
 import { pageSession } from "../../http/page-session.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
@@ -136,6 +137,8 @@ export async function financePage(app: FastifyInstance, options: FinancePageOpti
   };
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
+  // A wrong key on the sign-in form is a failed authentication like a wrong Bearer key (auth-failures.ts).
+  const failures = authFailuresOf(app);
   typed.get("/", { schema: hidden }, (request, reply) =>
     reply
       .code(303)
@@ -156,7 +159,14 @@ export async function financePage(app: FastifyInstance, options: FinancePageOpti
           403,
           loginPage(base, csrf, "This form was not sent from this page; open it again."),
         );
+      const client = authClient(request);
+      const wait = refuseWhenLimited(failures, client, reply);
+      if (wait !== undefined) {
+        const why = `Too many failed sign-ins from this address: try again in ${wait} seconds.`;
+        return page(reply, 429, loginPage(base, csrf, why));
+      }
       if (!rolesOfKey(options.apiKeys, request.body.key)?.has("finance")) {
+        failures.failed(client);
         request.log.info("finance page: sign-in refused");
         return page(reply, 401, loginPage(base, csrf, "That is not an API key with the finance role."));
       }

@@ -23,6 +23,7 @@ import { KredmintRefusal } from "../refusal.ts";
 //   no such path                                                  404     path: …
 //   a path parameter over PATH_PARAM_MAX_CHARS or badly encoded    400     path: …
 //   past the partner's rate limit                                 429     Authorization: … (and Retry-After)
+//   too many failed authentications (address, partner id)         429     Authorization: … (and Retry-After)
 //   a store out of reach, or a contended stream                   503     request_id: <Request-Id>
 //   anything else (a fault of ours, logged)                       500     request_id: <Request-Id>
 //

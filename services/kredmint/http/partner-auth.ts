@@ -1,13 +1,15 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { authClient, authFailuresOf, refuseWhenLimited } from "../../http/auth-failures.ts";
 import type { Caller } from "../../ledger/decider.ts";
 import type { PartnerRow } from "../read-models/directory.ts";
 import { KredmintRefusal } from "../refusal.ts";
 
 // `Authorization: Basic base64(partnerId:secret)` on every Partner API call (seed 000), then the partner's
 // rate limit (@fastify/rate-limit, keyed by the authenticated partner: one partner's burst never spends
-// another's budget).
+// another's budget). Failed authentications count per address and per claimed partner id
+// (services/http/auth-failures.ts): past the limit, 429 with Retry-After before the secret is even checked.
 
 export interface PartnerAuthOptions {
   readonly authenticate: (header: string | undefined) => Promise<PartnerRow | undefined>;
@@ -33,11 +35,30 @@ export function partnerCaller(request: FastifyRequest): Caller {
   };
 }
 
+/** The partner id a Basic header claims (its user part), whether or not its secret is right. */
+function claimedPartner(header: string | undefined): string | undefined {
+  const encoded = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header?.trim() ?? "")?.[1];
+  if (encoded === undefined) return undefined;
+  const user = Buffer.from(encoded, "base64").toString("utf8").split(":", 1)[0] ?? "";
+  return user === "" ? undefined : user.slice(0, 200);
+}
+
 async function partnerAuth(app: FastifyInstance, options: PartnerAuthOptions): Promise<void> {
+  const failures = authFailuresOf(app);
   app.addHook("onRequest", async (request, reply) => {
     const header = request.headers.authorization;
+    const client = authClient(request, claimedPartner(header));
+    const wait = refuseWhenLimited(failures, client, reply);
+    if (wait !== undefined) {
+      throw new KredmintRefusal(
+        429,
+        "Authorization",
+        `failed too often from this address; retry after ${wait} seconds (Retry-After) with the partner id and secret kredmint gave you`,
+      );
+    }
     const partner = await options.authenticate(header);
     if (!partner) {
+      if (header !== undefined) failures.failed(client);
       reply.header("WWW-Authenticate", 'Basic realm="kredmint"');
       throw new KredmintRefusal(
         401,
