@@ -44,6 +44,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...merchantAdmin(ledger),
     ...buyerAdmin(ledger),
     merchants: ledger.merchants,
+    serverKeys: ledger.serverKeys,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,
     checkouts: ledger.checkouts,

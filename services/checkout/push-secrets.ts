@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { MerchantProfile } from "../ledger/merchant/merchant.events.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import type { ServerKeys } from "./server-keys.ts";
 
 // The merchants' dedicated Standard Webhooks secrets. The notifier must compute the HMAC with the secret
 // itself, so it cannot be hashed, and the log is published (Kafka), so it must not hold it (DESIGN.md
@@ -18,7 +19,11 @@ const newPushSecret = () => `${PREFIX}${randomBytes(32).toString("base64")}`;
 
 export type PushSecrets = ReturnType<typeof pushSecrets>;
 
-export function pushSecrets(readStore: ReadStore, now: () => Date = () => new Date()) {
+export function pushSecrets(
+  readStore: ReadStore,
+  serverKeys: ServerKeys,
+  now: () => Date = () => new Date(),
+) {
   let ready: Promise<unknown> | undefined;
   const table = () => {
     ready ??= readStore.query(TABLE);
@@ -54,7 +59,7 @@ export function pushSecrets(readStore: ReadStore, now: () => Date = () => new Da
       const { pushSigning } = merchant;
       switch (pushSigning.standardWebhooks) {
         case "server_key_hash":
-          return merchant.serverKeyHash;
+          return serverKeys.signingKey(merchant.serverKeyRef);
         case "off":
           return null;
         case "dedicated_secret": {

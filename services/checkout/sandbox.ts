@@ -2,7 +2,7 @@ import { TENURES } from "../../contracts/checkout/common.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import { merchantStream } from "../ledger/merchant/merchant.decider.ts";
 import type { CheckoutService } from "./checkout-service.ts";
-import { hashSecret, sha256Hex } from "./credentials.ts";
+import { hashSecret } from "./credentials.ts";
 
 /** The seed's sandbox test account ("Environment Setup"): username 900000000, password 447462, OTP 4567. */
 export const SANDBOX_BUYER = {
@@ -42,7 +42,10 @@ export async function seedSandbox(
   const positions: (string | undefined)[] = [];
   const { state: merchant } = await service.merchants.load(merchantStream(SANDBOX_MERCHANT_ID));
   if (merchant.profile) {
-    const rotation = { type: "RotateServerKey" as const, serverKeyHash: sha256Hex(serverKey) };
+    const rotation = {
+      type: "RotateServerKey" as const,
+      serverKeyRef: await service.serverKeys.referenceOf(serverKey),
+    };
     positions.push(
       (await service.merchants.handle(merchantStream(SANDBOX_MERCHANT_ID), rotation, meta)).position,
     );

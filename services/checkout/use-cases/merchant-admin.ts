@@ -9,7 +9,6 @@ import type {
 import { type Caller, Rejection } from "../../ledger/decider.ts";
 import { type MerchantRule, merchantStream } from "../../ledger/merchant/merchant.decider.ts";
 import type { PushSigning } from "../../ledger/merchant/merchant.events.ts";
-import { sha256Hex } from "../credentials.ts";
 import { pushSecrets } from "../push-secrets.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
 import { dealerRegistration } from "./dealers.ts";
@@ -33,11 +32,11 @@ const newMerchantId = () => `mer-${randomBytes(8).toString("hex")}`;
 /**
  * The lender's side of its merchants: register (the sandbox seed sends the same command), rotate the
  * server_key with an overlap, suspend, reactivate, list and read. Keys appear once, in the answer that
- * made them; the log and the read models hold their SHA-256 only.
+ * made them; the secret store holds their signing key, the log and the read models its reference only.
  */
 export function merchantAdmin(ledger: CheckoutLedger) {
   const dealers = dealerRegistration(ledger);
-  const secrets = pushSecrets(ledger.readStore, ledger.options.now);
+  const secrets = pushSecrets(ledger.readStore, ledger.serverKeys, ledger.options.now);
 
   /**
    * The setting as the log records it, and the secret to show once: a dedicated secret is made (and stored
@@ -108,7 +107,14 @@ export function merchantAdmin(ledger: CheckoutLedger) {
       merchantId,
       {
         type: "Register",
-        profile: { merchantId, name, serverKeyHash: sha256Hex(serverKey), feeRateBps, status, pushSigning },
+        profile: {
+          merchantId,
+          name,
+          serverKeyRef: await ledger.serverKeys.referenceOf(serverKey),
+          feeRateBps,
+          status,
+          pushSigning,
+        },
       },
       caller,
     );
@@ -160,7 +166,12 @@ export function merchantAdmin(ledger: CheckoutLedger) {
       const serverKey = newServerKey();
       await handle(
         merchantId,
-        { type: "RotateServerKey", serverKeyHash: sha256Hex(serverKey), overlapSeconds, reason },
+        {
+          type: "RotateServerKey",
+          serverKeyRef: await ledger.serverKeys.referenceOf(serverKey),
+          overlapSeconds,
+          reason,
+        },
         caller,
       );
       return { ...(await existing(merchantId)), serverKey };
