@@ -45,6 +45,7 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...buyerAdmin(ledger),
     merchants: ledger.merchants,
     serverKeys: ledger.serverKeys,
+    buyerSecrets: ledger.buyerSecrets,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,
     checkouts: ledger.checkouts,

@@ -9,7 +9,7 @@ import { type Projection, sql } from "../../platform/readstore/projection.ts";
  * authentication. v2: merchant_dealers. v3: merchant_server_keys (every key a merchant has had, with when
  * a replaced one stops: the rotation's overlap), the merchant's status following suspensions, and when it
  * was registered. v4: the merchant's push signing mode (merchants.push_signing). v5: server keys by their
- * reference into the secret store (the log holds no hash of them any more).
+ * reference into the secret store (the log holds no hash of them any more), buyers' PINs and fixed OTPs too.
  */
 export const directoryProjection: Projection = {
   name: "directory",
@@ -32,11 +32,11 @@ export const directoryProjection: Projection = {
     // Which buyer a PIN link (by its token's SHA-256) is for; the buyer's stream decides whether it still works.
     buyer_pin_links: { columns: "link_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL" },
     buyers: {
-      // pin_hash: a PIN registered with the buyer (the sandbox seed); pin_ref: one set through a link, by its
-      // reference in buyer_pins (outside the log); neither: no PIN yet. otp_hash NULL: codes are sent per
-      // sign-in (OtpSender).
-      columns: `user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_hash TEXT, otp_hash TEXT,
-        status TEXT NOT NULL, registered_at TEXT NOT NULL, pin_ref TEXT`,
+      // pin_ref: the buyer's PIN by its reference into the secret store (registered with the buyer, or set
+      // through a link later, which wins); NULL: no PIN yet. otp_ref: a fixed OTP (the sandbox seed); NULL:
+      // codes are sent per sign-in (OtpSender).
+      columns: `user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_ref TEXT, otp_ref TEXT,
+        status TEXT NOT NULL, registered_at TEXT NOT NULL`,
     },
   },
   handle(envelope): Statement[] {
@@ -94,8 +94,8 @@ export const directoryProjection: Projection = {
           case "BuyerRegistered": {
             const b = event.data;
             return [
-              sql`INSERT INTO {{buyers}} (user_id, phone, pin_hash, otp_hash, status, registered_at)
-                  VALUES (${b.userId}, ${b.phone}, ${b.pinHash ?? null}, ${b.otpHash ?? null}, 'active',
+              sql`INSERT INTO {{buyers}} (user_id, phone, pin_ref, otp_ref, status, registered_at)
+                  VALUES (${b.userId}, ${b.phone}, ${b.pinRef ?? null}, ${b.otpRef ?? null}, 'active',
                     ${envelope.occurredAt})`,
             ];
           }

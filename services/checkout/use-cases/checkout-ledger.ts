@@ -22,6 +22,7 @@ import type { EventStore } from "../../platform/eventstore/port.ts";
 import type { OtpCodes } from "../../platform/otp/otp-codes.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
 import type { SecretStore } from "../../platform/secrets/port.ts";
+import { buyerSecrets } from "../buyer-secrets.ts";
 import { serverKeys } from "../server-keys.ts";
 import type { CheckoutUseCaseRule } from "./rules.ts";
 
@@ -74,6 +75,7 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
     options,
     readStore,
     serverKeys: keys,
+    buyerSecrets: buyerSecrets(options.secrets, readStore),
     checkouts,
     creditLines: commandHandler(store, creditLineDecider, creditLineCodec),
     merchants: commandHandler(store, merchantDecider, merchantCodec),
