@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { legacyHashRef } from "../ledger/buyer/buyer.events.ts";
+import { LEGACY_HASH_PREFIX } from "../../contracts/secret-refs.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import type { SecretStore } from "../platform/secrets/port.ts";
 import { hashSecret, verifySecret } from "./credentials.ts";
-
-const LEGACY_PREFIX = legacyHashRef("");
 
 // Buyers' PINs and fixed OTPs (the sandbox's) live in the secret store as salted scrypt hashes, sealed;
 // their events carry the reference only, so the log holds nothing a 6-digit PIN could be brute-forced from
@@ -34,8 +32,8 @@ export function buyerSecrets(secrets: SecretStore, readStore: ReadStore) {
 
     /** Whether `secret` is the one stored under `ref`; an unknown reference matches nothing. */
     async matches(ref: string, secret: string): Promise<boolean> {
-      const hash = ref.startsWith(LEGACY_PREFIX)
-        ? ref.slice(LEGACY_PREFIX.length)
+      const hash = ref.startsWith(LEGACY_HASH_PREFIX)
+        ? ref.slice(LEGACY_HASH_PREFIX.length)
         : ((await secrets.get(ref)) ?? (await legacyPin(ref)));
       return hash !== undefined && verifySecret(secret, hash);
     },

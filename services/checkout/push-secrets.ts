@@ -59,7 +59,7 @@ export function pushSecrets(
       const { pushSigning } = merchant;
       switch (pushSigning.standardWebhooks) {
         case "server_key_hash":
-          return serverKeys.signingKey(merchant.serverKeyRef);
+          return serverKeys.hashOf(merchant.serverKeyRef);
         case "off":
           return null;
         case "dedicated_secret": {

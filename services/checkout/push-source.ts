@@ -108,7 +108,7 @@ async function buildPush(
     order_id: initiated.orderId,
     transaction_time: Math.floor(Date.parse(initiated.initiatedAt) / 1000),
     transaction_id: initiated.transactionId,
-    signature_key: signatureKey(await keys.signingKey(merchantThen.serverKeyRef), {
+    signature_key: signatureKey(await keys.hashOf(merchantThen.serverKeyRef), {
       transactionId: initiated.transactionId,
       orderId: initiated.orderId,
       amountMinor: initiated.amountMinor,

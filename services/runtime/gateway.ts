@@ -129,10 +129,11 @@ async function startKredmint(
   wiring: GatewayWiring,
   parts: { readonly blobs: BlobStore; readonly linkSecret: string },
 ): Promise<KredmintService> {
-  const { config, store, readStore, now } = context;
+  const { config, store, readStore, secrets, now } = context;
   const kredmint = kredmintService({
     store,
     readStore,
+    secrets,
     waitForProjections: wiring.waitForProjections,
     now,
     get publicBaseUrl() {

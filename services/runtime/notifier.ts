@@ -12,7 +12,7 @@ export async function startNotifierRole(context: RoleContext): Promise<Started &
     sources: [
       checkoutPushSource(store, readStore, secrets),
       tokenizeCallbackSource(store, readStore, secrets),
-      kredmintWebhookSource(store, readStore),
+      kredmintWebhookSource(store, readStore, secrets),
     ],
     logger,
     metrics,

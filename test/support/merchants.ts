@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { legacySha256Ref } from "../../contracts/secret-refs.ts";
 import { sha256Hex } from "../../services/checkout/credentials.ts";
 import type { CommandMeta } from "../../services/ledger/decider.ts";
 import { merchantDecider, merchantStream } from "../../services/ledger/merchant/merchant.decider.ts";
-import { legacyServerKeyRef, merchantCodec } from "../../services/ledger/merchant/merchant.events.ts";
+import { merchantCodec } from "../../services/ledger/merchant/merchant.events.ts";
 import { meta, testMeta } from "../../services/ledger/testing/decider-spec.ts";
 import { commandHandler } from "../../services/platform/command-handler.ts";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
@@ -33,7 +34,7 @@ export async function registerMerchant(
       profile: {
         merchantId,
         name: `Merchant ${merchantId}`,
-        serverKeyRef: legacyServerKeyRef(sha256Hex(serverKey)),
+        serverKeyRef: legacySha256Ref(sha256Hex(serverKey)),
         feeRateBps: options.feeRateBps ?? 150,
         status: "active",
         pushSigning: { standardWebhooks: "server_key_hash" },

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { legacyHashRef } from "../../../contracts/secret-refs.ts";
 import { fold, InvariantViolation } from "../decider.ts";
 import { buyerProfile, buyerRegistered, registerBuyer } from "../testing/buyer-fixtures.ts";
 import { spec } from "../testing/decider-spec.ts";
 import type { BuyerCommand } from "./buyer.decider.ts";
 import { buyerDecider } from "./buyer.decider.ts";
-import { type BuyerEvent, buyerCodec, legacyHashRef } from "./buyer.events.ts";
+import { type BuyerEvent, buyerCodec } from "./buyer.events.ts";
 
 const buyer = spec(buyerDecider);
 const registered = buyerRegistered();

@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { type DomainEvents, type EventData, eventCodec } from "../../../contracts/event-codec.ts";
+import { legacyHashRef } from "../../../contracts/secret-refs.ts";
 
 const reason = z.object({ reason: z.string() });
-
-/** The reference of a secret hash an old event recorded in the clear (BuyerRegistered v1). */
-export const legacyHashRef = (hash: string) => `hash:${hash}`;
 
 const registeredV1Data = z.object({
   userId: z.string(),

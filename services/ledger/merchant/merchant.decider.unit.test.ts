@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { legacySha256Ref } from "../../../contracts/secret-refs.ts";
 import { fold, InvariantViolation, Rejection } from "../decider.ts";
 import { spec, testMeta } from "../testing/decider-spec.ts";
 import {
@@ -12,7 +13,6 @@ import {
 } from "../testing/merchant-fixtures.ts";
 import { type MerchantCommand, merchantDecider } from "./merchant.decider.ts";
 import {
-  legacyServerKeyRef,
   type MerchantEvent,
   type MerchantProfile,
   merchantCodec,
@@ -186,7 +186,7 @@ describe("merchant decider", () => {
 
   describe("old events in the log, which recorded the server key's SHA-256 in the clear", () => {
     const { pushSigning: _, serverKeyRef: __, ...identity } = merchantProfile;
-    const legacy = { ...merchantProfile, serverKeyRef: legacyServerKeyRef("ab12") };
+    const legacy = { ...merchantProfile, serverKeyRef: legacySha256Ref("ab12") };
     it("a MerchantRegistered v1 reads as signed with the server key's hash, named by its legacy reference", () => {
       const v1 = { ...identity, serverKeyHash: "ab12" };
       const decoded = merchantCodec.decode({ type: "MerchantRegistered", schemaVersion: 1, data: v1 });
@@ -201,7 +201,7 @@ describe("merchant decider", () => {
       const v1 = { serverKeyHash: "cd34", previousKeyValidUntil: testMeta.now };
       expect(merchantCodec.decode({ type: "ServerKeyRotated", schemaVersion: 1, data: v1 })).toEqual({
         type: "ServerKeyRotated",
-        data: { serverKeyRef: legacyServerKeyRef("cd34"), previousKeyValidUntil: testMeta.now },
+        data: { serverKeyRef: legacySha256Ref("cd34"), previousKeyValidUntil: testMeta.now },
       });
     });
   });

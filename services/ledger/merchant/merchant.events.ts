@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type DomainEvents, type EventData, eventCodec, minorUnits } from "../../../contracts/event-codec.ts";
 import { currencies } from "../../../contracts/money.ts";
+import { legacySha256Ref } from "../../../contracts/secret-refs.ts";
 
 /** The Standard Webhooks signature of the merchant's pushes: with which key, or none (README "Push signing"). */
 const pushSigningData = z.union([
@@ -17,9 +18,6 @@ export type PushSigning = z.infer<typeof pushSigningData>;
  * (docs/secrets.md).
  */
 const serverKeyRef = z.string();
-
-/** The legacy reference of a server key whose SHA-256 an old event recorded in the clear. */
-export const legacyServerKeyRef = (serverKeyHash: string) => `sha256:${serverKeyHash}`;
 
 const registeredV1Data = z.object({
   merchantId: z.string(),
@@ -40,7 +38,7 @@ function registeredV1(stored: unknown): unknown {
 /** v2 recorded the server_key's SHA-256 in the clear: it reads as the legacy reference to it. */
 function registeredV2(stored: unknown): unknown {
   const { serverKeyHash, ...rest } = registeredV2Data.parse(stored);
-  return { ...rest, serverKeyRef: legacyServerKeyRef(serverKeyHash) };
+  return { ...rest, serverKeyRef: legacySha256Ref(serverKeyHash) };
 }
 
 const rotatedV1Data = z.object({
@@ -51,7 +49,7 @@ const rotatedV1Data = z.object({
 
 function rotatedV1(stored: unknown): unknown {
   const { serverKeyHash, ...rest } = rotatedV1Data.parse(stored);
-  return { ...rest, serverKeyRef: legacyServerKeyRef(serverKeyHash) };
+  return { ...rest, serverKeyRef: legacySha256Ref(serverKeyHash) };
 }
 
 /** `merchant-<id>`: a Checkout API merchant's configuration (DESIGN.md). */
