@@ -44,7 +44,7 @@ export function checkoutPushSource(
   secretStore: SecretStore,
 ): DeliverySource {
   const keys = serverKeys(secretStore);
-  const secrets = pushSecrets(readStore, keys);
+  const secrets = pushSecrets(readStore, secretStore, keys);
   return {
     name: "kredivo-push",
     matches: (event) => streamKind(event.streamId) === "checkout" && PUSHED_EVENTS.has(event.type),

@@ -35,7 +35,7 @@ export function tokenizeCallbackSource(
   readStore: ReadStore,
   secretStore: SecretStore,
 ): DeliverySource {
-  const secrets = pushSecrets(readStore, serverKeys(secretStore));
+  const secrets = pushSecrets(readStore, secretStore, serverKeys(secretStore));
   return {
     name: "kredivo-tokenize-callback",
     matches: (event) => streamKind(event.streamId) === "tokenization" && OUTCOMES.has(event.type),

@@ -44,6 +44,15 @@ export function testSecretStore(adapter: string, makeFixture: () => Promise<Secr
       expect(await secrets.get(ref)).toBe("first");
     });
 
+    it("forgets a removed value, and a removed reference is no error", async () => {
+      const ref = randomUUID();
+      await secrets.put(ref, "value", { lookup: "digest-3" });
+      await secrets.remove(ref);
+      await secrets.remove(ref);
+      expect(await secrets.get(ref)).toBeUndefined();
+      expect(await secrets.refByLookup("digest-3")).toBeUndefined();
+    });
+
     it("finds a reference by its lookup digest", async () => {
       const ref = randomUUID();
       await secrets.put(ref, "value", { lookup: "digest-1" });

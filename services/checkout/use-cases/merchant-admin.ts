@@ -36,19 +36,18 @@ const newMerchantId = () => `mer-${randomBytes(8).toString("hex")}`;
  */
 export function merchantAdmin(ledger: CheckoutLedger) {
   const dealers = dealerRegistration(ledger);
-  const secrets = pushSecrets(ledger.readStore, ledger.serverKeys, ledger.options.now);
+  const secrets = pushSecrets(ledger.readStore, ledger.options.secrets, ledger.serverKeys);
 
   /**
    * The setting as the log records it, and the secret to show once: a dedicated secret is made (and stored
    * outside the log) here, so every call choosing it issues a new one.
    */
   const pushSigningOf = async (
-    merchantId: string,
     setting: z.infer<typeof pushSigningSchema>,
   ): Promise<{ pushSigning: PushSigning; webhookSecret?: string }> => {
     if (setting.standardWebhooks !== "dedicated_secret")
       return { pushSigning: { standardWebhooks: setting.standardWebhooks } };
-    const { secret, secretRef } = await secrets.issue(merchantId);
+    const { secret, secretRef } = await secrets.issue();
     return { pushSigning: { standardWebhooks: "dedicated_secret", secretRef }, webhookSecret: secret };
   };
 
@@ -102,7 +101,7 @@ export function merchantAdmin(ledger: CheckoutLedger) {
 
   const register = async (registration: MerchantRegistration, caller: Caller) => {
     const { merchantId, serverKey, name, feeRateBps, status } = registration;
-    const { pushSigning, webhookSecret } = await pushSigningOf(merchantId, registration.pushSigning);
+    const { pushSigning, webhookSecret } = await pushSigningOf(registration.pushSigning);
     const handled = await handle(
       merchantId,
       {
@@ -142,7 +141,7 @@ export function merchantAdmin(ledger: CheckoutLedger) {
 
     /**
      * Changes how the merchant's pushes are signed; dedicated_secret issues a new secret each time (the
-     * rotation: the old one stops at once) and answers it, once. Secrets no longer named are dropped.
+     * rotation: the old one stops at once) and answers it, once. The secret the old setting named is dropped.
      */
     async setPushSigning(
       merchantId: string,
@@ -151,12 +150,10 @@ export function merchantAdmin(ledger: CheckoutLedger) {
       caller: Caller,
     ) {
       await existing(merchantId);
-      const { pushSigning, webhookSecret } = await pushSigningOf(merchantId, setting);
+      const { state } = await ledger.merchants.load(merchantStream(merchantId));
+      const { pushSigning, webhookSecret } = await pushSigningOf(setting);
       await handle(merchantId, { type: "SetPushSigning", pushSigning, reason }, caller);
-      await secrets.keepOnly(
-        merchantId,
-        pushSigning.standardWebhooks === "dedicated_secret" ? pushSigning.secretRef : undefined,
-      );
+      if (state.profile) await secrets.retire(state.profile.pushSigning, pushSigning);
       return { ...(await existing(merchantId)), ...(webhookSecret ? { webhookSecret } : {}) };
     },
 

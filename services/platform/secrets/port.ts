@@ -14,6 +14,8 @@ export interface SecretStore {
   get(ref: string): Promise<string | undefined>;
   /** The reference stored with this lookup digest, or undefined. */
   refByLookup(lookup: string): Promise<string | undefined>;
+  /** Forgets the value under `ref` (a secret no longer in use); an unknown reference is no error. */
+  remove(ref: string): Promise<void>;
   /** Re-encrypts every value sealed with an older key under the current one; answers how many it moved. */
   rotate(): Promise<number>;
 }

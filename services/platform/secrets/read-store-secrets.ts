@@ -42,6 +42,11 @@ export function readStoreSecrets(
       return row === undefined ? undefined : String(row.ref);
     },
 
+    async remove(ref) {
+      await table();
+      await readStore.query("DELETE FROM secrets WHERE ref = ?", [ref]);
+    },
+
     async rotate() {
       await table();
       const stale = await readStore.query("SELECT ref, key_id, sealed FROM secrets WHERE key_id <> ?", [
