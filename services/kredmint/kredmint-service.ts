@@ -91,7 +91,7 @@ export function kredmintService(options: KredmintServiceOptions) {
   const users = commandHandler(store, partnerUserDecider, partnerUserCodec);
   const suppliers = commandHandler(store, supplierDecider, supplierCodec);
   const issue = sequenceIssuer(store);
-  const credentials = webhookCredentials(readStore);
+  const credentials = webhookCredentials(readStore, options.secrets);
   const hashed = partnerSecrets(options.secrets);
   const links = landingLinks(options.linkSecret);
   const disbursals = disbursalUseCases({

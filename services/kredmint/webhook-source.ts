@@ -53,7 +53,7 @@ export function kredmintWebhookSource(
   readStore: ReadStore,
   secretStore: SecretStore,
 ): DeliverySource {
-  const credentials = webhookCredentials(readStore);
+  const credentials = webhookCredentials(readStore, secretStore);
   const { secrets } = partnerSecrets(secretStore);
   return {
     name: "kredmint-webhook",

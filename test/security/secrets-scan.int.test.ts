@@ -50,16 +50,16 @@ interface Secret {
  * digits, where any 4 digits turn up by chance.
  */
 function leaksOf(secret: Secret): { what: string; pattern: RegExp }[] {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const token = (text: string) =>
     secret.value.length < 12
-      ? new RegExp(`(?<![0-9A-Za-z])${escape(text)}(?![0-9A-Za-z])`)
-      : new RegExp(escape(text));
+      ? new RegExp(`(?<![0-9A-Za-z])${literal(text)}(?![0-9A-Za-z])`)
+      : new RegExp(literal(text));
   return [
     { what: `${secret.what} in the clear`, pattern: token(secret.value) },
     {
       what: `${secret.what} in base64`,
-      pattern: new RegExp(escape(base64(secret.value).replace(/=+$/, ""))),
+      pattern: new RegExp(literal(base64(secret.value).replace(/=+$/, ""))),
     },
     ...(secret.namedByHash
       ? []
