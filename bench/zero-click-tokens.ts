@@ -5,7 +5,7 @@
 
 import { TENURES } from "../contracts/checkout/common.ts";
 import { initExample } from "../contracts/checkout/init.ts";
-import { hashSecret, sha256Hex, signatureKey } from "../services/checkout/credentials.ts";
+import { sha256Hex, signatureKey } from "../services/checkout/credentials.ts";
 import { creditLineStream, kredivoLine } from "../services/ledger/creditline/creditline.stream.ts";
 import type { ComposedService } from "../services/runtime/compose.ts";
 
@@ -27,7 +27,12 @@ async function registerBuyer(service: ComposedService, i: number): Promise<strin
   const userId = `bench-buyer-${i}`;
   const phone = `91${String(i).padStart(7, "0")}`;
   const meta = { ...caller, now: new Date().toISOString(), tenantId: "kredivo" };
-  const profile = { userId, phone, pinHash: hashSecret(PIN), otpHash: hashSecret(OTP) };
+  const profile = {
+    userId,
+    phone,
+    pinRef: await checkout.buyerSecrets.store(PIN),
+    otpRef: await checkout.buyerSecrets.store(OTP),
+  };
   await checkout.buyers.handle(`buyer-${userId}`, { type: "Register", profile }, meta);
   const limit = {
     kind: "instalment" as const,

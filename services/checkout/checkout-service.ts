@@ -44,6 +44,8 @@ export function checkoutService(options: CheckoutServiceOptions) {
     ...merchantAdmin(ledger),
     ...buyerAdmin(ledger),
     merchants: ledger.merchants,
+    serverKeys: ledger.serverKeys,
+    buyerSecrets: ledger.buyerSecrets,
     buyers: ledger.buyers,
     creditLines: ledger.creditLines,
     checkouts: ledger.checkouts,

@@ -18,8 +18,10 @@ import {
 import type { EventStore } from "../platform/eventstore/port.ts";
 import { streamEvents } from "../platform/eventstore/stream-events.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import type { SecretStore } from "../platform/secrets/port.ts";
 import { signatureKey } from "./credentials.ts";
 import { type PushSecrets, pushSecrets } from "./push-secrets.ts";
+import { type ServerKeys, serverKeys } from "./server-keys.ts";
 
 /** The checkout events a merchant must hear about, and the push's trx_status for each. */
 const PUSHED_EVENTS: ReadonlyMap<string, PushTrxStatus> = new Map([
@@ -36,8 +38,13 @@ const PUSHED_EVENTS: ReadonlyMap<string, PushTrxStatus> = new Map([
  * transactionId and trxStatus, which the operator API shows. `readStore` holds merchants' dedicated push
  * secrets (push-secrets.ts).
  */
-export function checkoutPushSource(store: EventStore, readStore: ReadStore): DeliverySource {
-  const secrets = pushSecrets(readStore);
+export function checkoutPushSource(
+  store: EventStore,
+  readStore: ReadStore,
+  secretStore: SecretStore,
+): DeliverySource {
+  const keys = serverKeys(secretStore);
+  const secrets = pushSecrets(readStore, secretStore, keys);
   return {
     name: "kredivo-push",
     matches: (event) => streamKind(event.streamId) === "checkout" && PUSHED_EVENTS.has(event.type),
@@ -45,7 +52,7 @@ export function checkoutPushSource(store: EventStore, readStore: ReadStore): Del
       transactionId: event.streamId.slice(event.streamId.indexOf("-") + 1),
       trxStatus: trxStatusOf(event.type),
     }),
-    request: (event) => buildPush(store, secrets, event),
+    request: (event) => buildPush(store, keys, secrets, event),
     reply: STATUS_OK_REPLY,
   };
 }
@@ -61,6 +68,7 @@ export function checkoutPushSource(store: EventStore, readStore: ReadStore): Del
  */
 async function buildPush(
   store: EventStore,
+  keys: ServerKeys,
   secrets: PushSecrets,
   delivery: DeliveryEvent,
 ): Promise<DeliveryRequest> {
@@ -100,7 +108,7 @@ async function buildPush(
     order_id: initiated.orderId,
     transaction_time: Math.floor(Date.parse(initiated.initiatedAt) / 1000),
     transaction_id: initiated.transactionId,
-    signature_key: signatureKey(merchantThen.serverKeyHash, {
+    signature_key: signatureKey(await keys.hashOf(merchantThen.serverKeyRef), {
       transactionId: initiated.transactionId,
       orderId: initiated.orderId,
       amountMinor: initiated.amountMinor,

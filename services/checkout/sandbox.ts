@@ -2,7 +2,6 @@ import { TENURES } from "../../contracts/checkout/common.ts";
 import { creditLineStream, kredivoLine } from "../ledger/creditline/creditline.stream.ts";
 import { merchantStream } from "../ledger/merchant/merchant.decider.ts";
 import type { CheckoutService } from "./checkout-service.ts";
-import { hashSecret, sha256Hex } from "./credentials.ts";
 
 /** The seed's sandbox test account ("Environment Setup"): username 900000000, password 447462, OTP 4567. */
 export const SANDBOX_BUYER = {
@@ -42,7 +41,10 @@ export async function seedSandbox(
   const positions: (string | undefined)[] = [];
   const { state: merchant } = await service.merchants.load(merchantStream(SANDBOX_MERCHANT_ID));
   if (merchant.profile) {
-    const rotation = { type: "RotateServerKey" as const, serverKeyHash: sha256Hex(serverKey) };
+    const rotation = {
+      type: "RotateServerKey" as const,
+      serverKeyRef: await service.serverKeys.referenceOf(serverKey),
+    };
     positions.push(
       (await service.merchants.handle(merchantStream(SANDBOX_MERCHANT_ID), rotation, meta)).position,
     );
@@ -66,8 +68,8 @@ export async function seedSandbox(
     const profile = {
       userId: SANDBOX_BUYER.userId,
       phone: SANDBOX_BUYER.phone,
-      pinHash: hashSecret(SANDBOX_BUYER.pin),
-      otpHash: hashSecret(SANDBOX_BUYER.otp),
+      pinRef: await service.buyerSecrets.store(SANDBOX_BUYER.pin),
+      otpRef: await service.buyerSecrets.store(SANDBOX_BUYER.otp),
     };
     positions.push((await service.buyers.handle(buyerStream, { type: "Register", profile }, meta)).position);
   }

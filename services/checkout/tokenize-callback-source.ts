@@ -16,8 +16,10 @@ import {
 } from "../notifier/index.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import type { SecretStore } from "../platform/secrets/port.ts";
 import { type PushSecrets, pushSecrets } from "./push-secrets.ts";
 import { readStream } from "./push-source.ts";
+import { serverKeys } from "./server-keys.ts";
 
 /** The tokenization events the merchant's callback_url hears about: its outcome. */
 const OUTCOMES: ReadonlySet<string> = new Set(["TokenizationSucceeded", "TokenizationFailed"]);
@@ -28,8 +30,12 @@ const OUTCOMES: ReadonlySet<string> = new Set(["TokenizationSucceeded", "Tokeniz
  * seed's words. Only `{"status": 9100}` acknowledges it; 9200, 9999 and anything else are retried, then
  * dead-lettered and replayable. Labelled with the tokenizationId and the outcome.
  */
-export function tokenizeCallbackSource(store: EventStore, readStore: ReadStore): DeliverySource {
-  const secrets = pushSecrets(readStore);
+export function tokenizeCallbackSource(
+  store: EventStore,
+  readStore: ReadStore,
+  secretStore: SecretStore,
+): DeliverySource {
+  const secrets = pushSecrets(readStore, secretStore, serverKeys(secretStore));
   return {
     name: "kredivo-tokenize-callback",
     matches: (event) => streamKind(event.streamId) === "tokenization" && OUTCOMES.has(event.type),

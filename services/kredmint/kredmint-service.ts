@@ -19,10 +19,12 @@ import type { BlobStore } from "../platform/blobstore/port.ts";
 import { commandHandler } from "../platform/command-handler.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
-import { newSecret, parseBasic, secretMatches, sha256Hex } from "./credentials.ts";
+import type { SecretStore } from "../platform/secrets/port.ts";
+import { newSecret, parseBasic } from "./credentials.ts";
 import { disbursalUseCases, type InvoiceRequest } from "./disbursals.ts";
 import { landingLinks } from "./landing-link.ts";
 import { onboardingUseCases } from "./onboarding.ts";
+import { partnerSecrets } from "./partner-secrets.ts";
 import { paymentBanner } from "./payment-banner.ts";
 import { prefillOf } from "./prefill.ts";
 import {
@@ -40,6 +42,8 @@ import { webhookCredentials } from "./webhook-credentials.ts";
 export interface KredmintServiceOptions {
   readonly store: EventStore;
   readonly readStore: ReadStore;
+  /** Partners' secrets and client tokens, outside the log (README "Secrets"). */
+  readonly secrets: SecretStore;
   /** Read-your-writes: resolves once the read models have reached a position (bounded). */
   readonly waitForProjections: (position: string) => Promise<boolean>;
   readonly now: () => Date;
@@ -87,7 +91,8 @@ export function kredmintService(options: KredmintServiceOptions) {
   const users = commandHandler(store, partnerUserDecider, partnerUserCodec);
   const suppliers = commandHandler(store, supplierDecider, supplierCodec);
   const issue = sequenceIssuer(store);
-  const credentials = webhookCredentials(readStore);
+  const credentials = webhookCredentials(readStore, options.secrets);
+  const hashed = partnerSecrets(options.secrets);
   const links = landingLinks(options.linkSecret);
   const disbursals = disbursalUseCases({
     store,
@@ -231,7 +236,9 @@ export function kredmintService(options: KredmintServiceOptions) {
     /** The onboarding page's static URL: the partner whose id and clientToken these are. */
     async partnerByClientToken(partnerId: string, clientToken: string): Promise<PartnerRow | undefined> {
       const partner = await findPartner(readStore, partnerId);
-      return partner && secretMatches(clientToken, partner.clientTokenHash) ? partner : undefined;
+      return partner && (await hashed.clientTokens.matches(partner.clientTokenRef, clientToken))
+        ? partner
+        : undefined;
     },
 
     /** A landingUrl's content, when it is ours, unaltered and not expired. */
@@ -354,8 +361,8 @@ export function kredmintService(options: KredmintServiceOptions) {
               profile: {
                 partnerId: registration.partnerId,
                 name: registration.name,
-                secretHash: sha256Hex(secret),
-                clientTokenHash: sha256Hex(clientToken),
+                secretRef: await hashed.secrets.referenceOf(secret),
+                clientTokenRef: await hashed.clientTokens.referenceOf(clientToken),
                 allowedSources: [...registration.allowedSources],
                 webhookUrl: registration.webhookUrl ?? null,
               },
@@ -366,7 +373,7 @@ export function kredmintService(options: KredmintServiceOptions) {
           if (state.profile && registration.secret !== undefined) {
             const rotated = await partners.handle(
               streamId,
-              { type: "RotateSecret", secretHash: sha256Hex(secret) },
+              { type: "RotateSecret", secretRef: await hashed.secrets.referenceOf(secret) },
               meta,
             );
             positions.push(rotated.position);
@@ -374,7 +381,10 @@ export function kredmintService(options: KredmintServiceOptions) {
           if (state.profile && registration.clientToken !== undefined) {
             const rotated = await partners.handle(
               streamId,
-              { type: "RotateClientToken", clientTokenHash: sha256Hex(clientToken) },
+              {
+                type: "RotateClientToken",
+                clientTokenRef: await hashed.clientTokens.referenceOf(clientToken),
+              },
               meta,
             );
             positions.push(rotated.position);
@@ -403,7 +413,7 @@ export function kredmintService(options: KredmintServiceOptions) {
       const basic = parseBasic(header);
       if (!basic) return undefined;
       const partner = await findPartner(readStore, basic.id);
-      return partner && secretMatches(basic.secret, partner.secretHash) ? partner : undefined;
+      return partner && (await hashed.secrets.matches(partner.secretRef, basic.secret)) ? partner : undefined;
     },
 
     /**

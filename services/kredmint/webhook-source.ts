@@ -14,6 +14,9 @@ import { ANY_2XX, type DeliveryEvent, type DeliveryRequest, type DeliverySource 
 import type { EventStore } from "../platform/eventstore/port.ts";
 import { streamEvents } from "../platform/eventstore/stream-events.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import type { HashedCredentials } from "../platform/secrets/hashed-credentials.ts";
+import type { SecretStore } from "../platform/secrets/port.ts";
+import { partnerSecrets } from "./partner-secrets.ts";
 import { webhookCredentials } from "./webhook-credentials.ts";
 
 /** The disbursal events that are a status the partner hears about (our Requested is not). */
@@ -45,8 +48,13 @@ const isUserEvent = (event: EventEnvelope) =>
  * credentials (kredmint_webhook_credentials, never in the log) beside the notifier's Standard Webhooks headers.
  * Any 2xx delivers. Labelled `webhookType` and `subjectStatus`.
  */
-export function kredmintWebhookSource(store: EventStore, readStore: ReadStore): DeliverySource {
-  const credentials = webhookCredentials(readStore);
+export function kredmintWebhookSource(
+  store: EventStore,
+  readStore: ReadStore,
+  secretStore: SecretStore,
+): DeliverySource {
+  const credentials = webhookCredentials(readStore, secretStore);
+  const { secrets } = partnerSecrets(secretStore);
   return {
     name: "kredmint-webhook",
     matches: (event) => isInvoiceEvent(event) || isUserEvent(event),
@@ -59,7 +67,7 @@ export function kredmintWebhookSource(store: EventStore, readStore: ReadStore): 
         streamKind(delivery.streamId) === "disbursal"
           ? await invoiceWebhook(store, delivery)
           : await userWebhook(store, delivery);
-      return addressed(store, credentials, built.partnerId, built.body);
+      return addressed(store, { credentials, secrets }, built.partnerId, built.body);
     },
     reply: ANY_2XX,
   };
@@ -134,11 +142,15 @@ async function userWebhook(store: EventStore, delivery: DeliveryEvent) {
 
 /**
  * The partner's current webhook URL and credentials (so a replay after the partner fixed them reaches it);
- * the webhook-signature key is the partner's secret hash (hex SHA-256 of its Basic secret), as it holds it.
+ * the webhook-signature key is the partner's secret hash (hex SHA-256 of its Basic secret), as it holds it,
+ * from the secret store.
  */
 async function addressed(
   store: EventStore,
-  credentials: ReturnType<typeof webhookCredentials>,
+  {
+    credentials,
+    secrets,
+  }: { credentials: ReturnType<typeof webhookCredentials>; secrets: HashedCredentials },
   partnerId: string,
   body: unknown,
 ): Promise<DeliveryRequest> {
@@ -154,6 +166,6 @@ async function addressed(
     url: partner.webhookUrl,
     body: JSON.stringify(body),
     headers: basic === undefined ? {} : { authorization: `Basic ${Buffer.from(basic).toString("base64")}` },
-    signingKey: partner.secretHash,
+    signingKey: await secrets.hashOf(partner.secretRef),
   };
 }

@@ -156,7 +156,23 @@ const configSchema = z.object({
   /** At most this many codes per phone within OTP_WINDOW_SECONDS; more are not sent. */
   OTP_MAX_PER_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
   OTP_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
-  /** `production` refuses the test seams above. */
+  /**
+   * The secret store's AES-256-GCM key (base64 of 32 bytes): server keys, PINs and push secrets are sealed
+   * with it (README "Secrets"). Unset: a public development key, refused when NODE_ENV is production.
+   */
+  SECRET_STORE_KEY: unsetWhenEmpty(z.string().transform((text, ctx) => parseSecretKey(text, ctx))),
+  /** Keys SECRET_STORE_KEY replaced, comma-separated: still read until `ledger secrets rotate` re-seals with the new one. */
+  SECRET_STORE_OLD_KEYS: z
+    .string()
+    .default("")
+    .transform((text, ctx) =>
+      text
+        .split(",")
+        .map((k) => k.trim())
+        .filter(Boolean)
+        .map((k) => parseSecretKey(k, ctx)),
+    ),
+  /** `production` refuses the test seams above and a missing SECRET_STORE_KEY. */
   NODE_ENV: z.string().optional(),
   /** `/v1` API keys with roles: `key1:operator|finance,key2:finance`. Empty: `/v1` refuses everyone. */
   API_KEYS: z
@@ -186,6 +202,17 @@ function parseRates(text: string, ctx: z.RefinementCtx): Record<Tenure, number> 
   }
   // Every tenure is set (checked above), so the entries are a whole Record<Tenure, number>.
   return Object.fromEntries(rates) as Record<Tenure, number>;
+}
+
+function parseSecretKey(text: string, ctx: z.RefinementCtx): Buffer {
+  const key = Buffer.from(text, "base64");
+  if (key.length !== 32 || key.toString("base64") !== text) {
+    ctx.addIssue({
+      code: "custom",
+      message: "a secret store key is base64 of 32 bytes: `openssl rand -base64 32`",
+    });
+  }
+  return key;
 }
 
 function parseDealerCodes(text: string, ctx: z.RefinementCtx): string[] {
@@ -248,7 +275,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema
     .superRefine(requireConnections)
-    .superRefine(noTestSeamsInProduction)
+    .superRefine(productionSafeguards)
     .safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
@@ -276,13 +303,24 @@ function requireConnections(config: z.infer<typeof configSchema>, ctx: z.Refinem
   }
 }
 
-/** A test seam in production would let one request kill the service: refuse to start. */
-function noTestSeamsInProduction(config: z.infer<typeof configSchema>, ctx: z.RefinementCtx): void {
+/**
+ * A test seam in production would let one request kill the service, and the public development key would
+ * protect no secret: refuse to start.
+ */
+function productionSafeguards(config: z.infer<typeof configSchema>, ctx: z.RefinementCtx): void {
   if (config.NODE_ENV === "production" && config.FAULT_KILL_AFTER_APPEND.length > 0) {
     ctx.addIssue({
       code: "custom",
       path: ["FAULT_KILL_AFTER_APPEND"],
       message: "a test seam; refused when NODE_ENV is production",
+    });
+  }
+  if (config.NODE_ENV === "production" && config.SECRET_STORE_KEY === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SECRET_STORE_KEY"],
+      message:
+        "required when NODE_ENV is production (the development key is public): `openssl rand -base64 32`",
     });
   }
 }

@@ -1,5 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
+
+const SECRET_STORE_KEY = randomBytes(32).toString("base64");
 
 describe("configuration", () => {
   it("defaults to the embedded service on loopback", () => {
@@ -30,11 +33,23 @@ describe("configuration", () => {
       "POST /kredivo/transaction/cancel",
     ]);
     expect(
-      loadConfig({ FAULT_KILL_AFTER_APPEND: "", NODE_ENV: "production" }).FAULT_KILL_AFTER_APPEND,
+      loadConfig({ FAULT_KILL_AFTER_APPEND: "", NODE_ENV: "production", SECRET_STORE_KEY })
+        .FAULT_KILL_AFTER_APPEND,
     ).toEqual([]);
   });
 
+  it("reads the secret store's keys: none outside production (the development key), the old ones for reading", () => {
+    expect(loadConfig({}).SECRET_STORE_KEY).toBeUndefined();
+    const old = randomBytes(32).toString("base64");
+    const config = loadConfig({ SECRET_STORE_KEY, SECRET_STORE_OLD_KEYS: ` ${old}, ` });
+    expect(config.SECRET_STORE_KEY?.toString("base64")).toBe(SECRET_STORE_KEY);
+    expect(config.SECRET_STORE_OLD_KEYS.map((k) => k.toString("base64"))).toEqual([old]);
+  });
+
   it.each([
+    ["SECRET_STORE_KEY", { NODE_ENV: "production" }],
+    ["SECRET_STORE_KEY", { SECRET_STORE_KEY: randomBytes(16).toString("base64") }],
+    ["SECRET_STORE_OLD_KEYS", { SECRET_STORE_OLD_KEYS: "not-base64-of-32-bytes" }],
     ["PORT", { PORT: "http" }],
     ["PORT", { PORT: "70000" }],
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }],

@@ -9,6 +9,8 @@ import { appendMetrics } from "../platform/eventstore/append-metrics.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import { type MetricsRegistry, metricsRegistry } from "../platform/metrics.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import { configuredKeyring } from "../platform/secrets/keyring.ts";
+import { readStoreSecrets } from "../platform/secrets/read-store-secrets.ts";
 import { openEventStore, openReadStore, storeLabel } from "../platform/stores.ts";
 import type { ProjectionRunner } from "../projector/projection-runner.ts";
 import { waitForReadModels } from "../projector/wait-for-read-models.ts";
@@ -88,7 +90,8 @@ export async function composeService(
   const metrics = metricsRegistry();
   const { store, readStore, seamMount } = await openStores(config, logger, metrics);
   const now = overrides.now ?? (() => new Date());
-  const context: RoleContext = { config, logger, store, readStore, now, metrics };
+  const secrets = readStoreSecrets(readStore, configuredKeyring(config), now);
+  const context: RoleContext = { config, logger, store, readStore, secrets, now, metrics };
   const started: Started[] = [];
 
   const projector = runs("projector") ? await startProjectorRole(context) : undefined;

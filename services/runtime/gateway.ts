@@ -42,7 +42,7 @@ export async function startGatewayRole(
   context: RoleContext,
   wiring: GatewayWiring,
 ): Promise<Started & { checkout: CheckoutService; kredmint: KredmintService }> {
-  const { config, logger, store, readStore, now } = context;
+  const { config, logger, store, readStore, secrets, now } = context;
   const otp = otpCodes({
     readStore,
     sender: configuredOtpSender(config, logger),
@@ -55,6 +55,7 @@ export async function startGatewayRole(
     otpCodes: otp,
     store,
     readStore,
+    secrets,
     waitForProjections: wiring.waitForProjections,
     now,
     get publicBaseUrl() {
@@ -128,10 +129,11 @@ async function startKredmint(
   wiring: GatewayWiring,
   parts: { readonly blobs: BlobStore; readonly linkSecret: string },
 ): Promise<KredmintService> {
-  const { config, store, readStore, now } = context;
+  const { config, store, readStore, secrets, now } = context;
   const kredmint = kredmintService({
     store,
     readStore,
+    secrets,
     waitForProjections: wiring.waitForProjections,
     now,
     get publicBaseUrl() {

@@ -12,6 +12,8 @@ import { chainPages } from "../platform/eventstore/stream-events.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
 import { PostgresReadStore } from "../platform/readstore/postgres-read-store.ts";
 import { SqliteReadStore } from "../platform/readstore/sqlite-read-store.ts";
+import { configuredKeyring } from "../platform/secrets/keyring.ts";
+import { readStoreSecrets } from "../platform/secrets/read-store-secrets.ts";
 import { openEventStore, openReadStore } from "../platform/stores.ts";
 import { firstDifference, liveCheckpoints, ReadModelMissing, replay } from "../projector/replay.ts";
 import { projections } from "./projections.ts";
@@ -195,6 +197,21 @@ export function ledgerProgram(config: () => Config): Command {
         const asOf = await streamAsOf(store, id, options.at);
         if (!asOf) throw new CheckFailed(`stream ${id} does not exist`);
         print(JSON.stringify(asOf, null, 2));
+      });
+    });
+
+  program
+    .command("secrets")
+    .description('The secret store (README "Secrets")')
+    .command("rotate")
+    .description(
+      "Re-seal every secret sealed with a key in SECRET_STORE_OLD_KEYS under SECRET_STORE_KEY; afterwards the " +
+        "old keys can be dropped from the configuration",
+    )
+    .action(async () => {
+      await withStores(config(), async (_store, live) => {
+        const moved = await readStoreSecrets(live(), configuredKeyring(config())).rotate();
+        print(`re-sealed ${moved} secrets with key ${configuredKeyring(config()).current.id}`);
       });
     });
 

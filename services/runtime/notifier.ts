@@ -5,14 +5,14 @@ import type { RoleContext, Started } from "./role.ts";
 
 /** The notifier role: every product's deliveries from the log, and the operator API over them. */
 export async function startNotifierRole(context: RoleContext): Promise<Started & { notifier: Notifier }> {
-  const { config, logger, store, readStore, metrics } = context;
+  const { config, logger, store, readStore, secrets, metrics } = context;
   const notifier = await startNotifier({
     store,
     readStore,
     sources: [
-      checkoutPushSource(store, readStore),
-      tokenizeCallbackSource(store, readStore),
-      kredmintWebhookSource(store, readStore),
+      checkoutPushSource(store, readStore, secrets),
+      tokenizeCallbackSource(store, readStore, secrets),
+      kredmintWebhookSource(store, readStore, secrets),
     ],
     logger,
     metrics,

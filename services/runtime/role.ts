@@ -4,6 +4,7 @@ import type { Config } from "../platform/config.ts";
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { MetricsRegistry } from "../platform/metrics.ts";
 import type { ReadStore } from "../platform/readstore/port.ts";
+import type { SecretStore } from "../platform/secrets/port.ts";
 
 export const ROLES = ["all", "gateway", "projector", "publisher", "notifier"] as const;
 export type Role = (typeof ROLES)[number];
@@ -14,6 +15,8 @@ export interface RoleContext {
   readonly logger: Logger;
   readonly store: EventStore;
   readonly readStore: ReadStore;
+  /** Credentials and keys, outside the log (README "Secrets"). */
+  readonly secrets: SecretStore;
   /** The clock of the use cases (business time of commands). */
   readonly now: () => Date;
   /** This process's metrics (GET /metrics): each role adds the metrics of what it runs. */

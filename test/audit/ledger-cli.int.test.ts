@@ -1,8 +1,10 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configuredKeyring } from "../../services/platform/secrets/keyring.ts";
 import { FINANCE_KEY, type FinanceHarness, SANDBOX, startFinanceHarness } from "../finance/harness.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 
@@ -64,7 +66,14 @@ function cliSuite(
     afterAll(() => done());
 
     it("every command answers --help with exit 0", async () => {
-      for (const command of [[], ["verify"], ["replay"], ["audit"], ["audit", "stream"]]) {
+      for (const command of [
+        [],
+        ["verify"],
+        ["replay"],
+        ["audit"],
+        ["audit", "stream"],
+        ["secrets", "rotate"],
+      ]) {
         const run = await ledger(env, ...command, "--help");
         expect(run.code, command.join(" ")).toBe(0);
         expect(run.stdout).toContain("Usage: ledger");
@@ -112,6 +121,21 @@ function cliSuite(
       expect(JSON.parse(before.stdout)).toMatchObject({ revision: -1, events: [] });
       expect((await ledger(env, "audit", "stream", "checkout-unknown", "--at", "1")).code).toBe(1);
       expect((await ledger(env, "audit", "stream", stream, "--at", "yesterday")).code).toBe(2);
+    });
+
+    it("secrets rotate re-seals the secret store under a new key, which alone then reads it; and back", async () => {
+      const development = configuredKeyring({ SECRET_STORE_OLD_KEYS: [] }).current.key.toString("base64");
+      const fresh = randomBytes(32).toString("base64");
+      const toFresh = { ...env, SECRET_STORE_KEY: fresh, SECRET_STORE_OLD_KEYS: development };
+      const first = await ledger(toFresh, "secrets", "rotate");
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/^re-sealed [1-9][0-9]* secrets with key [0-9a-f]{16}$/m);
+      expect((await ledger(toFresh, "secrets", "rotate")).stdout).toMatch(/^re-sealed 0 secrets/);
+      // Without the old key nothing is lost: the rows are already under the new one.
+      expect((await ledger({ ...env, SECRET_STORE_KEY: fresh }, "secrets", "rotate")).code).toBe(0);
+      // Back to the key the running harness reads with (the development key).
+      const back = await ledger({ ...env, SECRET_STORE_OLD_KEYS: fresh }, "secrets", "rotate");
+      expect(back.stdout).toMatch(/^re-sealed [1-9]/);
     });
 
     it("a changed read model row fails verify naming the table; a changed event fails verify --chain at its position", async () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenizeSignatureKey } from "../../contracts/checkout/tokenize.ts";
-import { hashSecret } from "../../services/checkout/credentials.ts";
 import { SANDBOX_BUYER } from "../../services/checkout/sandbox.ts";
 import { MAX_FAILED_AUTH_ATTEMPTS } from "../../services/ledger/checkout/checkout.decider.ts";
 import { testCaller as caller } from "../../services/ledger/testing/decider-spec.ts";
@@ -196,7 +195,12 @@ describe("the tokenization's steps", () => {
       `buyer-${userId}`,
       {
         type: "Register",
-        profile: { userId, phone, pinHash: hashSecret("111111"), otpHash: hashSecret("2222") },
+        profile: {
+          userId,
+          phone,
+          pinRef: await h.checkout.buyerSecrets.store("111111"),
+          otpRef: await h.checkout.buyerSecrets.store("2222"),
+        },
       },
       kredivoMeta(),
     );

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -310,7 +311,12 @@ describe("killed with SIGKILL between the append and the reply, retried with the
 describe("the test seam", () => {
   it("is refused in production: the process does not start", () => {
     const result = spawnSync(process.execPath, ["services/main.ts"], {
-      env: { ...process.env, NODE_ENV: "production", FAULT_KILL_AFTER_APPEND: "POST /v1/payouts/run" },
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        SECRET_STORE_KEY: randomBytes(32).toString("base64"),
+        FAULT_KILL_AFTER_APPEND: "POST /v1/payouts/run",
+      },
       encoding: "utf8",
     });
     expect(result.status).toBe(2);

@@ -5,6 +5,7 @@ import { type Received, Receiver } from "../notifier/harness.ts";
 import { initRequest } from "../support/checkout-requests.ts";
 import { eventually } from "../support/eventually.ts";
 import { bearer } from "../support/http.ts";
+import { developmentSecrets } from "../support/secrets.ts";
 import { ADMIN_KEY } from "./support.ts";
 
 // How each merchant's pushes are signed, chosen at registration and changed by an admin (README "Push
@@ -170,12 +171,13 @@ describe("push signing changed by an admin", () => {
       expect(JSON.stringify(events)).not.toContain(secret.slice("whsec_".length));
       expect(JSON.stringify(live.logs)).not.toContain(secret.slice("whsec_".length));
     }
-    // Outside the log only the secret in use is kept.
-    const kept = await live.service.readStore.query(
-      "SELECT secret FROM merchant_push_secrets WHERE merchant_id = ?",
-      [merchant.merchantId],
-    );
-    expect(kept.map((r) => r.secret)).toEqual([newSecret]);
+    // Outside the log only the secret in use is kept, sealed: the replaced one is gone.
+    const refOf = (data: unknown) => (data as { pushSigning: { secretRef: string } }).pushSigning.secretRef;
+    const secrets = developmentSecrets(live.service.readStore);
+    expect(await secrets.get(refOf(events[0]!.data))).toBeUndefined();
+    expect(await secrets.get(refOf(change!.data))).toBe(newSecret);
+    const table = JSON.stringify(await live.service.readStore.query("SELECT * FROM secrets"));
+    expect(table).not.toContain(newSecret.slice("whsec_".length));
   });
 
   it("switches a merchant from its server key's hash to off and back", async () => {

@@ -12,6 +12,7 @@ import { PostgresReadStore } from "../../services/platform/readstore/postgres-re
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { eventually } from "../support/eventually.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
+import { developmentSecrets } from "../support/secrets.ts";
 
 // Real components for notifier tests: the SQLite log and read store in one temp file (as the embedded
 // default runs them), the Checkout API's push source as the runtime registers it, and a real HTTP server
@@ -140,7 +141,7 @@ export class World {
     const notifier = await startNotifier({
       store: this.store,
       readStore: this.readStore,
-      sources: [checkoutPushSource(this.store, this.readStore)],
+      sources: [checkoutPushSource(this.store, this.readStore, developmentSecrets(this.readStore))],
       logger: silent,
       schedule: FAST,
       timeoutMs: 2000,

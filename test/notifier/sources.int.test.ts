@@ -8,6 +8,7 @@ import { NOTIFIER } from "../../services/notifier/tables.ts";
 import { pendingCheckout } from "../support/checkout-fixtures.ts";
 import { eventually } from "../support/eventually.ts";
 import { registerMerchant } from "../support/merchants.ts";
+import { developmentSecrets } from "../support/secrets.ts";
 import { OK, type Receiver, World } from "./harness.ts";
 
 // The notifier knows no product: any source registered beside the Kredivo push is delivered with its own
@@ -55,7 +56,10 @@ describe("a delivery source beside the Kredivo push", () => {
     const partner = await world.receiver().replies({ status: 204 }).listen();
     const merchantPushes = await world.receiver().listen();
     const notifier = await world.notifier({
-      sources: [checkoutPushSource(world.store, world.readStore), welcomeSource(partner)],
+      sources: [
+        checkoutPushSource(world.store, world.readStore, developmentSecrets(world.readStore)),
+        welcomeSource(partner),
+      ],
     });
     const { merchant, registered } = await newMerchant();
     const checkout = await pendingCheckout(world.store, merchant, { pushUrl: merchantPushes.url });
@@ -130,7 +134,9 @@ describe("a delivery source beside the Kredivo push", () => {
     await eventually("the first attempt to be in flight", () => partner.received.at(0));
     await first.stop();
 
-    const without = await world.notifier({ sources: [checkoutPushSource(world.store, world.readStore)] });
+    const without = await world.notifier({
+      sources: [checkoutPushSource(world.store, world.readStore, developmentSecrets(world.readStore))],
+    });
     const dead = await world.until(without, registered, "dead");
     expect(dead.lastError).toBe(
       "request not built: source merchant-welcome is not registered in this notifier",

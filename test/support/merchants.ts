@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { legacySha256Ref } from "../../contracts/secret-refs.ts";
 import { sha256Hex } from "../../services/checkout/credentials.ts";
 import type { CommandMeta } from "../../services/ledger/decider.ts";
 import { merchantDecider, merchantStream } from "../../services/ledger/merchant/merchant.decider.ts";
@@ -10,12 +11,13 @@ import type { CheckoutHarness } from "../checkout/harness.ts";
 import { eventually } from "./eventually.ts";
 
 // Merchants as the tests register them: a Register command decided by the merchant decider on the
-// merchant's own stream, never a hand-written event.
+// merchant's own stream, never a hand-written event. With the event store alone there is no secret store to
+// put the key in, so the key is recorded in the legacy form old events read as (its SHA-256 in the clear),
+// which every reader still understands; test/security/ registers merchants through /v1 instead.
 
 export interface TestMerchant {
   readonly merchantId: string;
   readonly serverKey: string;
-  readonly serverKeyHash: string;
 }
 
 /** An active merchant, with a 1.5 % fee unless given; a fresh id and server_key unless given. */
@@ -25,7 +27,6 @@ export async function registerMerchant(
   options: { serverKey?: string; feeRateBps?: number; at?: CommandMeta } = {},
 ): Promise<TestMerchant> {
   const serverKey = options.serverKey ?? `sk-${randomUUID()}`;
-  const serverKeyHash = sha256Hex(serverKey);
   await commandHandler(store, merchantDecider, merchantCodec).handle(
     merchantStream(merchantId),
     {
@@ -33,7 +34,7 @@ export async function registerMerchant(
       profile: {
         merchantId,
         name: `Merchant ${merchantId}`,
-        serverKeyHash,
+        serverKeyRef: legacySha256Ref(sha256Hex(serverKey)),
         feeRateBps: options.feeRateBps ?? 150,
         status: "active",
         pushSigning: { standardWebhooks: "server_key_hash" },
@@ -41,7 +42,7 @@ export async function registerMerchant(
     },
     options.at ?? meta(testMeta.now, merchantId),
   );
-  return { merchantId, serverKey, serverKeyHash };
+  return { merchantId, serverKey };
 }
 
 /** Commands of the Checkout API's tenant, decided at `now` (the system clock unless given). */

@@ -1,5 +1,4 @@
 import { expect } from "vitest";
-import { hashSecret } from "../../services/checkout/credentials.ts";
 import type { Tenure } from "../../services/ledger/creditline/creditline.events.ts";
 import { kredivoLine } from "../../services/ledger/creditline/creditline.stream.ts";
 import type { CheckoutHarness } from "../checkout/harness.ts";
@@ -103,8 +102,8 @@ export async function registerBuyer(
   const profile = {
     userId: buyer.userId,
     phone: buyer.phone,
-    pinHash: hashSecret(buyer.pin),
-    otpHash: hashSecret(buyer.otp),
+    pinRef: await h.checkout.buyerSecrets.store(buyer.pin),
+    otpRef: await h.checkout.buyerSecrets.store(buyer.otp),
   };
   const registered = await h.checkout.buyers.handle(
     `buyer-${buyer.userId}`,

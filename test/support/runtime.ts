@@ -20,6 +20,7 @@ import {
 } from "../../services/runtime/compose.ts";
 import { projections } from "../../services/runtime/projections.ts";
 import { SANDBOX_DEALER_CODES } from "./checkout-requests.ts";
+import { developmentSecrets } from "./secrets.ts";
 
 // The runtime in this process: composed as services/runtime/compose.ts does it, for tests that drive it with
 // inject() or over HTTP, or just its checkout use cases over a store pair, for tests that look underneath.
@@ -79,6 +80,7 @@ export async function startSandboxCheckout(
     }),
     store,
     readStore,
+    secrets: developmentSecrets(readStore),
     waitForProjections: (position) => runner.waitFor(position, 5000),
     now: () => new Date(),
     publicBaseUrl: "http://127.0.0.1:3000",

@@ -5,24 +5,24 @@ import type { Statement } from "../../platform/readstore/port.ts";
 import { type Projection, sql } from "../../platform/readstore/projection.ts";
 
 /**
- * Who is who: merchants by server-key hash, their dealers (offline checkouts), buyers by phone. Lookups for
+ * Who is who: merchants by server-key reference, their dealers (offline checkouts), buyers by phone. Lookups for
  * authentication. v2: merchant_dealers. v3: merchant_server_keys (every key a merchant has had, with when
  * a replaced one stops: the rotation's overlap), the merchant's status following suspensions, and when it
- * was registered. v4: the merchant's push signing mode (merchants.push_signing).
+ * was registered. v4: the merchant's push signing mode (merchants.push_signing). v5: server keys by their
+ * reference into the secret store (the log holds no hash of them any more), buyers' PINs and fixed OTPs too.
  */
 export const directoryProjection: Projection = {
   name: "directory",
-  version: 4,
+  version: 5,
   tables: {
     merchants: {
-      columns: `merchant_id TEXT PRIMARY KEY, name TEXT NOT NULL, server_key_hash TEXT NOT NULL,
+      columns: `merchant_id TEXT PRIMARY KEY, name TEXT NOT NULL, server_key_ref TEXT NOT NULL,
         fee_rate_bps BIGINT NOT NULL, status TEXT NOT NULL, registered_at TEXT NOT NULL,
         push_signing TEXT NOT NULL`,
-      indexes: ["server_key_hash"],
     },
     merchant_server_keys: {
       // valid_until NULL: the merchant's current key.
-      columns: `server_key_hash TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, valid_until TEXT`,
+      columns: `server_key_ref TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, valid_until TEXT`,
       indexes: ["merchant_id"],
     },
     merchant_dealers: {
@@ -32,11 +32,11 @@ export const directoryProjection: Projection = {
     // Which buyer a PIN link (by its token's SHA-256) is for; the buyer's stream decides whether it still works.
     buyer_pin_links: { columns: "link_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL" },
     buyers: {
-      // pin_hash: a PIN registered with the buyer (the sandbox seed); pin_ref: one set through a link, by its
-      // reference in buyer_pins (outside the log); neither: no PIN yet. otp_hash NULL: codes are sent per
-      // sign-in (OtpSender).
-      columns: `user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_hash TEXT, otp_hash TEXT,
-        status TEXT NOT NULL, registered_at TEXT NOT NULL, pin_ref TEXT`,
+      // pin_ref: the buyer's PIN by its reference into the secret store (registered with the buyer, or set
+      // through a link later, which wins); NULL: no PIN yet. otp_ref: a fixed OTP (the sandbox seed); NULL:
+      // codes are sent per sign-in (OtpSender).
+      columns: `user_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, pin_ref TEXT, otp_ref TEXT,
+        status TEXT NOT NULL, registered_at TEXT NOT NULL`,
     },
   },
   handle(envelope): Statement[] {
@@ -48,24 +48,24 @@ export const directoryProjection: Projection = {
           case "MerchantRegistered": {
             const m = event.data;
             return [
-              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_hash, fee_rate_bps, status, registered_at,
+              sql`INSERT INTO {{merchants}} (merchant_id, name, server_key_ref, fee_rate_bps, status, registered_at,
                     push_signing)
-                  VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyHash}, ${m.feeRateBps}, ${m.status},
+                  VALUES (${m.merchantId}, ${m.name}, ${m.serverKeyRef}, ${m.feeRateBps}, ${m.status},
                     ${envelope.occurredAt}, ${m.pushSigning.standardWebhooks})`,
-              sql`INSERT INTO {{merchant_server_keys}} (server_key_hash, merchant_id, valid_until)
-                  VALUES (${m.serverKeyHash}, ${m.merchantId}, NULL)`,
+              sql`INSERT INTO {{merchant_server_keys}} (server_key_ref, merchant_id, valid_until)
+                  VALUES (${m.serverKeyRef}, ${m.merchantId}, NULL)`,
             ];
           }
           case "ServerKeyRotated": {
             // Without an overlap the replaced key stops when the rotation is recorded.
             const until = event.data.previousKeyValidUntil ?? envelope.occurredAt;
             return [
-              sql`UPDATE {{merchants}} SET server_key_hash = ${event.data.serverKeyHash} WHERE merchant_id = ${id}`,
+              sql`UPDATE {{merchants}} SET server_key_ref = ${event.data.serverKeyRef} WHERE merchant_id = ${id}`,
               sql`UPDATE {{merchant_server_keys}} SET valid_until = ${until}
                   WHERE merchant_id = ${id} AND valid_until IS NULL`,
-              sql`INSERT INTO {{merchant_server_keys}} (server_key_hash, merchant_id, valid_until)
-                  VALUES (${event.data.serverKeyHash}, ${id}, NULL)
-                  ON CONFLICT (server_key_hash) DO UPDATE SET merchant_id = ${id}, valid_until = NULL`,
+              sql`INSERT INTO {{merchant_server_keys}} (server_key_ref, merchant_id, valid_until)
+                  VALUES (${event.data.serverKeyRef}, ${id}, NULL)
+                  ON CONFLICT (server_key_ref) DO UPDATE SET merchant_id = ${id}, valid_until = NULL`,
             ];
           }
           case "PushSigningChanged":
@@ -94,8 +94,8 @@ export const directoryProjection: Projection = {
           case "BuyerRegistered": {
             const b = event.data;
             return [
-              sql`INSERT INTO {{buyers}} (user_id, phone, pin_hash, otp_hash, status, registered_at)
-                  VALUES (${b.userId}, ${b.phone}, ${b.pinHash ?? null}, ${b.otpHash ?? null}, 'active',
+              sql`INSERT INTO {{buyers}} (user_id, phone, pin_ref, otp_ref, status, registered_at)
+                  VALUES (${b.userId}, ${b.phone}, ${b.pinRef ?? null}, ${b.otpRef ?? null}, 'active',
                     ${envelope.occurredAt})`,
             ];
           }

@@ -3,7 +3,6 @@ import type { BuyerView } from "../../../contracts/v1/buyers.ts";
 import { type BuyerCommand, type BuyerRule, buyerStream } from "../../ledger/buyer/buyer.decider.ts";
 import { creditLineStream, kredivoLine } from "../../ledger/creditline/creditline.stream.ts";
 import { type Caller, Rejection } from "../../ledger/decider.ts";
-import { buyerPins } from "../buyer-pins.ts";
 import { sha256Hex } from "../credentials.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
 
@@ -25,7 +24,6 @@ export class PhoneTaken extends Error {
  * close. The link's token is answered once; the log keeps its SHA-256.
  */
 export function buyerAdmin(ledger: CheckoutLedger) {
-  const pins = buyerPins(ledger.readStore, ledger.options.now);
   const handle = async (userId: string, command: BuyerCommand, caller: Caller) => {
     const handled = await ledger.buyers.handle(buyerStream(userId), command, ledger.meta(caller, "kredivo"));
     if (handled.position !== undefined) await ledger.options.waitForProjections(handled.position);
@@ -34,7 +32,7 @@ export function buyerAdmin(ledger: CheckoutLedger) {
 
   const view = async (userId: string): Promise<BuyerView | undefined> => {
     const [row] = await ledger.readStore.query(
-      "SELECT user_id, phone, status, pin_hash, pin_ref, registered_at FROM buyers WHERE user_id = ?",
+      "SELECT user_id, phone, status, pin_ref, registered_at FROM buyers WHERE user_id = ?",
       [userId],
     );
     if (row === undefined) return undefined;
@@ -43,7 +41,7 @@ export function buyerAdmin(ledger: CheckoutLedger) {
       userId: String(row.user_id),
       phone: String(row.phone),
       status,
-      pinSet: row.pin_hash != null || row.pin_ref != null,
+      pinSet: row.pin_ref != null,
       registeredAt: String(row.registered_at),
     };
   };
@@ -93,7 +91,7 @@ export function buyerAdmin(ledger: CheckoutLedger) {
       const userId = String(row.user_id);
       await handle(
         userId,
-        { type: "SetPin", linkHash, pinRef: await pins.store(pin) },
+        { type: "SetPin", linkHash, pinRef: await ledger.buyerSecrets.store(pin) },
         { ...caller, actor: `buyer:${userId}` },
       );
       return userId;

@@ -1,5 +1,4 @@
 import type { Caller } from "../../ledger/decider.ts";
-import { buyerPins } from "../buyer-pins.ts";
 import { newSessionToken, sha256Hex } from "../credentials.ts";
 import { buyerCredentials } from "./buyer-credentials.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
@@ -15,11 +14,7 @@ export const asBuyer = (caller: Caller, userId: string | undefined): Caller => (
  * recorded (it counts toward the lock), not refused.
  */
 export function buyerSignIn(ledger: CheckoutLedger) {
-  const credentials = buyerCredentials(
-    ledger.readStore,
-    ledger.options.otpCodes,
-    buyerPins(ledger.readStore, ledger.options.now),
-  );
+  const credentials = buyerCredentials(ledger.readStore, ledger.options.otpCodes, ledger.buyerSecrets);
   return {
     /** What the hosted page shows; read from the stream so the buyer always sees the latest step. */
     async page(transactionId: string) {

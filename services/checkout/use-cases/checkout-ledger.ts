@@ -21,12 +21,16 @@ import { commandHandler } from "../../platform/command-handler.ts";
 import type { EventStore } from "../../platform/eventstore/port.ts";
 import type { OtpCodes } from "../../platform/otp/otp-codes.ts";
 import type { ReadStore } from "../../platform/readstore/port.ts";
-import { sha256Hex } from "../credentials.ts";
+import type { SecretStore } from "../../platform/secrets/port.ts";
+import { buyerSecrets } from "../buyer-secrets.ts";
+import { serverKeys } from "../server-keys.ts";
 import type { CheckoutUseCaseRule } from "./rules.ts";
 
 export interface CheckoutServiceOptions {
   readonly store: EventStore;
   readonly readStore: ReadStore;
+  /** Server keys and PINs, outside the log (README "Secrets"). */
+  readonly secrets: SecretStore;
   /** Read-your-writes: resolves when projections have reached the position (bounded). */
   readonly waitForProjections: (position: string) => Promise<boolean>;
   readonly now: () => Date;
@@ -49,6 +53,7 @@ export type CheckoutLedger = ReturnType<typeof checkoutLedger>;
 export function checkoutLedger(options: CheckoutServiceOptions) {
   const { store, readStore } = options;
   const checkouts = commandHandler(store, checkoutDecider, checkoutCodec);
+  const keys = serverKeys(options.secrets);
 
   /** A transaction's state, or undefined when it is unknown: an id not in the form we issue names none and
    * never becomes a stream name (the event store would refuse it as a bug of ours). */
@@ -69,6 +74,8 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
   return {
     options,
     readStore,
+    serverKeys: keys,
+    buyerSecrets: buyerSecrets(options.secrets, readStore),
     checkouts,
     creditLines: commandHandler(store, creditLineDecider, creditLineCodec),
     merchants: commandHandler(store, merchantDecider, merchantCodec),
@@ -82,10 +89,12 @@ export function checkoutLedger(options: CheckoutServiceOptions) {
      * rotation's overlap lasts (ISO 8601 UTC strings compare in time order).
      */
     async merchantByKey(serverKey: string) {
+      const refs = await keys.referencesOf(serverKey);
       const [row] = await readStore.query(
         `SELECT m.merchant_id FROM merchant_server_keys k JOIN merchants m ON m.merchant_id = k.merchant_id
-         WHERE k.server_key_hash = ? AND (k.valid_until IS NULL OR k.valid_until > ?) AND m.status = 'active'`,
-        [sha256Hex(serverKey), options.now().toISOString()],
+         WHERE k.server_key_ref IN (${refs.map(() => "?").join(", ")})
+           AND (k.valid_until IS NULL OR k.valid_until > ?) AND m.status = 'active'`,
+        [...refs, options.now().toISOString()],
       );
       if (!row) throw new Rejection<CheckoutUseCaseRule>("server_key_must_belong_to_active_merchant");
       return { merchantId: String(row.merchant_id) };

@@ -15,7 +15,7 @@ export function merchantConfirmation(ledger: CheckoutLedger) {
       const { initiated, state } = await ledger.loadCheckout(body.transaction_id);
       const { state: merchant } = await ledger.merchants.load(merchantStream(initiated.merchantId));
       const profile = merchant.profile!;
-      const expected = signatureKey(profile.serverKeyHash, {
+      const expected = signatureKey(await ledger.serverKeys.hashOf(profile.serverKeyRef), {
         transactionId: initiated.transactionId,
         orderId: initiated.orderId,
         amountMinor: initiated.amountMinor,

@@ -9,7 +9,6 @@ import type {
 import { type Caller, Rejection } from "../../ledger/decider.ts";
 import { type MerchantRule, merchantStream } from "../../ledger/merchant/merchant.decider.ts";
 import type { PushSigning } from "../../ledger/merchant/merchant.events.ts";
-import { sha256Hex } from "../credentials.ts";
 import { pushSecrets } from "../push-secrets.ts";
 import type { CheckoutLedger } from "./checkout-ledger.ts";
 import { dealerRegistration } from "./dealers.ts";
@@ -33,23 +32,22 @@ const newMerchantId = () => `mer-${randomBytes(8).toString("hex")}`;
 /**
  * The lender's side of its merchants: register (the sandbox seed sends the same command), rotate the
  * server_key with an overlap, suspend, reactivate, list and read. Keys appear once, in the answer that
- * made them; the log and the read models hold their SHA-256 only.
+ * made them; the secret store holds their signing key, the log and the read models its reference only.
  */
 export function merchantAdmin(ledger: CheckoutLedger) {
   const dealers = dealerRegistration(ledger);
-  const secrets = pushSecrets(ledger.readStore, ledger.options.now);
+  const secrets = pushSecrets(ledger.readStore, ledger.options.secrets, ledger.serverKeys);
 
   /**
    * The setting as the log records it, and the secret to show once: a dedicated secret is made (and stored
    * outside the log) here, so every call choosing it issues a new one.
    */
   const pushSigningOf = async (
-    merchantId: string,
     setting: z.infer<typeof pushSigningSchema>,
   ): Promise<{ pushSigning: PushSigning; webhookSecret?: string }> => {
     if (setting.standardWebhooks !== "dedicated_secret")
       return { pushSigning: { standardWebhooks: setting.standardWebhooks } };
-    const { secret, secretRef } = await secrets.issue(merchantId);
+    const { secret, secretRef } = await secrets.issue();
     return { pushSigning: { standardWebhooks: "dedicated_secret", secretRef }, webhookSecret: secret };
   };
 
@@ -103,12 +101,19 @@ export function merchantAdmin(ledger: CheckoutLedger) {
 
   const register = async (registration: MerchantRegistration, caller: Caller) => {
     const { merchantId, serverKey, name, feeRateBps, status } = registration;
-    const { pushSigning, webhookSecret } = await pushSigningOf(merchantId, registration.pushSigning);
+    const { pushSigning, webhookSecret } = await pushSigningOf(registration.pushSigning);
     const handled = await handle(
       merchantId,
       {
         type: "Register",
-        profile: { merchantId, name, serverKeyHash: sha256Hex(serverKey), feeRateBps, status, pushSigning },
+        profile: {
+          merchantId,
+          name,
+          serverKeyRef: await ledger.serverKeys.referenceOf(serverKey),
+          feeRateBps,
+          status,
+          pushSigning,
+        },
       },
       caller,
     );
@@ -136,7 +141,7 @@ export function merchantAdmin(ledger: CheckoutLedger) {
 
     /**
      * Changes how the merchant's pushes are signed; dedicated_secret issues a new secret each time (the
-     * rotation: the old one stops at once) and answers it, once. Secrets no longer named are dropped.
+     * rotation: the old one stops at once) and answers it, once. The secret the old setting named is dropped.
      */
     async setPushSigning(
       merchantId: string,
@@ -145,12 +150,10 @@ export function merchantAdmin(ledger: CheckoutLedger) {
       caller: Caller,
     ) {
       await existing(merchantId);
-      const { pushSigning, webhookSecret } = await pushSigningOf(merchantId, setting);
+      const { state } = await ledger.merchants.load(merchantStream(merchantId));
+      const { pushSigning, webhookSecret } = await pushSigningOf(setting);
       await handle(merchantId, { type: "SetPushSigning", pushSigning, reason }, caller);
-      await secrets.keepOnly(
-        merchantId,
-        pushSigning.standardWebhooks === "dedicated_secret" ? pushSigning.secretRef : undefined,
-      );
+      if (state.profile) await secrets.retire(state.profile.pushSigning, pushSigning);
       return { ...(await existing(merchantId)), ...(webhookSecret ? { webhookSecret } : {}) };
     },
 
@@ -160,7 +163,12 @@ export function merchantAdmin(ledger: CheckoutLedger) {
       const serverKey = newServerKey();
       await handle(
         merchantId,
-        { type: "RotateServerKey", serverKeyHash: sha256Hex(serverKey), overlapSeconds, reason },
+        {
+          type: "RotateServerKey",
+          serverKeyRef: await ledger.serverKeys.referenceOf(serverKey),
+          overlapSeconds,
+          reason,
+        },
         caller,
       );
       return { ...(await existing(merchantId)), serverKey };

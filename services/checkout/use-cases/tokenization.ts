@@ -7,7 +7,6 @@ import {
   tokenizationStream,
 } from "../../ledger/tokenization/tokenization.decider.ts";
 import { userTokenStream } from "../../ledger/usertoken/usertoken.decider.ts";
-import { buyerPins } from "../buyer-pins.ts";
 import { newSessionToken, sameSignature, sha256Hex } from "../credentials.ts";
 import { buyerCredentials } from "./buyer-credentials.ts";
 import { asBuyer } from "./buyer-sign-in.ts";
@@ -26,11 +25,7 @@ const TOKENIZATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
  */
 export function tokenization(ledger: CheckoutLedger, tokens: ReturnType<typeof userTokens>) {
   const { options } = ledger;
-  const credentials = buyerCredentials(
-    ledger.readStore,
-    ledger.options.otpCodes,
-    buyerPins(ledger.readStore, ledger.options.now),
-  );
+  const credentials = buyerCredentials(ledger.readStore, ledger.options.otpCodes, ledger.buyerSecrets);
 
   const tokenizeUrl = (tokenizationId: string) =>
     `${options.publicBaseUrl}/kredivo/signIn/tokenize?cid=${tokenizationId}`;

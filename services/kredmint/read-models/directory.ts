@@ -9,15 +9,15 @@ import { type Projection, sql } from "../../platform/readstore/projection.ts";
 
 /**
  * Who is who in the Partner API: partners (for Basic auth), their users (USR-<n>, by partner and mobile) and
- * the users' suppliers (SUPB-<n>).
+ * the users' suppliers (SUPB-<n>). v3: partners' secret and client token by secret-store reference.
  */
 export const kredmintDirectoryProjection: Projection = {
   name: "kredmint_directory",
-  version: 2,
+  version: 3,
   tables: {
     kredmint_partners: {
-      columns: `partner_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash TEXT NOT NULL,
-        client_token_hash TEXT NOT NULL, allowed_sources TEXT NOT NULL, webhook_url TEXT`,
+      columns: `partner_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_ref TEXT NOT NULL,
+        client_token_ref TEXT NOT NULL, allowed_sources TEXT NOT NULL, webhook_url TEXT`,
     },
     kredmint_users: {
       columns: `user_id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, mobile TEXT NOT NULL, state TEXT NOT NULL,
@@ -45,19 +45,19 @@ export const kredmintDirectoryProjection: Projection = {
           case "PartnerRegistered": {
             const p = event.data;
             return [
-              sql`INSERT INTO {{kredmint_partners}} (partner_id, name, secret_hash, client_token_hash,
+              sql`INSERT INTO {{kredmint_partners}} (partner_id, name, secret_ref, client_token_ref,
                     allowed_sources, webhook_url)
-                  VALUES (${p.partnerId}, ${p.name}, ${p.secretHash}, ${p.clientTokenHash},
+                  VALUES (${p.partnerId}, ${p.name}, ${p.secretRef}, ${p.clientTokenRef},
                     ${JSON.stringify(p.allowedSources)}, ${p.webhookUrl})`,
             ];
           }
           case "PartnerSecretRotated":
             return [
-              sql`UPDATE {{kredmint_partners}} SET secret_hash = ${event.data.secretHash} WHERE partner_id = ${id}`,
+              sql`UPDATE {{kredmint_partners}} SET secret_ref = ${event.data.secretRef} WHERE partner_id = ${id}`,
             ];
           case "PartnerClientTokenRotated":
             return [
-              sql`UPDATE {{kredmint_partners}} SET client_token_hash = ${event.data.clientTokenHash}
+              sql`UPDATE {{kredmint_partners}} SET client_token_ref = ${event.data.clientTokenRef}
                   WHERE partner_id = ${id}`,
             ];
           default:
@@ -204,15 +204,15 @@ export async function findDocument(
 export interface PartnerRow {
   readonly partnerId: string;
   readonly name: string;
-  readonly secretHash: string;
-  readonly clientTokenHash: string;
+  readonly secretRef: string;
+  readonly clientTokenRef: string;
   readonly allowedSources: readonly string[];
   readonly webhookUrl: string | null;
 }
 
 export async function findPartner(readStore: ReadStore, partnerId: string): Promise<PartnerRow | undefined> {
   const [row] = await readStore.query(
-    `SELECT partner_id, name, secret_hash, client_token_hash, allowed_sources, webhook_url
+    `SELECT partner_id, name, secret_ref, client_token_ref, allowed_sources, webhook_url
        FROM kredmint_partners WHERE partner_id = ?`,
     [partnerId],
   );
@@ -220,8 +220,8 @@ export async function findPartner(readStore: ReadStore, partnerId: string): Prom
   return {
     partnerId: String(row.partner_id),
     name: String(row.name),
-    secretHash: String(row.secret_hash),
-    clientTokenHash: String(row.client_token_hash),
+    secretRef: String(row.secret_ref),
+    clientTokenRef: String(row.client_token_ref),
     allowedSources: JSON.parse(String(row.allowed_sources)),
     webhookUrl: row.webhook_url === null ? null : String(row.webhook_url),
   };

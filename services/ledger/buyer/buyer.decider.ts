@@ -46,7 +46,7 @@ export const buyerDecider: Decider<BuyerCommand, BuyerEvent, BuyerState> = {
   decide(command, state, meta) {
     switch (command.type) {
       case "Register":
-        // Re-seeding the same buyer is a no-op; hashes are salted, so compare identity, not the hashes.
+        // Re-seeding the same buyer is a no-op; each seed stores fresh secrets, so compare identity, not references.
         if (state.profile) {
           if (state.profile.phone === command.profile.phone) return [];
           throw new BuyerRejection("buyer_must_not_be_registered_twice");

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { legacyHashRef } from "../../../contracts/secret-refs.ts";
 import { fold, InvariantViolation } from "../decider.ts";
 import { buyerProfile, buyerRegistered, registerBuyer } from "../testing/buyer-fixtures.ts";
 import { spec } from "../testing/decider-spec.ts";
 import type { BuyerCommand } from "./buyer.decider.ts";
 import { buyerDecider } from "./buyer.decider.ts";
-import type { BuyerEvent } from "./buyer.events.ts";
+import { type BuyerEvent, buyerCodec } from "./buyer.events.ts";
 
 const buyer = spec(buyerDecider);
 const registered = buyerRegistered();
@@ -19,20 +20,37 @@ describe("buyer decider", () => {
     });
   });
 
+  describe("a BuyerRegistered v1 in the log, which recorded scrypt hashes in the clear", () => {
+    it("reads with legacy references to the hashes", () => {
+      const v1 = {
+        userId: "user-1",
+        phone: buyerProfile.phone,
+        pinHash: "scrypt$s$pin",
+        otpHash: "scrypt$s$otp",
+      };
+      expect(buyerCodec.decode({ type: "BuyerRegistered", schemaVersion: 1, data: v1 }).data).toEqual({
+        userId: "user-1",
+        phone: buyerProfile.phone,
+        pinRef: legacyHashRef("scrypt$s$pin"),
+        otpRef: legacyHashRef("scrypt$s$otp"),
+      });
+    });
+  });
+
   describe("when registered", () => {
     it("the same registration again is a no-op", () => {
       buyer.given([registered]).when(registerBuyer()).yields([]);
     });
-    it("re-seeding with freshly salted hashes is a no-op: identity is the phone, not the hashes", () => {
+    it("re-seeding with freshly stored secrets is a no-op: identity is the phone, not the references", () => {
       buyer
         .given([registered])
-        .when(registerBuyer({ ...buyerProfile, pinHash: "scrypt$salt-2$pin", otpHash: "scrypt$salt-2$otp" }))
+        .when(registerBuyer({ ...buyerProfile, pinRef: "bs_pin-2", otpRef: "bs_otp-2" }))
         .yields([]);
     });
-    it("re-seeding keeps the first hashes", () => {
+    it("re-seeding keeps the first references", () => {
       const state = buyer
         .given([registered])
-        .when(registerBuyer({ ...buyerProfile, pinHash: "scrypt$salt-2$pin" }))
+        .when(registerBuyer({ ...buyerProfile, pinRef: "bs_pin-2" }))
         .state();
       expect(state.profile).toEqual(buyerProfile);
     });

@@ -21,7 +21,7 @@ export type MerchantCommand =
   /** `overlapSeconds`: how long the replaced key keeps working beside the new one (0 or absent: not at all). */
   | {
       readonly type: "RotateServerKey";
-      readonly serverKeyHash: string;
+      readonly serverKeyRef: string;
       readonly overlapSeconds?: number;
       readonly reason?: string;
     }
@@ -78,8 +78,8 @@ function payout(
 }
 
 /**
- * Rules: merchant_must_exist, overlap_must_not_be_negative. The same key again is a no-op. The overlap's
- * end is fixed here, from the command's time, so the log says when the old key stops.
+ * Rules: merchant_must_exist, overlap_must_not_be_negative. The same key again (one key has one reference) is
+ * a no-op. The overlap's end is fixed here, from the command's time, so the log says when the old key stops.
  */
 function rotateServerKey(
   command: Extract<MerchantCommand, { type: "RotateServerKey" }>,
@@ -89,14 +89,14 @@ function rotateServerKey(
   if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
   const overlapSeconds = command.overlapSeconds ?? 0;
   if (overlapSeconds < 0) throw new Rejection<MerchantRule>("overlap_must_not_be_negative");
-  if (state.profile.serverKeyHash === command.serverKeyHash) return [];
+  if (state.profile.serverKeyRef === command.serverKeyRef) return [];
   const previousKeyValidUntil =
     overlapSeconds > 0 ? new Date(Date.parse(now) + overlapSeconds * 1000).toISOString() : undefined;
   return [
     {
       type: "ServerKeyRotated",
       data: {
-        serverKeyHash: command.serverKeyHash,
+        serverKeyRef: command.serverKeyRef,
         ...(previousKeyValidUntil === undefined ? {} : { previousKeyValidUntil }),
         ...(command.reason === undefined ? {} : { reason: command.reason }),
       },
@@ -168,7 +168,7 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
         return { ...state, profile: event.data, suspended: event.data.status === "suspended" };
       case "ServerKeyRotated":
         invariant(state.profile !== undefined, "only a registered merchant rotates its key");
-        return { ...state, profile: { ...state.profile, serverKeyHash: event.data.serverKeyHash } };
+        return { ...state, profile: { ...state.profile, serverKeyRef: event.data.serverKeyRef } };
       case "PushSigningChanged":
         invariant(state.profile !== undefined, "only a registered merchant changes its push signing");
         return { ...state, profile: { ...state.profile, pushSigning: event.data.pushSigning } };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { legacySha256Ref } from "../../../contracts/secret-refs.ts";
 import { fold, InvariantViolation, Rejection } from "../decider.ts";
 import { spec, testMeta } from "../testing/decider-spec.ts";
 import {
@@ -29,7 +30,7 @@ describe("merchant decider", () => {
       merchant.given([]).when(register()).yields([registered]);
     });
     it("a key rotation is rejected", () => {
-      merchant.given([]).when(rotateServerKey("sha256-key-2")).rejects("merchant_must_exist");
+      merchant.given([]).when(rotateServerKey("sk_ref-key-2")).rejects("merchant_must_exist");
     });
   });
 
@@ -50,23 +51,23 @@ describe("merchant decider", () => {
     it("a registration differing only in its server key is a no-op: keys change by rotation", () => {
       merchant
         .given([registered])
-        .when(register({ ...merchantProfile, serverKeyHash: "sha256-other" }))
+        .when(register({ ...merchantProfile, serverKeyRef: "sk_ref-other" }))
         .yields([]);
     });
     it("rotating the server key records the new hash", () => {
-      const step = merchant.given([registered]).when(rotateServerKey("sha256-key-2"));
-      step.yields([serverKeyRotated("sha256-key-2")]);
-      expect(step.state().profile).toEqual({ ...merchantProfile, serverKeyHash: "sha256-key-2" });
+      const step = merchant.given([registered]).when(rotateServerKey("sk_ref-key-2"));
+      step.yields([serverKeyRotated("sk_ref-key-2")]);
+      expect(step.state().profile).toEqual({ ...merchantProfile, serverKeyRef: "sk_ref-key-2" });
     });
     it("rotating to the key it already has is a no-op", () => {
-      merchant.given([registered]).when(rotateServerKey("sha256-key-1")).yields([]);
+      merchant.given([registered]).when(rotateServerKey("sk_ref-key-1")).yields([]);
     });
     // Registrations are compared field by field, not by their JSON text, whose key order can differ.
     it("the same registration with its keys in another order is a no-op", () => {
       const reordered: MerchantProfile = {
         status: "active",
         feeRateBps: 150,
-        serverKeyHash: "sha256-key-1",
+        serverKeyRef: "sk_ref-key-1",
         name: "Sunrise",
         merchantId: "merchant-1",
         pushSigning: { standardWebhooks: "server_key_hash" },
@@ -80,14 +81,14 @@ describe("merchant decider", () => {
       merchant
         .given([registered])
         .when(
-          { type: "RotateServerKey", serverKeyHash: "sha256-key-2", overlapSeconds: 3600, reason: "leaked" },
+          { type: "RotateServerKey", serverKeyRef: "sk_ref-key-2", overlapSeconds: 3600, reason: "leaked" },
           { now: "2026-11-28T02:00:00.000Z" },
         )
         .yields([
           {
             type: "ServerKeyRotated",
             data: {
-              serverKeyHash: "sha256-key-2",
+              serverKeyRef: "sk_ref-key-2",
               previousKeyValidUntil: "2026-11-28T03:00:00.000Z",
               reason: "leaked",
             },
@@ -97,11 +98,11 @@ describe("merchant decider", () => {
     it("a negative overlap is refused", () => {
       merchant
         .given([registered])
-        .when({ type: "RotateServerKey", serverKeyHash: "sha256-key-2", overlapSeconds: -1 })
+        .when({ type: "RotateServerKey", serverKeyRef: "sk_ref-key-2", overlapSeconds: -1 })
         .rejects("overlap_must_not_be_negative");
     });
     it("RotateServerKey checks its rules in precedence order", () => {
-      const command: MerchantCommand = { type: "RotateServerKey", serverKeyHash: "k", overlapSeconds: -1 };
+      const command: MerchantCommand = { type: "RotateServerKey", serverKeyRef: "k", overlapSeconds: -1 };
       merchant.given([]).when(command).rejects("merchant_must_exist");
       merchant.given([registered]).when(command).rejects("overlap_must_not_be_negative");
     });
@@ -183,11 +184,25 @@ describe("merchant decider", () => {
     });
   });
 
-  describe("a MerchantRegistered v1 in the log", () => {
-    it("reads as signed with the server key's hash", () => {
-      const { pushSigning: _, ...v1 } = merchantProfile;
+  describe("old events in the log, which recorded the server key's SHA-256 in the clear", () => {
+    const { pushSigning: _, serverKeyRef: __, ...identity } = merchantProfile;
+    const legacy = { ...merchantProfile, serverKeyRef: legacySha256Ref("ab12") };
+    it("a MerchantRegistered v1 reads as signed with the server key's hash, named by its legacy reference", () => {
+      const v1 = { ...identity, serverKeyHash: "ab12" };
       const decoded = merchantCodec.decode({ type: "MerchantRegistered", schemaVersion: 1, data: v1 });
-      expect(decoded).toEqual(merchantRegistered());
+      expect(decoded).toEqual(merchantRegistered(legacy));
+    });
+    it("a MerchantRegistered v2 reads with the legacy reference in place of the hash", () => {
+      const v2 = { ...identity, serverKeyHash: "ab12", pushSigning: merchantProfile.pushSigning };
+      const decoded = merchantCodec.decode({ type: "MerchantRegistered", schemaVersion: 2, data: v2 });
+      expect(decoded).toEqual(merchantRegistered(legacy));
+    });
+    it("a ServerKeyRotated v1 reads with the legacy reference in place of the hash", () => {
+      const v1 = { serverKeyHash: "cd34", previousKeyValidUntil: testMeta.now };
+      expect(merchantCodec.decode({ type: "ServerKeyRotated", schemaVersion: 1, data: v1 })).toEqual({
+        type: "ServerKeyRotated",
+        data: { serverKeyRef: legacySha256Ref("cd34"), previousKeyValidUntil: testMeta.now },
+      });
     });
   });
 
@@ -356,15 +371,15 @@ describe("merchant decider", () => {
   });
 
   describe("when the server key was rotated", () => {
-    const afterRotation = [registered, serverKeyRotated("sha256-key-2")];
+    const afterRotation = [registered, serverKeyRotated("sk_ref-key-2")];
     it("rotating again to the current key is a no-op", () => {
-      merchant.given(afterRotation).when(rotateServerKey("sha256-key-2")).yields([]);
+      merchant.given(afterRotation).when(rotateServerKey("sk_ref-key-2")).yields([]);
     });
     it("rotating back to the old key is a rotation", () => {
       merchant
         .given(afterRotation)
-        .when(rotateServerKey("sha256-key-1"))
-        .yields([serverKeyRotated("sha256-key-1")]);
+        .when(rotateServerKey("sk_ref-key-1"))
+        .yields([serverKeyRotated("sk_ref-key-1")]);
     });
     // Seeding re-sends the original registration at every start; after a rotation it must stay a no-op.
     it("the original registration re-sent by seeding is still a no-op", () => {
@@ -377,7 +392,7 @@ describe("merchant decider", () => {
       expect(() => fold(merchantDecider, [registered, registered])).toThrow(InvariantViolation);
     });
     it("a key rotated before registration", () => {
-      expect(() => fold(merchantDecider, [serverKeyRotated("sha256-key-2")])).toThrow(InvariantViolation);
+      expect(() => fold(merchantDecider, [serverKeyRotated("sk_ref-key-2")])).toThrow(InvariantViolation);
     });
     it("a transaction paid by two payouts", () => {
       expect(() =>

@@ -9,8 +9,8 @@ export type PartnerRule =
 
 export type PartnerCommand =
   | { readonly type: "Register"; readonly profile: PartnerProfile }
-  | { readonly type: "RotateSecret"; readonly secretHash: string }
-  | { readonly type: "RotateClientToken"; readonly clientTokenHash: string };
+  | { readonly type: "RotateSecret"; readonly secretRef: string }
+  | { readonly type: "RotateClientToken"; readonly clientTokenRef: string };
 
 export interface PartnerState {
   readonly profile: PartnerProfile | undefined;
@@ -50,12 +50,12 @@ export const partnerDecider: Decider<PartnerCommand, PartnerEvent, PartnerState>
         return register(command.profile, state);
       case "RotateSecret":
         if (!state.profile) throw new Rejection<PartnerRule>("partner_must_exist");
-        if (state.profile.secretHash === command.secretHash) return [];
-        return [{ type: "PartnerSecretRotated", data: { secretHash: command.secretHash } }];
+        if (state.profile.secretRef === command.secretRef) return [];
+        return [{ type: "PartnerSecretRotated", data: { secretRef: command.secretRef } }];
       case "RotateClientToken":
         if (!state.profile) throw new Rejection<PartnerRule>("partner_must_exist");
-        if (state.profile.clientTokenHash === command.clientTokenHash) return [];
-        return [{ type: "PartnerClientTokenRotated", data: { clientTokenHash: command.clientTokenHash } }];
+        if (state.profile.clientTokenRef === command.clientTokenRef) return [];
+        return [{ type: "PartnerClientTokenRotated", data: { clientTokenRef: command.clientTokenRef } }];
       default:
         return unhandled(command);
     }
@@ -67,10 +67,10 @@ export const partnerDecider: Decider<PartnerCommand, PartnerEvent, PartnerState>
         return { profile: event.data };
       case "PartnerSecretRotated":
         invariant(state.profile !== undefined, "only a registered partner rotates its secret");
-        return { profile: { ...state.profile, secretHash: event.data.secretHash } };
+        return { profile: { ...state.profile, secretRef: event.data.secretRef } };
       case "PartnerClientTokenRotated":
         invariant(state.profile !== undefined, "only a registered partner rotates its client token");
-        return { profile: { ...state.profile, clientTokenHash: event.data.clientTokenHash } };
+        return { profile: { ...state.profile, clientTokenRef: event.data.clientTokenRef } };
       default:
         return unhandled(event);
     }

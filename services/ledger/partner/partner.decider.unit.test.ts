@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { legacySha256Ref } from "../../../contracts/secret-refs.ts";
 import { spec } from "../testing/decider-spec.ts";
 import { type PartnerCommand, partnerDecider } from "./partner.decider.ts";
-import type { PartnerEvent, PartnerProfile } from "./partner.events.ts";
+import { type PartnerEvent, type PartnerProfile, partnerCodec } from "./partner.events.ts";
 
 const partner = spec(partnerDecider);
 
 const profile: PartnerProfile = {
   partnerId: "partner-1",
   name: "Partner One",
-  secretHash: "sha256-secret-1",
-  clientTokenHash: "sha256-token-1",
+  secretRef: "cr_secret-1",
+  clientTokenRef: "cr_token-1",
   allowedSources: ["MOS", "BNPL", "BIZOM"],
   webhookUrl: "https://partner.example/webhooks",
 };
@@ -22,12 +23,12 @@ describe("partner decider", () => {
       partner.given([]).when(register()).yields([registered]);
     });
     it("a secret rotation is refused", () => {
-      partner.given([]).when({ type: "RotateSecret", secretHash: "x" }).rejects("partner_must_exist");
+      partner.given([]).when({ type: "RotateSecret", secretRef: "x" }).rejects("partner_must_exist");
     });
     it("a client token rotation is refused", () => {
       partner
         .given([])
-        .when({ type: "RotateClientToken", clientTokenHash: "x" })
+        .when({ type: "RotateClientToken", clientTokenRef: "x" })
         .rejects("partner_must_exist");
     });
   });
@@ -39,7 +40,7 @@ describe("partner decider", () => {
     it("the same registration with another secret is a no-op: secrets change by rotation", () => {
       partner
         .given([registered])
-        .when(register({ ...profile, secretHash: "other" }))
+        .when(register({ ...profile, secretRef: "other" }))
         .yields([]);
     });
     it.each([
@@ -53,16 +54,16 @@ describe("partner decider", () => {
         .rejects("partner_must_not_be_registered_twice");
     });
     it("rotating the secret records the new hash; the same hash is a no-op", () => {
-      const step = partner.given([registered]).when({ type: "RotateSecret", secretHash: "sha256-secret-2" });
-      step.yields([{ type: "PartnerSecretRotated", data: { secretHash: "sha256-secret-2" } }]);
-      expect(step.state().profile?.secretHash).toBe("sha256-secret-2");
-      partner.given([registered]).when({ type: "RotateSecret", secretHash: "sha256-secret-1" }).yields([]);
+      const step = partner.given([registered]).when({ type: "RotateSecret", secretRef: "cr_secret-2" });
+      step.yields([{ type: "PartnerSecretRotated", data: { secretRef: "cr_secret-2" } }]);
+      expect(step.state().profile?.secretRef).toBe("cr_secret-2");
+      partner.given([registered]).when({ type: "RotateSecret", secretRef: "cr_secret-1" }).yields([]);
     });
     it("rotating the client token records the new hash", () => {
       partner
         .given([registered])
-        .when({ type: "RotateClientToken", clientTokenHash: "sha256-token-2" })
-        .yields([{ type: "PartnerClientTokenRotated", data: { clientTokenHash: "sha256-token-2" } }]);
+        .when({ type: "RotateClientToken", clientTokenRef: "cr_token-2" })
+        .yields([{ type: "PartnerClientTokenRotated", data: { clientTokenRef: "cr_token-2" } }]);
     });
   });
 
@@ -76,5 +77,26 @@ describe("partner decider", () => {
     ["partner_must_not_be_registered_twice", [registered], register({ ...profile, name: "x" })],
   ])("Register's rules in precedence order: %s", (rule, history, command) => {
     partner.given(history).when(command).rejects(rule);
+  });
+
+  describe("old events in the log, which recorded SHA-256 hashes in the clear", () => {
+    const decode = (type: string, data: unknown) =>
+      partnerCodec.decode({ type, schemaVersion: 1, data }).data;
+    it("a PartnerRegistered v1 reads with legacy references to the secret's and the client token's hash", () => {
+      const { secretRef: _, clientTokenRef: __, ...rest } = profile;
+      expect(decode("PartnerRegistered", { ...rest, secretHash: "ab", clientTokenHash: "cd" })).toEqual({
+        ...rest,
+        secretRef: legacySha256Ref("ab"),
+        clientTokenRef: legacySha256Ref("cd"),
+      });
+    });
+    it("rotations v1 read with legacy references", () => {
+      expect(decode("PartnerSecretRotated", { secretHash: "ef" })).toEqual({
+        secretRef: legacySha256Ref("ef"),
+      });
+      expect(decode("PartnerClientTokenRotated", { clientTokenHash: "01" })).toEqual({
+        clientTokenRef: legacySha256Ref("01"),
+      });
+    });
   });
 });

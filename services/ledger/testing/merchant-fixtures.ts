@@ -8,7 +8,7 @@ import { testMeta } from "./decider-spec.ts";
 export const merchantProfile: MerchantProfile = {
   merchantId: "merchant-1",
   name: "Sunrise",
-  serverKeyHash: "sha256-key-1",
+  serverKeyRef: "sk_ref-key-1",
   feeRateBps: 150,
   status: "active",
   pushSigning: { standardWebhooks: "server_key_hash" },
@@ -36,9 +36,9 @@ export const register = (profile: MerchantProfile = merchantProfile): MerchantCo
   type: "Register",
   profile,
 });
-export const rotateServerKey = (serverKeyHash: string): MerchantCommand => ({
+export const rotateServerKey = (serverKeyRef: string): MerchantCommand => ({
   type: "RotateServerKey",
-  serverKeyHash,
+  serverKeyRef,
 });
 export const payout = (fields: Partial<PayoutFields> = {}): MerchantCommand => ({
   type: "Payout",
@@ -53,9 +53,9 @@ export const merchantRegistered = (
   type: "MerchantRegistered",
   data: profile,
 });
-export const serverKeyRotated = (serverKeyHash: string): Event<"ServerKeyRotated"> => ({
+export const serverKeyRotated = (serverKeyRef: string): Event<"ServerKeyRotated"> => ({
   type: "ServerKeyRotated",
-  data: { serverKeyHash },
+  data: { serverKeyRef },
 });
 export const payoutMade = (
   fields: Partial<PayoutFields> = {},
