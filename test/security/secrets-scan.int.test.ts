@@ -6,6 +6,7 @@
 // PIN and OTP, two checkouts pushed and confirmed with their signature_key, a partner registered and calling
 // with Basic auth (and a wrong secret). Then every stored event, every Kafka message (key, headers, value)
 // and every log line is searched for each secret as it is, in base64 and as its SHA-256 hex.
+
 import { createHash, randomUUID } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,8 +22,8 @@ import { Receiver } from "../notifier/harness.ts";
 import { deleteTopics } from "../production/support.ts";
 import { initRequest, nextOrder, SANDBOX_SERVER_KEY } from "../support/checkout-requests.ts";
 import { eventually } from "../support/eventually.ts";
-import { formAction } from "../support/html-forms.ts";
 import { type KafkaBrokers, kafkaBrokers } from "../support/kafka.ts";
+import { submitPinLink } from "../support/pin-link.ts";
 
 const RUN = randomUUID().slice(0, 8);
 const PREFIX = `scan${RUN}.payments`;
@@ -206,16 +207,7 @@ describe("a full run", () => {
     const { userId, phone } = buyer.json<{ userId: string; phone: string }>();
     const link = await v1(h!, "POST", `/buyers/${userId}/pin-link`, {});
     const linkToken = new URL(link.json<{ url: string }>().url).pathname.split("/").at(-1)!;
-    const linkPage = await h!.app.inject({
-      method: "GET",
-      url: new URL(link.json<{ url: string }>().url).pathname,
-    });
-    const set = await h!.app.inject({
-      method: "POST",
-      url: formAction(linkPage.body, "set-pin"),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      payload: new URLSearchParams({ pin: BUYER_PIN, pinConfirm: BUYER_PIN }).toString(),
-    });
+    const set = await submitPinLink(h!.app, link.json<{ url: string }>().url, BUYER_PIN);
     expect(set.statusCode).toBe(200);
 
     // Pushes signed both ways, confirmed with their signature_key; the new buyer signs in on a checkout.
