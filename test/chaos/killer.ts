@@ -26,7 +26,13 @@ export interface KillLog {
  */
 export async function crashLoop<P extends ServiceProcess>(
   victims: Victims<P>,
-  options: { kills: number; seconds: number; random: () => number },
+  options: {
+    kills: number;
+    seconds: number;
+    random: () => number;
+    /** Who the first kill takes (e.g. the role that answers commands); random when absent. */
+    first?: string;
+  },
 ): Promise<KillLog[]> {
   const began = Date.now();
   const gapMs = (options.seconds * 1000) / Math.max(options.kills, 1);
@@ -34,7 +40,10 @@ export async function crashLoop<P extends ServiceProcess>(
   for (let i = 0; i < options.kills; i++) {
     await sleep(gapMs * (0.5 + options.random()));
     const names = [...victims.running.keys()];
-    const name = names[Math.floor(options.random() * names.length)]!;
+    const name =
+      i === 0 && options.first !== undefined
+        ? options.first
+        : names[Math.floor(options.random() * names.length)]!;
     await killHard(victims.running.get(name)!);
     const at = Date.now() - began;
     const restarted = Date.now();
