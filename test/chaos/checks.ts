@@ -278,7 +278,14 @@ export function projectionsEqualRebuild(env: Record<string, string>): Promise<st
       done(
         code === 0 && /read models verified/.test(output)
           ? []
-          : [`ledger verify (exit ${code}): ${output.slice(-2000)}`],
+          : // Its verdict without the progress bar's lines.
+            [
+              `ledger verify (exit ${code}): ${output
+                .split("\n")
+                .filter((l) => !l.includes("|"))
+                .join(" ")
+                .trim()}`,
+            ],
       ),
     );
   });

@@ -19,9 +19,9 @@ import {
 import { eventually, sleep } from "../support/eventually.ts";
 import { type KafkaBrokers, kafkaBrokers } from "../support/kafka.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
-import { killHard, stopService } from "../support/service-process.ts";
+import { freePort, killHard, stopService } from "../support/service-process.ts";
 import { checkRun, readLog } from "./checks.ts";
-import { crashLoop, freePort } from "./killer.ts";
+import { crashLoop } from "./killer.ts";
 import { startMixedLoad } from "./load.ts";
 import { chaosSettings, flakyReplies, printFigures, pushesSettle } from "./run.ts";
 
@@ -74,8 +74,7 @@ it(
       startRole(role as Role, role === "gateway" ? { ...env, PORT: String(port) } : env);
     // The gateway first: it creates the schema and seeds the sandbox the others read.
     running.set("gateway", await start("gateway"));
-    const others = await Promise.all(ROLES.slice(1).map(start));
-    ROLES.slice(1).forEach((role, i) => running.set(role, others[i]!));
+    for (const role of await Promise.all(ROLES.slice(1).map(start))) running.set(role.role, role);
     const url = `http://127.0.0.1:${port}`;
     const followers = () => running.get("projector")!.url;
     await quiet(followers(), 60_000);

@@ -8,13 +8,14 @@ import { FAST_ENV, OPERATOR_KEY, readLedgerFile } from "../checkout/lifecycle-su
 import { Receiver } from "../notifier/harness.ts";
 import { quiet } from "../production/support.ts";
 import {
+  freePort,
   killHard,
   type ServiceProcess,
   startServiceProcess,
   stopService,
 } from "../support/service-process.ts";
 import { checkRun } from "./checks.ts";
-import { crashLoop, freePort } from "./killer.ts";
+import { crashLoop } from "./killer.ts";
 import { startMixedLoad } from "./load.ts";
 import { chaosSettings, flakyReplies, printFigures, pushesSettle } from "./run.ts";
 

@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { sleep } from "../support/eventually.ts";
 import { killHard, type ServiceProcess } from "../support/service-process.ts";
 
@@ -51,14 +50,4 @@ export async function crashLoop<P extends ServiceProcess>(
     log.push({ name, at, restartMs: Date.now() - restarted });
   }
   return log;
-}
-
-/** A free TCP port on 127.0.0.1: a restarted service listens where the last one did (the pages' URLs stay). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
 }
