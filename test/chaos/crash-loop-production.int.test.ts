@@ -25,7 +25,7 @@ import { crashLoop } from "./killer.ts";
 import { startMixedLoad } from "./load.ts";
 import { chaosSettings, flakyReplies, printFigures, pushesSettle } from "./run.ts";
 
-// Crash loop on the production shape (issue 14 item 1): PostgreSQL for the log and the read models, Kafka,
+// Crash loop on the production shape (issue 14 item 1, docs/guarantees.md X5): PostgreSQL for the log and the read models, Kafka,
 // each role its own process (gateway, projector, publisher, notifier); a random role killed with SIGKILL at
 // random moments under the mixed load and started again. Afterwards the checks of the embedded loop, and
 // Kafka: every event of the log there once after the consumer helper's dedupe, each stream in revision

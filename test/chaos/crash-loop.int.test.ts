@@ -19,7 +19,7 @@ import { crashLoop } from "./killer.ts";
 import { startMixedLoad } from "./load.ts";
 import { chaosSettings, flakyReplies, printFigures, pushesSettle } from "./run.ts";
 
-// Crash loop on the embedded shape (issue 14 item 1): the whole service as one child process on one SQLite
+// Crash loop on the embedded shape (issue 14 item 1, docs/guarantees.md X5): the whole service as one child process on one SQLite
 // file, under the mixed load of every money command, killed with SIGKILL CHAOS_KILLS times at random
 // moments over CHAOS_SECONDS and started again each time on the same data and port. Afterwards every
 // invariant of test/chaos/checks.ts must hold. Short by default (inside `npm test`); `npm run test:chaos`
