@@ -75,6 +75,7 @@ export function soakSvg(windows: readonly SoakWindow[], title: string): string {
   const height = TOP + 2 * PANEL + GAP + 40;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${LEFT}" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`,
     panel("checkout/init latency per window", "ms", TOP, times, [
