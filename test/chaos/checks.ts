@@ -96,6 +96,24 @@ function footprints(command: Command, log: LogIndex): { what: string; count: num
             .length,
         },
       ];
+    case "disbursal": {
+      const events = log.byStream.get(command.streamId ?? "") ?? [];
+      const count = (type: string) => events.filter((e) => e.type === type).length;
+      return [
+        { what: "DisbursalRequested", count: count("DisbursalRequested") },
+        { what: "DisbursalInitiated", count: count("DisbursalInitiated") },
+        ...(command.disbursalId === undefined
+          ? []
+          : [
+              {
+                what: "CreditHeld",
+                count: log
+                  .ofType("CreditHeld")
+                  .filter((e) => field(e, "transactionId") === command.disbursalId).length,
+              },
+            ]),
+      ];
+    }
     default:
       return command.kind satisfies never;
   }

@@ -67,7 +67,16 @@ it(
       schema,
       brokers: kafka!.brokers,
       topicPrefix,
-      extra: { ...FAST_ENV, IDEMPOTENCY_LEASE_MS: "1000", CONFIRM_TIMEOUT_SECONDS: "600" },
+      extra: {
+        ...FAST_ENV,
+        IDEMPOTENCY_LEASE_MS: "1000",
+        CONFIRM_TIMEOUT_SECONDS: "600",
+        SANDBOX_AUTO_PROGRESS_SECONDS: "2",
+        // One partner user signs in for every disbursal, retries included: no limit of an abuse control in the way.
+        OTP_MAX_PER_WINDOW: "100",
+        OTP_WINDOW_SECONDS: "60",
+        KREDMINT_RATE_LIMIT_MAX: "1000000",
+      },
     });
     // The gateway keeps its port across restarts (the hosted pages' URLs); the others take any.
     const start = (role: string) =>

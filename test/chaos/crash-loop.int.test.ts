@@ -50,6 +50,11 @@ it(
       PORT: String(port),
       IDEMPOTENCY_LEASE_MS: "1000",
       CONFIRM_TIMEOUT_SECONDS: "600",
+      SANDBOX_AUTO_PROGRESS_SECONDS: "2",
+      // One partner user signs in for every disbursal, retries included: no limit of an abuse control in the way.
+      OTP_MAX_PER_WINDOW: "100",
+      OTP_WINDOW_SECONDS: "60",
+      KREDMINT_RATE_LIMIT_MAX: "1000000",
     };
     const start = () => startServiceProcess(env);
     running.set("service", await start());

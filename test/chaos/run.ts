@@ -76,6 +76,9 @@ export function printFigures(
         )}); retried requests ${record.retries}; unanswered ${figures.unanswered}; refused ${figures.refused}`,
       `  lost = ${figures.lost}, duplicates = ${figures.duplicates}; ${figures.events} events, ${figures.journalEntries} journal entries balanced, ${figures.creditLineSteps} credit-line steps within limit`,
       `  pushes: ${figures.pushesDelivered} delivered, ${figures.pushesDeadLettered} dead-lettered`,
+      `  retried: ${Object.entries(record.retryReasons)
+        .map(([why, n]) => `${why} × ${n}`)
+        .join("; ")}`,
       ...record.refused.map((r) => `  refused ${r.kind} ${r.key}: ${r.reason.slice(0, 200)}`),
     ].join("\n"),
   );
