@@ -75,6 +75,14 @@ async function serverCpu(server: Server): Promise<number> {
   return cpu.user + cpu.system;
 }
 
+/** The server's process.memoryUsage(), bytes. */
+export async function serverMemory(server: Server): Promise<NodeJS.MemoryUsage> {
+  const answer = once(server.child, "message") as Promise<[NodeJS.MemoryUsage]>;
+  server.child.send("memory");
+  const [memory] = await answer;
+  return memory;
+}
+
 /** SIGTERM (graceful, profiles written) or SIGKILL (nothing flushed on the way out). */
 export async function stopServer(server: Server, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
@@ -198,7 +206,14 @@ export async function hammerInit(
  * its coordinated-omission correction takes 1/rate in seconds as the expected interval in milliseconds
  * (always 1 ms), adding a synthetic sample for every millisecond of every slow answer.
  */
-async function pacedInit(url: string, rate: number, durationS: number, accepted: Set<string>) {
+export async function pacedInit(
+  url: string,
+  rate: number,
+  durationS: number,
+  accepted: Set<string>,
+  /** Each answer's latency as it arrives (the soak's windows). */
+  onLatency?: (ms: number) => void,
+) {
   const target = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const responses = initResponses(accepted);
@@ -224,7 +239,9 @@ async function pacedInit(url: string, rate: number, durationS: number, accepted:
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("end", () => {
-            latencies.push(performance.now() - due);
+            const latency = performance.now() - due;
+            latencies.push(latency);
+            onLatency?.(latency);
             const status = res.statusCode ?? 0;
             if (status < 200 || status > 299) non2xx++;
             responses.onResponse(status, Buffer.concat(chunks).toString("utf8"));

@@ -1,13 +1,12 @@
 // The service's resident memory over a big log: 1,000,000 events in the embedded store, the service idle
 // and then under the checkout/init load of section 6, in its own process as there.
 
-import { once } from "node:events";
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SqliteEventStore } from "../services/platform/eventstore/sqlite-event-store.ts";
 import { SqliteReadStore } from "../services/platform/readstore/sqlite-read-store.ts";
-import { hammerInit, type Server, startServer, stopServer } from "./checkout-init.bench.ts";
+import { hammerInit, type Server, serverMemory, startServer, stopServer } from "./checkout-init.bench.ts";
 import { buildJournalLog } from "./journal.bench.ts";
 import {
   type BenchContext,
@@ -26,15 +25,7 @@ const SAMPLE_EVERY_MS = 250;
 const TARGET_MB = 300;
 const MB = 1024 * 1024;
 
-/** The server's process.memoryUsage(), bytes. */
 type Memory = NodeJS.MemoryUsage;
-
-async function serverMemory(server: Server): Promise<Memory> {
-  const answer = once(server.child, "message") as Promise<[Memory]>;
-  server.child.send("memory");
-  const [memory] = await answer;
-  return memory;
-}
 
 /** The server's memory every SAMPLE_EVERY_MS while `work` runs: the peak RSS and the last sample. */
 async function memoryDuring(server: Server, work: Promise<unknown>): Promise<{ peak: number; last: Memory }> {

@@ -4,7 +4,9 @@ import { multipartBody } from "../support/multipart.ts";
 import { type KredmintHarness, OPERATOR_KEY, sandboxAuth } from "./harness.ts";
 
 /** Six months of ₹1,00,000.00 revenue: the underwriting rule proposes ₹1,00,000.00. */
-const REVENUE_CSV = ["month,revenue", ...[1, 2, 3, 4, 5, 6].map((m) => `2024-0${m},100000.00`)].join("\n");
+export const REVENUE_CSV = ["month,revenue", ...[1, 2, 3, 4, 5, 6].map((m) => `2024-0${m},100000.00`)].join(
+  "\n",
+);
 
 /**
  * A user of the partner made Active through HTTP, as a partner and an operator would: eligibility (page

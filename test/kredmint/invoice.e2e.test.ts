@@ -1,5 +1,3 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +9,7 @@ import {
   startPartnerApp,
 } from "../support/e2e.ts";
 import { bearer } from "../support/http.ts";
+import { freePort } from "../support/service-process.ts";
 import { activeUser } from "./active-user.ts";
 import { type KredmintHarness, OPERATOR_KEY, startKredmintHarness } from "./harness.ts";
 
@@ -20,15 +19,6 @@ import { type KredmintHarness, OPERATOR_KEY, startKredmintHarness } from "./harn
 // and continues to the partner's successDeepLink.
 
 const hasChromium = chromiumPresent("invoice.e2e");
-
-/** A port free now, so the service can be told its public address before it listens. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 describe.skipIf(!hasChromium)("confirming an invoice in a real browser", () => {
   let h: KredmintHarness;

@@ -7,13 +7,12 @@ import { bearer } from "../support/http.ts";
 import { HttpBrowser } from "../support/http-browser.ts";
 import { multipartBody } from "../support/multipart.ts";
 import { killHard, type ServiceProcess, startServiceProcess } from "../support/service-process.ts";
+import { REVENUE_CSV } from "./active-user.ts";
 import { OPERATOR_KEY, sandboxAuth } from "./harness.ts";
 
 // SANDBOX_AUTO_PROGRESS_SECONDS is a durable timer: the service (its own process, as `npm start` runs it) is
 // killed with SIGKILL after the user confirmed an invoice and before its deadline; started again on the same
 // data, it still moves the disbursal to Paid.
-
-const REVENUE_CSV = ["month,revenue", ...[1, 2, 3, 4, 5, 6].map((m) => `2024-0${m},100000.00`)].join("\n");
 
 let dir: string | undefined;
 const processes: ServiceProcess[] = [];

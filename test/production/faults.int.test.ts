@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../contracts/envelope.ts";
 import { PostgresEventStore } from "../../services/platform/eventstore/postgres-event-store.ts";
@@ -14,7 +13,7 @@ import { approveInBrowser } from "../support/http-browser.ts";
 import { type KafkaBrokers, kafkaBrokers } from "../support/kafka.ts";
 import { type KredivoReply, kredivo } from "../support/kredivo-http.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
-import { killHard, stopService } from "../support/service-process.ts";
+import { freePort, killHard, stopService } from "../support/service-process.ts";
 import {
   caughtUp,
   deleteTopics,
@@ -87,15 +86,6 @@ afterAll(async () => {
   for (const p of prefixes) if (kafka) await deleteTopics(kafka.brokers, p).catch(() => {});
   await kafka?.stop?.();
 }, 60_000);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 describe("(a) PostgreSQL unreachable at start", () => {
   it("says which store, keeps retrying with backoff, is not ready, and becomes ready once it answers", async () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -114,4 +115,14 @@ export async function stopService(service: ServiceProcess, timeoutMs = 15_000): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A port of 127.0.0.1 free now: a service told its address before it listens, or restarted where it was. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  return address.port;
 }
