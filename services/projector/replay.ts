@@ -1,6 +1,7 @@
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore, Row } from "../platform/readstore/port.ts";
 import type { Projection } from "../platform/readstore/projection.ts";
+import { withoutQueryIndexes } from "../platform/readstore/sql.ts";
 
 // `ledger replay` and `ledger verify` (README "Audit"): every read model rebuilt from position 0 into a fresh
 // read store, and two read stores compared table by table. Projections are pure functions of the log
@@ -38,7 +39,9 @@ export async function replay(options: ReplayOptions): Promise<Replayed> {
         `the read store to replay into is not fresh: projection ${projection.name} already ran`,
       );
     }
-    await into.prepareGeneration(projection.name, GENERATION, projection.version, projection.tables);
+    // Query indexes are built at promote, once the rows are in.
+    const tables = withoutQueryIndexes(projection.tables);
+    await into.prepareGeneration(projection.name, GENERATION, projection.version, tables);
   }
   const head = BigInt(await store.headPosition());
   const limitOf = (p: Projection) => upTo?.get(p.name) ?? head;

@@ -14,7 +14,7 @@ import { sql } from "../../platform/readstore/projection.ts";
 export const bankMovementsTable = {
   columns: `movement_id TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, reference TEXT NOT NULL,
     direction TEXT NOT NULL, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, effective_at TEXT NOT NULL`,
-  indexes: ["effective_at"],
+  queryIndexes: ["effective_at"],
 };
 
 export function bankMovementStatements(envelope: EventEnvelope, decoded: JournalEvent): Statement[] {

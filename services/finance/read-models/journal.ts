@@ -54,11 +54,13 @@ export const JOURNAL_PROJECTION = "journal";
  * trial balance). v4: `bank_movements` (read-models/bank-movements.ts), events written in batches, no
  * `journal_entries` index on position_num (no query used it), and `journal_entries`, `account_balances` and
  * `merchant_netting` clustered on their keys (one B-tree per row: every posting of a batch reads its account's
- * totals by key, and the batch upserts them). v5: paid disbursals in `bank_movements`.
+ * totals by key, and the batch upserts them). v5: paid disbursals in `bank_movements`. v6: the indexes only
+ * queries read are `queryIndexes` (a replay builds them after loading), and `merchant_open_items`' running
+ * total index leads with merchant and currency (a cancellation reads its kind's total per currency).
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 5,
+  version: 6,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
@@ -68,7 +70,7 @@ export const journalProjection: Projection = {
       // time for the as-of-time tail: one row per entry is cheaper to index than ~5 postings, which the tail
       // then reaches through their position index.
       clustered: true,
-      indexes: ["effective_at"],
+      queryIndexes: ["effective_at"],
     },
     journal_postings: {
       columns: `entry_id TEXT NOT NULL, seq BIGINT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL,
@@ -78,7 +80,11 @@ export const journalProjection: Projection = {
       // No primary key of its own: (entry_id, seq) is unique because entry_id is journal_entries' key, and
       // every index is paid for on each of ~5 postings per event. The account index covers the running
       // totals, so "an account's totals as of position P" never touches the table.
-      indexes: ["account, currency, position_num, running_debit_minor, running_credit_minor", "position_num"],
+      // Queries' only: the projection's statements never read this table.
+      queryIndexes: [
+        "account, currency, position_num, running_debit_minor, running_credit_minor",
+        "position_num",
+      ],
     },
     account_balances: {
       columns: `account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
@@ -99,7 +105,8 @@ export const journalProjection: Projection = {
         transaction_id TEXT NOT NULL, gross_minor BIGINT NOT NULL, fee_minor BIGINT NOT NULL,
         payable_minor BIGINT NOT NULL, receivable_minor BIGINT NOT NULL, cum_minor BIGINT NOT NULL,
         position TEXT NOT NULL, position_num BIGINT NOT NULL, effective_at TEXT NOT NULL, payout_id TEXT`,
-      indexes: ["payout_id", "merchant_id, kind, cum_minor"],
+      // A cancellation reads its kind's running total, and a payout closes the items it covers, through these.
+      indexes: ["payout_id", "merchant_id, currency, kind, cum_minor"],
     },
     merchant_netting: {
       columns: `merchant_id TEXT NOT NULL, currency TEXT NOT NULL, cancel_payable_netted_minor BIGINT NOT NULL,
@@ -111,7 +118,7 @@ export const journalProjection: Projection = {
         paid_at TEXT NOT NULL, payable_minor BIGINT NOT NULL, receivable_minor BIGINT NOT NULL,
         amount_minor BIGINT NOT NULL, bank_account TEXT NOT NULL, bank_reference TEXT NOT NULL,
         transaction_ids TEXT NOT NULL, position TEXT NOT NULL, position_num BIGINT NOT NULL`,
-      indexes: ["merchant_id, paid_at"],
+      queryIndexes: ["merchant_id, paid_at"],
     },
     bank_movements: bankMovementsTable,
   },
@@ -322,11 +329,7 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
           p.currency,
           p.side === "debit" ? p.amountMinor : 0n,
           p.side === "credit" ? p.amountMinor : 0n,
-          p.account,
-          p.currency,
           run.debit,
-          p.account,
-          p.currency,
           run.credit,
           at.position,
           at.positionNum,
@@ -338,17 +341,22 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
   return chunked(rows, insertPostingsSql);
 }
 
-// A posting's running totals: its account's totals before the run, plus the run's own up to its event.
-const POSTING_ROW = `(?, ?, ?, ?, ?, ?,
-        COALESCE((SELECT debit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), 0) + ?,
-        COALESCE((SELECT credit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), 0) + ?,
-        ?, ?, ?)`;
+// A posting's running totals: its account's totals before the run, plus the run's own up to its event,
+// read with one join per row (the rows arrive as VALUES; BIGINT casts so PostgreSQL types its parameters).
+const BIGINT = "CAST(? AS BIGINT)";
+const POSTING_ROW = `(?, ${BIGINT}, ?, ?, ${BIGINT}, ${BIGINT}, ${BIGINT}, ${BIGINT}, ?, ${BIGINT}, ?)`;
 
 const insertPostingsSql = (rows: number) =>
   once(`postings:${rows}`, () => {
-    return `INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
+    return `WITH v (entry_id, seq, account, currency, debit_minor, credit_minor, run_debit_minor,
+            run_credit_minor, position, position_num, effective_at)
+          AS (VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")})
+          INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
             running_debit_minor, running_credit_minor, position, position_num, effective_at)
-          VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
+          SELECT v.entry_id, v.seq, v.account, v.currency, v.debit_minor, v.credit_minor,
+            COALESCE(b.debit_minor, 0) + v.run_debit_minor, COALESCE(b.credit_minor, 0) + v.run_credit_minor,
+            v.position, v.position_num, v.effective_at
+          FROM v LEFT JOIN {{account_balances}} b ON b.account = v.account AND b.currency = v.currency`;
   });
 
 /** One row per account and currency for the whole run: PostgreSQL refuses to upsert a row twice in one statement. */
