@@ -12,7 +12,8 @@ import {
 import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
 import type { SqlValue, Statement } from "../../platform/readstore/port.ts";
 import type { Projection } from "../../platform/readstore/projection.ts";
-import { bankMovementStatements, bankMovementsTable } from "./bank-movements.ts";
+import { bankMovementRow, bankMovementsTable, insertMovementsSql } from "./bank-movements.ts";
+import { chunked, once, placeholders } from "./multi-row.ts";
 
 /**
  * The double-entry journal as read models (DESIGN.md "Money"), from services/ledger/journal/postings.ts:
@@ -159,48 +160,28 @@ function journalBatchStatements(events: readonly EventEnvelope[]): Statement[] {
     ...balancesStatements(posted),
     ...periodMovementsStatements(posted, "day"),
     ...periodMovementsStatements(posted, "hour"),
-    ...posted.flatMap(({ envelope, decoded, entries }) => [
-      ...openItemStatements(envelope, decoded, entries),
-      ...bankMovementStatements(envelope, decoded),
-    ]),
+    ...openItemsAndMovementsStatements(posted),
   ];
 }
 
-// SQL texts depend only on row counts, so they are built once each (and the read store's prepared
-// statement cache sees a handful of distinct texts).
-const memo = new Map<string, string>();
-function once(key: string, build: () => string): string {
-  let text = memo.get(key);
-  if (text === undefined) {
-    text = build();
-    memo.set(key, text);
-  }
-  return text;
-}
-
-const placeholders = (columns: number, rows: number): string =>
-  once(`${columns}x${rows}`, () => {
-    const row = `(${new Array<string>(columns).fill("?").join(", ")})`;
-    return new Array<string>(rows).fill(row).join(", ");
-  });
-
 /**
- * Rows of a multi-row statement go in chunks of these sizes, largest first: a few distinct texts to
- * prepare, each far below either engine's limit on parameters (SQLite 32,766, PostgreSQL 65,535).
+ * The merchant and bank rows, in log order except where nothing reads them: settled items go in as
+ * multi-row inserts just before the next payout (the only statement that reads them: it closes them by id),
+ * and bank movements, which no statement here reads, at the end.
  */
-const CHUNK_ROWS = [64, 16, 4, 1] as const;
-
-/** One statement per chunk of rows, its text for that many rows from `sql`. */
-function chunked(rows: readonly SqlValue[][], sql: (rows: number) => string): Statement[] {
+function openItemsAndMovementsStatements(posted: readonly Posted[]): Statement[] {
   const statements: Statement[] = [];
-  let at = 0;
-  for (const size of CHUNK_ROWS) {
-    while (rows.length - at >= size) {
-      statements.push({ sql: sql(size), params: rows.slice(at, at + size).flat() });
-      at += size;
-    }
+  const settled: SqlValue[][] = [];
+  const movements: SqlValue[][] = [];
+  const flushSettled = () => statements.push(...chunked(settled.splice(0), insertSettledSql));
+  for (const { envelope, decoded, entries } of posted) {
+    if (decoded.stream === "merchant") flushSettled();
+    statements.push(...openItemStatements(envelope, decoded, entries, settled));
+    const movement = bankMovementRow(envelope, decoded);
+    if (movement) movements.push(movement);
   }
-  return statements;
+  flushSettled();
+  return [...statements, ...chunked(movements, insertMovementsSql)];
 }
 
 /** Where an event sits in the log: each row it writes carries both (decimal text, and BIGINT for ranges). */
@@ -384,10 +365,12 @@ interface ItemOrigin extends LogPosition {
   readonly currency: string;
 }
 
+/** The event's open item statements; a settled item is a row added to `settled` instead. */
 function openItemStatements(
   envelope: EventEnvelope,
   decoded: JournalEvent,
   entries: readonly JournalEntry[],
+  settled: SqlValue[][],
 ): Statement[] {
   const at = logPositionOf(envelope);
   // An open item is in the currency its event was posted in (the postings of one entry share it).
@@ -396,7 +379,7 @@ function openItemStatements(
     case "checkout": {
       const origin = { ...at, currency, transactionId: envelope.streamId.slice("checkout-".length) };
       const event = decoded.event;
-      if (event.type === "Settled") return [settledItem(origin, event.data)];
+      if (event.type === "Settled") settled.push(settledItem(origin, event.data));
       if (event.type === "Cancelled") return [cancelledItem(origin, event.data)];
       return [];
     }
@@ -416,27 +399,31 @@ function openItemStatements(
 }
 
 /** A settled transaction is open for payout until a payout lists it. */
-function settledItem(origin: ItemOrigin, d: CheckoutData<"Settled">): Statement {
+function settledItem(origin: ItemOrigin, d: CheckoutData<"Settled">): SqlValue[] {
   const { transactionId, currency, position, positionNum } = origin;
-  return {
-    sql: `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
+  return [
+    `settled:${transactionId}`,
+    d.merchantId,
+    currency,
+    transactionId,
+    d.amountMinor,
+    d.merchantFeeMinor,
+    d.amountMinor - d.merchantFeeMinor,
+    position,
+    positionNum,
+    d.settledAt,
+  ];
+}
+
+const SETTLED_ROW = "(?, ?, ?, 'settled', ?, ?, ?, ?, 0, 0, ?, ?, ?, NULL)";
+
+const insertSettledSql = (rows: number) =>
+  once(`settled:${rows}`, () => {
+    return `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
             gross_minor, fee_minor, payable_minor, receivable_minor, cum_minor, position, position_num,
             effective_at, payout_id)
-          VALUES (?, ?, ?, 'settled', ?, ?, ?, ?, 0, 0, ?, ?, ?, NULL)`,
-    params: [
-      `settled:${transactionId}`,
-      d.merchantId,
-      currency,
-      transactionId,
-      d.amountMinor,
-      d.merchantFeeMinor,
-      d.amountMinor - d.merchantFeeMinor,
-      position,
-      positionNum,
-      d.settledAt,
-    ],
-  };
-}
+          VALUES ${new Array<string>(rows).fill(SETTLED_ROW).join(", ")}`;
+  });
 
 /** A cancellation is open until a payout nets it; its running total of its kind says when (see above). */
 function cancelledItem(origin: ItemOrigin, d: CheckoutData<"Cancelled">): Statement {
