@@ -229,21 +229,23 @@ export const PERIOD_LENGTH = { day: 10, hour: 13 } as const;
 /** The run's movements by effective day or hour: one upsert row per period, account and currency. */
 function periodMovementsStatements(posted: readonly Posted[], period: "day" | "hour"): Statement[] {
   const length = PERIOD_LENGTH[period];
-  const totals = new Map<string, { key: string[]; debit: bigint; credit: bigint }>();
+  const totals = new Map<string, SqlValue[] & [string, string, string, bigint, bigint]>();
   for (const { entries } of posted) {
     for (const e of entries) {
+      const at = e.effectiveAt.slice(0, length);
       for (const p of e.postings) {
-        const key = [e.effectiveAt.slice(0, length), p.account, p.currency];
-        const id = key.join("\u0000");
-        const t = totals.get(id) ?? { key, debit: 0n, credit: 0n };
-        if (p.side === "debit") t.debit += p.amountMinor;
-        else t.credit += p.amountMinor;
-        totals.set(id, t);
+        const id = `${at}\u0000${p.account}\u0000${p.currency}`;
+        let row = totals.get(id);
+        if (row === undefined) {
+          row = [at, p.account, p.currency, 0n, 0n];
+          totals.set(id, row);
+        }
+        if (p.side === "debit") row[3] += p.amountMinor;
+        else row[4] += p.amountMinor;
       }
     }
   }
-  const rows: SqlValue[][] = [...totals.values()].map((t) => [...t.key, t.debit, t.credit]);
-  return chunked(rows, (n) => upsertPeriodMovementsSql(period, n));
+  return chunked([...totals.values()], (n) => upsertPeriodMovementsSql(period, n));
 }
 
 const upsertPeriodMovementsSql = (period: "day" | "hour", rows: number) =>
@@ -266,7 +268,7 @@ interface Totals {
 
 const accountKey = (p: Posting) => `${p.account}\u0000${p.currency}`;
 
-/** What each event adds to each account it posts, in the order the accounts first appear. */
+/** What the entries add to each account they post, in the order the accounts first appear. */
 function eventTotals(entries: readonly JournalEntry[]): Map<string, Totals> {
   const totals = new Map<string, Totals>();
   for (const e of entries) {
@@ -294,9 +296,18 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
   const rows: SqlValue[][] = [];
   for (const { envelope, entries } of posted) {
     const at = logPositionOf(envelope);
-    for (const [key, t] of eventTotals(entries)) {
-      const run = runTotals.get(key) ?? { debit: 0n, credit: 0n };
-      runTotals.set(key, { debit: run.debit + t.debit, credit: run.credit + t.credit });
+    // First the event's whole effect on each account: its rows carry the totals after it.
+    for (const e of entries) {
+      for (const p of e.postings) {
+        const key = accountKey(p);
+        let run = runTotals.get(key);
+        if (run === undefined) {
+          run = { debit: 0n, credit: 0n };
+          runTotals.set(key, run);
+        }
+        if (p.side === "debit") run.debit += p.amountMinor;
+        else run.credit += p.amountMinor;
+      }
     }
     let seq = 0;
     for (const e of entries) {

@@ -32,7 +32,9 @@ export function chunked(rows: readonly SqlValue[][], sql: (rows: number) => stri
   let at = 0;
   for (const size of CHUNK_ROWS) {
     while (rows.length - at >= size) {
-      statements.push({ sql: sql(size), params: rows.slice(at, at + size).flat() });
+      const params: SqlValue[] = [];
+      for (let row = at; row < at + size; row++) for (const value of rows[row]!) params.push(value);
+      statements.push({ sql: sql(size), params });
       at += size;
     }
   }
