@@ -140,7 +140,8 @@ interface Posted {
  * A run of events as few statements: every entry of the run is asserted balanced before any statement is
  * made, then the journal's rows go in as multi-row inserts (running totals precomputed, see
  * postingsStatements) with one upsert per account for the whole run, and the merchant and bank rows follow
- * event by event (they read one another: a payout closes the items before it). The two groups write
+ * in log order wherever they read one another (a payout closes the items before it; see
+ * openItemsAndMovementsStatements). The two groups write
  * disjoint tables, so the order between them does not matter; the result is that of handling each event
  * in turn.
  */
