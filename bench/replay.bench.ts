@@ -37,7 +37,7 @@ export async function replaySection(ctx: BenchContext): Promise<void> {
   const target = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
   printHeading(`8. ledger replay: every read model rebuilt from ${fmtNum(target)} events`);
   const store = new SqliteEventStore({ path: join(ctx.dir, "replay-log.db") });
-  const into = new SqliteReadStore({ path: join(ctx.dir, "replay-read.db") });
+  const into = new SqliteReadStore({ path: join(ctx.dir, "replay-read.db"), bulkLoad: true });
   try {
     await buildJournalLog(store, { events: target, buyers: 10_000, merchants: 100 });
     const ceiling = await readWholeLog(store);

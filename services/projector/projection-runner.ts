@@ -2,6 +2,7 @@ import type { EventEnvelope } from "../../contracts/envelope.ts";
 import type { EventStore, Subscription } from "../platform/eventstore/port.ts";
 import type { ProjectionState, ReadStore, Statement } from "../platform/readstore/port.ts";
 import type { Projection } from "../platform/readstore/projection.ts";
+import { withoutQueryIndexes } from "../platform/readstore/sql.ts";
 
 export interface ProjectorLogger {
   info(object: object, message: string): void;
@@ -116,8 +117,14 @@ export class ProjectionRunner {
   /** Applies everything up to the head into one generation; false if an event failed. */
   async #catchUp(projection: Projection, generation: number, prepare: boolean): Promise<boolean> {
     const { store, readStore } = this.#options;
+    // Nothing reads a generation built beside the current one before promote, which builds its query indexes.
     if (prepare)
-      await readStore.prepareGeneration(projection.name, generation, projection.version, projection.tables);
+      await readStore.prepareGeneration(
+        projection.name,
+        generation,
+        projection.version,
+        withoutQueryIndexes(projection.tables),
+      );
     let after = await readStore.generationPosition(projection.name, generation);
     let unsaved = false;
     for (;;) {

@@ -54,7 +54,7 @@ function freshReadStore(config: Config, into: string | undefined): FreshStore {
   if (config.READ_STORE === "sqlite") {
     const path = into ? resolve(into) : join(mkdtempSync(join(tmpdir(), "ledger-replay-")), "read-models.db");
     return {
-      readStore: new SqliteReadStore({ path }),
+      readStore: new SqliteReadStore({ path, bulkLoad: true }),
       where: `SQLite at ${path}`,
       discard: async () => rmSync(into ? path : join(path, ".."), { recursive: true, force: true }),
     };

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
 import { sql } from "../../services/platform/readstore/projection.ts";
+import { withoutQueryIndexes } from "../../services/platform/readstore/sql.ts";
 
 /** One behaviour for every read store (SQLite embedded, PostgreSQL production): docs/guarantees.md P1–P3. */
 export interface ReadStoreFixture {
@@ -106,6 +107,37 @@ export function testReadStore(adapter: string, makeFixture: () => Promise<ReadSt
         { account: "a", debit_minor: 11n },
         { account: "b", debit_minor: 2n },
       ]);
+    });
+
+    it("builds the query indexes a load left out at promote, and creates them with the tables otherwise", async () => {
+      const indexed = {
+        indexed: { columns: "id TEXT PRIMARY KEY, at TEXT NOT NULL", queryIndexes: ["at"] },
+      };
+      const queryIndexes = async (generation: number) => {
+        const table = `indexed__g${generation}`;
+        const rows =
+          store.dialect === "sqlite"
+            ? await store.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [
+                table,
+              ])
+            : await store.query(
+                "SELECT indexname AS name FROM pg_indexes WHERE tablename = ? AND schemaname = current_schema()",
+                [table],
+              );
+        return rows.map((r) => String(r.name)).filter((name) => name.endsWith("_q0"));
+      };
+      await store.prepareGeneration("indexed", 1, 1, withoutQueryIndexes(indexed));
+      await store.apply(
+        "indexed",
+        1,
+        [sql`INSERT INTO {{indexed}} (id, at) VALUES (${"a"}, ${"2026"})`],
+        "1",
+      );
+      expect(await queryIndexes(1)).toEqual([]);
+      await store.promote("indexed", 1, 1, indexed);
+      expect(await queryIndexes(1)).toEqual(["indexed__g1_q0"]);
+      await store.prepareGeneration("indexed", 2, 2, indexed);
+      expect(await queryIndexes(2)).toEqual(["indexed__g2_q0"]);
     });
 
     it("builds a new generation beside the current one and swaps it in", async () => {

@@ -19,6 +19,7 @@ function countingProjection(
     tables: {
       stream_counts: {
         columns: "stream_id TEXT PRIMARY KEY, events BIGINT NOT NULL, last_type TEXT NOT NULL",
+        queryIndexes: ["last_type"],
       },
     },
     handle(event) {
@@ -137,7 +138,7 @@ describe("projection runner on SQLite", () => {
     expect((await readStore.projectionState("stream_counts"))?.error).toMatch(/NOT NULL/);
   });
 
-  it("rebuilds from position 0 into fresh tables and swaps them in", async () => {
+  it("rebuilds from position 0 into fresh tables and swaps them in, their query indexes built at the swap", async () => {
     await append("s-a", 12);
     const r = await start(countingProjection());
     await r.waitFor(await store.headPosition(), 5000);
@@ -148,6 +149,10 @@ describe("projection runner on SQLite", () => {
     expect((await readStore.projectionState("stream_counts"))?.generation).toBe(2);
     const old = await readStore.query("SELECT name FROM sqlite_master WHERE name = 'stream_counts__g1'");
     expect(old).toEqual([]);
+    const indexes = await readStore.query(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_q0'",
+    );
+    expect(indexes).toEqual([{ name: "stream_counts__g2_q0" }]);
     await append("s-a", 1);
     expect(await r.waitFor(await store.headPosition(), 5000)).toBe(true);
     expect(await counts()).toEqual({ "s-a": 13 });

@@ -12,7 +12,8 @@ import {
 import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
 import type { SqlValue, Statement } from "../../platform/readstore/port.ts";
 import type { Projection } from "../../platform/readstore/projection.ts";
-import { bankMovementStatements, bankMovementsTable } from "./bank-movements.ts";
+import { bankMovementRow, bankMovementsTable, insertMovementsSql } from "./bank-movements.ts";
+import { chunked, once, placeholders } from "./multi-row.ts";
 
 /**
  * The double-entry journal as read models (DESIGN.md "Money"), from services/ledger/journal/postings.ts:
@@ -54,11 +55,13 @@ export const JOURNAL_PROJECTION = "journal";
  * trial balance). v4: `bank_movements` (read-models/bank-movements.ts), events written in batches, no
  * `journal_entries` index on position_num (no query used it), and `journal_entries`, `account_balances` and
  * `merchant_netting` clustered on their keys (one B-tree per row: every posting of a batch reads its account's
- * totals by key, and the batch upserts them). v5: paid disbursals in `bank_movements`.
+ * totals by key, and the batch upserts them). v5: paid disbursals in `bank_movements`. v6: the indexes only
+ * queries read are `queryIndexes` (a replay builds them after loading), and `merchant_open_items`' running
+ * total index leads with merchant and currency (a cancellation reads its kind's total per currency).
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 5,
+  version: 6,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
@@ -68,7 +71,7 @@ export const journalProjection: Projection = {
       // time for the as-of-time tail: one row per entry is cheaper to index than ~5 postings, which the tail
       // then reaches through their position index.
       clustered: true,
-      indexes: ["effective_at"],
+      queryIndexes: ["effective_at"],
     },
     journal_postings: {
       columns: `entry_id TEXT NOT NULL, seq BIGINT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL,
@@ -78,7 +81,11 @@ export const journalProjection: Projection = {
       // No primary key of its own: (entry_id, seq) is unique because entry_id is journal_entries' key, and
       // every index is paid for on each of ~5 postings per event. The account index covers the running
       // totals, so "an account's totals as of position P" never touches the table.
-      indexes: ["account, currency, position_num, running_debit_minor, running_credit_minor", "position_num"],
+      // Queries' only: the projection's statements never read this table.
+      queryIndexes: [
+        "account, currency, position_num, running_debit_minor, running_credit_minor",
+        "position_num",
+      ],
     },
     account_balances: {
       columns: `account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
@@ -99,7 +106,8 @@ export const journalProjection: Projection = {
         transaction_id TEXT NOT NULL, gross_minor BIGINT NOT NULL, fee_minor BIGINT NOT NULL,
         payable_minor BIGINT NOT NULL, receivable_minor BIGINT NOT NULL, cum_minor BIGINT NOT NULL,
         position TEXT NOT NULL, position_num BIGINT NOT NULL, effective_at TEXT NOT NULL, payout_id TEXT`,
-      indexes: ["payout_id", "merchant_id, kind, cum_minor"],
+      // A cancellation reads its kind's running total, and a payout closes the items it covers, through these.
+      indexes: ["payout_id", "merchant_id, currency, kind, cum_minor"],
     },
     merchant_netting: {
       columns: `merchant_id TEXT NOT NULL, currency TEXT NOT NULL, cancel_payable_netted_minor BIGINT NOT NULL,
@@ -111,7 +119,7 @@ export const journalProjection: Projection = {
         paid_at TEXT NOT NULL, payable_minor BIGINT NOT NULL, receivable_minor BIGINT NOT NULL,
         amount_minor BIGINT NOT NULL, bank_account TEXT NOT NULL, bank_reference TEXT NOT NULL,
         transaction_ids TEXT NOT NULL, position TEXT NOT NULL, position_num BIGINT NOT NULL`,
-      indexes: ["merchant_id, paid_at"],
+      queryIndexes: ["merchant_id, paid_at"],
     },
     bank_movements: bankMovementsTable,
   },
@@ -132,7 +140,8 @@ interface Posted {
  * A run of events as few statements: every entry of the run is asserted balanced before any statement is
  * made, then the journal's rows go in as multi-row inserts (running totals precomputed, see
  * postingsStatements) with one upsert per account for the whole run, and the merchant and bank rows follow
- * event by event (they read one another: a payout closes the items before it). The two groups write
+ * in log order wherever they read one another (a payout closes the items before it; see
+ * openItemsAndMovementsStatements). The two groups write
  * disjoint tables, so the order between them does not matter; the result is that of handling each event
  * in turn.
  */
@@ -152,48 +161,28 @@ function journalBatchStatements(events: readonly EventEnvelope[]): Statement[] {
     ...balancesStatements(posted),
     ...periodMovementsStatements(posted, "day"),
     ...periodMovementsStatements(posted, "hour"),
-    ...posted.flatMap(({ envelope, decoded, entries }) => [
-      ...openItemStatements(envelope, decoded, entries),
-      ...bankMovementStatements(envelope, decoded),
-    ]),
+    ...openItemsAndMovementsStatements(posted),
   ];
 }
 
-// SQL texts depend only on row counts, so they are built once each (and the read store's prepared
-// statement cache sees a handful of distinct texts).
-const memo = new Map<string, string>();
-function once(key: string, build: () => string): string {
-  let text = memo.get(key);
-  if (text === undefined) {
-    text = build();
-    memo.set(key, text);
-  }
-  return text;
-}
-
-const placeholders = (columns: number, rows: number): string =>
-  once(`${columns}x${rows}`, () => {
-    const row = `(${new Array<string>(columns).fill("?").join(", ")})`;
-    return new Array<string>(rows).fill(row).join(", ");
-  });
-
 /**
- * Rows of a multi-row statement go in chunks of these sizes, largest first: a few distinct texts to
- * prepare, each far below either engine's limit on parameters (SQLite 32,766, PostgreSQL 65,535).
+ * The merchant and bank rows, in log order except where nothing reads them: settled items go in as
+ * multi-row inserts just before the next payout (the only statement that reads them: it closes them by id),
+ * and bank movements, which no statement here reads, at the end.
  */
-const CHUNK_ROWS = [64, 16, 4, 1] as const;
-
-/** One statement per chunk of rows, its text for that many rows from `sql`. */
-function chunked(rows: readonly SqlValue[][], sql: (rows: number) => string): Statement[] {
+function openItemsAndMovementsStatements(posted: readonly Posted[]): Statement[] {
   const statements: Statement[] = [];
-  let at = 0;
-  for (const size of CHUNK_ROWS) {
-    while (rows.length - at >= size) {
-      statements.push({ sql: sql(size), params: rows.slice(at, at + size).flat() });
-      at += size;
-    }
+  const settled: SqlValue[][] = [];
+  const movements: SqlValue[][] = [];
+  const flushSettled = () => statements.push(...chunked(settled.splice(0), insertSettledSql));
+  for (const { envelope, decoded, entries } of posted) {
+    if (decoded.stream === "merchant") flushSettled();
+    statements.push(...openItemStatements(envelope, decoded, entries, settled));
+    const movement = bankMovementRow(envelope, decoded);
+    if (movement) movements.push(movement);
   }
-  return statements;
+  flushSettled();
+  return [...statements, ...chunked(movements, insertMovementsSql)];
 }
 
 /** Where an event sits in the log: each row it writes carries both (decimal text, and BIGINT for ranges). */
@@ -241,21 +230,23 @@ export const PERIOD_LENGTH = { day: 10, hour: 13 } as const;
 /** The run's movements by effective day or hour: one upsert row per period, account and currency. */
 function periodMovementsStatements(posted: readonly Posted[], period: "day" | "hour"): Statement[] {
   const length = PERIOD_LENGTH[period];
-  const totals = new Map<string, { key: string[]; debit: bigint; credit: bigint }>();
+  const totals = new Map<string, SqlValue[] & [string, string, string, bigint, bigint]>();
   for (const { entries } of posted) {
     for (const e of entries) {
+      const at = e.effectiveAt.slice(0, length);
       for (const p of e.postings) {
-        const key = [e.effectiveAt.slice(0, length), p.account, p.currency];
-        const id = key.join("\u0000");
-        const t = totals.get(id) ?? { key, debit: 0n, credit: 0n };
-        if (p.side === "debit") t.debit += p.amountMinor;
-        else t.credit += p.amountMinor;
-        totals.set(id, t);
+        const id = `${at}\u0000${p.account}\u0000${p.currency}`;
+        let row = totals.get(id);
+        if (row === undefined) {
+          row = [at, p.account, p.currency, 0n, 0n];
+          totals.set(id, row);
+        }
+        if (p.side === "debit") row[3] += p.amountMinor;
+        else row[4] += p.amountMinor;
       }
     }
   }
-  const rows: SqlValue[][] = [...totals.values()].map((t) => [...t.key, t.debit, t.credit]);
-  return chunked(rows, (n) => upsertPeriodMovementsSql(period, n));
+  return chunked([...totals.values()], (n) => upsertPeriodMovementsSql(period, n));
 }
 
 const upsertPeriodMovementsSql = (period: "day" | "hour", rows: number) =>
@@ -278,7 +269,7 @@ interface Totals {
 
 const accountKey = (p: Posting) => `${p.account}\u0000${p.currency}`;
 
-/** What each event adds to each account it posts, in the order the accounts first appear. */
+/** What the entries add to each account they post, in the order the accounts first appear. */
 function eventTotals(entries: readonly JournalEntry[]): Map<string, Totals> {
   const totals = new Map<string, Totals>();
   for (const e of entries) {
@@ -306,9 +297,18 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
   const rows: SqlValue[][] = [];
   for (const { envelope, entries } of posted) {
     const at = logPositionOf(envelope);
-    for (const [key, t] of eventTotals(entries)) {
-      const run = runTotals.get(key) ?? { debit: 0n, credit: 0n };
-      runTotals.set(key, { debit: run.debit + t.debit, credit: run.credit + t.credit });
+    // First the event's whole effect on each account: its rows carry the totals after it.
+    for (const e of entries) {
+      for (const p of e.postings) {
+        const key = accountKey(p);
+        let run = runTotals.get(key);
+        if (run === undefined) {
+          run = { debit: 0n, credit: 0n };
+          runTotals.set(key, run);
+        }
+        if (p.side === "debit") run.debit += p.amountMinor;
+        else run.credit += p.amountMinor;
+      }
     }
     let seq = 0;
     for (const e of entries) {
@@ -322,11 +322,7 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
           p.currency,
           p.side === "debit" ? p.amountMinor : 0n,
           p.side === "credit" ? p.amountMinor : 0n,
-          p.account,
-          p.currency,
           run.debit,
-          p.account,
-          p.currency,
           run.credit,
           at.position,
           at.positionNum,
@@ -338,17 +334,22 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
   return chunked(rows, insertPostingsSql);
 }
 
-// A posting's running totals: its account's totals before the run, plus the run's own up to its event.
-const POSTING_ROW = `(?, ?, ?, ?, ?, ?,
-        COALESCE((SELECT debit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), 0) + ?,
-        COALESCE((SELECT credit_minor FROM {{account_balances}} WHERE account = ? AND currency = ?), 0) + ?,
-        ?, ?, ?)`;
+// A posting's running totals: its account's totals before the run, plus the run's own up to its event,
+// read with one join per row (the rows arrive as VALUES; BIGINT casts so PostgreSQL types its parameters).
+const BIGINT = "CAST(? AS BIGINT)";
+const POSTING_ROW = `(?, ${BIGINT}, ?, ?, ${BIGINT}, ${BIGINT}, ${BIGINT}, ${BIGINT}, ?, ${BIGINT}, ?)`;
 
 const insertPostingsSql = (rows: number) =>
   once(`postings:${rows}`, () => {
-    return `INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
+    return `WITH v (entry_id, seq, account, currency, debit_minor, credit_minor, run_debit_minor,
+            run_credit_minor, position, position_num, effective_at)
+          AS (VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")})
+          INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
             running_debit_minor, running_credit_minor, position, position_num, effective_at)
-          VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")}`;
+          SELECT v.entry_id, v.seq, v.account, v.currency, v.debit_minor, v.credit_minor,
+            COALESCE(b.debit_minor, 0) + v.run_debit_minor, COALESCE(b.credit_minor, 0) + v.run_credit_minor,
+            v.position, v.position_num, v.effective_at
+          FROM v LEFT JOIN {{account_balances}} b ON b.account = v.account AND b.currency = v.currency`;
   });
 
 /** One row per account and currency for the whole run: PostgreSQL refuses to upsert a row twice in one statement. */
@@ -376,10 +377,12 @@ interface ItemOrigin extends LogPosition {
   readonly currency: string;
 }
 
+/** The event's open item statements; a settled item is a row added to `settled` instead. */
 function openItemStatements(
   envelope: EventEnvelope,
   decoded: JournalEvent,
   entries: readonly JournalEntry[],
+  settled: SqlValue[][],
 ): Statement[] {
   const at = logPositionOf(envelope);
   // An open item is in the currency its event was posted in (the postings of one entry share it).
@@ -388,7 +391,7 @@ function openItemStatements(
     case "checkout": {
       const origin = { ...at, currency, transactionId: envelope.streamId.slice("checkout-".length) };
       const event = decoded.event;
-      if (event.type === "Settled") return [settledItem(origin, event.data)];
+      if (event.type === "Settled") settled.push(settledItem(origin, event.data));
       if (event.type === "Cancelled") return [cancelledItem(origin, event.data)];
       return [];
     }
@@ -408,27 +411,31 @@ function openItemStatements(
 }
 
 /** A settled transaction is open for payout until a payout lists it. */
-function settledItem(origin: ItemOrigin, d: CheckoutData<"Settled">): Statement {
+function settledItem(origin: ItemOrigin, d: CheckoutData<"Settled">): SqlValue[] {
   const { transactionId, currency, position, positionNum } = origin;
-  return {
-    sql: `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
+  return [
+    `settled:${transactionId}`,
+    d.merchantId,
+    currency,
+    transactionId,
+    d.amountMinor,
+    d.merchantFeeMinor,
+    d.amountMinor - d.merchantFeeMinor,
+    position,
+    positionNum,
+    d.settledAt,
+  ];
+}
+
+const SETTLED_ROW = "(?, ?, ?, 'settled', ?, ?, ?, ?, 0, 0, ?, ?, ?, NULL)";
+
+const insertSettledSql = (rows: number) =>
+  once(`settled:${rows}`, () => {
+    return `INSERT INTO {{merchant_open_items}} (item_id, merchant_id, currency, kind, transaction_id,
             gross_minor, fee_minor, payable_minor, receivable_minor, cum_minor, position, position_num,
             effective_at, payout_id)
-          VALUES (?, ?, ?, 'settled', ?, ?, ?, ?, 0, 0, ?, ?, ?, NULL)`,
-    params: [
-      `settled:${transactionId}`,
-      d.merchantId,
-      currency,
-      transactionId,
-      d.amountMinor,
-      d.merchantFeeMinor,
-      d.amountMinor - d.merchantFeeMinor,
-      position,
-      positionNum,
-      d.settledAt,
-    ],
-  };
-}
+          VALUES ${new Array<string>(rows).fill(SETTLED_ROW).join(", ")}`;
+  });
 
 /** A cancellation is open until a payout nets it; its running total of its kind says when (see above). */
 function cancelledItem(origin: ItemOrigin, d: CheckoutData<"Cancelled">): Statement {

@@ -21,6 +21,12 @@ export interface TableSpec {
   /** Extra index column lists, e.g. `["merchant_id, created_at"]`. */
   readonly indexes?: readonly string[];
   /**
+   * Indexes only queries read through, never the projection's own statements: created with the tables for
+   * the live runner, but a replay into a fresh store leaves them out while it loads and builds them at
+   * promote (one sorted build instead of a random insert per row).
+   */
+  readonly queryIndexes?: readonly string[];
+  /**
    * The rows live in the primary key's own B-tree, so a write or a lookup by key touches one tree, not two
    * (SQLite `WITHOUT ROWID`; a PostgreSQL table is a heap either way and ignores it). Needs a PRIMARY KEY.
    */

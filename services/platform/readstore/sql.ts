@@ -51,7 +51,21 @@ export function createTableSql(
     ...(spec.indexes ?? []).map(
       (columns, i) => `CREATE INDEX IF NOT EXISTS ${table}_i${i} ON ${table} (${columns})`,
     ),
+    ...queryIndexSql(table, spec),
   ];
+}
+
+function queryIndexSql(table: string, spec: TableSpec): string[] {
+  return (spec.queryIndexes ?? []).map(
+    (columns, i) => `CREATE INDEX IF NOT EXISTS ${table}_q${i} ON ${table} (${columns})`,
+  );
+}
+
+/** The tables without their query indexes, as a replay loads them (promote then builds those). */
+export function withoutQueryIndexes(tables: Record<string, TableSpec>): Record<string, TableSpec> {
+  return Object.fromEntries(
+    Object.entries(tables).map(([logical, { queryIndexes: _, ...spec }]) => [logical, spec]),
+  );
 }
 
 export function promoteSql(
@@ -59,7 +73,9 @@ export function promoteSql(
   generation: number,
   previousGeneration: number | undefined,
 ): string[] {
-  return Object.keys(tables).flatMap((logical) => [
+  return Object.entries(tables).flatMap(([logical, spec]) => [
+    // Present already unless a replay left them out while loading.
+    ...queryIndexSql(physicalTable(logical, generation), spec),
     `DROP VIEW IF EXISTS ${logical}`,
     `CREATE VIEW ${logical} AS SELECT * FROM ${physicalTable(logical, generation)}`,
     ...(previousGeneration !== undefined && previousGeneration !== generation
