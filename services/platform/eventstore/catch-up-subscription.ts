@@ -44,6 +44,8 @@ export function catchUpSubscription(
   // about 4.5 KB per checkout/init across the in-process subscribers, found by the soak).
   const sleepUntilAppendAfter = (seen: number) =>
     new Promise<void>((resolve) => {
+      // stop() may have come while a page was read: it found no sleep to end, so none may begin.
+      if (stopping) return resolve();
       wakeStop = resolve;
       void signal.waitAfter(seen).then(resolve);
     });

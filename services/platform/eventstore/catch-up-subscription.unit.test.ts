@@ -30,4 +30,28 @@ describe("a catch-up subscription", () => {
       await subscription.stop();
     });
   });
+
+  describe("when stopped while it reads a page", () => {
+    it("ends without waiting for another append", async () => {
+      let pageAsked!: () => void;
+      const reading = new Promise<void>((resolve) => {
+        pageAsked = resolve;
+      });
+      let answerPage!: (page: []) => void;
+      const subscription = catchUpSubscription(
+        () => {
+          pageAsked();
+          return new Promise((resolve) => {
+            answerPage = resolve;
+          });
+        },
+        new AppendSignal(),
+        { after: "0", onEvent: async () => {}, onError: () => {} },
+      );
+      await reading;
+      const stopped = subscription.stop();
+      answerPage([]);
+      await stopped;
+    });
+  });
 });
