@@ -6,7 +6,7 @@ import { initialCreditLine } from "../../services/ledger/creditline/creditline.s
 import { assertBalanced, postingsFor } from "../../services/ledger/journal/postings.ts";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
-import { ROOT } from "../support/service-process.ts";
+import { combinedOutput, ROOT } from "../support/service-process.ts";
 import { COMMAND_KINDS, type Command, type CommandKind, type LoadRecord } from "./load.ts";
 
 // The crash loop's afterwards-checks (issue 14 item 1), reading the log and the read models directly once
@@ -286,20 +286,14 @@ export function projectionsEqualRebuild(env: Record<string, string>): Promise<st
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += String(chunk);
-    });
-    child.stderr.on("data", (chunk) => {
-      output += String(chunk);
-    });
+    const output = combinedOutput(child);
     child.once("close", (code) =>
       done(
-        code === 0 && /read models verified/.test(output)
+        code === 0 && /read models verified/.test(output())
           ? []
           : // Its verdict without the progress bar's lines.
             [
-              `ledger verify (exit ${code}): ${output
+              `ledger verify (exit ${code}): ${output()
                 .split("\n")
                 .filter((l) => !l.includes("|"))
                 .join(" ")

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { resolve } from "node:path";
 import type { StartedKafkaContainer } from "@testcontainers/kafka";
+import { combinedOutput } from "./service-process.ts";
 
 export type KafkaSource = "env" | "testcontainers" | "local";
 
@@ -105,13 +106,7 @@ function runScript(script: "start.sh" | "stop.sh", opts: LocalBrokerOptions): Pr
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += String(chunk);
-    });
-    child.stderr.on("data", (chunk) => {
-      output += String(chunk);
-    });
+    const output = combinedOutput(child);
     const timer = setTimeout(() => child.kill("SIGTERM"), SCRIPT_TIMEOUT_MS);
     child.once("error", (err) => {
       clearTimeout(timer);
@@ -119,8 +114,8 @@ function runScript(script: "start.sh" | "stop.sh", opts: LocalBrokerOptions): Pr
     });
     child.once("close", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) done(output);
-      else fail(new Error(`deploy/kafka/${script} failed (${signal ?? `exit ${code}`}):\n${output}`));
+      if (code === 0) done(output());
+      else fail(new Error(`deploy/kafka/${script} failed (${signal ?? `exit ${code}`}):\n${output()}`));
     });
   });
 }

@@ -126,3 +126,14 @@ export async function freePort(): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("no TCP address");
   return address.port;
 }
+
+/** Gathers a child's stdout and stderr as they come, in arrival order; read it once the child has closed. */
+export function combinedOutput(child: ChildProcess): () => string {
+  let output = "";
+  const gather = (chunk: unknown) => {
+    output += String(chunk);
+  };
+  child.stdout?.on("data", gather);
+  child.stderr?.on("data", gather);
+  return () => output;
+}
