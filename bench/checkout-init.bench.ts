@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import autocannon from "autocannon";
 import { initExample } from "../contracts/checkout/init.ts";
+import { SERVICE_NODE_FLAGS } from "../services/runtime/node-flags.ts";
 import {
   type BenchContext,
   fmtMs,
@@ -51,9 +52,13 @@ export async function startServer(
     new URL("./checkout-init.server.ts", import.meta.url),
     [kind, ...(dataDir ? [dataDir] : []), ...(tokenCount ? [String(tokenCount)] : [])],
     {
-      execArgv: CPU_PROF_DIR
-        ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${kind}.cpuprofile`]
-        : [],
+      // The flags `npm start` runs the service with, for the bare reference servers as well.
+      execArgv: [
+        ...SERVICE_NODE_FLAGS,
+        ...(CPU_PROF_DIR
+          ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${kind}.cpuprofile`]
+          : []),
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },
   );
