@@ -422,6 +422,33 @@ export function testEventStore(adapter: string, makeFixture: () => Promise<Event
         await sub.stop();
       });
 
+      it("hands a live subscriber exactly what a read of the log returns, a refused append left out", async () => {
+        const s = uniqueStream();
+        const after = await store.headPosition();
+        const received: EventEnvelope[] = [];
+        const sub = store.subscribeToAll({
+          after,
+          onError: () => {},
+          onEvent: (e) => {
+            if (e.streamId === s) received.push(e);
+          },
+        });
+        await store.append(s, [testEvent("First")], { expectedRevision: "no_stream" });
+        // Sent together, so adapters with group commit write them in one batch with one of them refused.
+        const outcomes = await Promise.allSettled([
+          store.append(s, [testEvent("A"), testEvent("B")], { expectedRevision: 0 }),
+          store.append(s, [testEvent("C")], { expectedRevision: 0 }),
+          store.append(s, [testEvent("D")], { expectedRevision: "any" }),
+          store.append(uniqueStream(), [testEvent("Elsewhere")], { expectedRevision: "no_stream" }),
+        ]);
+        expect(outcomes.filter((o) => o.status === "rejected")).toHaveLength(1);
+        await store.append(s, [testEvent("Last"), testEvent("Later")], { expectedRevision: "any" });
+        const stored = (await store.readAll({ after, maxCount: 100 })).filter((e) => e.streamId === s);
+        await expect.poll(() => received.length).toBe(stored.length);
+        await sub.stop();
+        expect(received).toEqual(stored);
+      });
+
       it("reports a handler failure and stops", async () => {
         const s = uniqueStream();
         await appendN(s, 3);

@@ -25,6 +25,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "./port.ts";
+import { RecentEvents } from "./recent-events.ts";
 import {
   MAX_PAGE,
   validateAppend,
@@ -65,6 +66,8 @@ export const SQLITE_EVENTS_SCHEMA = `
 `;
 
 const COLUMNS = EVENT_COLUMNS.join(", ");
+/** Committed envelopes kept for the in-process subscribers: two of their pages. */
+const RECENT_EVENTS = 2000;
 const LINK_COLUMNS = CHAIN_COLUMNS.join(", ");
 
 /**
@@ -90,6 +93,7 @@ export class SqliteEventStore implements EventStore {
   readonly #queue: AppendQueue;
   readonly #signal = new AppendSignal();
   readonly #subscriptions = new Set<Subscription>();
+  readonly #recent = new RecentEvents(RECENT_EVENTS);
   #closed = false;
   readonly #sql: {
     byEventId: StatementSync;
@@ -163,6 +167,7 @@ export class SqliteEventStore implements EventStore {
 
   #write(batch: PendingAppend[]): void {
     const outcomes: (() => void)[] = [];
+    const committed: EventEnvelope[] = [];
     const recordedAt = this.#now().toISOString();
     try {
       this.#db.exec("BEGIN IMMEDIATE");
@@ -170,12 +175,14 @@ export class SqliteEventStore implements EventStore {
       for (const pending of batch) {
         this.#sql.savepoint.run();
         const before = chain.hash;
+        const written = committed.length;
         try {
-          const result = this.#appendOne(pending, recordedAt, chain);
+          const result = this.#appendOne(pending, recordedAt, chain, committed);
           this.#sql.release.run();
           outcomes.push(() => pending.resolve(result));
         } catch (error) {
           chain.hash = before;
+          committed.length = written;
           this.#sql.rollbackTo.run();
           this.#sql.release.run();
           outcomes.push(() => pending.reject(error));
@@ -187,6 +194,7 @@ export class SqliteEventStore implements EventStore {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    this.#recent.add(committed);
     for (const settle of outcomes) settle();
     this.#signal.notify();
   }
@@ -196,8 +204,16 @@ export class SqliteEventStore implements EventStore {
     return row?.hash ?? GENESIS_HASH;
   }
 
-  /** Writes one append, chaining each event onto `chain.hash` and leaving it at the last one's. */
-  #appendOne(pending: PendingAppend, recordedAt: string, chain: { hash: string }): AppendResult {
+  /**
+   * Writes one append, chaining each event onto `chain.hash` and leaving it at the last one's, and adds the
+   * envelopes it wrote to `written` (as a read would return them).
+   */
+  #appendOne(
+    pending: PendingAppend,
+    recordedAt: string,
+    chain: { hash: string },
+    written: EventEnvelope[],
+  ): AppendResult {
     const { streamId, events, dataJson, options } = pending;
     const retried = retriedAppend(streamId, events, (eventId) => this.#storedAt(eventId));
     if (retried) return retried;
@@ -228,6 +244,22 @@ export class SqliteEventStore implements EventStore {
         chain.hash,
       );
       position = BigInt(lastInsertRowid);
+      const { eventId, type, schemaVersion, occurredAt, correlationId, causationId, tenantId, actor } = event;
+      written.push({
+        eventId,
+        type,
+        schemaVersion,
+        streamId,
+        revision,
+        position: position.toString(),
+        occurredAt,
+        recordedAt,
+        correlationId,
+        causationId,
+        tenantId,
+        actor,
+        data: JSON.parse(data),
+      });
     });
     return { nextExpectedRevision: revision, position: position.toString() };
   }
@@ -260,6 +292,14 @@ export class SqliteEventStore implements EventStore {
     return (this.#sql.all.all(BigInt(after), maxCount) as unknown as EventRow[]).map(rowToEnvelope);
   }
 
+  /** What the store holds after `after`, from the recent commits as far as they reach. */
+  #readForSubscriber(after: string, maxCount: number): EventEnvelope[] {
+    const held = this.#recent.after(after, maxCount);
+    if (held === undefined) return this.#readAllUnchecked(after, maxCount);
+    if (held.length === maxCount) return held;
+    return [...held, ...this.#readAllUnchecked(held.at(-1)!.position, maxCount - held.length)];
+  }
+
   async headPosition(): Promise<string> {
     this.#assertOpen();
     return String((this.#sql.head.get() as { head: number | bigint }).head);
@@ -284,7 +324,7 @@ export class SqliteEventStore implements EventStore {
     const subscription = catchUpSubscription(
       async (after, maxCount) => {
         this.#assertOpen();
-        return this.#readAllUnchecked(after, maxCount);
+        return this.#readForSubscriber(after, maxCount);
       },
       this.#signal,
       options,
