@@ -2,7 +2,8 @@
 // shares its event loop: `checkout <dataDir>` is the real service (startService, every role, LOG_LEVEL
 // silent) on the embedded SQLite store; `zero-click <dataDir> <tokens>` is the same service with 0-click risk
 // rules that approve every bench init, and `tokens` buyers tokenized before it reports its URL (bench/zero-click-tokens.ts);
-// `hello` is a bare fastify JSON hello-world. Sends its URL (and the tokens) over IPC and answers "cpu" with its process.cpuUsage() and "memory" with its process.memoryUsage().
+// `hello` is a bare fastify JSON hello-world; `echo` a bare fastify that takes the init's POST, parses its JSON
+// body and answers a small JSON reply, storing nothing (the reference the checkout/init target is set against). Sends its URL (and the tokens) over IPC and answers "cpu" with its process.cpuUsage() and "memory" with its process.memoryUsage().
 
 import Fastify from "fastify";
 import pino from "pino";
@@ -43,6 +44,14 @@ async function listen(): Promise<{ url: string; tokens?: BenchToken[] }> {
     app.get("/", async () => ({ hello: "world" }));
     return { url: await app.listen({ port: 0, host: "127.0.0.1" }) };
   }
+  if (kind === "echo") {
+    const app = Fastify({ logger: false });
+    app.post("/kredivo/checkout/init", async (request) => ({
+      status: 1,
+      fields: Object.keys(request.body ?? {}).length,
+    }));
+    return { url: await app.listen({ port: 0, host: "127.0.0.1" }) };
+  }
   if (kind === "checkout" && dataDir) {
     return { url: (await startService(serviceConfig(dataDir), pino({ level: "silent" }))).url };
   }
@@ -50,7 +59,7 @@ async function listen(): Promise<{ url: string; tokens?: BenchToken[] }> {
     return zeroClickService(dataDir, Number(tokenCount));
   }
   throw new Error(
-    `usage: checkout-init.server.ts hello | checkout <dataDir> | zero-click <dataDir> <tokens>; got ${process.argv.slice(2)}`,
+    `usage: checkout-init.server.ts hello | echo | checkout <dataDir> | zero-click <dataDir> <tokens>; got ${process.argv.slice(2)}`,
   );
 }
 
