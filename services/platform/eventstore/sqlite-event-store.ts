@@ -292,12 +292,13 @@ export class SqliteEventStore implements EventStore {
     return (this.#sql.all.all(BigInt(after), maxCount) as unknown as EventRow[]).map(rowToEnvelope);
   }
 
-  /** What the store holds after `after`, from the recent commits as far as they reach. */
+  /**
+   * The next events after `after`: the recent commits' when they hold the next one, else the store's. A page
+   * from the cache ends where it does; a later read goes on from there (to the store if another connection
+   * wrote past it), so no read is spent asking the store for what is usually nothing.
+   */
   #readForSubscriber(after: string, maxCount: number): EventEnvelope[] {
-    const held = this.#recent.after(after, maxCount);
-    if (held === undefined) return this.#readAllUnchecked(after, maxCount);
-    if (held.length === maxCount) return held;
-    return [...held, ...this.#readAllUnchecked(held.at(-1)!.position, maxCount - held.length)];
+    return this.#recent.after(after, maxCount) ?? this.#readAllUnchecked(after, maxCount);
   }
 
   async headPosition(): Promise<string> {
