@@ -7,7 +7,7 @@ import {
   type HoldAnswer,
 } from "../../ledger/checkout/checkout.decider.ts";
 import { type Caller, Rejection } from "../../ledger/decider.ts";
-import { userTokenStream, ZERO_CLICK_RULES } from "../../ledger/usertoken/usertoken.decider.ts";
+import { userTokenStream, ZERO_CLICK_RULES, zeroClickOf } from "../../ledger/usertoken/usertoken.decider.ts";
 import { sha256Hex } from "../credentials.ts";
 import { buyerApproval, withHold } from "./approval.ts";
 import { asBuyer } from "./buyer-sign-in.ts";
@@ -103,7 +103,7 @@ export function zeroClickCheckout(
           },
           ledger.meta(merchant, merchantId),
         );
-        flaggedBy = started.state.zeroClicks.get(transactionId)!.flaggedBy;
+        flaggedBy = zeroClickOf(started.state, transactionId)!.flaggedBy;
       } catch (error) {
         if (error instanceof Rejection && isZeroClickRule(error.rule)) return twoClick(request, caller);
         throw error;

@@ -1,4 +1,5 @@
 import { type CommandMeta, type Decider, invariant, Rejection, unhandled } from "../decider.ts";
+import { findNewest, newestFirst, type PersistentList, prepend } from "../persistent-list.ts";
 import type { RiskFlag, UserTokenEvent, UserTokenIssuedData } from "./usertoken.events.ts";
 
 /** When a 0-click checkout is challenged with an OTP instead of approved at once (configuration). */
@@ -45,6 +46,7 @@ export type UserTokenCommand =
   | { readonly type: "Revoke" };
 
 export interface ZeroClickCheckout {
+  readonly transactionId: string;
   readonly startedAt: string;
   readonly deviceId: string | undefined;
   readonly flaggedBy: readonly RiskFlag[];
@@ -55,15 +57,22 @@ export interface UserTokenState {
   readonly status: "none" | "active" | "revoked";
   readonly issued: UserTokenIssuedData | undefined;
   readonly trustedDevices: ReadonlySet<string>;
-  /** By transaction id, in the order they were started. */
-  readonly zeroClicks: ReadonlyMap<string, ZeroClickCheckout>;
+  /**
+   * Every 0-click checkout's versions, newest first (a passed challenge adds the checkout again, passed):
+   * evolve copies nothing, so loading a token with a long history stays linear (zeroClickOf reads one).
+   */
+  readonly zeroClicks: PersistentList<ZeroClickCheckout>;
 }
+
+/** The 0-click checkout as it stands now; undefined if the token never started it. */
+export const zeroClickOf = (state: UserTokenState, transactionId: string): ZeroClickCheckout | undefined =>
+  findNewest(state.zeroClicks, (c) => c.transactionId === transactionId);
 
 export const initialUserToken: UserTokenState = {
   status: "none",
   issued: undefined,
   trustedDevices: new Set(),
-  zeroClicks: new Map(),
+  zeroClicks: undefined,
 };
 
 function issue(
@@ -113,8 +122,11 @@ export function riskFlags(
   if (checkout.deviceId === undefined || !state.trustedDevices.has(checkout.deviceId))
     flags.push("device_not_seen");
   const since = Date.parse(now) - risk.windowSeconds * 1000;
-  const recent = [...state.zeroClicks.values()].filter((c) => Date.parse(c.startedAt) > since).length;
-  if (recent >= risk.maxCheckoutsInWindow) flags.push("too_many_checkouts_in_window");
+  const recent = new Set<string>();
+  for (const c of newestFirst(state.zeroClicks)) {
+    if (Date.parse(c.startedAt) > since) recent.add(c.transactionId);
+  }
+  if (recent.size >= risk.maxCheckoutsInWindow) flags.push("too_many_checkouts_in_window");
   return flags;
 }
 
@@ -125,7 +137,7 @@ function startZeroClick(
   meta: CommandMeta,
 ): UserTokenEvent[] {
   assertUsable(state, command);
-  if (state.zeroClicks.has(command.transactionId)) return [];
+  if (zeroClickOf(state, command.transactionId)) return [];
   const flaggedBy = riskFlags(state, command, command.risk, meta.now);
   return [
     {
@@ -147,7 +159,7 @@ function passChallenge(
   meta: CommandMeta,
 ): UserTokenEvent[] {
   if (!state.issued) throw new Rejection<UserTokenRule>("user_token_must_exist");
-  const checkout = state.zeroClicks.get(command.transactionId);
+  const checkout = zeroClickOf(state, command.transactionId);
   if (checkout === undefined || checkout.flaggedBy.length === 0)
     throw new Rejection<UserTokenRule>("zero_click_checkout_must_be_flagged", {
       transactionId: command.transactionId,
@@ -177,15 +189,13 @@ function evolve(state: UserTokenState, event: UserTokenEvent): UserTokenState {
     case "ZeroClickCheckoutStarted": {
       invariant(state.issued !== undefined, "only an issued token starts 0-click checkouts");
       const { transactionId, startedAt, deviceId, flaggedBy } = event.data;
-      const zeroClicks = new Map(state.zeroClicks);
-      zeroClicks.set(transactionId, { startedAt, deviceId, flaggedBy, challengePassed: false });
-      return { ...state, zeroClicks };
+      const checkout = { transactionId, startedAt, deviceId, flaggedBy, challengePassed: false };
+      return { ...state, zeroClicks: prepend(state.zeroClicks, checkout) };
     }
     case "ZeroClickChallengePassed": {
-      const checkout = state.zeroClicks.get(event.data.transactionId);
+      const checkout = zeroClickOf(state, event.data.transactionId);
       invariant(checkout !== undefined, "only a started 0-click checkout passes a challenge");
-      const zeroClicks = new Map(state.zeroClicks);
-      zeroClicks.set(event.data.transactionId, { ...checkout, challengePassed: true });
+      const zeroClicks = prepend(state.zeroClicks, { ...checkout, challengePassed: true });
       const deviceId = event.data.deviceId;
       const trustedDevices =
         deviceId === undefined ? state.trustedDevices : new Set([...state.trustedDevices, deviceId]);

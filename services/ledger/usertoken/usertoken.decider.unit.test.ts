@@ -6,6 +6,7 @@ import {
   userTokenDecider,
   ZERO_CLICK_RULES,
   type ZeroClickRiskRules,
+  zeroClickOf,
 } from "./usertoken.decider.ts";
 import type { RiskFlag, UserTokenEvent } from "./usertoken.events.ts";
 
@@ -92,12 +93,11 @@ describe("user token decider", () => {
         .yields([]);
     });
     it("an amount above the threshold is flagged", () => {
-      const [event] = token
+      const state = token
         .given([issued])
         .when(startZeroClick({ amountMinor: 10_000_001n }))
-        .state()
-        .zeroClicks.values();
-      expect(event?.flaggedBy).toEqual(["amount_above_threshold"]);
+        .state();
+      expect(zeroClickOf(state, "tx-1")?.flaggedBy).toEqual(["amount_above_threshold"]);
     });
     it("an amount at the threshold is not", () => {
       token
@@ -108,7 +108,7 @@ describe("user token decider", () => {
     it("a device not seen before, or none named, is flagged", () => {
       for (const deviceId of ["laptop-9", undefined]) {
         const state = token.given([issued]).when(startZeroClick({ deviceId })).state();
-        expect(state.zeroClicks.get("tx-1")?.flaggedBy).toEqual(["device_not_seen"]);
+        expect(zeroClickOf(state, "tx-1")?.flaggedBy).toEqual(["device_not_seen"]);
       }
     });
     it("more than N 0-click checkouts within the window are flagged; older ones do not count", () => {
@@ -117,13 +117,13 @@ describe("user token decider", () => {
         .given([issued, ...two])
         .when(startZeroClick())
         .state();
-      expect(third.zeroClicks.get("tx-1")?.flaggedBy).toEqual(["too_many_checkouts_in_window"]);
+      expect(zeroClickOf(third, "tx-1")?.flaggedBy).toEqual(["too_many_checkouts_in_window"]);
       const old = [started("tx-a", [], at(0, -3_600_000)), started("tx-b", [], at(0, -2000))];
       const fine = token
         .given([issued, ...old])
         .when(startZeroClick())
         .state();
-      expect(fine.zeroClicks.get("tx-1")?.flaggedBy).toEqual([]);
+      expect(zeroClickOf(fine, "tx-1")?.flaggedBy).toEqual([]);
     });
     it("every flag at once, in RISK_FLAGS order", () => {
       const two = [started("tx-a"), started("tx-b")];
@@ -131,7 +131,7 @@ describe("user token decider", () => {
         .given([issued, ...two])
         .when(startZeroClick({ amountMinor: 20_000_000n, deviceId: "x" }))
         .state();
-      expect(state.zeroClicks.get("tx-1")?.flaggedBy).toEqual([
+      expect(zeroClickOf(state, "tx-1")?.flaggedBy).toEqual([
         "amount_above_threshold",
         "device_not_seen",
         "too_many_checkouts_in_window",
@@ -150,6 +150,19 @@ describe("user token decider", () => {
       });
       it("passing it again is a no-op", () => {
         token.given([issued, flagged, passed]).when(pass).yields([]);
+      });
+      it("once passed, it stands passed and counts once in the window", () => {
+        const state = token.given([issued, flagged]).when(pass).state();
+        expect(zeroClickOf(state, "tx-1")).toMatchObject({
+          challengePassed: true,
+          flaggedBy: ["device_not_seen"],
+        });
+        // One checkout in the window (tx-1), not its two versions: the limit of 2 is not reached.
+        const next = token
+          .given([issued, flagged, passed])
+          .when(startZeroClick({ transactionId: "tx-3" }))
+          .state();
+        expect(zeroClickOf(next, "tx-3")?.flaggedBy).toEqual([]);
       });
     });
     it("an unflagged or unknown checkout has no challenge to pass", () => {
