@@ -20,10 +20,10 @@ import { eventually, sleep } from "../support/eventually.ts";
 import { type KafkaBrokers, kafkaBrokers } from "../support/kafka.ts";
 import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 import { freePort, killHard, stopService } from "../support/service-process.ts";
-import { checkRun, readLog } from "./checks.ts";
+import { readLog } from "./checks.ts";
 import { crashLoop } from "./killer.ts";
 import { startMixedLoad } from "./load.ts";
-import { chaosSettings, flakyReplies, printFigures, pushesSettle } from "./run.ts";
+import { chaosSettings, expectRunHeld, flakyReplies, pushesSettle } from "./run.ts";
 
 // Crash loop on the production shape (issue 14 item 1, docs/guarantees.md X5): PostgreSQL for the log and the read models, Kafka,
 // each role its own process (gateway, projector, publisher, notifier); a random role killed with SIGKILL at
@@ -110,31 +110,26 @@ it(
     expect(exits).toEqual(ROLES.map(() => 0));
     running.clear();
 
-    const store = await PostgresEventStore.open({ connectionString: DATABASE_URL, schema });
-    const readStore = new PostgresReadStore({ connectionString: DATABASE_URL, schema });
-    try {
-      const verdict = await checkRun({
+    await expectRunHeld(
+      {
+        shape: "production",
+        settings,
+        kills,
         record,
-        store,
-        readStore,
-        received: new Set(receiver.received.map((r) => String(r.headers["webhook-id"]))),
-        receiverUrl: receiver.url,
+        receiver,
         env,
-      });
-      const onKafka = await kafkaHoldsTheLog(await readLog(store));
-      printFigures("production", settings, kills, record, verdict);
-      console.log(
-        `  Kafka: ${onKafka.events} events once each after dedupe, ${onKafka.streams} streams in order; ` +
-          `${onKafka.received} messages read, ${onKafka.duplicates} resent duplicates dropped, ${onKafka.gaps} gaps`,
-      );
-      expect([...verdict.failures, ...onKafka.failures]).toEqual([]);
-      expect(kills).toHaveLength(settings.kills);
-      expect(verdict.figures.lost).toBe(0);
-      expect(verdict.figures.duplicates).toBe(0);
-    } finally {
-      await store.close();
-      await readStore.close();
-    }
+        store: await PostgresEventStore.open({ connectionString: DATABASE_URL, schema }),
+        readStore: new PostgresReadStore({ connectionString: DATABASE_URL, schema }),
+      },
+      async (store) => {
+        const onKafka = await kafkaHoldsTheLog(await readLog(store));
+        console.log(
+          `  Kafka: ${onKafka.events} events once each after dedupe, ${onKafka.streams} streams in order; ` +
+            `${onKafka.received} messages read, ${onKafka.duplicates} resent duplicates dropped, ${onKafka.gaps} gaps`,
+        );
+        return onKafka.failures;
+      },
+    );
   },
   settings.timeoutMs + 120_000,
 );

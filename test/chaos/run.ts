@@ -1,11 +1,14 @@
-import { OK, type Reply } from "../notifier/harness.ts";
+import { expect } from "vitest";
+import type { EventStore } from "../../services/platform/eventstore/port.ts";
+import type { ReadStore } from "../../services/platform/readstore/port.ts";
+import { OK, type Receiver, type Reply } from "../notifier/harness.ts";
 import { eventually } from "../support/eventually.ts";
-import type { Verdict } from "./checks.ts";
+import { checkRun, type Verdict } from "./checks.ts";
 import type { KillLog } from "./killer.ts";
 import { type LoadRecord, seededRandom } from "./load.ts";
 
 // What both crash-loop tests share: their settings from the environment, the merchant's flaky receiver, the
-// wait for the notifier to finish, and the figures they print.
+// wait for the notifier to finish, and the checks and figures of a finished run.
 
 export interface ChaosSettings {
   readonly kills: number;
@@ -82,4 +85,47 @@ export function printFigures(
       ...record.refused.map((r) => `  refused ${r.kind} ${r.key}: ${r.reason.slice(0, 200)}`),
     ].join("\n"),
   );
+}
+
+/** A crash loop that has finished: what it ran, and the stores its service wrote (opened by the caller). */
+export interface FinishedRun {
+  readonly shape: string;
+  readonly settings: ChaosSettings;
+  readonly kills: readonly KillLog[];
+  readonly record: LoadRecord;
+  readonly receiver: Receiver;
+  /** The service's environment, for `ledger verify`. */
+  readonly env: Record<string, string>;
+  readonly store: EventStore;
+  readonly readStore: ReadStore;
+}
+
+/**
+ * Runs every check of checks.ts on a finished run, prints its figures and expects them all to hold, with the
+ * failures of the shape's own checks (`more`, run while the stores are open) among them; closes the stores.
+ */
+export async function expectRunHeld(
+  run: FinishedRun,
+  more: (store: EventStore) => Promise<string[]> = async () => [],
+): Promise<Verdict> {
+  const { store, readStore, record, receiver } = run;
+  try {
+    const verdict = await checkRun({
+      record,
+      store,
+      readStore,
+      received: new Set(receiver.received.map((r) => String(r.headers["webhook-id"]))),
+      receiverUrl: receiver.url,
+      env: run.env,
+    });
+    printFigures(run.shape, run.settings, run.kills, record, verdict);
+    expect([...verdict.failures, ...(await more(store))]).toEqual([]);
+    expect(run.kills).toHaveLength(run.settings.kills);
+    expect(verdict.figures.lost).toBe(0);
+    expect(verdict.figures.duplicates).toBe(0);
+    return verdict;
+  } finally {
+    await store.close();
+    await readStore.close();
+  }
 }

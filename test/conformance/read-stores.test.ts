@@ -1,27 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
-import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
-import { DATABASE_URL, uniqueSchema } from "../support/postgres.ts";
 import { testReadStore } from "./read-store.suite.ts";
+import { postgresReadStoreFixture, sqliteReadStoreFixture } from "./read-store-fixtures.ts";
 
-testReadStore("sqlite", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "ledger-rs-"));
-  return {
-    open: async () => new SqliteReadStore({ path: join(dir, "read.db") }),
-    dispose: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-});
-
-testReadStore("postgres", async () => {
-  const schema = uniqueSchema("rs_test");
-  return {
-    open: async () => new PostgresReadStore({ connectionString: DATABASE_URL, schema }),
-    dispose: async () => {
-      const cleaner = new PostgresReadStore({ connectionString: DATABASE_URL, schema });
-      await cleaner.dropSchema();
-      await cleaner.close();
-    },
-  };
-});
+testReadStore("sqlite", sqliteReadStoreFixture("ledger-rs-"));
+testReadStore("postgres", postgresReadStoreFixture("rs_test"));

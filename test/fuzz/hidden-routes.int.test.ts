@@ -42,7 +42,7 @@ afterAll(async () => {
 async function send(route: Route, req: FuzzRequest): Promise<void> {
   counts.set(route.name, (counts.get(route.name) ?? 0) + 1);
   const before = await h.service.store.headPosition();
-  const { res, what } = await injectFuzz(h.service.app, req);
+  const { what } = await injectFuzz(h.service.app, req);
   expect(await h.service.store.headPosition(), `nothing appended: ${what}`).toBe(before);
 }
 
