@@ -29,6 +29,20 @@ async function dropSchema(schema: string): Promise<void> {
   await admin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 }
 
+/** A fault only the database can raise, after validation has passed: an event of type Poison fails its insert. */
+async function refusePoisonEvents(schema: string): Promise<void> {
+  await admin((c) =>
+    c.query(`
+      CREATE FUNCTION "${schema}".refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.type = 'Poison' THEN RAISE EXCEPTION 'poisoned event'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_poison BEFORE INSERT ON "${schema}".events
+        FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_poison();`),
+  );
+}
+
 testEventStore("postgres", async () => {
   const schema = newSchema();
   return {
@@ -268,17 +282,7 @@ describe("postgres event store", () => {
     const schema = newSchema();
     const store = await PostgresEventStore.open({ connectionString: DATABASE_URL, schema });
     try {
-      // A fault only the database can raise, after validation has passed.
-      await admin((c) =>
-        c.query(`
-          CREATE FUNCTION "${schema}".refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN
-            IF NEW.type = 'Poison' THEN RAISE EXCEPTION 'poisoned event'; END IF;
-            RETURN NEW;
-          END $$;
-          CREATE TRIGGER refuse_poison BEFORE INSERT ON "${schema}".events
-            FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_poison();`),
-      );
+      await refusePoisonEvents(schema);
       const [a, b] = [uniqueStream(), uniqueStream()];
       const first = [testEvent("A0")];
       // One turn of the event loop, so one batch: the appends after the poisoned one were planned assuming
@@ -315,16 +319,7 @@ describe("postgres event store", () => {
     const schema = newSchema();
     const store = await PostgresEventStore.open({ connectionString: DATABASE_URL, schema });
     try {
-      await admin((c) =>
-        c.query(`
-          CREATE FUNCTION "${schema}".refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN
-            IF NEW.type = 'Poison' THEN RAISE EXCEPTION 'poisoned event'; END IF;
-            RETURN NEW;
-          END $$;
-          CREATE TRIGGER refuse_poison BEFORE INSERT ON "${schema}".events
-            FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_poison();`),
-      );
+      await refusePoisonEvents(schema);
       const [a, b, c] = [uniqueStream(), uniqueStream(), uniqueStream()];
       // The store now knows the chain's head, so the next batches are guessed and sent with their reads.
       await store.append(a, [testEvent("A0")], { expectedRevision: "no_stream" });

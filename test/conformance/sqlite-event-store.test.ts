@@ -5,14 +5,12 @@ import { describe, expect, it } from "vitest";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { testEvent } from "../support/events.ts";
 import { testEventStore } from "./event-store.suite.ts";
+import { inTempDirectory } from "./fixtures.ts";
 
-testEventStore("sqlite", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "ledger-es-"));
-  return {
-    open: async () => new SqliteEventStore({ path: join(dir, "events.db") }),
-    dispose: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-});
+testEventStore(
+  "sqlite",
+  inTempDirectory("ledger-es-", (dir) => new SqliteEventStore({ path: join(dir, "events.db") })),
+);
 
 describe("sqlite: two connections to one file", () => {
   it("a subscriber of one is handed what the other appended, in order, once the first appends again", async () => {
