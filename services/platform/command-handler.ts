@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { EventCodec } from "../../contracts/event-codec.ts";
-import { type CommandMeta, type Decider, fold } from "../ledger/decider.ts";
+import type { CommandMeta, Decider } from "../ledger/decider.ts";
 import { type EventStore, WrongExpectedRevision } from "./eventstore/port.ts";
 import { streamEvents } from "./eventstore/stream-events.ts";
 
@@ -10,7 +10,17 @@ export interface CommandHandlerOptions {
   /** First backoff; doubles per attempt, with full jitter so racing writers spread out. */
   readonly backoffMs?: number;
   readonly newEventId?: () => string;
+  /**
+   * How many streams' states are kept between commands (the most recently used): a command on a kept stream
+   * reads and folds only the events after the revision kept, so a long stream (a buyer's credit line, a
+   * 0-click token) is not read and folded whole per command. A state is kept only as read from the store or
+   * as a durable append left it, and the events after it are always read, whoever appended them.
+   */
+  readonly keptStates?: number;
 }
+
+/** Streams whose state a handler keeps by default: hot streams' states, not a copy of the log. */
+const KEPT_STATES = 256;
 
 export interface Handled<Event, State> {
   readonly state: State;
@@ -46,16 +56,19 @@ export function commandHandler<Command, Event extends { type: string }, State>(
   const backoffMs = options.backoffMs ?? 2;
   const newEventId = options.newEventId ?? uuidv7;
 
-  const load = async (streamId: string) => {
-    const events: Event[] = [];
-    for await (const envelope of streamEvents(store, streamId)) events.push(codec.decode(envelope));
-    // Revisions are consecutive from 0, so the last one is the count of events less one.
-    return { events, revision: events.length === 0 ? undefined : events.length - 1 };
-  };
+  const kept = new KeptStates<State>(options.keptStates ?? KEPT_STATES);
 
   const loadState = async (streamId: string): Promise<Loaded<State>> => {
-    const { events, revision } = await load(streamId);
-    return { state: fold(decider, events), revision };
+    const known = kept.get(streamId);
+    let state = known?.state ?? decider.initialState;
+    let revision = known?.revision;
+    for await (const envelope of streamEvents(store, streamId, revision === undefined ? 0 : revision + 1)) {
+      state = decider.evolve(state, codec.decode(envelope));
+      revision = envelope.revision;
+    }
+    const loaded = { state, revision };
+    kept.set(streamId, loaded);
+    return loaded;
   };
 
   return {
@@ -90,12 +103,9 @@ export function commandHandler<Command, Event extends { type: string }, State>(
             })),
             { expectedRevision: revision ?? "no_stream" },
           );
-          return {
-            state: decided.reduce(decider.evolve, state),
-            events: decided,
-            position: result.position,
-            revision: result.nextExpectedRevision,
-          };
+          const appended = { state: decided.reduce(decider.evolve, state), revision: result.nextExpectedRevision };
+          kept.set(streamId, appended);
+          return { ...appended, events: decided, position: result.position };
         } catch (error) {
           if (!(error instanceof WrongExpectedRevision)) throw error;
           if (attempt >= maxAttempts) {
@@ -109,3 +119,32 @@ export function commandHandler<Command, Event extends { type: string }, State>(
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The most recently used streams' states, at most `capacity` (a Map keeps its keys in insertion order). */
+class KeptStates<State> {
+  readonly #capacity: number;
+  readonly #states = new Map<string, Loaded<State>>();
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get(streamId: string): Loaded<State> | undefined {
+    const loaded = this.#states.get(streamId);
+    if (loaded !== undefined) {
+      this.#states.delete(streamId);
+      this.#states.set(streamId, loaded);
+    }
+    return loaded;
+  }
+
+  /** Keeps the later of what it holds and `loaded`: two commands on one stream may finish out of order. */
+  set(streamId: string, loaded: Loaded<State>): void {
+    if (this.#capacity <= 0 || loaded.revision === undefined) return;
+    const held = this.#states.get(streamId);
+    if (held?.revision !== undefined && held.revision > loaded.revision) return;
+    this.#states.delete(streamId);
+    this.#states.set(streamId, loaded);
+    if (this.#states.size > this.#capacity) this.#states.delete(this.#states.keys().next().value!);
+  }
+}

@@ -103,4 +103,61 @@ describe("command handler on the SQLite store", () => {
     ).rejects.toMatchObject({ rule: "balance_must_cover_amount" });
     expect(await store.readStream("wallet-1")).toHaveLength(2);
   });
+
+  describe("with streams' states kept between commands", () => {
+    /** The revision each readStream of the handler started from, per stream. */
+    function readsFrom(): { reads: Map<string, number[]>; counted: SqliteEventStore } {
+      const reads = new Map<string, number[]>();
+      const counted = new Proxy(store, {
+        get(target, name) {
+          if (name !== "readStream") {
+            const value = Reflect.get(target, name, target);
+            return typeof value === "function" ? value.bind(target) : value;
+          }
+          return (streamId: string, options?: { fromRevision?: number }) => {
+            reads.set(streamId, [...(reads.get(streamId) ?? []), options?.fromRevision ?? 0]);
+            return target.readStream(streamId, options);
+          };
+        },
+      });
+      return { reads, counted };
+    }
+    const deposit = (amountMinor: bigint) => ({ type: "Deposit", amountMinor }) as const;
+
+    it("reads only the events after the revision it kept", async () => {
+      const { reads, counted } = readsFrom();
+      const wallets = commandHandler(counted, walletDecider, walletCodec);
+      for (let i = 0; i < 4; i++) await wallets.handle("wallet-1", deposit(1n), testMeta);
+      // The first read finds no stream; each later command reads from just after what the last one appended.
+      expect(reads.get("wallet-1")).toEqual([0, 1, 2, 3]);
+      expect((await wallets.load("wallet-1")).state).toEqual({ balanceMinor: 4n });
+    });
+
+    it("brings a kept state up to date with what another writer appended", async () => {
+      const mine = commandHandler(store, walletDecider, walletCodec);
+      const theirs = commandHandler(store, walletDecider, walletCodec);
+      await mine.handle("wallet-1", deposit(5n), testMeta);
+      await theirs.handle("wallet-1", deposit(3n), testMeta);
+      // Only with their deposit read does 8 fit.
+      const handled = await mine.handle("wallet-1", { type: "Withdraw", amountMinor: 8n }, testMeta);
+      expect(handled.state).toEqual({ balanceMinor: 0n });
+      expect(handled.revision).toBe(2);
+    });
+
+    it("keeps at most keptStates streams, the most recently used", async () => {
+      const { reads, counted } = readsFrom();
+      const wallets = commandHandler(counted, walletDecider, walletCodec, { keptStates: 1 });
+      await wallets.handle("wallet-1", deposit(1n), testMeta);
+      await wallets.handle("wallet-2", deposit(1n), testMeta);
+      await wallets.handle("wallet-1", deposit(1n), testMeta);
+      expect(reads.get("wallet-1")).toEqual([0, 0]);
+    });
+
+    it("keeps none with keptStates 0: every command reads its stream whole", async () => {
+      const { reads, counted } = readsFrom();
+      const wallets = commandHandler(counted, walletDecider, walletCodec, { keptStates: 0 });
+      for (let i = 0; i < 3; i++) await wallets.handle("wallet-1", deposit(1n), testMeta);
+      expect(reads.get("wallet-1")).toEqual([0, 0, 0]);
+    });
+  });
 });
