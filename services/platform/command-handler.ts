@@ -103,7 +103,10 @@ export function commandHandler<Command, Event extends { type: string }, State>(
             })),
             { expectedRevision: revision ?? "no_stream" },
           );
-          const appended = { state: decided.reduce(decider.evolve, state), revision: result.nextExpectedRevision };
+          const appended = {
+            state: decided.reduce(decider.evolve, state),
+            revision: result.nextExpectedRevision,
+          };
           kept.set(streamId, appended);
           return { ...appended, events: decided, position: result.position };
         } catch (error) {
