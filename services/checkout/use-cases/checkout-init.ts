@@ -65,13 +65,18 @@ export function checkoutInit(ledger: CheckoutLedger) {
       const { merchantId } = await ledger.merchantByKey(request.server_key);
       const transactionId = transactionIdFor(merchantId, request.order_id);
       const data = initiatedData(request, { transactionId, merchantId }, options.now(), options);
-      await ledger.checkoutCommand(
+      const { state } = await ledger.checkoutCommand(
         transactionId,
         { type: "Initiate", data, ...(tokenization && { tokenization }) },
         { ...caller, actor: `merchant:${merchantId}` },
         merchantId,
       );
-      return { transactionId, checkoutUrl: checkoutUrl(transactionId) };
+      // A retry answers as the first request did: whether it tokenizes is on the checkout's stream.
+      return {
+        transactionId,
+        checkoutUrl: checkoutUrl(transactionId),
+        tokenizes: state.tokenization !== undefined,
+      };
     },
   };
 }

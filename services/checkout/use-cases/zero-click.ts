@@ -52,14 +52,12 @@ export function zeroClickCheckout(
       const { merchantId } = await ledger.merchantByKey(request.server_key);
       tokenizable = !(await tokens.hasActiveToken(merchantId, clientUserKey));
     }
-    const started = await init.init(
+    const { tokenizes, ...started } = await init.init(
       request,
       caller,
       tokenizable ? { clientUserKey: clientUserKey! } : undefined,
     );
-    // A retry answers as the first request did: whether it tokenizes is on the checkout's stream.
-    const { state } = await ledger.checkouts.load(checkoutStream(started.transactionId));
-    return { kind: "two_click", ...started, tokenizable: state.tokenization !== undefined };
+    return { kind: "two_click", ...started, tokenizable: tokenizes };
   };
 
   return {
