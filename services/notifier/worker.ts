@@ -27,6 +27,12 @@ export class DeliveryWorker {
   readonly #concurrency: number;
   readonly #onAttempt: AttemptObserver | undefined;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /**
+   * Deliveries whose attempt ended while a pump's read of the pending ones was out: that read may predate the
+   * attempt's record and still show them due, so the pump leaves them to the next one (which the ending
+   * attempt wakes) instead of sending them again.
+   */
+  readonly #endedDuringRead = new Set<string>();
   readonly #stopping = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #pumpScheduled = false;
@@ -108,8 +114,9 @@ export class DeliveryWorker {
     if (this.#stopping.signal.aborted) return;
     const free = this.#concurrency - this.#inFlight.size;
     if (free <= 0) return; // a finishing send pumps again
+    this.#endedDuringRead.clear();
     const candidates = (await this.#deliveries.pending(this.#inFlight.size + free)).filter(
-      (d) => !this.#inFlight.has(d.deliveryId),
+      (d) => !this.#inFlight.has(d.deliveryId) && !this.#endedDuringRead.has(d.deliveryId),
     );
     const now = this.#now().getTime();
     const due = candidates.filter((d) => (d.nextAttemptAt ?? now) <= now).slice(0, free);
@@ -138,6 +145,7 @@ export class DeliveryWorker {
       })
       .finally(() => {
         this.#inFlight.delete(delivery.deliveryId);
+        if (this.#pumping) this.#endedDuringRead.add(delivery.deliveryId);
         this.#signalChange();
         this.wake();
       });

@@ -1,7 +1,9 @@
 import { createHash, createHmac } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findAttempts } from "../../services/notifier/store.ts";
+import type { ReadStore, SqlValue } from "../../services/platform/readstore/port.ts";
 import { deniedCheckout, pendingCheckout } from "../support/checkout-fixtures.ts";
+import { eventually } from "../support/eventually.ts";
 import { registerMerchant } from "../support/merchants.ts";
 import { OK, World } from "./harness.ts";
 
@@ -187,4 +189,70 @@ describe("merchant push notifications", () => {
     expect(stuck.received).toHaveLength(1);
     expect((await world.polled(stuckPush.eventId, "pending")).attempts).toBe(0);
   });
+
+  it("an attempt that ends while the worker reads the pending deliveries is not sent again from that read", async () => {
+    let answerFirst!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => {
+      answerFirst = resolve;
+    });
+    // The first attempt fails, and its retry is a minute away: any second request now is a stale read's.
+    const receiver = await world.receiver().replies({ status: 500, after: firstAnswered }, OK).listen();
+    const reads = pendingReadsHeld(world.readStore);
+    const notifier = await world.notifier({
+      readStore: reads.store,
+      schedule: { firstRetryMs: 60_000, maxRetryMs: 60_000, maxAttempts: 3 },
+    });
+    const merchant = await registerMerchant(world.store);
+    const checkout = await pendingCheckout(world.store, merchant, { pushUrl: receiver.url });
+    await eventually("the first attempt in flight", async () => receiver.received.length === 1 || undefined);
+
+    // A read of the pending deliveries taken while the attempt is in flight (it shows the push due), answered
+    // only once the attempt has been recorded and has left the worker's slots.
+    const recorded = world.polled(checkout.eventId, "pending").then(async () => {
+      await eventually("the attempt recorded", async () => {
+        const [attempt] = await findAttempts(world.readStore, checkout.eventId);
+        return attempt ?? undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    const stale = reads.holdNext(recorded);
+    notifier.wake();
+    await stale;
+    answerFirst();
+    await recorded;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received).toHaveLength(1);
+  });
 });
+
+/**
+ * The read store with the worker's next read of pending deliveries held: the query runs when asked (so it sees
+ * the deliveries as they are then), its rows are handed back only once `until` settles.
+ */
+function pendingReadsHeld(readStore: ReadStore) {
+  let hold: { until: Promise<unknown>; taken: () => void } | undefined;
+  const store = new Proxy(readStore, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      if (name !== "query") return typeof value === "function" ? value.bind(target) : value;
+      return async (sql: string, params?: readonly SqlValue[]) => {
+        const rows = await target.query(sql, params);
+        const held = hold;
+        if (held && sql.includes("status = 'pending'")) {
+          hold = undefined;
+          held.taken();
+          await held.until;
+        }
+        return rows;
+      };
+    },
+  });
+  return {
+    store,
+    /** Resolves once the held read has been taken. */
+    holdNext: (until: Promise<unknown>) =>
+      new Promise<void>((taken) => {
+        hold = { until, taken };
+      }),
+  };
+}

@@ -35,6 +35,8 @@ export interface Reply {
   readonly body?: unknown;
   /** Never answer (until the server closes). */
   readonly hang?: boolean;
+  /** Answer once this settles. */
+  readonly after?: Promise<unknown>;
 }
 
 export const OK: Reply = { status: 200, body: { status: "OK", message: "thanks" } };
@@ -68,8 +70,12 @@ export class Receiver {
         this.received.push(received);
         const reply = this.#respond(received, this.received.length - 1);
         if (reply.hang) return;
-        response.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
-        response.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+        const answer = () => {
+          response.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+          response.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+        };
+        if (reply.after) void reply.after.finally(answer);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.#server!.listen(port, "127.0.0.1", resolve));
