@@ -167,7 +167,8 @@ export class SqliteEventStore implements EventStore {
 
   #write(batch: PendingAppend[]): void {
     const outcomes: (() => void)[] = [];
-    const committed: EventEnvelope[] = [];
+    // Envelopes for the subscribers, built only while there are any (an append without them parses nothing).
+    const committed: EventEnvelope[] | undefined = this.#subscriptions.size > 0 ? [] : undefined;
     const recordedAt = this.#now().toISOString();
     try {
       this.#db.exec("BEGIN IMMEDIATE");
@@ -175,14 +176,14 @@ export class SqliteEventStore implements EventStore {
       for (const pending of batch) {
         this.#sql.savepoint.run();
         const before = chain.hash;
-        const written = committed.length;
+        const written = committed?.length ?? 0;
         try {
           const result = this.#appendOne(pending, recordedAt, chain, committed);
           this.#sql.release.run();
           outcomes.push(() => pending.resolve(result));
         } catch (error) {
           chain.hash = before;
-          committed.length = written;
+          if (committed) committed.length = written;
           this.#sql.rollbackTo.run();
           this.#sql.release.run();
           outcomes.push(() => pending.reject(error));
@@ -194,7 +195,7 @@ export class SqliteEventStore implements EventStore {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    this.#recent.add(committed);
+    if (committed) this.#recent.add(committed);
     for (const settle of outcomes) settle();
     this.#signal.notify();
   }
@@ -206,13 +207,13 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Writes one append, chaining each event onto `chain.hash` and leaving it at the last one's, and adds the
-   * envelopes it wrote to `written` (as a read would return them).
+   * envelopes it wrote to `written` if given (as a read would return them).
    */
   #appendOne(
     pending: PendingAppend,
     recordedAt: string,
     chain: { hash: string },
-    written: EventEnvelope[],
+    written: EventEnvelope[] | undefined,
   ): AppendResult {
     const { streamId, events, dataJson, options } = pending;
     const retried = retriedAppend(streamId, events, (eventId) => this.#storedAt(eventId));
@@ -244,6 +245,7 @@ export class SqliteEventStore implements EventStore {
         chain.hash,
       );
       position = BigInt(lastInsertRowid);
+      if (written === undefined) return;
       const { eventId, type, schemaVersion, occurredAt, correlationId, causationId, tenantId, actor } = event;
       written.push({
         eventId,
@@ -322,7 +324,7 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions): Subscription {
     this.#assertOpen();
     validatePosition(options.after);
-    const subscription = catchUpSubscription(
+    const caughtUp = catchUpSubscription(
       async (after, maxCount) => {
         this.#assertOpen();
         return this.#readForSubscriber(after, maxCount);
@@ -330,6 +332,15 @@ export class SqliteEventStore implements EventStore {
       this.#signal,
       options,
     );
+    const subscription: Subscription = {
+      get lastPosition() {
+        return caughtUp.lastPosition;
+      },
+      stop: async () => {
+        this.#subscriptions.delete(subscription);
+        await caughtUp.stop();
+      },
+    };
     this.#subscriptions.add(subscription);
     return subscription;
   }
