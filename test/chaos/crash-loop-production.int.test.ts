@@ -4,7 +4,7 @@ import { PostgresEventStore } from "../../services/platform/eventstore/postgres-
 import { PostgresReadStore } from "../../services/platform/readstore/postgres-read-store.ts";
 import { consumeEvents, type EventConsumer } from "../../services/publisher/consumer.ts";
 import { topicFor } from "../../services/publisher/topics.ts";
-import { FAST_ENV, OPERATOR_KEY } from "../checkout/lifecycle-support.ts";
+import { OPERATOR_KEY } from "../checkout/lifecycle-support.ts";
 import { Receiver } from "../notifier/harness.ts";
 import {
   deleteTopics,
@@ -23,7 +23,7 @@ import { freePort, killHard, stopService } from "../support/service-process.ts";
 import { readLog } from "./checks.ts";
 import { crashLoop } from "./killer.ts";
 import { startMixedLoad } from "./load.ts";
-import { chaosSettings, expectRunHeld, flakyReplies, pushesSettle } from "./run.ts";
+import { CHAOS_ENV, chaosSettings, expectRunHeld, flakyReplies, pushesSettle } from "./run.ts";
 
 // Crash loop on the production shape (issue 14 item 1, docs/guarantees.md X5): PostgreSQL for the log and the read models, Kafka,
 // each role its own process (gateway, projector, publisher, notifier); a random role killed with SIGKILL at
@@ -67,16 +67,7 @@ it(
       schema,
       brokers: kafka!.brokers,
       topicPrefix,
-      extra: {
-        ...FAST_ENV,
-        IDEMPOTENCY_LEASE_MS: "1000",
-        CONFIRM_TIMEOUT_SECONDS: "600",
-        SANDBOX_AUTO_PROGRESS_SECONDS: "2",
-        // One partner user signs in for every disbursal, retries included: no limit of an abuse control in the way.
-        OTP_MAX_PER_WINDOW: "100",
-        OTP_WINDOW_SECONDS: "60",
-        KREDMINT_RATE_LIMIT_MAX: "1000000",
-      },
+      extra: CHAOS_ENV,
     });
     // The gateway keeps its port across restarts (the hosted pages' URLs); the others take any.
     const start = (role: string) =>

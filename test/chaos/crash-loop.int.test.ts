@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { SqliteEventStore } from "../../services/platform/eventstore/sqlite-event-store.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
-import { FAST_ENV, OPERATOR_KEY, readLedgerFile } from "../checkout/lifecycle-support.ts";
+import { OPERATOR_KEY, readLedgerFile } from "../checkout/lifecycle-support.ts";
 import { Receiver } from "../notifier/harness.ts";
 import { quiet } from "../production/support.ts";
 import {
@@ -16,7 +16,7 @@ import {
 } from "../support/service-process.ts";
 import { crashLoop } from "./killer.ts";
 import { startMixedLoad } from "./load.ts";
-import { chaosSettings, expectRunHeld, flakyReplies, pushesSettle } from "./run.ts";
+import { CHAOS_ENV, chaosSettings, expectRunHeld, flakyReplies, pushesSettle } from "./run.ts";
 
 // Crash loop on the embedded shape (issue 14 item 1, docs/guarantees.md X5): the whole service as one child process on one SQLite
 // file, under the mixed load of every money command, killed with SIGKILL CHAOS_KILLS times at random
@@ -43,18 +43,7 @@ it(
     dir = mkdtempSync(join(tmpdir(), "ledger-chaos-"));
     receiver = await new Receiver().replies(...flakyReplies(settings.seed)).listen();
     const port = await freePort();
-    const env = {
-      ...FAST_ENV,
-      DATA_DIR: dir,
-      PORT: String(port),
-      IDEMPOTENCY_LEASE_MS: "1000",
-      CONFIRM_TIMEOUT_SECONDS: "600",
-      SANDBOX_AUTO_PROGRESS_SECONDS: "2",
-      // One partner user signs in for every disbursal, retries included: no limit of an abuse control in the way.
-      OTP_MAX_PER_WINDOW: "100",
-      OTP_WINDOW_SECONDS: "60",
-      KREDMINT_RATE_LIMIT_MAX: "1000000",
-    };
+    const env = { ...CHAOS_ENV, DATA_DIR: dir, PORT: String(port) };
     const start = () => startServiceProcess(env);
     running.set("service", await start());
     const url = `http://127.0.0.1:${port}`;

@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import type { EventStore } from "../../services/platform/eventstore/port.ts";
 import type { ReadStore } from "../../services/platform/readstore/port.ts";
+import { FAST_ENV } from "../checkout/lifecycle-support.ts";
 import { OK, type Receiver, type Reply } from "../notifier/harness.ts";
 import { eventually } from "../support/eventually.ts";
 import { checkRun, type Verdict } from "./checks.ts";
@@ -18,6 +19,18 @@ export interface ChaosSettings {
   /** The test's own timeout: the loop, the retries' tail, the checks and the rebuild. */
   readonly timeoutMs: number;
 }
+
+/** The service's settings under a crash loop, either shape (each adds its own stores and port). */
+export const CHAOS_ENV: Readonly<Record<string, string>> = {
+  ...FAST_ENV,
+  IDEMPOTENCY_LEASE_MS: "1000",
+  CONFIRM_TIMEOUT_SECONDS: "600",
+  SANDBOX_AUTO_PROGRESS_SECONDS: "2",
+  // One partner user signs in for every disbursal, retries included: no limit of an abuse control in the way.
+  OTP_MAX_PER_WINDOW: "100",
+  OTP_WINDOW_SECONDS: "60",
+  KREDMINT_RATE_LIMIT_MAX: "1000000",
+};
 
 /** CHAOS_KILLS, CHAOS_SECONDS and CHAOS_SEED over the test's short defaults. */
 export function chaosSettings(defaults: { kills: number; seconds: number }): ChaosSettings {
