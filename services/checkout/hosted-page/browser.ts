@@ -73,7 +73,6 @@ export function startSession(
   page: HostedPage,
   request: FastifyRequest,
   reply: FastifyReply,
-  tx: string,
   initiated: InitiatedData,
   session: string,
 ): void {
@@ -98,7 +97,6 @@ export function csrfFor(
   page: HostedPage,
   request: FastifyRequest,
   reply: FastifyReply,
-  tx: string,
   initiated: InitiatedData,
 ): string {
   return csrfForSubject(page, request, reply, checkoutSubject(page, initiated));
@@ -124,7 +122,6 @@ export function clearCookies(
   page: HostedPage,
   request: FastifyRequest,
   reply: FastifyReply,
-  tx: string,
   initiated: InitiatedData,
 ): void {
   clearCookiesFor(page, request, reply, checkoutSubject(page, initiated));

@@ -61,7 +61,7 @@ export function contextFor(
       approve: actionUrl(page, tx, "approve"),
       cancel: actionUrl(page, tx, "cancel"),
     },
-    csrf: csrfFor(page, request, reply, tx, initiated),
+    csrf: csrfFor(page, request, reply, initiated),
     otherLanguageHref: pageUrl(page, tx, language === "en" ? "vi" : "en"),
   };
 }

@@ -30,7 +30,7 @@ export function approveStep(app: FastifyInstance, page: HostedPage): void {
       return currentStepOr(error, reply, page, tx, language);
     }
     if (result.state.phase === "pending") {
-      clearCookies(page, request, reply, tx, initiated);
+      clearCookies(page, request, reply, initiated);
       return reply.redirect(initiated.backToStoreUrl, 303);
     }
     // Denied by the credit line: say why, in words, when the tenure's terms tell.

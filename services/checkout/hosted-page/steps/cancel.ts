@@ -18,7 +18,7 @@ export function cancelStep(app: FastifyInstance, page: HostedPage): void {
     } catch (error) {
       return currentStepOr(error, reply, page, tx, language);
     }
-    clearCookies(page, request, reply, tx, initiated);
+    clearCookies(page, request, reply, initiated);
     return reply.redirect(initiated.cancelUrl ?? initiated.backToStoreUrl, 303);
   });
 }

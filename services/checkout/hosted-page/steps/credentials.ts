@@ -24,7 +24,7 @@ export function credentialsStep(app: FastifyInstance, page: HostedPage): void {
       return currentStepOr(error, reply, page, tx, language);
     }
     if (result.signedIn && result.session !== undefined) {
-      startSession(page, request, reply, tx, initiated, result.session);
+      startSession(page, request, reply, initiated, result.session);
       return toPage(reply, page, tx, language);
     }
     const outcome = outcomePage(language, result.state, initiated);

@@ -26,7 +26,7 @@ export function otpStep(app: FastifyInstance, page: HostedPage): void {
       // A 0-click checkout's OTP challenge passed: it goes on as approved, back to the store.
       const approved = await page.checkout.approveChallenged(tx, session, buyerCaller(request));
       if (approved.state.phase === "pending") {
-        clearCookies(page, request, reply, tx, initiated);
+        clearCookies(page, request, reply, initiated);
         return reply.redirect(initiated.backToStoreUrl, 303);
       }
       const outcome = outcomePage(language, approved.state, initiated);

@@ -22,7 +22,7 @@ export function pageStep(app: FastifyInstance, page: HostedPage): void {
         // A flagged 0-click checkout (its redirect_url): the token signed the buyer in, the OTP is still owed.
         const session = newSessionToken();
         await page.checkout.openChallenge(tx, session, buyerCaller(request));
-        startSession(page, request, reply, tx, initiated, session);
+        startSession(page, request, reply, initiated, session);
         return send(reply, 200, otpPage(ctx), initiated);
       }
       if (sessionOf(request, tx, state) === undefined) {
