@@ -229,7 +229,8 @@ export class SqliteEventStore implements EventStore {
       revision++;
       const data = dataJson[i] as string;
       chain.hash = chainHash(chain.hash, { ...event, streamId, revision, recordedAt }, data);
-      const { lastInsertRowid } = this.#sql.insert.run(
+      // The row as EVENT_COLUMNS lists it, but for the position the insert assigns.
+      const columns = [
         event.eventId,
         streamId,
         revision,
@@ -242,26 +243,11 @@ export class SqliteEventStore implements EventStore {
         event.tenantId,
         event.actor,
         data,
-        chain.hash,
-      );
+      ] as const;
+      const { lastInsertRowid } = this.#sql.insert.run(...columns, chain.hash);
       position = BigInt(lastInsertRowid);
-      if (written === undefined) return;
-      const { eventId, type, schemaVersion, occurredAt, correlationId, causationId, tenantId, actor } = event;
-      written.push({
-        eventId,
-        type,
-        schemaVersion,
-        streamId,
-        revision,
-        position: position.toString(),
-        occurredAt,
-        recordedAt,
-        correlationId,
-        causationId,
-        tenantId,
-        actor,
-        data: JSON.parse(data),
-      });
+      // Built by the mapping every read uses, so a subscriber is handed what a read would return.
+      written?.push(rowToEnvelope([position, ...columns]));
     });
     return { nextExpectedRevision: revision, position: position.toString() };
   }
