@@ -1,6 +1,6 @@
 import type { EventStore } from "../platform/eventstore/port.ts";
 import type { ReadStore, Row } from "../platform/readstore/port.ts";
-import type { Projection } from "../platform/readstore/projection.ts";
+import type { Projection, Replayer } from "../platform/readstore/projection.ts";
 import { withoutQueryIndexes } from "../platform/readstore/sql.ts";
 
 // `ledger replay` and `ledger verify` (README "Audit"): every read model rebuilt from position 0 into a fresh
@@ -52,18 +52,24 @@ export async function replay(options: ReplayOptions): Promise<Replayed> {
   const last = projections.reduce((max, p) => (limitOf(p) > max ? limitOf(p) : max), 0n);
   // Positions may have gaps (PostgreSQL), so the total is an estimate the progress bar corrects at the end.
   const total = Number(last);
+  const passes = projections.map((projection) => ({
+    projection,
+    replayer: projection.replayer?.() ?? batchReplayer(projection),
+    /** The last position applied, which the statements `finish` holds back are checkpointed at. */
+    position: "0",
+  }));
   let after = "0";
   let events = 0;
   while (BigInt(after) < last) {
     const page = await store.readAll({ after, maxCount: PAGE });
     if (page.length === 0) break;
-    for (const projection of projections) {
-      const limit = limitOf(projection);
+    for (const pass of passes) {
+      const limit = limitOf(pass.projection);
       const mine = page.filter((e) => BigInt(e.position) <= limit);
       for (let start = 0; start < mine.length; start += APPLY_BATCH) {
         const batch = mine.slice(start, start + APPLY_BATCH);
-        const statements = projection.handleBatch?.(batch) ?? batch.flatMap((e) => projection.handle(e));
-        await into.apply(projection.name, GENERATION, statements, batch.at(-1)!.position);
+        pass.position = batch.at(-1)!.position;
+        await into.apply(pass.projection.name, GENERATION, pass.replayer.next(batch), pass.position);
       }
     }
     const inRange = page.filter((e) => BigInt(e.position) <= last);
@@ -71,12 +77,20 @@ export async function replay(options: ReplayOptions): Promise<Replayed> {
     after = page.at(-1)!.position;
     options.onProgress?.(events, Math.max(total, events));
   }
-  for (const projection of projections) {
+  for (const { projection, replayer, position } of passes) {
+    const held = replayer.finish();
+    if (held.length > 0) await into.apply(projection.name, GENERATION, held, position);
     await into.promote(projection.name, GENERATION, projection.version, projection.tables);
   }
   options.onProgress?.(events, events);
   return { position: last.toString(), events };
 }
+
+/** A projection without a replayer of its own replays as the runner projects: each run on its own. */
+const batchReplayer = (projection: Projection): Replayer => ({
+  next: (events) => projection.handleBatch?.(events) ?? events.flatMap((e) => projection.handle(e)),
+  finish: () => [],
+});
 
 /** The first way two read stores differ, as `ledger verify` prints it. */
 export interface Difference {

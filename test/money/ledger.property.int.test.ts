@@ -13,6 +13,7 @@ import {
 import { testCaller as caller } from "../../services/ledger/testing/decider-spec.ts";
 import { SqliteReadStore } from "../../services/platform/readstore/sqlite-read-store.ts";
 import { ProjectionRunner } from "../../services/projector/projection-runner.ts";
+import { replay } from "../../services/projector/replay.ts";
 import { projections } from "../../services/runtime/projections.ts";
 import { type CheckoutHarness, startCheckoutHarness } from "../checkout/harness.ts";
 import { approveAs, type Buyer } from "../support/buyers.ts";
@@ -42,9 +43,9 @@ import { BusinessClock, registerBuyer } from "../support/money-flows.ts";
 //     its phase implies (held while pending, captured once settled, released after fail/expire/abort);
 //   - every transaction's status only moves forward (phase and trx_status along the allowed graph,
 //     cancelled amount never shrinks, a payout once recorded never changes).
-// At the end of each run the log is replayed from zero into a fresh SQLite read store (another file, a new
-// ProjectionRunner over the same event store) and every table of every projection must be identical, row
-// by row. Runs: PROPERTY_RUNS (default 16); a failure prints fast-check's seed and path (replay with
+// At the end of each run the log is replayed from zero into two fresh SQLite read stores (other files: one
+// by a new ProjectionRunner over the same event store, one by `ledger replay`'s replay(), whose journal
+// holds running totals in memory) and every table of every projection must be identical, row by row. Runs: PROPERTY_RUNS (default 16); a failure prints fast-check's seed and path (replay with
 // PROPERTY_SEED and PROPERTY_PATH).
 
 const CONFIRM_TIMEOUT_SECONDS = 600;
@@ -568,19 +569,28 @@ async function replayMatches(w: World): Promise<void> {
   const head = await settle(w);
   const dir = mkdtempSync(join(tmpdir(), "ledger-replay-"));
   const fresh = new SqliteReadStore({ path: join(dir, "replay.db") });
+  const rebuilt = new SqliteReadStore({ path: join(dir, "rebuilt.db"), bulkLoad: true });
   const runner = new ProjectionRunner({ store: w.h.store, readStore: fresh, projections, logger: silent });
   try {
     await runner.start();
     expect(await runner.waitFor(head, 30_000), "replay reaches the head").toBe(true);
     await runner.stop();
+    await replay({ store: w.h.store, into: rebuilt, projections });
     const live = await dump((sql) => w.h.readStore.query(sql));
-    const replayed = await dump((sql) => fresh.query(sql));
-    expect(Object.keys(replayed).sort()).toEqual(Object.keys(live).sort());
-    for (const table of Object.keys(live)) expect(replayed[table], `table ${table}`).toEqual(live[table]);
+    for (const [how, store] of [
+      ["runner", fresh],
+      ["ledger replay", rebuilt],
+    ] as const) {
+      const replayed = await dump((sql) => store.query(sql));
+      expect(Object.keys(replayed).sort()).toEqual(Object.keys(live).sort());
+      for (const table of Object.keys(live))
+        expect(replayed[table], `${how}: table ${table}`).toEqual(live[table]);
+    }
     expect(live.journal_postings!.length + live.checkout_transactions!.length).toBeGreaterThan(0);
   } finally {
     await runner.stop().catch(() => {});
     await fresh.close();
+    await rebuilt.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,7 @@ import {
 } from "../../ledger/journal/postings.ts";
 import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
 import type { SqlValue, Statement } from "../../platform/readstore/port.ts";
-import type { Projection } from "../../platform/readstore/projection.ts";
+import type { Projection, Replayer } from "../../platform/readstore/projection.ts";
 import { bankMovementRow, bankMovementsTable, insertMovementsSql } from "./bank-movements.ts";
 import { chunked, once, placeholders } from "./multi-row.ts";
 
@@ -127,6 +127,7 @@ export const journalProjection: Projection = {
     return journalBatchStatements([envelope]);
   },
   handleBatch: journalBatchStatements,
+  replayer: journalReplayer,
 };
 
 /** One event the journal posts, its entries asserted balanced. */
@@ -139,13 +140,20 @@ interface Posted {
 /**
  * A run of events as few statements: every entry of the run is asserted balanced before any statement is
  * made, then the journal's rows go in as multi-row inserts (running totals precomputed, see
- * postingsStatements) with one upsert per account for the whole run, and the merchant and bank rows follow
+ * postingsAndBalancesStatements) with one upsert per account for the whole run, and the merchant and bank rows follow
  * in log order wherever they read one another (a payout closes the items before it; see
  * openItemsAndMovementsStatements). The two groups write
  * disjoint tables, so the order between them does not matter; the result is that of handling each event
  * in turn.
  */
 function journalBatchStatements(events: readonly EventEnvelope[]): Statement[] {
+  const posted = postedOf(events);
+  if (posted.length === 0) return [];
+  return tableStatements(posted, postingsAndBalancesStatements(posted));
+}
+
+/** The events the journal posts, every entry asserted balanced before any statement is made. */
+function postedOf(events: readonly EventEnvelope[]): Posted[] {
   const posted: Posted[] = [];
   for (const envelope of events) {
     const decoded = decodeJournalEvent(envelope);
@@ -154,11 +162,14 @@ function journalBatchStatements(events: readonly EventEnvelope[]): Statement[] {
     for (const entry of entries) assertBalanced(entry);
     if (entries.length > 0) posted.push({ envelope, decoded, entries });
   }
-  if (posted.length === 0) return [];
+  return posted;
+}
+
+/** Every table's statements for the run, with postings and balances as the caller writes them. */
+function tableStatements(posted: readonly Posted[], postingsAndBalances: readonly Statement[]): Statement[] {
   return [
     ...entriesStatements(posted),
-    ...postingsStatements(posted),
-    ...balancesStatements(posted),
+    ...postingsAndBalances,
     ...periodMovementsStatements(posted, "day"),
     ...periodMovementsStatements(posted, "hour"),
     ...openItemsAndMovementsStatements(posted),
@@ -267,33 +278,16 @@ interface Totals {
   credit: bigint;
 }
 
+/** Totals per account and currency, keyed by `accountKey`. */
+type AccountTotals = Map<string, Totals>;
+
 const accountKey = (p: Posting) => `${p.account}\u0000${p.currency}`;
 
-/** What the entries add to each account they post, in the order the accounts first appear. */
-function eventTotals(entries: readonly JournalEntry[]): Map<string, Totals> {
-  const totals = new Map<string, Totals>();
-  for (const e of entries) {
-    for (const p of e.postings) {
-      const key = accountKey(p);
-      let t = totals.get(key);
-      if (t === undefined) {
-        t = { account: p.account, currency: p.currency, debit: 0n, credit: 0n };
-        totals.set(key, t);
-      }
-      if (p.side === "debit") t.debit += p.amountMinor;
-      else t.credit += p.amountMinor;
-    }
-  }
-  return totals;
-}
-
 /**
- * Each posting carries its account's totals just after its event: the totals before the run (read from
- * `account_balances`, which balancesStatements moves only after these inserts) plus what the run posted
- * to the account up to and including that event, added up here.
+ * The postings' rows, each carrying its account's totals in `totals` just after its event (an event may
+ * post one account twice: both rows carry the totals after both), which it moves by every posting.
  */
-function postingsStatements(posted: readonly Posted[]): Statement[] {
-  const runTotals = new Map<string, { debit: bigint; credit: bigint }>();
+function postingRows(posted: readonly Posted[], totals: AccountTotals): SqlValue[][] {
   const rows: SqlValue[][] = [];
   for (const { envelope, entries } of posted) {
     const at = logPositionOf(envelope);
@@ -301,20 +295,20 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
     for (const e of entries) {
       for (const p of e.postings) {
         const key = accountKey(p);
-        let run = runTotals.get(key);
-        if (run === undefined) {
-          run = { debit: 0n, credit: 0n };
-          runTotals.set(key, run);
+        let t = totals.get(key);
+        if (t === undefined) {
+          t = { account: p.account, currency: p.currency, debit: 0n, credit: 0n };
+          totals.set(key, t);
         }
-        if (p.side === "debit") run.debit += p.amountMinor;
-        else run.credit += p.amountMinor;
+        if (p.side === "debit") t.debit += p.amountMinor;
+        else t.credit += p.amountMinor;
       }
     }
     let seq = 0;
     for (const e of entries) {
       for (const p of e.postings) {
         seq++;
-        const run = runTotals.get(accountKey(p))!;
+        const t = totals.get(accountKey(p))!;
         rows.push([
           e.entryId,
           seq,
@@ -322,8 +316,8 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
           p.currency,
           p.side === "debit" ? p.amountMinor : 0n,
           p.side === "credit" ? p.amountMinor : 0n,
-          run.debit,
-          run.credit,
+          t.debit,
+          t.credit,
           at.position,
           at.positionNum,
           e.effectiveAt,
@@ -331,33 +325,41 @@ function postingsStatements(posted: readonly Posted[]): Statement[] {
       }
     }
   }
-  return chunked(rows, insertPostingsSql);
+  return rows;
+}
+
+const balanceRows = (totals: AccountTotals): SqlValue[][] =>
+  [...totals.values()].map((t) => [t.account, t.currency, t.debit, t.credit]);
+
+/**
+ * Postings and balances of a run on their own: the run's totals start at zero, so each posting's row adds
+ * its account's totals before the run (read from `account_balances` by the insert), and then one upsert
+ * per account adds the run's totals to `account_balances`.
+ */
+function postingsAndBalancesStatements(posted: readonly Posted[]): Statement[] {
+  const runTotals: AccountTotals = new Map();
+  const rows = postingRows(posted, runTotals);
+  return [...chunked(rows, insertPostingsSql), ...chunked(balanceRows(runTotals), upsertBalancesSql)];
 }
 
 // A posting's running totals: its account's totals before the run, plus the run's own up to its event,
 // read with one join per row (the rows arrive as VALUES; BIGINT casts so PostgreSQL types its parameters).
 const BIGINT = "CAST(? AS BIGINT)";
 const POSTING_ROW = `(?, ${BIGINT}, ?, ?, ${BIGINT}, ${BIGINT}, ${BIGINT}, ${BIGINT}, ?, ${BIGINT}, ?)`;
+const POSTING_COLUMNS = `entry_id, seq, account, currency, debit_minor, credit_minor, running_debit_minor,
+  running_credit_minor, position, position_num, effective_at`;
 
 const insertPostingsSql = (rows: number) =>
   once(`postings:${rows}`, () => {
     return `WITH v (entry_id, seq, account, currency, debit_minor, credit_minor, run_debit_minor,
             run_credit_minor, position, position_num, effective_at)
           AS (VALUES ${new Array<string>(rows).fill(POSTING_ROW).join(", ")})
-          INSERT INTO {{journal_postings}} (entry_id, seq, account, currency, debit_minor, credit_minor,
-            running_debit_minor, running_credit_minor, position, position_num, effective_at)
+          INSERT INTO {{journal_postings}} (${POSTING_COLUMNS})
           SELECT v.entry_id, v.seq, v.account, v.currency, v.debit_minor, v.credit_minor,
             COALESCE(b.debit_minor, 0) + v.run_debit_minor, COALESCE(b.credit_minor, 0) + v.run_credit_minor,
             v.position, v.position_num, v.effective_at
           FROM v LEFT JOIN {{account_balances}} b ON b.account = v.account AND b.currency = v.currency`;
   });
-
-/** One row per account and currency for the whole run: PostgreSQL refuses to upsert a row twice in one statement. */
-function balancesStatements(posted: readonly Posted[]): Statement[] {
-  const totals = eventTotals(posted.flatMap((p) => p.entries));
-  const rows = [...totals.values()].map((t): SqlValue[] => [t.account, t.currency, t.debit, t.credit]);
-  return chunked(rows, upsertBalancesSql);
-}
 
 const upsertBalancesSql = (rows: number) =>
   once(`balances:${rows}`, () => {
@@ -366,6 +368,33 @@ const upsertBalancesSql = (rows: number) =>
           ON CONFLICT (account, currency) DO UPDATE SET
             debit_minor = {{account_balances}}.debit_minor + excluded.debit_minor,
             credit_minor = {{account_balances}}.credit_minor + excluded.credit_minor`;
+  });
+
+/**
+ * A replay holds every account's totals since position 0 in memory: a posting's row is written with them as
+ * they are (no read of `account_balances`), and the balances once, from the same totals, at the end.
+ */
+function journalReplayer(): Replayer {
+  const totals: AccountTotals = new Map();
+  return {
+    next(events) {
+      const posted = postedOf(events);
+      if (posted.length === 0) return [];
+      return tableStatements(posted, chunked(postingRows(posted, totals), insertReplayedPostingsSql));
+    },
+    finish: () => chunked(balanceRows(totals), insertBalancesSql),
+  };
+}
+
+const insertReplayedPostingsSql = (rows: number) =>
+  once(`replayed-postings:${rows}`, () => {
+    return `INSERT INTO {{journal_postings}} (${POSTING_COLUMNS}) VALUES ${placeholders(11, rows)}`;
+  });
+
+const insertBalancesSql = (rows: number) =>
+  once(`replayed-balances:${rows}`, () => {
+    return `INSERT INTO {{account_balances}} (account, currency, debit_minor, credit_minor)
+          VALUES ${placeholders(4, rows)}`;
   });
 
 type CheckoutData<Type extends CheckoutEvent["type"]> = EventData<CheckoutEvent, Type>;

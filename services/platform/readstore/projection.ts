@@ -17,6 +17,20 @@ export interface Projection {
    * (fewer, larger statements). Throws if `handle` would throw on any of them, before making any change.
    */
   handleBatch?(events: readonly EventEnvelope[]): readonly Statement[];
+  /**
+   * Optional: how `ledger replay` builds this read model, from position 0 into a fresh store in one pass,
+   * keeping state between runs of events in memory where the live statements would read it back from the
+   * store. It must leave exactly the rows `handle` on each event in turn leaves (`ledger verify` checks).
+   */
+  replayer?(): Replayer;
+}
+
+/** One replay's pass over the log for one projection (see Projection.replayer). */
+export interface Replayer {
+  /** The changes of the next run of events; every earlier run went through this replayer. */
+  next(events: readonly EventEnvelope[]): readonly Statement[];
+  /** What the replayer held in memory, written after the last run and before the read model is promoted. */
+  finish(): readonly Statement[];
 }
 
 export function sql(strings: TemplateStringsArray, ...params: Statement["params"]): Statement {
