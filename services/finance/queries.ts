@@ -1,6 +1,6 @@
 import { type Currency, currencies } from "../../contracts/money.ts";
 import type { ReadStore, Row, SqlValue } from "../platform/readstore/port.ts";
-import { JOURNAL_PROJECTION, PERIOD_LENGTH } from "./read-models/journal.ts";
+import { JOURNAL_PROJECTION, periodOf } from "./read-models/journal.ts";
 
 // Read-only queries over the journal projection (services/finance/read-models/journal.ts). Every query
 // is one SQL statement, so it reads one consistent state of the read model on either read store.
@@ -49,9 +49,10 @@ const totals = (r: Row): AccountTotals => ({
  *   one covering-index seek per account (the totals only grow, so that posting holds them);
  * - as of an effective (business) time: business time does not follow log order (a repayment may be
  *   recorded late), so running totals cannot serve it; the journal keeps each account's movements per
- *   effective day and hour, and the answer is the days before the time's day, that day's hours before its
- *   hour, and that hour's postings up to it (its entries by their effective-time index, their postings by
- *   position): at most a day's hours and an hour's postings besides the days, not every posting.
+ *   effective day, quarter-day and hour, and the answer is the days before the time's day, that day's
+ *   quarters before its quarter, that quarter's hours before its hour, and that hour's postings up to it
+ *   (its entries by their effective-time index, their postings by position): at most three quarters, five
+ *   hours and an hour's postings besides the days, not every posting.
  */
 export async function trialBalance(
   readStore: ReadStore,
@@ -94,13 +95,17 @@ export async function trialBalance(
       break;
     }
     case "time": {
-      const day = asOf.at.slice(0, PERIOD_LENGTH.day);
-      const hour = asOf.at.slice(0, PERIOD_LENGTH.hour);
+      const day = periodOf("day", asOf.at);
+      const quarter = periodOf("quarter", asOf.at);
+      const hour = periodOf("hour", asOf.at);
       rows = await readStore.query(
         `SELECT t.account, t.currency, SUM(t.debit_minor) AS debit_minor, SUM(t.credit_minor) AS credit_minor,
                 ${CHECKPOINT} AS checkpoint
            FROM (SELECT d.account, d.currency, d.debit_minor, d.credit_minor
                    FROM account_day_movements d WHERE d.day < ?
+                 UNION ALL
+                 SELECT q.account, q.currency, q.debit_minor, q.credit_minor
+                   FROM account_quarter_movements q WHERE q.quarter >= ? AND q.quarter < ?
                  UNION ALL
                  SELECT h.account, h.currency, h.debit_minor, h.credit_minor
                    FROM account_hour_movements h WHERE h.hour >= ? AND h.hour < ?
@@ -111,7 +116,7 @@ export async function trialBalance(
                   WHERE e.effective_at >= ? AND e.effective_at <= ?) t
           WHERE (CAST(? AS TEXT) IS NULL OR t.account = ?)
           GROUP BY t.account, t.currency ORDER BY t.account, t.currency`,
-        [day, day, hour, hour, asOf.at, ...only],
+        [day, day, quarter, quarter, hour, hour, asOf.at, ...only],
       );
       break;
     }

@@ -10,7 +10,7 @@ import {
   postingsForEvent,
 } from "../../ledger/journal/postings.ts";
 import type { MerchantEvent } from "../../ledger/merchant/merchant.events.ts";
-import type { SqlValue, Statement } from "../../platform/readstore/port.ts";
+import type { SqlValue, Statement, TableSpec } from "../../platform/readstore/port.ts";
 import type { Projection, Replayer } from "../../platform/readstore/projection.ts";
 import { bankMovementRow, bankMovementsTable, insertMovementsSql } from "./bank-movements.ts";
 import { chunked, once, placeholders } from "./multi-row.ts";
@@ -24,9 +24,10 @@ import { chunked, once, placeholders } from "./multi-row.ts";
  *   running balance and a trial balance as of a position is one index seek per account (the totals only
  *   grow, so "the latest posting at or before P" holds the account's totals as of P).
  * - `account_balances`: current debit and credit totals per account and currency.
- * - `account_day_movements`, `account_hour_movements`: each account's debits and credits per currency and
- *   effective (UTC) day and hour, so a trial balance as of an effective time is the days before its day, the
- *   hours of that day before its hour, and that hour's postings up to it (queries.ts): effective time does
+ * - `account_day_movements`, `account_quarter_movements`, `account_hour_movements`: each account's debits and
+ *   credits per currency and effective (UTC) day, quarter of a day (six hours) and hour, so a trial balance
+ *   as of an effective time is the days before its day, that day's quarters before its quarter, that
+ *   quarter's hours before its hour, and that hour's postings up to it (queries.ts): effective time does
  *   not follow log order, so running totals cannot serve it.
  * - `merchant_open_items`, `merchant_netting`, `merchant_payouts`: what a payout run needs in one read (see
  *   below), and the payouts made.
@@ -58,10 +59,12 @@ export const JOURNAL_PROJECTION = "journal";
  * totals by key, and the batch upserts them). v5: paid disbursals in `bank_movements`. v6: the indexes only
  * queries read are `queryIndexes` (a replay builds them after loading), and `merchant_open_items`' running
  * total index leads with merchant and currency (a cancellation reads its kind's total per currency).
+ * v7: `account_quarter_movements`, and the movements tables clustered on their keys (a trial balance reads
+ * their rows in key order without a second lookup each).
  */
 export const journalProjection: Projection = {
   name: JOURNAL_PROJECTION,
-  version: 6,
+  version: 7,
   tables: {
     journal_entries: {
       columns: `entry_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, position TEXT NOT NULL,
@@ -92,15 +95,9 @@ export const journalProjection: Projection = {
         credit_minor BIGINT NOT NULL, PRIMARY KEY (account, currency)`,
       clustered: true,
     },
-    account_day_movements: {
-      // Keyed by the period first: "every day before D" is one range of the key.
-      columns: `day TEXT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
-        credit_minor BIGINT NOT NULL, PRIMARY KEY (day, account, currency)`,
-    },
-    account_hour_movements: {
-      columns: `hour TEXT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
-        credit_minor BIGINT NOT NULL, PRIMARY KEY (hour, account, currency)`,
-    },
+    account_day_movements: movementsTable("day"),
+    account_quarter_movements: movementsTable("quarter"),
+    account_hour_movements: movementsTable("hour"),
     merchant_open_items: {
       columns: `item_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,
         transaction_id TEXT NOT NULL, gross_minor BIGINT NOT NULL, fee_minor BIGINT NOT NULL,
@@ -170,8 +167,7 @@ function tableStatements(posted: readonly Posted[], postingsAndBalances: readonl
   return [
     ...entriesStatements(posted),
     ...postingsAndBalances,
-    ...periodMovementsStatements(posted, "day"),
-    ...periodMovementsStatements(posted, "hour"),
+    ...periodMovementsStatements(posted),
     ...openItemsAndMovementsStatements(posted),
   ];
 }
@@ -235,32 +231,82 @@ const insertEntriesSql = (rows: number) =>
             kind, transaction_id, merchant_id, user_id) VALUES ${placeholders(10, rows)}`;
   });
 
-/** The UTC day (`2026-01-31`) or hour (`2026-01-31T09`) of an ISO time in UTC, as the movements key it. */
-export const PERIOD_LENGTH = { day: 10, hour: 13 } as const;
+/**
+ * The effective-time periods movements are kept by, each named by its UTC start as the movements key it:
+ * a day `2026-01-31`, a quarter of a day `2026-01-31T06` (00, 06, 12 or 18), an hour `2026-01-31T09`.
+ * Each is a prefix range of the next finer one, so a trial balance reads at most three quarters and five
+ * hours of the time's day besides the days before it.
+ */
+export type Period = "day" | "quarter" | "hour";
 
-/** The run's movements by effective day or hour: one upsert row per period, account and currency. */
-function periodMovementsStatements(posted: readonly Posted[], period: "day" | "hour"): Statement[] {
-  const length = PERIOD_LENGTH[period];
-  const totals = new Map<string, SqlValue[] & [string, string, string, bigint, bigint]>();
+/** The period an ISO time in UTC falls in. */
+export function periodOf(period: Period, at: string): string {
+  switch (period) {
+    case "day":
+      return at.slice(0, 10);
+    case "quarter":
+      return `${at.slice(0, 11)}${QUARTER_STARTS[Number(at.slice(11, 13))]}`;
+    case "hour":
+      return at.slice(0, 13);
+  }
+}
+
+const QUARTER_STARTS = Array.from({ length: 24 }, (_, hour) => String(hour - (hour % 6)).padStart(2, "0"));
+
+/** Keyed by the period first: "every day before D" is one range of the key, rows in key order. */
+function movementsTable(period: Period): TableSpec {
+  return {
+    columns: `${period} TEXT NOT NULL, account TEXT NOT NULL, currency TEXT NOT NULL, debit_minor BIGINT NOT NULL,
+        credit_minor BIGINT NOT NULL, PRIMARY KEY (${period}, account, currency)`,
+    clustered: true,
+  };
+}
+
+type MovementRow = SqlValue[] & [string, string, string, bigint, bigint];
+
+/**
+ * The run's movements by effective hour, then its hours' by quarter and day (an hour lies in one of each):
+ * one upsert row per period, account and currency.
+ */
+function periodMovementsStatements(posted: readonly Posted[]): Statement[] {
+  const hours = new Map<string, MovementRow>();
   for (const { entries } of posted) {
     for (const e of entries) {
-      const at = e.effectiveAt.slice(0, length);
+      const hour = periodOf("hour", e.effectiveAt);
       for (const p of e.postings) {
-        const id = `${at}\u0000${p.account}\u0000${p.currency}`;
-        let row = totals.get(id);
-        if (row === undefined) {
-          row = [at, p.account, p.currency, 0n, 0n];
-          totals.set(id, row);
-        }
+        const row = movementRow(hours, hour, p.account, p.currency);
         if (p.side === "debit") row[3] += p.amountMinor;
         else row[4] += p.amountMinor;
       }
     }
   }
-  return chunked([...totals.values()], (n) => upsertPeriodMovementsSql(period, n));
+  const coarser = (period: Period) => {
+    const totals = new Map<string, MovementRow>();
+    for (const [hour, account, currency, debit, credit] of hours.values()) {
+      const row = movementRow(totals, periodOf(period, hour), account, currency);
+      row[3] += debit;
+      row[4] += credit;
+    }
+    return chunked([...totals.values()], (n) => upsertPeriodMovementsSql(period, n));
+  };
+  return [
+    ...coarser("day"),
+    ...coarser("quarter"),
+    ...chunked([...hours.values()], (n) => upsertPeriodMovementsSql("hour", n)),
+  ];
 }
 
-const upsertPeriodMovementsSql = (period: "day" | "hour", rows: number) =>
+function movementRow(rows: Map<string, MovementRow>, at: string, account: string, currency: string) {
+  const id = `${at}\u0000${account}\u0000${currency}`;
+  let row = rows.get(id);
+  if (row === undefined) {
+    row = [at, account, currency, 0n, 0n];
+    rows.set(id, row);
+  }
+  return row;
+}
+
+const upsertPeriodMovementsSql = (period: Period, rows: number) =>
   once(`${period}:${rows}`, () => {
     const table = `{{account_${period}_movements}}`;
     return `INSERT INTO ${table} (${period}, account, currency, debit_minor, credit_minor)
