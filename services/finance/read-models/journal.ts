@@ -146,7 +146,12 @@ interface Posted {
 function journalBatchStatements(events: readonly EventEnvelope[]): Statement[] {
   const posted = postedOf(events);
   if (posted.length === 0) return [];
-  return tableStatements(posted, postingsAndBalancesStatements(posted));
+  return [
+    ...entriesStatements(posted),
+    ...postingsAndBalancesStatements(posted),
+    ...periodMovementsStatements(posted),
+    ...openItemsAndMovementsStatements(posted),
+  ];
 }
 
 /** The events the journal posts, every entry asserted balanced before any statement is made. */
@@ -160,16 +165,6 @@ function postedOf(events: readonly EventEnvelope[]): Posted[] {
     if (entries.length > 0) posted.push({ envelope, decoded, entries });
   }
   return posted;
-}
-
-/** Every table's statements for the run, with postings and balances as the caller writes them. */
-function tableStatements(posted: readonly Posted[], postingsAndBalances: readonly Statement[]): Statement[] {
-  return [
-    ...entriesStatements(posted),
-    ...postingsAndBalances,
-    ...periodMovementsStatements(posted),
-    ...openItemsAndMovementsStatements(posted),
-  ];
 }
 
 /**
@@ -374,9 +369,6 @@ function postingRows(posted: readonly Posted[], totals: AccountTotals): SqlValue
   return rows;
 }
 
-const balanceRows = (totals: AccountTotals): SqlValue[][] =>
-  [...totals.values()].map((t) => [t.account, t.currency, t.debit, t.credit]);
-
 /**
  * Postings and balances of a run on their own: the run's totals start at zero, so each posting's row adds
  * its account's totals before the run (read from `account_balances` by the insert), and then one upsert
@@ -385,7 +377,8 @@ const balanceRows = (totals: AccountTotals): SqlValue[][] =>
 function postingsAndBalancesStatements(posted: readonly Posted[]): Statement[] {
   const runTotals: AccountTotals = new Map();
   const rows = postingRows(posted, runTotals);
-  return [...chunked(rows, insertPostingsSql), ...chunked(balanceRows(runTotals), upsertBalancesSql)];
+  const balances = [...runTotals.values()].map((t): SqlValue[] => [t.account, t.currency, t.debit, t.credit]);
+  return [...chunked(rows, insertPostingsSql), ...chunked(balances, upsertBalancesSql)];
 }
 
 // A posting's running totals: its account's totals before the run, plus the run's own up to its event,
@@ -417,8 +410,10 @@ const upsertBalancesSql = (rows: number) =>
   });
 
 /**
- * A replay holds every account's totals since position 0 in memory: a posting's row is written with them as
- * they are (no read of `account_balances`), and the balances once, from the same totals, at the end.
+ * A replay holds every account's totals since position 0 in memory, so a posting's row is written with them
+ * as they are (no read of `account_balances`), and leaves the sums to the store: once every posting is in,
+ * the hour movements are summed from them, each coarser period from the finer one and the balances from the
+ * days, one statement each (a sort inside the store instead of an upsert per account and period per run).
  */
 function journalReplayer(): Replayer {
   const totals: AccountTotals = new Map();
@@ -426,9 +421,13 @@ function journalReplayer(): Replayer {
     next(events) {
       const posted = postedOf(events);
       if (posted.length === 0) return [];
-      return tableStatements(posted, chunked(postingRows(posted, totals), insertReplayedPostingsSql));
+      return [
+        ...entriesStatements(posted),
+        ...chunked(postingRows(posted, totals), insertReplayedPostingsSql),
+        ...openItemsAndMovementsStatements(posted),
+      ];
     },
-    finish: () => chunked(balanceRows(totals), insertBalancesSql),
+    finish: () => SUMS_FROM_POSTINGS,
   };
 }
 
@@ -437,11 +436,32 @@ const insertReplayedPostingsSql = (rows: number) =>
     return `INSERT INTO {{journal_postings}} (${POSTING_COLUMNS}) VALUES ${placeholders(11, rows)}`;
   });
 
-const insertBalancesSql = (rows: number) =>
-  once(`replayed-balances:${rows}`, () => {
-    return `INSERT INTO {{account_balances}} (account, currency, debit_minor, credit_minor)
-          VALUES ${placeholders(4, rows)}`;
-  });
+/** periodOf in SQL, of an `effective_at` (hour) or of an hour (quarter, day). */
+const PERIOD_SQL = {
+  hour: "substr(effective_at, 1, 13)",
+  quarter: `substr(hour, 1, 11) || CASE WHEN substr(hour, 12, 2) < '06' THEN '00'
+    WHEN substr(hour, 12, 2) < '12' THEN '06' WHEN substr(hour, 12, 2) < '18' THEN '12' ELSE '18' END`,
+  day: "substr(quarter, 1, 10)",
+} as const satisfies Record<Period, string>;
+
+const movementsFrom = (period: Period, finer: string): Statement => ({
+  sql: `INSERT INTO {{account_${period}_movements}} (${period}, account, currency, debit_minor, credit_minor)
+        SELECT ${PERIOD_SQL[period]}, account, currency, SUM(debit_minor), SUM(credit_minor)
+          FROM {{${finer}}} GROUP BY 1, 2, 3`,
+  params: [],
+});
+
+const SUMS_FROM_POSTINGS: readonly Statement[] = [
+  movementsFrom("hour", "journal_postings"),
+  movementsFrom("quarter", "account_hour_movements"),
+  movementsFrom("day", "account_quarter_movements"),
+  {
+    sql: `INSERT INTO {{account_balances}} (account, currency, debit_minor, credit_minor)
+          SELECT account, currency, SUM(debit_minor), SUM(credit_minor) FROM {{account_day_movements}}
+           GROUP BY account, currency`,
+    params: [],
+  },
+];
 
 type CheckoutData<Type extends CheckoutEvent["type"]> = EventData<CheckoutEvent, Type>;
 type PayoutData = EventData<MerchantEvent, "PayoutMade">;
