@@ -330,9 +330,12 @@ const accountKey = (p: Posting) => `${p.account}\u0000${p.currency}`;
  */
 function postingRows(posted: readonly Posted[], totals: AccountTotals): SqlValue[][] {
   const rows: SqlValue[][] = [];
+  const touched: Totals[] = [];
   for (const { envelope, entries } of posted) {
     const at = logPositionOf(envelope);
-    // First the event's whole effect on each account: its rows carry the totals after it.
+    // First the event's whole effect on each account (each posting's totals found once): its rows carry the
+    // totals after it.
+    touched.length = 0;
     for (const e of entries) {
       for (const p of e.postings) {
         const key = accountKey(p);
@@ -343,13 +346,14 @@ function postingRows(posted: readonly Posted[], totals: AccountTotals): SqlValue
         }
         if (p.side === "debit") t.debit += p.amountMinor;
         else t.credit += p.amountMinor;
+        touched.push(t);
       }
     }
     let seq = 0;
     for (const e of entries) {
       for (const p of e.postings) {
+        const t = touched[seq]!;
         seq++;
-        const t = totals.get(accountKey(p))!;
         rows.push([
           e.entryId,
           seq,
