@@ -237,8 +237,8 @@ export async function benchJournal(dir: string, shape: JournalLogShape): Promise
     const asOfPositionMs = await timed(7, () =>
       trialBalance(readStore, { kind: "position", position: middle }),
     );
-    // At a day boundary only daily movements are read; mid-day, the day's postings so far are the tail too
-    // (this log is dense: about 250,000 postings by noon).
+    // At a day boundary only daily movements are read; at noon the day's two quarters before it too (this log
+    // is dense: about 250,000 postings by noon).
     const asOfTimeMs = await timed(5, () =>
       trialBalance(readStore, { kind: "time", at: "2026-01-02T00:00:00.000Z" }),
     );
@@ -313,7 +313,7 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
       row("current (account_balances)", run.currentMs),
       row("as of the middle log position (seek per account)", run.asOfPositionMs),
       row("as of an effective time, midnight (daily movements)", run.asOfTimeMs),
-      row("as of an effective time, noon (daily movements + half a day's postings)", run.asOfMidDayMs),
+      row("as of an effective time, noon (daily and two quarter-day movements)", run.asOfMidDayMs),
     ],
     notes: [
       "the floor on this machine, in the same run: the current trial balance, which reads each account's one",
