@@ -77,7 +77,7 @@ export async function replaySection(ctx: BenchContext): Promise<void> {
           "-",
         ],
         [
-          "bound: read + write floor (no replay can be faster here)",
+          "bound: read + write floor (no replay binding its rows can beat it)",
           replayed.events,
           fmtSeconds(boundSeconds * 1000),
           replayed.events / boundSeconds,

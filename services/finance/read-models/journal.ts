@@ -137,11 +137,10 @@ interface Posted {
 /**
  * A run of events as few statements: every entry of the run is asserted balanced before any statement is
  * made, then the journal's rows go in as multi-row inserts (running totals precomputed, see
- * postingsAndBalancesStatements) with one upsert per account for the whole run, and the merchant and bank rows follow
- * in log order wherever they read one another (a payout closes the items before it; see
- * openItemsAndMovementsStatements). The two groups write
- * disjoint tables, so the order between them does not matter; the result is that of handling each event
- * in turn.
+ * postingsAndBalancesStatements) with one upsert per account and per account and period for the whole run,
+ * and the merchant and bank rows follow in log order wherever they read one another (a payout closes the
+ * items before it; see openItemsAndMovementsStatements). The two groups write disjoint tables, so the order
+ * between them does not matter; the result is that of handling each event in turn.
  */
 function journalBatchStatements(events: readonly EventEnvelope[]): Statement[] {
   const posted = postedOf(events);
@@ -376,7 +375,8 @@ function postingRows(posted: readonly Posted[], totals: AccountTotals): SqlValue
 /**
  * Postings and balances of a run on their own: the run's totals start at zero, so each posting's row adds
  * its account's totals before the run (read from `account_balances` by the insert), and then one upsert
- * per account adds the run's totals to `account_balances`.
+ * per account adds the run's totals to `account_balances` (one row per account and currency for the whole
+ * run: PostgreSQL refuses to upsert a row twice in one statement).
  */
 function postingsAndBalancesStatements(posted: readonly Posted[]): Statement[] {
   const runTotals: AccountTotals = new Map();
