@@ -19,3 +19,7 @@ export function findNewest<T>(list: PersistentList<T>, predicate: (value: T) => 
   for (const value of newestFirst(list)) if (predicate(value)) return value;
   return undefined;
 }
+
+/** Whether the list holds `value` (compared with ===). */
+export const includes = <T>(list: PersistentList<T>, value: T): boolean =>
+  findNewest(list, (held) => held === value) !== undefined;

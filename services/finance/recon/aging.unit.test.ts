@@ -5,7 +5,9 @@ import {
   initialCreditLine,
   type Loan,
   outstandingMinor,
+  principalOwedOn,
 } from "../../ledger/creditline/creditline.state.ts";
+import { persistentMapOf } from "../../ledger/persistent-map.ts";
 import { AGING_BUCKETS, agingOf, bucketOf } from "./aging.ts";
 
 const AT = new Date("2026-12-01T00:00:00.000Z");
@@ -25,7 +27,7 @@ function lineWith(installments: { dueDaysAgo: number | undefined; owedMinor: big
     })),
     uncancelled: { principalMinor: 0n, interestMinor: 0n, feeMinor: 0n },
   };
-  return { ...initialCreditLine, loans: new Map([["tx", loan]]) };
+  return { ...initialCreditLine, loans: persistentMapOf([["tx", loan]], principalOwedOn) };
 }
 
 describe("the bucket of an installment", () => {

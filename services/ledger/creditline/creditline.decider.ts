@@ -1,5 +1,6 @@
 import type { EventData } from "../../../contracts/event-codec.ts";
 import { type Decider, invariant, unhandled } from "../decider.ts";
+import { includes } from "../persistent-list.ts";
 import { holdRefusal } from "./creditline.eligibility.ts";
 import type { CreditLineEvent, LineKind, Tenure } from "./creditline.events.ts";
 import { evolve, reduceFromLatest, sameKey } from "./creditline.evolve.ts";
@@ -200,7 +201,7 @@ function repay(
   command: Extract<CreditLineCommand, { type: "Repay" }>,
   state: CreditLineState,
 ): CreditLineEvent[] {
-  if (state.repaymentIds.has(command.repaymentId)) return [];
+  if (includes(state.repaymentIds, command.repaymentId)) return [];
   if (command.amountMinor <= 0n) throw new CreditLineRejection("repayment_amount_must_be_positive");
   const outstanding = outstandingMinor(state);
   if (command.amountMinor > outstanding) {
@@ -246,7 +247,7 @@ function cancelLoan(
   command: Extract<CreditLineCommand, { type: "CancelLoan" }>,
   state: CreditLineState,
 ): CreditLineEvent[] {
-  if (state.cancellationIds.has(command.cancellationId)) return [];
+  if (includes(state.cancellationIds, command.cancellationId)) return [];
   const loan = state.loans.get(command.transactionId);
   if (!loan) throw new CreditLineRejection("loan_must_exist");
   const { uncancelled } = loan;

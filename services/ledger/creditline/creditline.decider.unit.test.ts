@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fold, InvariantViolation, Rejection } from "../decider.ts";
+import { includes } from "../persistent-list.ts";
 import {
   allocation,
   at,
@@ -1152,7 +1153,7 @@ describe("credit line decider", () => {
             const s = events.reduce(creditLineDecider.evolve, before);
             for (const event of events) {
               if (event.type !== "RepaymentApplied") continue;
-              expect(before.repaymentIds.has(event.data.repaymentId)).toBe(false);
+              expect(includes(before.repaymentIds, event.data.repaymentId)).toBe(false);
               expect(event.data.amountMinor).toBeGreaterThan(0n);
               expect(event.data.allocations.reduce((sum, a) => sum + total(a), 0n)).toBe(
                 event.data.amountMinor,

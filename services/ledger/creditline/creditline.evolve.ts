@@ -1,5 +1,7 @@
 import type { EventData } from "../../../contracts/event-codec.ts";
 import { invariant, unhandled } from "../decider.ts";
+import { prepend } from "../persistent-list.ts";
+import type { PersistentMap } from "../persistent-map.ts";
 import type { CreditLineEvent } from "./creditline.events.ts";
 import {
   type CreditLineState,
@@ -8,7 +10,6 @@ import {
   type Loan,
   type LoanAmounts,
   lessOf,
-  outstandingPrincipal,
   totalOf,
 } from "./creditline.state.ts";
 import type { CreditLineKey } from "./creditline.stream.ts";
@@ -171,7 +172,7 @@ function opened(state: CreditLineState, loan: Loan): CreditLineState {
 function appliedRepayment(state: CreditLineState, data: DataOf<"RepaymentApplied">): CreditLineState {
   const recorded: CreditLineState = {
     ...state,
-    repaymentIds: new Set([...state.repaymentIds, data.repaymentId]),
+    repaymentIds: prepend(state.repaymentIds, data.repaymentId),
   };
   return data.allocations.reduce(repaidInstallment, recorded);
 }
@@ -215,41 +216,33 @@ function cancelledLoan(state: CreditLineState, data: DataOf<"LoanCancelled">): C
     ...state,
     usedMinor: state.usedMinor - taken.principalMinor,
     loans: withLoan(state, { ...loan, installments, uncancelled: lessOf(loan.uncancelled, cancelled) }),
-    cancellationIds: new Set([...state.cancellationIds, data.cancellationId]),
+    cancellationIds: prepend(state.cancellationIds, data.cancellationId),
     refundDueMinor: state.refundDueMinor + totalOf(refundDue),
   };
 }
 
-function withLoan(state: CreditLineState, loan: Loan): ReadonlyMap<string, Loan> {
-  const loans = new Map(state.loans);
-  loans.set(loan.transactionId, loan);
-  return loans;
+/** A loan is only ever written here, so checking each one written checks every loan after every event. */
+function withLoan(state: CreditLineState, loan: Loan): PersistentMap<string, Loan> {
+  invariant(
+    loan.uncancelled.principalMinor >= 0n &&
+      loan.installments.every((i) => i.principalMinor >= 0n && i.interestMinor >= 0n && i.feeMinor >= 0n),
+    "a loan never owes or cancels a negative amount",
+  );
+  return state.loans.with(loan.transactionId, loan);
 }
 
-function withHold(state: CreditLineState, transactionId: string, hold: Hold): ReadonlyMap<string, Hold> {
-  const holds = new Map(state.holds);
-  holds.set(transactionId, hold);
-  return holds;
+function withHold(state: CreditLineState, transactionId: string, hold: Hold): PersistentMap<string, Hold> {
+  return state.holds.with(transactionId, hold);
 }
 
-/** Checked after every event, whatever it was: a line that breaks one is a bug, never bad input. */
+/**
+ * Checked after every event, whatever it was: a line that breaks one is a bug, never bad input. The open
+ * holds and the principal owed are summed by the holds' and loans' maps as each is written (heldBy,
+ * principalOwedOn), apart from the amounts evolve adds and takes, so the check reads no hold or loan.
+ */
 function assertLineInvariants(next: CreditLineState): void {
   invariant(next.heldMinor >= 0n && next.usedMinor >= 0n, "held and used are never negative");
   invariant(next.heldMinor + next.usedMinor <= next.totalMinor, "held + used never exceed the limit");
-  invariant(next.heldMinor === openHolds(next), "held credit is exactly the open holds");
-  invariant(next.usedMinor === outstandingPrincipal(next), "used credit is exactly the principal still owed");
-  invariant(
-    [...next.loans.values()].every(
-      (loan) =>
-        loan.uncancelled.principalMinor >= 0n &&
-        loan.installments.every((i) => i.principalMinor >= 0n && i.interestMinor >= 0n && i.feeMinor >= 0n),
-    ),
-    "a loan never owes or cancels a negative amount",
-  );
-}
-
-function openHolds(state: CreditLineState): bigint {
-  let sum = 0n;
-  for (const hold of state.holds.values()) if (hold.state === "held") sum += hold.amountMinor;
-  return sum;
+  invariant(next.heldMinor === next.holds.measured, "held credit is exactly the open holds");
+  invariant(next.usedMinor === next.loans.measured, "used credit is exactly the principal still owed");
 }

@@ -1,3 +1,5 @@
+import type { PersistentList } from "../persistent-list.ts";
+import { emptyPersistentMap, type PersistentMap } from "../persistent-map.ts";
 import type { LineKind, Tenure } from "./creditline.events.ts";
 import type { CreditLineKey } from "./creditline.stream.ts";
 
@@ -46,13 +48,27 @@ export interface CreditLineState {
   readonly perTenureMinor: ReadonlyMap<Tenure, bigint>;
   readonly heldMinor: bigint;
   readonly usedMinor: bigint;
-  readonly holds: ReadonlyMap<string, Hold>;
-  /** Open loans and drawdowns in the order they were opened: repayments apply oldest first. */
-  readonly loans: ReadonlyMap<string, Loan>;
-  readonly repaymentIds: ReadonlySet<string>;
-  readonly cancellationIds: ReadonlySet<string>;
+  /** Measured by what each still holds (its amount while held): `heldMinor` is their sum. */
+  readonly holds: PersistentMap<string, Hold>;
+  /**
+   * Open loans and drawdowns in the order they were opened: repayments apply oldest first. Measured by the
+   * principal each still owes: `usedMinor` is their sum.
+   */
+  readonly loans: PersistentMap<string, Loan>;
+  readonly repaymentIds: PersistentList<string>;
+  readonly cancellationIds: PersistentList<string>;
   /** Repaid amounts that a later cancellation took back: owed to the buyer. */
   readonly refundDueMinor: bigint;
+}
+
+/** What a hold holds of the line: its amount while held, nothing once captured or released. */
+export const heldBy = (hold: Hold): bigint => (hold.state === "held" ? hold.amountMinor : 0n);
+
+/** The principal a loan still owes: what it uses of the line. */
+export function principalOwedOn(loan: Loan): bigint {
+  let sum = 0n;
+  for (const i of loan.installments) sum += i.principalMinor;
+  return sum;
 }
 
 export const initialCreditLine: CreditLineState = {
@@ -63,10 +79,10 @@ export const initialCreditLine: CreditLineState = {
   perTenureMinor: new Map(),
   heldMinor: 0n,
   usedMinor: 0n,
-  holds: new Map(),
-  loans: new Map(),
-  repaymentIds: new Set(),
-  cancellationIds: new Set(),
+  holds: emptyPersistentMap(heldBy),
+  loans: emptyPersistentMap(principalOwedOn),
+  repaymentIds: undefined,
+  cancellationIds: undefined,
   refundDueMinor: 0n,
 };
 
@@ -96,9 +112,7 @@ export function outstandingPrincipal(
   counts: (loan: Loan) => boolean = () => true,
 ): bigint {
   let sum = 0n;
-  for (const loan of state.loans.values()) {
-    if (counts(loan)) for (const i of loan.installments) sum += i.principalMinor;
-  }
+  for (const loan of state.loans.values()) if (counts(loan)) sum += principalOwedOn(loan);
   return sum;
 }
 
