@@ -1,5 +1,7 @@
 import type { EventData } from "../../../contracts/event-codec.ts";
 import { type Decider, invariant, Rejection, unhandled } from "../decider.ts";
+import { includes, type PersistentList, prepend } from "../persistent-list.ts";
+import { emptyPersistentMap, type PersistentMap } from "../persistent-map.ts";
 import type { MerchantEvent, MerchantProfile, PushSigning } from "./merchant.events.ts";
 
 type PayoutData = EventData<MerchantEvent, "PayoutMade">;
@@ -35,9 +37,13 @@ export type MerchantCommand =
 
 export interface MerchantState {
   readonly profile: MerchantProfile | undefined;
-  /** Transactions already paid out, by payout: a transaction is paid at most once. */
-  readonly paidTransactions: ReadonlyMap<string, string>;
-  readonly payoutIds: ReadonlySet<string>;
+  /**
+   * Transactions already paid out, by payout: a transaction is paid at most once. Persistent, like the
+   * payout ids: a payout adds its transactions without copying every earlier one (a merchant's fold stays
+   * linear in its history).
+   */
+  readonly paidTransactions: PersistentMap<string, string>;
+  readonly payoutIds: PersistentList<string>;
   /** The merchant's dealers and when each was registered. */
   readonly dealers: ReadonlyMap<string, string>;
   /**
@@ -60,7 +66,7 @@ function payout(
 ): MerchantEvent[] {
   const p = command.payout;
   if (!state.profile) throw new Rejection<MerchantRule>("merchant_must_exist");
-  if (state.payoutIds.has(p.payoutId)) return [];
+  if (includes(state.payoutIds, p.payoutId)) return [];
   if (p.amountMinor <= 0n) throw new Rejection<MerchantRule>("payout_amount_must_be_positive");
   if (p.amountMinor !== p.payableMinor - p.receivableMinor || p.receivableMinor < 0n) {
     throw new Rejection<MerchantRule>("payout_must_match_its_parts");
@@ -119,8 +125,8 @@ const samePushSigning = (a: PushSigning, b: PushSigning) =>
 export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantState> = {
   initialState: {
     profile: undefined,
-    paidTransactions: new Map(),
-    payoutIds: new Set(),
+    paidTransactions: emptyPersistentMap(),
+    payoutIds: undefined,
     dealers: new Map(),
     suspended: false,
   },
@@ -177,12 +183,12 @@ export const merchantDecider: Decider<MerchantCommand, MerchantEvent, MerchantSt
         invariant(state.profile !== undefined, "only a registered merchant is suspended or reactivated");
         return { ...state, suspended: event.type === "MerchantSuspended" };
       case "PayoutMade": {
-        const paidTransactions = new Map(state.paidTransactions);
+        let paidTransactions = state.paidTransactions;
         for (const id of event.data.transactionIds) {
           invariant(!paidTransactions.has(id), "a transaction is paid out once");
-          paidTransactions.set(id, event.data.payoutId);
+          paidTransactions = paidTransactions.with(id, event.data.payoutId);
         }
-        return { ...state, paidTransactions, payoutIds: new Set([...state.payoutIds, event.data.payoutId]) };
+        return { ...state, paidTransactions, payoutIds: prepend(state.payoutIds, event.data.payoutId) };
       }
       case "DealerRegistered":
         invariant(state.profile !== undefined, "only a registered merchant has dealers");
