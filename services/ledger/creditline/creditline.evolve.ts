@@ -5,7 +5,6 @@ import type { PersistentMap } from "../persistent-map.ts";
 import type { CreditLineEvent } from "./creditline.events.ts";
 import {
   type CreditLineState,
-  type Hold,
   type Installment,
   type Loan,
   type LoanAmounts,
@@ -106,7 +105,7 @@ function heldCredit(state: CreditLineState, data: DataOf<"CreditHeld">): CreditL
   return {
     ...state,
     heldMinor: state.heldMinor + data.amountMinor,
-    holds: withHold(state, data.transactionId, {
+    holds: state.holds.with(data.transactionId, {
       amountMinor: data.amountMinor,
       tenure: data.tenure,
       state: "held",
@@ -125,7 +124,7 @@ function closedHold(
   return {
     ...state,
     heldMinor: state.heldMinor - hold.amountMinor,
-    holds: withHold(state, data.transactionId, { ...hold, state: closedAs }),
+    holds: state.holds.with(data.transactionId, { ...hold, state: closedAs }),
   };
 }
 
@@ -229,10 +228,6 @@ function withLoan(state: CreditLineState, loan: Loan): PersistentMap<string, Loa
     "a loan never owes or cancels a negative amount",
   );
   return state.loans.with(loan.transactionId, loan);
-}
-
-function withHold(state: CreditLineState, transactionId: string, hold: Hold): PersistentMap<string, Hold> {
-  return state.holds.with(transactionId, hold);
 }
 
 /**
