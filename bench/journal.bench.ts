@@ -167,6 +167,7 @@ export interface JournalBenchRun {
   readonly asOfPositionMs: readonly number[];
   readonly asOfTimeMs: readonly number[];
   readonly asOfMidDayMs: readonly number[];
+  readonly asOfDayEndMs: readonly number[];
 }
 
 async function timed(runs: number, work: () => Promise<unknown>): Promise<number[]> {
@@ -245,6 +246,10 @@ export async function benchJournal(dir: string, shape: JournalLogShape): Promise
     const asOfMidDayMs = await timed(5, () =>
       trialBalance(readStore, { kind: "time", at: "2026-01-01T12:00:00.000Z" }),
     );
+    // The most any time reads: the days before, three quarters, five hours and an hour of postings.
+    const asOfDayEndMs = await timed(5, () =>
+      trialBalance(readStore, { kind: "time", at: "2026-01-02T23:59:59.999Z" }),
+    );
     return {
       events,
       postings: Number(counts?.postings ?? 0),
@@ -256,6 +261,7 @@ export async function benchJournal(dir: string, shape: JournalLogShape): Promise
       asOfPositionMs,
       asOfTimeMs,
       asOfMidDayMs,
+      asOfDayEndMs,
     };
   } finally {
     await store.close();
@@ -314,6 +320,10 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
       row("as of the middle log position (seek per account)", run.asOfPositionMs),
       row("as of an effective time, midnight (daily movements)", run.asOfTimeMs),
       row("as of an effective time, noon (daily and two quarter-day movements)", run.asOfMidDayMs),
+      row(
+        "as of an effective time, 23:59:59.999 (+ 3 quarters, 5 hours, an hour's postings)",
+        run.asOfDayEndMs,
+      ),
     ],
     notes: [
       "the floor on this machine, in the same run: the current trial balance, which reads each account's one",
@@ -321,6 +331,7 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
     ],
   });
   ctx.figures.set("journal.projection.eventsPerSecond", run.eventsPerSecond);
+  const asOfTimes = [run.asOfTimeMs, run.asOfMidDayMs, run.asOfDayEndMs];
   const targets: Target[] = [
     {
       name: "journal projection",
@@ -341,11 +352,10 @@ export async function journalSection(ctx: BenchContext): Promise<void> {
       ok: percentile(run.asOfPositionMs, 50) < TRIAL_BALANCE_TARGET_MS,
     },
     {
-      name: `trial balance, as of an effective time (midnight / noon), over ${fmtNum(run.postings)} postings`,
+      name: `trial balance, as of an effective time (midnight / noon / day's end), over ${fmtNum(run.postings)} postings`,
       wanted: `< ${TRIAL_BALANCE_TARGET_MS} ms`,
-      measured: `${fmtMs(percentile(run.asOfTimeMs, 50))} / ${fmtMs(percentile(run.asOfMidDayMs, 50))} ms (floor, current: ${fmtMs(percentile(run.currentMs, 50))} ms)`,
-      ok:
-        Math.max(percentile(run.asOfTimeMs, 50), percentile(run.asOfMidDayMs, 50)) < TRIAL_BALANCE_TARGET_MS,
+      measured: `${asOfTimes.map((samples) => fmtMs(percentile(samples, 50))).join(" / ")} ms (floor, current: ${fmtMs(percentile(run.currentMs, 50))} ms)`,
+      ok: Math.max(...asOfTimes.map((samples) => percentile(samples, 50))) < TRIAL_BALANCE_TARGET_MS,
     },
   ];
   for (const target of targets) {
