@@ -1,4 +1,5 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { placeholders } from "../services/finance/read-models/multi-row.ts";
 import type { SqlValue } from "../services/platform/readstore/port.ts";
 import type { Projection } from "../services/platform/readstore/projection.ts";
 import { createTableSql, physicalTable, withoutQueryIndexes } from "../services/platform/readstore/sql.ts";
@@ -46,35 +47,30 @@ export function measureWriteFloor(
         const read = source.prepare(`SELECT * FROM ${table}`);
         read.setReadBigInts(true);
         const inserts = new Map<number, StatementSync>();
-        const insert = (values: SqlValue[], count: number, columns: number) => {
+        const columns = read.columns().length;
+        const insert = (values: SqlValue[], count: number) => {
           let statement = inserts.get(count);
           if (!statement) {
-            const row = `(${new Array<string>(columns).fill("?").join(", ")})`;
-            statement = floor.prepare(
-              `INSERT INTO ${table} VALUES ${new Array<string>(count).fill(row).join(", ")}`,
-            );
+            statement = floor.prepare(`INSERT INTO ${table} VALUES ${placeholders(columns, count)}`);
             inserts.set(count, statement);
           }
           insertMs += timed(() => statement.run(...values));
         };
         let values: SqlValue[] = [];
         let count = 0;
-        let columns = 0;
         insertMs += timed(() => floor.exec("BEGIN"));
         for (const row of read.iterate() as Iterable<Record<string, SqlValue>>) {
-          const cells = Object.values(row);
-          columns = cells.length;
-          values.push(...cells);
+          values.push(...Object.values(row));
           count++;
           rows++;
           if (count === ROWS_PER_INSERT) {
-            insert(values, count, columns);
+            insert(values, count);
             values = [];
             count = 0;
           }
           if (rows % ROWS_PER_TRANSACTION === 0) insertMs += timed(() => floor.exec("COMMIT; BEGIN"));
         }
-        if (count > 0) insert(values, count, columns);
+        if (count > 0) insert(values, count);
         insertMs += timed(() => floor.exec("COMMIT"));
         for (const [i, columnList] of (projection.tables[logical]!.queryIndexes ?? []).entries()) {
           indexMs += timed(() => floor.exec(`CREATE INDEX ${table}_q${i} ON ${table} (${columnList})`));
